@@ -1,0 +1,54 @@
+import { ParleyError, describeError } from '../engine/errors.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './io.js';
+import { parleyVersion } from './package-info.js';
+import { VAD_USAGE, vadCommand } from './vad-command.js';
+
+export const USAGE = `parley - the Parley voice engine, headless
+
+Usage:
+  parley vad <file.wav> [options]   find the speech segments in a WAV file
+  parley <command> --help           options of a command
+  parley --help | --version
+
+${VAD_USAGE}`;
+
+const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
+  vad: vadCommand,
+};
+
+/** Runs the CLI; returns the exit code. Errors become one line on stderr (exit 2 for bad input). */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined) {
+      io.stderr(USAGE);
+      return EXIT_BAD_INPUT;
+    }
+    if (first === '--help' || first === '-h' || first === 'help') {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
+    if (first === '--version' || first === '-v') {
+      io.stdout(`parley ${parleyVersion()}\n`);
+      return EXIT_OK;
+    }
+    const command = commands[first];
+    if (!command) throw new ParleyError('cli/usage', `unknown command '${first}' (try: parley --help)`);
+    return await command(rest, io);
+  } catch (e) {
+    io.stderr(`parley: error: ${errorLine(e)}\n`);
+    return isBadInput(e) ? EXIT_BAD_INPUT : EXIT_FAILURE;
+  }
+}
+
+function errorLine(e: unknown): string {
+  return describeError(e).split('\n')[0]!.trim();
+}
+
+/** Usage mistakes, unreadable or invalid files and models: the user's input, not a crash. */
+function isBadInput(e: unknown): boolean {
+  if (e instanceof ParleyError) return e.code !== 'onnx/inference-failed';
+  // node:util parseArgs rejects unknown options and missing values with these codes.
+  const code = (e as { code?: string } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}

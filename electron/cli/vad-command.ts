@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { readWavFile } from '../engine/audio/wav.js';
+import { systemClock } from '../engine/clock.js';
+import { ParleyError } from '../engine/errors.js';
+import { DEFAULT_ENDPOINTER } from '../engine/vad/endpointer.js';
+import { detectSpeechSegments } from '../engine/vad/segments.js';
+import { SileroVadModel } from '../engine/vad/silero.js';
+import { EXIT_OK, type CliIo } from './io.js';
+
+export const VAD_USAGE = `Usage: parley vad <file.wav> [options]
+
+Finds the speech in a WAV file (any rate, any channels; PCM 8/16/24/32-bit or float) with the
+bundled Silero VAD and prints the segments in seconds.
+
+Options:
+  --json                   print one JSON object instead of a table
+  --threshold <p>          speech starts at probability >= p (0-1, default ${DEFAULT_ENDPOINTER.activationThreshold})
+  --neg-threshold <p>      speech continues while probability >= p (default threshold - 0.15)
+  --min-speech-ms <ms>     shorter bursts are ignored (default ${DEFAULT_ENDPOINTER.minSpeechMs})
+  --min-silence-ms <ms>    silence that ends a segment (default ${DEFAULT_ENDPOINTER.minSilenceMs})
+  --device <d>             auto | cpu | cuda | coreml | dml (default cpu)
+  --threads <n>            inference threads (default 1)
+  --model <file.onnx>      a Silero VAD v5/v6 model instead of the bundled one
+`;
+
+const probability = z.coerce.number().gt(0).lt(1);
+const milliseconds = z.coerce.number().min(0).max(600_000);
+const OptionsSchema = z.object({
+  json: z.boolean().default(false),
+  threshold: probability.optional(),
+  'neg-threshold': probability.optional(),
+  'min-speech-ms': milliseconds.optional(),
+  'min-silence-ms': milliseconds.optional(),
+  device: z.enum(['auto', 'cpu', 'cuda', 'coreml', 'dml']).default('cpu'),
+  threads: z.coerce.number().int().min(1).max(64).default(1),
+  model: z.string().min(1).optional(),
+});
+
+export async function vadCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean' },
+      threshold: { type: 'string' },
+      'neg-threshold': { type: 'string' },
+      'min-speech-ms': { type: 'string' },
+      'min-silence-ms': { type: 'string' },
+      device: { type: 'string' },
+      threads: { type: 'string' },
+      model: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (parsed.values.help) {
+    io.stdout(VAD_USAGE);
+    return EXIT_OK;
+  }
+  const file = parsed.positionals[0];
+  if (!file) throw new ParleyError('cli/usage', 'vad needs a WAV file: parley vad <file.wav>');
+  if (parsed.positionals.length > 1) throw new ParleyError('cli/usage', `vad takes one file, got ${parsed.positionals.length}`);
+  const checked = OptionsSchema.safeParse(parsed.values);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new ParleyError('cli/usage', `invalid --${issue.path.join('.')}: ${issue.message}`);
+  }
+  const o = checked.data;
+  if (o['neg-threshold'] !== undefined && o['neg-threshold'] > (o.threshold ?? DEFAULT_ENDPOINTER.activationThreshold)) {
+    throw new ParleyError('cli/usage', 'invalid --neg-threshold: must not exceed --threshold');
+  }
+
+  const audio = await readWavFile(file);
+  const model = await SileroVadModel.load({ device: o.device, threads: o.threads, ...(o.model ? { modelPath: o.model } : {}) });
+  try {
+    const result = await detectSpeechSegments(audio, model, {
+      clock: systemClock,
+      activationThreshold: o.threshold,
+      deactivationThreshold: o['neg-threshold'],
+      minSpeechMs: o['min-speech-ms'],
+      minSilenceMs: o['min-silence-ms'],
+    });
+    const seconds = (ms: number) => Math.round(ms) / 1000;
+    if (o.json) {
+      const report = {
+        file: path.resolve(file),
+        durationS: seconds(result.durationMs),
+        sampleRate: audio.sampleRate,
+        channels: audio.channels.length,
+        encoding: audio.encoding,
+        segments: result.segments.map((s) => ({ start: seconds(s.startMs), end: seconds(s.endMs) })),
+        speechS: seconds(result.speechMs),
+        misfires: result.misfires,
+        provider: model.provider,
+        processingMs: Math.round(result.processingMs * 10) / 10,
+        realTimeFactor: Number(result.realTimeFactor.toFixed(5)),
+      };
+      io.stdout(JSON.stringify(report) + '\n');
+      return EXIT_OK;
+    }
+    const lines = [
+      `${path.basename(file)}: ${seconds(result.durationMs).toFixed(2)} s, ${audio.sampleRate} Hz, ${audio.channels.length} ch, ${audio.encoding}`,
+    ];
+    if (result.segments.length > 0) {
+      lines.push('    #     start       end  duration');
+      result.segments.forEach((s, i) => {
+        const cells = [s.startMs, s.endMs, s.endMs - s.startMs].map((ms) => (ms / 1000).toFixed(3).padStart(10));
+        lines.push(`${String(i + 1).padStart(5)}${cells.join('')}`);
+      });
+    }
+    const share = result.durationMs > 0 ? Math.round((100 * result.speechMs) / result.durationMs) : 0;
+    lines.push(
+      `${result.segments.length} segment${result.segments.length === 1 ? '' : 's'}, ${(result.speechMs / 1000).toFixed(2)} s of speech (${share}%)` +
+        (result.misfires ? `, ${result.misfires} short burst${result.misfires === 1 ? '' : 's'} ignored` : '') +
+        `; processed in ${Math.round(result.processingMs)} ms (real-time factor ${result.realTimeFactor.toFixed(4)}) on ${model.provider}`,
+    );
+    io.stdout(lines.join('\n') + '\n');
+    return EXIT_OK;
+  } finally {
+    await model.release();
+  }
+}

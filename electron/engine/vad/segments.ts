@@ -1,0 +1,65 @@
+import { downmixToMono, type PcmAudio } from '../audio/pcm.js';
+import { systemClock } from '../clock.js';
+import type { SpeechProbabilityModel } from './silero.js';
+import { VoiceActivityDetector, type VoiceActivityDetectorOptions } from './voice-activity-detector.js';
+
+export interface SpeechSegment {
+  startMs: number;
+  endMs: number;
+}
+
+export interface SpeechDetection {
+  segments: SpeechSegment[];
+  /** Bursts of speech shorter than minSpeechMs that were discarded. */
+  misfires: number;
+  durationMs: number;
+  speechMs: number;
+  frames: number;
+  /** Wall time spent, and its ratio to the audio's duration (lower is faster). */
+  processingMs: number;
+  realTimeFactor: number;
+}
+
+/** Runs a whole recording (any rate, any channel count) through the streaming VAD. */
+export async function detectSpeechSegments(
+  audio: PcmAudio,
+  model: SpeechProbabilityModel,
+  options: Omit<VoiceActivityDetectorOptions, 'inputRate' | 'collectAudio'> = {},
+): Promise<SpeechDetection> {
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
+  const mono = downmixToMono(audio.channels);
+  model.reset();
+  let frames = 0;
+  const vad = new VoiceActivityDetector(model, {
+    ...options,
+    inputRate: audio.sampleRate,
+    collectAudio: false,
+    onProbability: (p, at) => {
+      frames++;
+      options.onProbability?.(p, at);
+    },
+  });
+  const block = audio.sampleRate; // one second at a time, as a stream would arrive
+  const events = [];
+  for (let i = 0; i < mono.length; i += block) events.push(...(await vad.push(mono.subarray(i, i + block))));
+  events.push(...(await vad.end()));
+
+  const durationMs = (mono.length / audio.sampleRate) * 1000;
+  const segments: SpeechSegment[] = [];
+  let misfires = 0;
+  for (const e of events) {
+    if (e.type === 'speech-end') segments.push({ startMs: e.startMs, endMs: Math.min(e.endMs, durationMs) });
+    else if (e.type === 'misfire') misfires++;
+  }
+  const processingMs = clock.now() - started;
+  return {
+    segments,
+    misfires,
+    durationMs,
+    speechMs: segments.reduce((t, s) => t + (s.endMs - s.startMs), 0),
+    frames,
+    processingMs,
+    realTimeFactor: durationMs > 0 ? processingMs / durationMs : 0,
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Every typed error the engine can raise, by area. The UI and CLI branch on `code`, never on
+ * message text. Codes are stable; messages are for humans.
+ */
+export const errorCodes = [
+  // audio/wav
+  'wav/not-riff',
+  'wav/not-wave',
+  'wav/missing-fmt',
+  'wav/missing-data',
+  'wav/truncated',
+  'wav/unsupported-encoding',
+  'wav/invalid-format',
+  'wav/empty',
+  // audio (other)
+  'audio/invalid-rate',
+  'audio/invalid-input',
+  // files
+  'file/not-found',
+  'file/unreadable',
+  'file/write-failed',
+  // onnx / models
+  'onnx/model-not-found',
+  'onnx/model-invalid',
+  'onnx/provider-unavailable',
+  'onnx/inference-failed',
+  'model/checksum-mismatch',
+  // cli
+  'cli/usage',
+] as const;
+
+export const ErrorCodeSchema = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** What crosses process boundaries (IPC, CLI --json) when something fails. */
+export const ErrorInfoSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;

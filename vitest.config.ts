@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Test layers from DESIGN.md, one vitest project each. CI reads the JSON report for its summary line.
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          // Builds the Node code once so CLI tests run the same compiled `parley` a user runs.
+          globalSetup: ['test/integration/build-once.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
