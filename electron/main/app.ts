@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { EngineHost } from './engine-host.js';
+import { registerIpc, type IpcMainSurface } from './ipc.js';
+import { CONTENT_SECURITY_POLICY, isAllowedPermission, isAppUrl, secureWebPreferences } from './security.js';
+
+/** The slice of Electron that main uses, injected so it can be unit-tested without Electron. */
+export interface WindowSurface {
+  loadURL(url: string): Promise<void>;
+  isMinimized(): boolean;
+  restore(): void;
+  focus(): void;
+  once(event: 'ready-to-show', listener: () => void): void;
+  show(): void;
+  webContents: {
+    on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): void;
+    setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+  };
+}
+
+export interface ElectronSurface {
+  app: {
+    requestSingleInstanceLock(): boolean;
+    whenReady(): Promise<unknown>;
+    on(event: 'second-instance' | 'window-all-closed' | 'before-quit', listener: () => void): void;
+    quit(): void;
+    getVersion(): string;
+  };
+  createWindow(options: Record<string, unknown>): WindowSurface;
+  ipcMain: IpcMainSurface;
+  session: {
+    onHeadersReceived(listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (r: { responseHeaders: Record<string, string[]> }) => void) => void): void;
+    setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl: string; mediaTypes?: string[] }) => void): void;
+    setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string) => boolean): void;
+  };
+}
+
+export interface MainOptions {
+  /** Folder of the compiled app (out/), holding preload/ and renderer/. */
+  outDir: string;
+  engine: EngineHost;
+}
+
+/** The renderer page the window loads (the only page trusted with IPC and the microphone). */
+export function appUrl(options: Pick<MainOptions, 'outDir'>): string {
+  return pathToFileURL(path.join(options.outDir, 'renderer', 'index.html')).href;
+}
+
+/** Wires the app: single instance, hardened session, IPC, one window. Returns false if another instance runs. */
+export async function startMain(electron: ElectronSurface, options: MainOptions): Promise<boolean> {
+  const { app } = electron;
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return false;
+  }
+  const url = appUrl(options);
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', () => void options.engine.stop());
+
+  await app.whenReady();
+  electron.session.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  electron.session.setPermissionRequestHandler((_wc, permission, callback, details) => {
+    callback(isAllowedPermission(permission, details.requestingUrl, url, details.mediaTypes ?? []));
+  });
+  electron.session.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && isAppUrl(origin, url));
+  registerIpc(electron.ipcMain, { 'parley:engine-info': () => options.engine.info() }, (sender) => isAppUrl(sender, url));
+
+  void options.engine.start();
+  const win = electron.createWindow({
+    width: 1100,
+    height: 760,
+    minWidth: 720,
+    minHeight: 520,
+    show: false,
+    title: 'Parley',
+    webPreferences: secureWebPreferences(path.join(options.outDir, 'preload', 'index.cjs')),
+  });
+  win.once('ready-to-show', () => win.show());
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  const blockNavigation = (event: { preventDefault(): void }, target: string) => {
+    if (target !== url) event.preventDefault();
+  };
+  win.webContents.on('will-navigate', blockNavigation);
+  win.webContents.on('will-redirect', blockNavigation);
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  await win.loadURL(url);
+  return true;
+}

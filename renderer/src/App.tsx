@@ -1,0 +1,48 @@
+import { useEffect } from 'react';
+import type { EngineInfo } from '../../electron/shared/ipc';
+import { useAppStore } from './store';
+
+/** Until the conversation UI lands: what the engine is doing, honestly. */
+export function App() {
+  const connection = useAppStore((s) => s.connection);
+  const refresh = useAppStore((s) => s.refresh);
+
+  useEffect(() => {
+    void refresh();
+    // Poll while models load; stop once they are ready or failed.
+    const timer = setInterval(() => {
+      const c = useAppStore.getState().connection;
+      if (c.state === 'connected' && c.info.vad.state === 'loading') void refresh();
+    }, 250);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  return (
+    <main className="app">
+      <header className="app__header">
+        <h1>Parley</h1>
+        {connection.state === 'connected' && <span className="app__version">v{connection.info.version}</span>}
+      </header>
+      <section className="status" aria-live="polite" role="status">
+        {connection.state === 'connecting' && <p>Connecting to the engine…</p>}
+        {connection.state === 'unavailable' && <p className="status__error">{connection.reason}</p>}
+        {connection.state === 'connected' && <VadStatus vad={connection.info.vad} />}
+      </section>
+    </main>
+  );
+}
+
+function VadStatus({ vad }: { vad: EngineInfo['vad'] }) {
+  switch (vad.state) {
+    case 'loading':
+      return <p>Loading voice activity detection…</p>;
+    case 'ready':
+      return (
+        <p>
+          Voice activity detection ready on {vad.provider.toUpperCase()} ({Math.round(vad.loadMs)} ms).
+        </p>
+      );
+    case 'failed':
+      return <p className="status__error">Voice activity detection failed: {vad.error.message}</p>;
+  }
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../electron/engine/clock.js';
+import { ParleyError } from '../../../../electron/engine/errors.js';
+import type { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
+import { appUrl, startMain, type ElectronSurface, type WindowSurface } from '../../../../electron/main/app.js';
+import { EngineHost } from '../../../../electron/main/engine-host.js';
+import { CONTENT_SECURITY_POLICY } from '../../../../electron/main/security.js';
+
+type Handler = (event: { senderFrame: { url: string } | null }, payload: unknown) => unknown;
+
+/** Electron's surface, recorded: what main asked for, and hooks to play the OS's part. */
+function fakeElectron(lock = true) {
+  const handlers = new Map<string, Handler>();
+  const appEvents = new Map<string, () => void>();
+  const webEvents = new Map<string, (event: { preventDefault(): void }, url: string) => void>();
+  const created: Record<string, unknown>[] = [];
+  let quit = 0;
+  let headers: Parameters<ElectronSurface['session']['onHeadersReceived']>[0] | undefined;
+  let permission: Parameters<ElectronSurface['session']['setPermissionRequestHandler']>[0] | undefined;
+  let windowOpen: ((d: { url: string }) => { action: 'deny' }) | undefined;
+  const loaded: string[] = [];
+  const window: WindowSurface = {
+    loadURL: async (url) => void loaded.push(url),
+    isMinimized: () => false,
+    restore: () => {},
+    focus: () => {},
+    once: () => {},
+    show: () => {},
+    webContents: {
+      on: (event, listener) => void webEvents.set(event, listener),
+      setWindowOpenHandler: (h) => void (windowOpen = h),
+    },
+  };
+  const surface: ElectronSurface = {
+    app: {
+      requestSingleInstanceLock: () => lock,
+      whenReady: async () => {},
+      on: (event, listener) => void appEvents.set(event, listener),
+      quit: () => void quit++,
+      getVersion: () => '0.0.0-test',
+    },
+    createWindow: (options) => {
+      created.push(options);
+      return window;
+    },
+    ipcMain: { handle: (channel, listener) => void handlers.set(channel, listener) },
+    session: {
+      onHeadersReceived: (l) => void (headers = l),
+      setPermissionRequestHandler: (h) => void (permission = h),
+      setPermissionCheckHandler: () => {},
+    },
+  };
+  return { surface, handlers, created, loaded, webEvents, quits: () => quit, headers: () => headers!, permission: () => permission!, windowOpen: () => windowOpen! };
+}
+
+const readyModel = { onnx: { provider: 'cpu' }, release: async () => {} } as unknown as SileroVadModel;
+
+describe('Electron main (injected surface)', () => {
+  const outDir = '/opt/parley/out';
+  const url = appUrl({ outDir });
+
+  it('creates a sandboxed, isolated window without Node and loads the built renderer', async () => {
+    const fake = fakeElectron();
+    expect(await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel) })).toBe(true);
+    const prefs = fake.created[0]!.webPreferences as Record<string, unknown>;
+    expect(prefs).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true, preload: '/opt/parley/out/preload/index.cjs' });
+    expect(fake.loaded).toEqual(['file:///opt/parley/out/renderer/index.html']);
+  });
+
+  it('quits when another instance already runs', async () => {
+    const fake = fakeElectron(false);
+    expect(await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel) })).toBe(false);
+    expect(fake.quits()).toBe(1);
+    expect(fake.created).toHaveLength(0);
+  });
+
+  it('adds a strict CSP, blocks navigation and new windows, grants only the microphone to the app', async () => {
+    const fake = fakeElectron();
+    await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel) });
+    let csp: string[] | undefined;
+    fake.headers()({ responseHeaders: {} }, (r) => (csp = r.responseHeaders['Content-Security-Policy']));
+    expect(csp).toEqual([CONTENT_SECURITY_POLICY]);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
+
+    let prevented = false;
+    fake.webEvents.get('will-navigate')!({ preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    expect(prevented).toBe(true);
+    expect(fake.windowOpen()({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+
+    const ask = (permission: string, requestingUrl: string, mediaTypes: string[]) =>
+      new Promise<boolean>((resolve) => fake.permission()(null, permission, resolve, { requestingUrl, mediaTypes }));
+    expect(await ask('media', url, ['audio'])).toBe(true);
+    expect(await ask('media', url, ['video'])).toBe(false);
+    expect(await ask('geolocation', url, [])).toBe(false);
+    expect(await ask('media', 'https://evil.example/', ['audio'])).toBe(false);
+  });
+
+  it('answers engine-info over IPC only for the app page and only with a valid payload', async () => {
+    const fake = fakeElectron();
+    const clock = new ManualClock();
+    const engine = new EngineHost('1.2.3', async () => (clock.advance(150), readyModel), clock);
+    await startMain(fake.surface, { outDir, engine });
+    await new Promise((r) => setTimeout(r, 0));
+    const handler = fake.handlers.get('parley:engine-info')!;
+    expect(await handler({ senderFrame: { url } }, undefined)).toMatchObject({ version: '1.2.3', vad: { state: 'ready', provider: 'cpu', loadMs: 150 } });
+    await expect(async () => handler({ senderFrame: { url: 'https://evil.example/' } }, undefined)).rejects.toThrow(/refused/);
+    await expect(async () => handler({ senderFrame: { url } }, { inject: true })).rejects.toThrow(/invalid request/);
+    expect([...fake.handlers.keys()].every((c) => c.startsWith('parley:'))).toBe(true);
+  });
+
+  it('reports a model that failed to load instead of crashing', async () => {
+    const engine = new EngineHost('1.0.0', async () => {
+      throw new ParleyError('model/checksum-mismatch', 'silero_vad.onnx is corrupt');
+    });
+    await engine.start();
+    expect(engine.info().vad).toEqual({ state: 'failed', error: { code: 'model/checksum-mismatch', message: 'silero_vad.onnx is corrupt' } });
+  });
+});
