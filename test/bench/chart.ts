@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Resvg } from '@resvg/resvg-js';
+
+export interface Bar {
+  label: string;
+  value: number;
+  /** Drawn as a dashed line across the bar's row. */
+  target?: number;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** A horizontal bar chart as SVG: one row per bar, value printed at the end, targets dashed. */
+export function barChartSvg(title: string, unit: string, bars: Bar[]): string {
+  const width = 760;
+  const left = 230;
+  const right = 110;
+  const row = 30;
+  const top = 48;
+  const height = top + bars.length * row + 24;
+  const max = Math.max(...bars.map((b) => Math.max(b.value, b.target ?? 0))) * 1.05 || 1;
+  const x = (v: number) => left + ((width - left - right) * v) / max;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="16" y="28" font-family="DejaVu Sans, sans-serif" font-size="16" font-weight="bold" fill="#16171a">${esc(title)}</text>`,
+  ];
+  bars.forEach((b, i) => {
+    const y = top + i * row;
+    parts.push(
+      `<text x="${left - 10}" y="${y + 18}" text-anchor="end" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#16171a">${esc(b.label)}</text>`,
+      `<rect x="${left}" y="${y + 5}" width="${Math.max(1, x(b.value) - left)}" height="${row - 10}" fill="${b.target !== undefined && b.value > b.target ? '#d9534f' : '#3b82f6'}"/>`,
+      `<text x="${x(b.value) + 6}" y="${y + 18}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#333">${esc(formatValue(b.value))} ${esc(unit)}</text>`,
+    );
+    if (b.target !== undefined) {
+      parts.push(`<line x1="${x(b.target)}" x2="${x(b.target)}" y1="${y + 2}" y2="${y + row - 2}" stroke="#111" stroke-width="2" stroke-dasharray="4 3"/>`);
+    }
+  });
+  parts.push(
+    `<text x="16" y="${height - 8}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#666">dashed line = target; red = over target</text>`,
+    '</svg>',
+  );
+  return parts.join('\n');
+}
+
+function formatValue(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3);
+}
+
+const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/TTF', '/Library/Fonts', 'C:\\Windows\\Fonts'];
+
+export async function writePng(svg: string, file: string): Promise<void> {
+  const fontDirs = FONT_DIRS.filter((d) => existsSync(d));
+  const png = new Resvg(svg, { font: { loadSystemFonts: true, fontDirs, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  await writeFile(file, png);
+}
