@@ -27,6 +27,20 @@ export const errorCodes = [
   'onnx/provider-unavailable',
   'onnx/inference-failed',
   'model/checksum-mismatch',
+  // providers (cloud and local services)
+  'provider/missing-key',
+  'provider/invalid-key',
+  'provider/rate-limited',
+  'provider/server-error',
+  'provider/bad-request',
+  'provider/unreachable',
+  'provider/timeout',
+  'provider/disconnected',
+  'provider/protocol',
+  // tools
+  'tool/unknown',
+  'tool/invalid-arguments',
+  'tool/failed',
   // cli
   'cli/usage',
 ] as const;
@@ -38,5 +52,7 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export const ErrorInfoSchema = z.object({
   code: ErrorCodeSchema,
   message: z.string(),
+  /** The provider (e.g. 'deepgram') when a service failed. */
+  provider: z.string().optional(),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;

@@ -35,9 +35,9 @@ export async function detectSpeechSegments(
     ...options,
     inputRate: audio.sampleRate,
     collectAudio: false,
-    onProbability: (p, at) => {
+    onProbability: (p, at, frame) => {
       frames++;
-      options.onProbability?.(p, at);
+      options.onProbability?.(p, at, frame);
     },
   });
   const block = audio.sampleRate; // one second at a time, as a stream would arrive

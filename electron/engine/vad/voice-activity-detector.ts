@@ -16,8 +16,8 @@ export interface VoiceActivityDetectorOptions extends Omit<EndpointerOptions, 'f
   /** Keep utterance audio (with pre-roll) on speech-end events. Default true. */
   collectAudio?: boolean;
   clock?: Clock;
-  /** Called with every frame's speech probability (meters, debugging, tests). */
-  onProbability?: (probability: number, frameStartMs: number) => void;
+  /** Called with every frame's speech probability (barge-in, meters, tests), and the frame itself. */
+  onProbability?: (probability: number, frameStartMs: number, frame: Float32Array) => void;
 }
 
 /**
@@ -79,7 +79,7 @@ export class VoiceActivityDetector {
       const startMs = this.endpointer.positionMs;
       const p = await this.model.process(frame);
       if (!Number.isFinite(p)) throw new ParleyError('onnx/inference-failed', `VAD model returned ${p}`);
-      this.options.onProbability?.(p, startMs);
+      this.options.onProbability?.(p, startMs, frame);
       events.push(...this.stamp(this.endpointer.process(Math.min(1, Math.max(0, p)), this.collectAudio ? frame : undefined)));
     }
     return events;

@@ -1,0 +1,85 @@
+/** Barge-in settings. */
+export interface BargeInOptions {
+  /** Duration of one VAD frame (ms). */
+  frameMs: number;
+  /** Speech probability a frame needs to count as the user talking over the reply. Default 0.6. */
+  threshold?: number;
+  /** Consecutive speech frames that pause playback (suspected barge-in). Default 2 (64 ms). */
+  onsetFrames?: number;
+  /** Speech since onset (ms) that confirms the barge-in and cancels the reply. Default 192. */
+  confirmMs?: number;
+  /** Consecutive non-speech frames that release a suspicion and resume playback. Default 5 (160 ms). */
+  releaseFrames?: number;
+  /**
+   * Echo guard: a frame counts only if the microphone's RMS is at least this fraction of the RMS of
+   * what is playing. The OS echo canceller (renderer: echoCancellation) removes most of the
+   * assistant's voice; what leaks through is typically 20 dB or more below the playback level, while
+   * a user talking over it is not. Default 0.1 (-20 dB).
+   */
+  echoGain?: number;
+}
+
+export type BargeInDecision = 'suspect' | 'confirm' | 'release' | null;
+
+/**
+ * Decides, frame by frame while the assistant speaks, whether the user is talking over it: a short
+ * onset pauses playback at once (so the user is not talked over for long), sustained speech confirms
+ * and cancels the reply, and a cough or a click releases the pause so the reply resumes.
+ */
+export class BargeInDetector {
+  private readonly o: Required<BargeInOptions>;
+  private state: 'idle' | 'suspected' | 'confirmed' = 'idle';
+  private run = 0;
+  private silentRun = 0;
+  private speechSinceOnset = 0;
+
+  constructor(options: BargeInOptions) {
+    this.o = { threshold: 0.6, onsetFrames: 2, confirmMs: 192, releaseFrames: 5, echoGain: 0.1, ...options };
+  }
+
+  get suspected(): boolean {
+    return this.state === 'suspected';
+  }
+
+  /** One frame: its speech probability, the mic RMS and the RMS of the audio playing meanwhile. */
+  process(probability: number, micRms: number, playbackRms: number): BargeInDecision {
+    const speech = probability >= this.o.threshold && micRms >= this.o.echoGain * playbackRms;
+    switch (this.state) {
+      case 'idle':
+        this.run = speech ? this.run + 1 : 0;
+        if (this.run >= this.o.onsetFrames) {
+          this.state = 'suspected';
+          this.speechSinceOnset = this.run;
+          this.silentRun = 0;
+          return this.confirmed() ? 'confirm' : 'suspect';
+        }
+        return null;
+      case 'suspected':
+        if (speech) {
+          this.speechSinceOnset++;
+          this.silentRun = 0;
+          return this.confirmed() ? 'confirm' : null;
+        }
+        if (++this.silentRun >= this.o.releaseFrames) {
+          this.reset();
+          return 'release';
+        }
+        return null;
+      case 'confirmed':
+        return null;
+    }
+  }
+
+  reset(): void {
+    this.state = 'idle';
+    this.run = 0;
+    this.silentRun = 0;
+    this.speechSinceOnset = 0;
+  }
+
+  private confirmed(): boolean {
+    if (this.speechSinceOnset * this.o.frameMs < this.o.confirmMs) return false;
+    this.state = 'confirmed';
+    return true;
+  }
+}

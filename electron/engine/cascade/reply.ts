@@ -1,0 +1,230 @@
+import { int16ToFloat32, rms } from '../audio/pcm.js';
+import { Resampler } from '../audio/resampler.js';
+import type { AudioSink } from '../audio/playout.js';
+import { ParleyError, describeError, isAbort, isRetryable } from '../errors.js';
+import type { TurnLatency } from '../metrics/latency.js';
+import type { ChatMessage, LlmProvider, ToolCall, TtsProvider, TtsStream } from '../providers/types.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { CascadeEvent, Stage } from './events.js';
+import { SentenceChunker } from './sentence-chunker.js';
+
+export interface ReplyDependencies {
+  turnId: number;
+  llm: LlmProvider;
+  tts: TtsProvider;
+  /** Used when the primary failed before producing anything (after its own retries). */
+  fallbackLlm?: LlmProvider;
+  fallbackTts?: TtsProvider;
+  sink: AudioSink;
+  tools?: ToolRegistry;
+  now: () => Date;
+  latency: TurnLatency;
+  emit: (event: CascadeEvent) => void;
+  signal: AbortSignal;
+  /** Tool-call rounds before the reply is cut off. Default 4. */
+  maxToolRounds?: number;
+}
+
+export interface ReplyResult {
+  /** Messages to append to the history (assistant text and tool calls/results), cut to what was heard. */
+  messages: ChatMessage[];
+  /** The reply as the user heard it (all of it, unless interrupted). */
+  heardText: string;
+  fullText: string;
+  interrupted: boolean;
+  failed: boolean;
+}
+
+interface Segment {
+  text: string;
+  /** Samples (at the sink's rate) written for this segment, and whether the TTS finished it. */
+  samples: number;
+  done: boolean;
+}
+
+/** Speech duration per character when a segment's audio is still incomplete (~14 chars/s). */
+const SAMPLES_PER_CHAR_AT_1HZ = 0.07;
+
+/**
+ * One assistant reply: LLM deltas -> SentenceChunker -> TTS per chunk -> sink, all overlapped, with
+ * tool rounds in between. Everything hangs off `signal`: aborting it (barge-in) cancels the LLM
+ * request, closes the TTS connection and stops feeding audio at once.
+ */
+export class AssistantReply {
+  private readonly segments: Segment[] = [];
+  private readonly messages: ChatMessage[] = [];
+  private tts: TtsStream | undefined;
+  private ttsProvider: TtsProvider;
+  private ttsDone: Promise<void> = Promise.resolve();
+  private resampler: Resampler | undefined;
+  private playedBase = 0;
+  private fullText = '';
+  private failed = false;
+  private playbackRmsValue = 0;
+
+  constructor(private readonly d: ReplyDependencies) {
+    this.ttsProvider = d.tts;
+  }
+
+  /** RMS of the audio most recently sent to the sink (the echo guard's reference). */
+  get playbackRms(): number {
+    return this.playbackRmsValue;
+  }
+
+  async run(history: ChatMessage[]): Promise<ReplyResult> {
+    const d = this.d;
+    this.playedBase = d.sink.played();
+    try {
+      let llm = d.llm;
+      for (let round = 0; ; round++) {
+        const { text, calls } = await this.streamLlm(llm, [...history, ...this.messages]).catch((e: unknown) => {
+          // Nothing said yet and the provider is down: try the fallback once.
+          if (d.fallbackLlm && llm !== d.fallbackLlm && isRetryable(e) && this.fullText === '') {
+            d.emit({ type: 'notice', message: `${llm.id} failed (${describeError(e)}); using ${d.fallbackLlm.id}` });
+            llm = d.fallbackLlm;
+            return this.streamLlm(llm, [...history, ...this.messages]);
+          }
+          throw e;
+        });
+        if (calls.length === 0 || round >= (d.maxToolRounds ?? 4)) {
+          if (calls.length > 0) d.emit({ type: 'notice', message: 'stopped after too many tool rounds' });
+          break;
+        }
+        this.messages.push({ role: 'assistant', content: text, toolCalls: calls });
+        for (const call of calls) {
+          const result = await d.tools!.call(call, { signal: d.signal, now: d.now });
+          if (result.error) d.emit({ type: 'error', stage: 'tool', error: result.error, turnId: d.turnId });
+          d.emit({ type: 'tool-result', turnId: d.turnId, callId: call.id, name: call.name, ok: result.ok, content: result.content });
+          this.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
+        }
+      }
+      this.tts?.end();
+      await this.ttsDone;
+      await d.sink.drain();
+    } catch (e) {
+      if (!isAbort(e) && !d.signal.aborted) {
+        this.failed = true;
+        this.report(e);
+        this.tts?.close();
+      }
+    }
+    return this.result();
+  }
+
+  private async streamLlm(llm: LlmProvider, messages: ChatMessage[]): Promise<{ text: string; calls: ToolCall[] }> {
+    const d = this.d;
+    const chunker = new SentenceChunker();
+    let text = '';
+    const calls: ToolCall[] = [];
+    const tools = d.tools && d.tools.size > 0 ? d.tools.specs() : undefined;
+    for await (const event of llm.stream({ messages, tools, signal: d.signal })) {
+      if (event.type === 'text') {
+        d.latency.mark('llmFirstToken');
+        text += event.text;
+        this.fullText += event.text;
+        for (const chunk of chunker.push(event.text)) this.speak(chunk);
+      } else if (event.type === 'tool-call') {
+        d.latency.mark('llmFirstToken');
+        calls.push(event.call);
+        d.emit({ type: 'tool-call', turnId: d.turnId, call: event.call });
+      }
+    }
+    for (const chunk of chunker.flush()) this.speak(chunk);
+    return { text, calls };
+  }
+
+  private speak(chunk: string): void {
+    const d = this.d;
+    d.latency.mark('firstSentence');
+    if (!this.tts) {
+      this.tts = this.ttsProvider.open({ signal: d.signal });
+      this.ttsDone = this.playTts(this.tts);
+    }
+    this.segments.push({ text: chunk, samples: 0, done: false });
+    this.tts.push(chunk);
+  }
+
+  /** Reads TTS audio in order and hands it to the sink, marking spans and aligning text to audio. */
+  private async playTts(tts: TtsStream): Promise<void> {
+    const d = this.d;
+    const announced = new Set<number>();
+    try {
+      for await (const event of tts) {
+        if (d.signal.aborted) return;
+        if (event.type === 'segment-done') {
+          const seg = this.segments[event.segment];
+          if (seg) seg.done = true;
+          continue;
+        }
+        d.latency.mark('ttsFirstByte');
+        let samples: Float32Array = int16ToFloat32(event.pcm);
+        if (event.sampleRate !== d.sink.sampleRate) {
+          this.resampler ??= new Resampler({ inputRate: event.sampleRate, outputRate: d.sink.sampleRate });
+          samples = this.resampler.process(samples);
+        }
+        this.playbackRmsValue = rms(samples);
+        const seg = this.segments[event.segment];
+        if (seg) seg.samples += samples.length;
+        const first = !announced.has(event.segment);
+        announced.add(event.segment);
+        d.sink.write(samples, () => {
+          d.latency.mark('firstAudioPlayed');
+          if (first && seg && !d.signal.aborted) d.emit({ type: 'assistant-chunk', turnId: d.turnId, text: seg.text });
+        });
+      }
+    } catch (e) {
+      if (isAbort(e) || d.signal.aborted) return;
+      if (d.fallbackTts && this.ttsProvider !== d.fallbackTts && isRetryable(e) && this.segments.every((s) => s.samples === 0)) {
+        d.emit({ type: 'notice', message: `${this.ttsProvider.id} failed (${describeError(e)}); using ${d.fallbackTts.id}` });
+        this.ttsProvider = d.fallbackTts;
+        const retry = this.ttsProvider.open({ signal: d.signal });
+        for (const s of this.segments) retry.push(s.text);
+        this.tts = retry;
+        return this.playTts(retry);
+      }
+      this.failed = true;
+      this.report(e, 'tts');
+    }
+  }
+
+  private report(e: unknown, stage: Stage = 'llm'): void {
+    const error = e instanceof ParleyError ? e : new ParleyError('provider/protocol', describeError(e), { cause: e });
+    const s: Stage = error.provider === this.ttsProvider.id && stage === 'tts' ? 'tts' : stage;
+    this.d.emit({ type: 'error', stage: s, error, turnId: this.d.turnId });
+  }
+
+  private result(): ReplyResult {
+    const interrupted = this.d.signal.aborted;
+    const heardText = interrupted ? this.heardText() : this.failed ? this.heardText() : this.segments.map((s) => s.text).join(' ');
+    const spokenFull = this.segments.map((s) => s.text).join(' ');
+    const messages = [...this.messages];
+    const finalText = interrupted || this.failed ? heardText : spokenFull || this.fullText.trim();
+    if (finalText) messages.push({ role: 'assistant', content: finalText });
+    return { messages, heardText: finalText, fullText: this.fullText, interrupted, failed: this.failed };
+  }
+
+  /** The reply cut at what the sink actually played, by segment and, inside one, by proportion. */
+  private heardText(): string {
+    let played = this.d.sink.played() - this.playedBase;
+    const parts: string[] = [];
+    for (const seg of this.segments) {
+      if (played <= 0) break;
+      const expected = seg.done ? seg.samples : Math.max(seg.samples, seg.text.length * SAMPLES_PER_CHAR_AT_1HZ * this.d.sink.sampleRate);
+      if (played >= expected && seg.done) {
+        parts.push(seg.text);
+        played -= expected;
+        continue;
+      }
+      const cut = cutAtWord(seg.text, Math.min(1, played / Math.max(1, expected)));
+      if (cut) parts.push(cut);
+      break;
+    }
+    return parts.join(' ');
+  }
+}
+
+function cutAtWord(text: string, fraction: number): string {
+  const at = Math.floor(text.length * fraction);
+  const space = text.lastIndexOf(' ', at);
+  return text.slice(0, space > 0 ? space : 0).trim();
+}

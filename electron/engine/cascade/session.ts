@@ -1,0 +1,369 @@
+import type { AudioSink } from '../audio/playout.js';
+import { rms } from '../audio/pcm.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ParleyError, describeError, isAbort } from '../errors.js';
+import { TurnLatency } from '../metrics/latency.js';
+import { abortableSleep, backoffDelay, DEFAULT_RETRY } from '../providers/retry.js';
+import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
+import type { TranscriptLog } from '../session/transcript-log.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import { AsyncQueue } from '../util/async-queue.js';
+import type { EndpointerOptions } from '../vad/endpointer.js';
+import type { SpeechProbabilityModel } from '../vad/silero.js';
+import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
+import { BargeInDetector, type BargeInOptions } from './barge-in.js';
+import type { CascadeEvent, ConversationState } from './events.js';
+import { AssistantReply } from './reply.js';
+
+export interface TurnTakingOptions {
+  /** The user's endpointing (VAD). minSilenceMs is the silence that ends the user's speech. */
+  vad?: Omit<EndpointerOptions, 'frameMs'>;
+  /** After the VAD hears the speech end, wait at most this long for the STT's final transcript (ms). Default 1000. */
+  finalWaitMs?: number;
+  /** Barge-in while the assistant speaks; `false` turns it off. */
+  bargeIn?: Omit<BargeInOptions, 'frameMs'> | false;
+}
+
+export interface CascadeOptions {
+  stt: SttProvider;
+  llm: LlmProvider;
+  tts: TtsProvider;
+  fallbackLlm?: LlmProvider;
+  fallbackTts?: TtsProvider;
+  vad: SpeechProbabilityModel;
+  sink: AudioSink;
+  tools?: ToolRegistry;
+  systemPrompt?: string;
+  clock?: Clock;
+  now?: () => Date;
+  log?: TranscriptLog;
+  turnTaking?: TurnTakingOptions;
+  language?: string;
+}
+
+const STT_RATE = 16000;
+
+interface ActiveTurn {
+  id: number;
+  controller: AbortController;
+  latency: TurnLatency;
+  reply: AssistantReply;
+  done: Promise<void>;
+}
+
+/**
+ * The cascade: microphone audio in (16 kHz mono), spoken replies out. Silero VAD and the STT run
+ * on every frame; when the user's turn ends (VAD silence + final transcript, or the provider's
+ * end-of-turn), an AssistantReply streams LLM -> TTS -> sink. User speech over the reply is a
+ * barge-in: playback pauses within two frames and, once confirmed, the turn's AbortController
+ * cancels every stage and the history keeps only what was heard.
+ */
+export class CascadeSession {
+  readonly history: ChatMessage[] = [];
+  private queue: AsyncQueue<CascadeEvent> | undefined;
+  private readonly listeners = new Set<(e: CascadeEvent) => void>();
+  private readonly clock: Clock;
+  private readonly vad: VoiceActivityDetector;
+  private readonly bargeIn: BargeInDetector | undefined;
+  private readonly session = new AbortController();
+  private stt: SttStream | undefined;
+  private sttOpening: Promise<void> | undefined;
+  private sttPending: Float32Array[] = [];
+  private sttFailures = 0;
+  private state: ConversationState = 'listening';
+  private nextTurnId = 1;
+  private turn: ActiveTurn | undefined;
+  // The user's turn in progress.
+  private userFinals: string[] = [];
+  private userSpeaking = false;
+  private speechEndAt: number | undefined;
+  private lastFinalAt: number | undefined;
+  private finalAfterSpeechEnd = false;
+  private providerEndOfTurn = false;
+  private finalWaitTimer: ReturnType<typeof setTimeout> | undefined;
+  private finalWaitExpired = false;
+  private stopped = false;
+
+  constructor(private readonly o: CascadeOptions) {
+    this.clock = o.clock ?? systemClock;
+    if (o.systemPrompt) this.history.push({ role: 'system', content: o.systemPrompt });
+    this.vad = new VoiceActivityDetector(o.vad, {
+      ...o.turnTaking?.vad,
+      clock: this.clock,
+      collectAudio: false,
+      onProbability: (p, _at, frame) => this.onVadFrame(p, frame),
+    });
+    const frameMs = (o.vad.frameSamples / o.vad.sampleRate) * 1000;
+    this.bargeIn = o.turnTaking?.bargeIn === false ? undefined : new BargeInDetector({ frameMs, ...o.turnTaking?.bargeIn });
+  }
+
+  /** Events as an async iterable (one consumer), or use subscribe() for several. */
+  events(): AsyncIterable<CascadeEvent> {
+    this.queue ??= new AsyncQueue<CascadeEvent>();
+    return this.queue;
+  }
+
+  subscribe(listener: (e: CascadeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get conversationState(): ConversationState {
+    return this.state;
+  }
+
+  async start(): Promise<void> {
+    this.o.log?.write({ kind: 'session-start', at: this.iso(), providers: { stt: this.o.stt.id, llm: this.o.llm.id, tts: this.o.tts.id } });
+    this.emit({ type: 'state', state: 'listening' });
+    await this.openStt();
+  }
+
+  /** Feeds microphone audio (16 kHz mono float). Never throws: faults become events. */
+  async pushAudio(samples: Float32Array): Promise<void> {
+    if (this.stopped) return;
+    if (this.stt) this.stt.push(samples);
+    else {
+      this.sttPending.push(samples);
+      if (!this.sttOpening) void this.openStt();
+    }
+    try {
+      for (const event of await this.vad.push(samples)) this.onVadEvent(event);
+    } catch (e) {
+      this.emit({ type: 'error', stage: 'vad', error: e instanceof ParleyError ? e : new ParleyError('onnx/inference-failed', describeError(e)) });
+    }
+  }
+
+  /** Ends the input: flushes the VAD and waits for the last turn to be answered. */
+  async finishInput(): Promise<void> {
+    for (const event of await this.vad.end()) this.onVadEvent(event);
+    // Let a pending end-of-turn decide (final transcript or its timeout), then the reply finish.
+    for (let i = 0; i < 400 && !this.stopped; i++) {
+      if (!this.turn && !this.userSpeaking && this.speechEndAt === undefined) break;
+      if (this.turn) await this.turn.done;
+      else await abortableSleep(25);
+    }
+  }
+
+  /** Waits for the current reply (if any) to finish. */
+  async idle(): Promise<void> {
+    while (this.turn) await this.turn.done;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.finalWaitTimer);
+    this.turn?.controller.abort();
+    this.session.abort();
+    this.o.sink.flush();
+    this.stt?.close();
+    await this.turn?.done;
+    await this.o.log?.flush();
+    this.queue?.end();
+  }
+
+  // ---------- STT ----------
+
+  private openStt(): Promise<void> {
+    this.sttOpening ??= (async () => {
+      for (;;) {
+        try {
+          const stream = await this.o.stt.open({ sampleRate: STT_RATE, language: this.o.language, signal: this.session.signal });
+          this.stt = stream;
+          this.sttFailures = 0;
+          for (const s of this.sttPending.splice(0)) stream.push(s);
+          void this.readStt(stream);
+          return;
+        } catch (e) {
+          if (isAbort(e) || this.stopped) return;
+          const error = e instanceof ParleyError ? e : new ParleyError('provider/unreachable', describeError(e));
+          this.emit({ type: 'error', stage: 'stt', error });
+          // A bad or missing key will not fix itself: wait for the next audio to try again.
+          if (error.code === 'provider/invalid-key' || error.code === 'provider/missing-key' || ++this.sttFailures > 3) {
+            this.sttPending = [];
+            return;
+          }
+          await abortableSleep(backoffDelay(this.sttFailures, DEFAULT_RETRY, Math.random), this.session.signal).catch(() => undefined);
+        }
+      }
+    })().finally(() => (this.sttOpening = undefined));
+    return this.sttOpening;
+  }
+
+  private async readStt(stream: SttStream): Promise<void> {
+    for await (const event of stream) {
+      switch (event.type) {
+        case 'partial':
+          this.emit({ type: 'user-partial', text: [...this.userFinals, event.text].join(' ') });
+          break;
+        case 'final':
+          if (event.text) {
+            this.userFinals.push(event.text);
+            this.lastFinalAt = this.clock.now();
+            this.emit({ type: 'user-partial', text: this.userFinals.join(' ') });
+          }
+          if (this.speechEndAt !== undefined && (event.fromFinalize || event.endOfSpeech)) this.finalAfterSpeechEnd = true;
+          this.maybeEndUserTurn();
+          break;
+        case 'end-of-turn':
+          this.providerEndOfTurn = true;
+          this.maybeEndUserTurn();
+          break;
+        case 'reconnected':
+          this.emit({ type: 'notice', message: `${this.o.stt.id} reconnected; your audio was replayed` });
+          break;
+        case 'error':
+          this.emit({ type: 'error', stage: 'stt', error: event.error });
+          break;
+        case 'speech-started':
+          break;
+      }
+    }
+    // The stream ended (fatal error or closed): the next audio reopens it.
+    if (this.stt === stream) this.stt = undefined;
+  }
+
+  // ---------- Turn taking ----------
+
+  private onVadFrame(probability: number, frame: Float32Array): void {
+    if (!this.bargeIn || !this.turn || this.state !== 'assistant-speaking') return;
+    const decision = this.bargeIn.process(probability, rms(frame), this.turn.reply.playbackRms);
+    const turn = this.turn;
+    if (decision === 'suspect') {
+      this.o.sink.pause();
+      this.emit({ type: 'barge-in', turnId: turn.id, phase: 'suspected' });
+    } else if (decision === 'release') {
+      this.o.sink.resume();
+      this.emit({ type: 'barge-in', turnId: turn.id, phase: 'released' });
+    } else if (decision === 'confirm') {
+      this.interrupt(turn);
+    }
+  }
+
+  /** Barge-in: cancel every stage of the turn at once and drop what was not yet played. */
+  private interrupt(turn: ActiveTurn): void {
+    this.o.sink.pause();
+    turn.controller.abort();
+    this.emit({ type: 'barge-in', turnId: turn.id, phase: 'confirmed' });
+  }
+
+  private onVadEvent(event: VadEvent): void {
+    if (event.type === 'speech-start') {
+      this.userSpeaking = true;
+      clearTimeout(this.finalWaitTimer);
+      this.speechEndAt = undefined;
+      this.finalAfterSpeechEnd = false;
+      this.providerEndOfTurn = false;
+      // Speaking while the assistant only thinks: the user is not done; drop the premature reply.
+      if (this.turn && this.state === 'thinking') this.turn.controller.abort();
+      if (!this.turn) this.setState('user-speaking');
+    } else if (event.type === 'speech-end') {
+      this.userSpeaking = false;
+      // detectedAt is the decision (after the hangover); the speech itself ended that much earlier.
+      this.speechEndAt = event.detectedAt - (event.atMs - event.endMs);
+      this.finalWaitExpired = false;
+      this.stt?.finalize();
+      clearTimeout(this.finalWaitTimer);
+      this.finalWaitTimer = setTimeout(() => {
+        this.finalWaitExpired = true;
+        this.maybeEndUserTurn();
+      }, this.o.turnTaking?.finalWaitMs ?? 1000);
+      this.maybeEndUserTurn();
+    }
+  }
+
+  /** Silence policy: the VAD heard the end and the STT settled the words (or the provider says so, or we waited long enough). */
+  private maybeEndUserTurn(): void {
+    if (this.userSpeaking || this.speechEndAt === undefined) return;
+    if (!(this.finalAfterSpeechEnd || this.providerEndOfTurn || this.finalWaitExpired)) return;
+    const text = this.userFinals.join(' ').trim();
+    const speechEnd = this.speechEndAt;
+    clearTimeout(this.finalWaitTimer);
+    this.speechEndAt = undefined;
+    if (!text) {
+      // Noise or a sound without words: nothing to answer.
+      if (!this.turn) this.setState('listening');
+      return;
+    }
+    this.userFinals = [];
+    this.startTurn(text, speechEnd);
+  }
+
+  private startTurn(text: string, speechEnd: number): void {
+    this.turn?.controller.abort();
+    const id = this.nextTurnId++;
+    const latency = new TurnLatency(this.clock);
+    latency.mark('speechEnd', speechEnd);
+    latency.mark('endOfTurn');
+    latency.mark('sttFinal', this.lastFinalAt ?? this.clock.now());
+    this.history.push({ role: 'user', content: text });
+    this.o.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
+    this.emit({ type: 'user-final', turnId: id, text });
+    const controller = new AbortController();
+    this.session.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const toolArgs = new Map<string, unknown>();
+    const reply = new AssistantReply({
+      turnId: id,
+      llm: this.o.llm,
+      tts: this.o.tts,
+      fallbackLlm: this.o.fallbackLlm,
+      fallbackTts: this.o.fallbackTts,
+      sink: this.o.sink,
+      tools: this.o.tools,
+      now: this.o.now ?? (() => new Date()),
+      latency,
+      signal: controller.signal,
+      emit: (e) => {
+        if (e.type === 'assistant-chunk' && this.turn?.id === id) this.setState('assistant-speaking');
+        if (e.type === 'tool-call') toolArgs.set(e.call.id, e.call.arguments);
+        if (e.type === 'tool-result') this.o.log?.write({ kind: 'tool', turnId: id, at: this.iso(), name: e.name, arguments: toolArgs.get(e.callId), ok: e.ok, result: e.content });
+        this.emit(e);
+      },
+    });
+    const turn: ActiveTurn = { id, controller, latency, reply, done: Promise.resolve() };
+    this.turn = turn;
+    this.bargeIn?.reset();
+    this.setState('thinking');
+    turn.done = this.finishTurn(turn, reply.run([...this.history]));
+  }
+
+  private async finishTurn(turn: ActiveTurn, running: Promise<Awaited<ReturnType<AssistantReply['run']>>>): Promise<void> {
+    const result = await running;
+    if (result.interrupted) this.o.sink.flush();
+    else this.o.sink.resume();
+    // Only what was heard goes into the history, so the model knows where it was cut off.
+    this.history.push(...result.messages);
+    if (result.heardText || result.interrupted) {
+      this.o.log?.write({ kind: 'assistant', turnId: turn.id, at: this.iso(), text: result.heardText, interrupted: result.interrupted });
+      this.emit({ type: 'assistant-done', turnId: turn.id, text: result.heardText, interrupted: result.interrupted });
+    }
+    const report = turn.latency.report();
+    this.o.log?.write({ kind: 'latency', turnId: turn.id, at: this.iso(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
+    this.emit({ type: 'latency', turnId: turn.id, report });
+    if (this.turn === turn) {
+      this.turn = undefined;
+      this.bargeIn?.reset();
+      this.setState(this.userSpeaking ? 'user-speaking' : 'listening');
+    }
+  }
+
+  // ---------- plumbing ----------
+
+  private setState(state: ConversationState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.emit({ type: 'state', state });
+  }
+
+  private emit(event: CascadeEvent): void {
+    if (event.type === 'error') {
+      this.o.log?.write({ kind: 'error', ...(event.turnId !== undefined ? { turnId: event.turnId } : {}), at: this.iso(), stage: event.stage, code: event.error.code, message: event.error.message });
+    }
+    this.queue?.push(event);
+    for (const l of this.listeners) l(event);
+  }
+
+  private iso(): string {
+    return (this.o.now ?? (() => new Date()))().toISOString();
+  }
+}

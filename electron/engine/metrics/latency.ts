@@ -1,0 +1,49 @@
+import type { Clock } from '../clock.js';
+
+/**
+ * The marks of one turn, in order (DESIGN.md): the user stops speaking, the turn is judged over, the
+ * transcript is final, the LLM's first token, the first speakable sentence, the TTS's first audio
+ * byte, the first audio actually played. Voice-to-voice = firstAudioPlayed - speechEnd.
+ */
+export const LATENCY_MARKS = ['speechEnd', 'endOfTurn', 'sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstByte', 'firstAudioPlayed'] as const;
+export type LatencyMark = (typeof LATENCY_MARKS)[number];
+
+export interface TurnLatencyReport {
+  /** Each mark in ms after speechEnd (negative when it came first, e.g. an STT final before the VAD's hangover ended). */
+  spans: Partial<Record<LatencyMark, number>>;
+  voiceToVoiceMs?: number;
+}
+
+export class TurnLatency {
+  private readonly marks = new Map<LatencyMark, number>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Records a mark once (the first occurrence counts). */
+  mark(name: LatencyMark, at: number = this.clock.now()): void {
+    if (!this.marks.has(name)) this.marks.set(name, at);
+  }
+
+  has(name: LatencyMark): boolean {
+    return this.marks.has(name);
+  }
+
+  at(name: LatencyMark): number | undefined {
+    return this.marks.get(name);
+  }
+
+  report(): TurnLatencyReport {
+    const origin = this.marks.get('speechEnd') ?? this.marks.get('endOfTurn');
+    const spans: Partial<Record<LatencyMark, number>> = {};
+    if (origin === undefined) return { spans };
+    for (const name of LATENCY_MARKS) {
+      const t = this.marks.get(name);
+      if (t !== undefined) spans[name] = round(t - origin);
+    }
+    const played = this.marks.get('firstAudioPlayed');
+    const speechEnd = this.marks.get('speechEnd');
+    return played !== undefined && speechEnd !== undefined ? { spans, voiceToVoiceMs: round(played - speechEnd) } : { spans };
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

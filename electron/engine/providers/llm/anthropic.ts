@@ -1,0 +1,137 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
+import { z } from 'zod';
+import { ParleyError, abortError } from '../../errors.js';
+import { linkedAbort } from '../../util/abort.js';
+import { stallError, withStallTimeout } from '../../util/stall.js';
+import { fromSdkError } from '../http-errors.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
+import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest, ToolSpec } from '../types.js';
+import { parseArguments } from './openai-chat.js';
+
+export const AnthropicSettingsSchema = z.object({
+  baseUrl: z.string().url().default('https://api.anthropic.com'),
+  model: z.string().min(1).default('claude-haiku-4-5'),
+  maxTokens: z.number().int().positive().default(1024),
+  temperature: z.number().min(0).max(1).optional(),
+  stallTimeoutMs: z.number().int().positive().default(15_000),
+});
+export type AnthropicSettings = z.infer<typeof AnthropicSettingsSchema>;
+
+const NAME = 'Anthropic';
+
+/** Anthropic Messages streaming through the official SDK. */
+export class AnthropicLlm implements LlmProvider {
+  readonly id = 'anthropic';
+  private readonly client: Anthropic;
+
+  constructor(
+    private readonly settings: AnthropicSettings,
+    apiKey: string | undefined,
+    private readonly retry?: Partial<RetryPolicy>,
+  ) {
+    this.client = new Anthropic({ apiKey: apiKey ?? '', baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.stallTimeoutMs });
+  }
+
+  async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
+    const { controller, dispose } = linkedAbort(request.signal);
+    const fail = (e: unknown) => fromSdkError(this.id, NAME, this.settings.baseUrl, e);
+    const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    try {
+      const stream = await withRetry(
+        () =>
+          this.client.messages
+            .create(
+              {
+                model: this.settings.model,
+                max_tokens: this.settings.maxTokens,
+                messages: toAnthropicMessages(request.messages),
+                stream: true,
+                ...(system ? { system } : {}),
+                ...(request.tools?.length ? { tools: request.tools.map(toAnthropicTool) } : {}),
+                ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
+              },
+              { signal: controller.signal },
+            )
+            .catch((e: unknown) => {
+              throw fail(e);
+            }),
+        { signal: controller.signal, policy: this.retry },
+      );
+      const blocks = new Map<number, { id: string; name: string; json: string }>();
+      let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
+      let stopped = false;
+      try {
+        const events = withStallTimeout(stream, this.settings.stallTimeoutMs, stallError(this.id, NAME, this.settings.stallTimeoutMs), () => controller.abort());
+        for await (const event of events as AsyncIterable<RawMessageStreamEvent>) {
+          switch (event.type) {
+            case 'content_block_start':
+              if (event.content_block.type === 'tool_use') blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
+              break;
+            case 'content_block_delta':
+              if (event.delta.type === 'text_delta') {
+                if (event.delta.text) yield { type: 'text', text: event.delta.text };
+              } else if (event.delta.type === 'input_json_delta') {
+                const b = blocks.get(event.index);
+                if (b) b.json += event.delta.partial_json;
+              }
+              break;
+            case 'content_block_stop': {
+              const b = blocks.get(event.index);
+              if (b) yield { type: 'tool-call', call: { id: b.id, name: b.name, arguments: parseArguments(b.json) } };
+              break;
+            }
+            case 'message_delta':
+              finish = { type: 'done', finishReason: mapStop(event.delta.stop_reason) };
+              break;
+            case 'message_stop':
+              stopped = true;
+              break;
+            default:
+              break; // ping and future event kinds
+          }
+        }
+      } catch (e) {
+        throw fail(e);
+      }
+      // Some SDK streams just end when aborted: make cancellation visible to the caller.
+      if (controller.signal.aborted) throw abortError();
+      if (!stopped) throw new ParleyError('provider/disconnected', `${NAME} closed the stream before message_stop`, { provider: this.id });
+      yield finish;
+    } finally {
+      dispose();
+    }
+  }
+}
+
+function mapStop(reason: string | null): 'stop' | 'length' | 'tool-calls' | 'other' {
+  if (reason === 'end_turn' || reason === 'stop_sequence') return 'stop';
+  if (reason === 'max_tokens') return 'length';
+  if (reason === 'tool_use') return 'tool-calls';
+  return 'other';
+}
+
+function toAnthropicTool(t: ToolSpec): Tool {
+  return { name: t.name, description: t.description, input_schema: { type: 'object', ...t.parameters } as Tool['input_schema'] };
+}
+
+/** System messages go to the top-level field; consecutive tool results become one user message. */
+export function toAnthropicMessages(messages: ChatMessage[]): MessageParam[] {
+  const out: MessageParam[] = [];
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    if (m.role === 'user') out.push({ role: 'user', content: m.content });
+    else if (m.role === 'assistant') {
+      const content: ContentBlockParam[] = [];
+      if (m.content) content.push({ type: 'text', text: m.content });
+      for (const c of m.toolCalls ?? []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: c.arguments as Record<string, unknown> });
+      out.push({ role: 'assistant', content: content.length ? content : '' });
+    } else {
+      const result = { type: 'tool_result' as const, tool_use_id: m.toolCallId, content: m.content };
+      const last = out[out.length - 1];
+      if (last && last.role === 'user' && Array.isArray(last.content) && last.content.every((b) => b.type === 'tool_result')) last.content.push(result);
+      else out.push({ role: 'user', content: [result] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+import OpenAI from 'openai';
+import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { z } from 'zod';
+import { abortError } from '../../errors.js';
+import { fromSdkError } from '../http-errors.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
+import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest, ToolCall, ToolSpec } from '../types.js';
+import { linkedAbort } from '../../util/abort.js';
+import { stallError, withStallTimeout } from '../../util/stall.js';
+
+export const OpenAiChatSettingsSchema = z.object({
+  /** Any OpenAI-compatible server: OpenAI, Groq, OpenRouter, Together, Ollama, LM Studio, llama.cpp, vLLM. */
+  baseUrl: z.string().url().default('https://api.openai.com/v1'),
+  model: z.string().min(1).default('gpt-4o-mini'),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().optional(),
+  /** Fail when the stream sends nothing for this long (ms). */
+  stallTimeoutMs: z.number().int().positive().default(15_000),
+});
+export type OpenAiChatSettings = z.infer<typeof OpenAiChatSettingsSchema>;
+
+/** OpenAI Chat Completions streaming through the official SDK (base URL configurable). */
+export class OpenAiChatLlm implements LlmProvider {
+  readonly id = 'openai';
+  private readonly client: OpenAI;
+
+  constructor(
+    private readonly settings: OpenAiChatSettings,
+    apiKey: string | undefined,
+    private readonly retry?: Partial<RetryPolicy>,
+  ) {
+    // Local servers ignore the key but the SDK insists on one.
+    this.client = new OpenAI({ apiKey: apiKey || 'not-needed', baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.stallTimeoutMs });
+  }
+
+  async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
+    const { controller, dispose } = linkedAbort(request.signal);
+    const fail = (e: unknown) => fromSdkError(this.id, 'OpenAI-compatible LLM', this.settings.baseUrl, e);
+    try {
+      const stream = await withRetry(
+        () =>
+          this.client.chat.completions
+            .create(
+              {
+                model: this.settings.model,
+                messages: request.messages.map(toOpenAiMessage),
+                stream: true,
+                ...(request.tools?.length ? { tools: request.tools.map(toOpenAiTool) } : {}),
+                ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
+                ...(this.settings.maxTokens !== undefined ? { max_tokens: this.settings.maxTokens } : {}),
+              },
+              { signal: controller.signal },
+            )
+            .catch((e: unknown) => {
+              throw fail(e);
+            }),
+        { signal: controller.signal, policy: this.retry },
+      );
+      const calls = new ToolCallAccumulator();
+      let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
+      try {
+        const chunks = withStallTimeout(stream, this.settings.stallTimeoutMs, stallError(this.id, 'OpenAI-compatible LLM', this.settings.stallTimeoutMs), () => controller.abort());
+        for await (const chunk of chunks as AsyncIterable<ChatCompletionChunk>) {
+          const choice = chunk.choices?.[0];
+          if (!choice) continue; // the usage-only chunk
+          const text = choice.delta?.content;
+          if (text) yield { type: 'text', text };
+          for (const tc of choice.delta?.tool_calls ?? []) calls.add(tc);
+          if (choice.finish_reason) finish = { type: 'done', finishReason: mapFinish(choice.finish_reason) };
+        }
+      } catch (e) {
+        throw fail(e);
+      }
+      // Some SDK streams just end when aborted: make cancellation visible to the caller.
+      if (controller.signal.aborted) throw abortError();
+      for (const call of calls.finish()) yield { type: 'tool-call', call };
+      yield finish;
+    } finally {
+      dispose();
+    }
+  }
+}
+
+/**
+ * Tool-call fragments arrive by index; ids and names come first, argument text in pieces. Some
+ * servers omit the index or reuse index 0 for parallel calls: a new id means a new call.
+ */
+export class ToolCallAccumulator {
+  private slots: { id: string; name: string; args: string }[] = [];
+  private byIndex = new Map<number, number>();
+
+  add(fragment: { index?: number; id?: string; function?: { name?: string; arguments?: string } }): void {
+    const index = fragment.index ?? -1;
+    let slot = index >= 0 ? this.byIndex.get(index) : undefined;
+    const existing = slot !== undefined ? this.slots[slot] : undefined;
+    if (slot === undefined || (fragment.id && existing && existing.id && fragment.id !== existing.id)) {
+      slot = this.slots.push({ id: fragment.id ?? `call_${this.slots.length}`, name: '', args: '' }) - 1;
+      if (index >= 0) this.byIndex.set(index, slot);
+    }
+    const s = this.slots[slot]!;
+    if (fragment.function?.name) s.name += fragment.function.name;
+    if (fragment.function?.arguments) s.args += fragment.function.arguments;
+  }
+
+  finish(): ToolCall[] {
+    return this.slots.map((s) => ({ id: s.id, name: s.name, arguments: parseArguments(s.args) }));
+  }
+}
+
+export function parseArguments(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // the tool registry reports invalid arguments to the model
+  }
+}
+
+function mapFinish(reason: string): 'stop' | 'length' | 'tool-calls' | 'other' {
+  if (reason === 'stop') return 'stop';
+  if (reason === 'length') return 'length';
+  if (reason === 'tool_calls' || reason === 'function_call') return 'tool-calls';
+  return 'other';
+}
+
+function toOpenAiTool(t: ToolSpec): ChatCompletionTool {
+  return { type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } };
+}
+
+function toOpenAiMessage(m: ChatMessage): ChatCompletionMessageParam {
+  switch (m.role) {
+    case 'system':
+    case 'user':
+      return { role: m.role, content: m.content };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: m.content || null,
+        ...(m.toolCalls?.length
+          ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) }
+          : {}),
+      };
+    case 'tool':
+      return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+  }
+}

@@ -1,0 +1,217 @@
+import type WebSocket from 'ws';
+import { z } from 'zod';
+import { ParleyError, abortError } from '../../errors.js';
+import { AsyncQueue } from '../../util/async-queue.js';
+import { linkedAbort } from '../../util/abort.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
+import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
+import { connectWebSocket, decodeCloseReason, isNormalClose } from '../websocket.js';
+import { Pcm16Decoder } from './pcm-chunks.js';
+
+export const ElevenLabsSettingsSchema = z.object({
+  baseUrl: z.string().url().default('wss://api.elevenlabs.io'),
+  voiceId: z.string().min(1).default('21m00Tcm4TlvDq8ikWAM'),
+  modelId: z.string().min(1).default('eleven_flash_v2_5'),
+  stability: z.number().min(0).max(1).default(0.5),
+  similarityBoost: z.number().min(0).max(1).default(0.8),
+  speed: z.number().min(0.7).max(1.2).default(1),
+  /** No audio for this long while text is pending = stalled (ms). */
+  stallTimeoutMs: z.number().int().positive().default(10_000),
+});
+export type ElevenLabsSettings = z.infer<typeof ElevenLabsSettingsSchema>;
+
+const NAME = 'ElevenLabs';
+const SAMPLE_RATE = 24000;
+
+/** ElevenLabs stream-input WebSocket: text streamed in, 24 kHz PCM with character alignment out. */
+export class ElevenLabsTts implements TtsProvider {
+  readonly id = 'elevenlabs';
+  readonly sampleRate = SAMPLE_RATE;
+
+  constructor(
+    readonly settings: ElevenLabsSettings,
+    readonly apiKey: string | undefined,
+    readonly retry?: Partial<RetryPolicy>,
+  ) {}
+
+  url(): string {
+    const base = this.settings.baseUrl.replace(/\/+$/, '');
+    const q = new URLSearchParams({ model_id: this.settings.modelId, output_format: `pcm_${SAMPLE_RATE}`, sync_alignment: 'true' });
+    return `${base}/v1/text-to-speech/${encodeURIComponent(this.settings.voiceId)}/stream-input?${q}`;
+  }
+
+  open(options: TtsStreamOptions): TtsStream {
+    return new ElevenLabsStream(this, options);
+  }
+}
+
+const ServerMessageSchema = z.object({
+  audio: z.string().nullish(),
+  isFinal: z.boolean().nullish(),
+  normalizedAlignment: z.object({ chars: z.array(z.string()) }).passthrough().nullish(),
+  alignment: z.object({ chars: z.array(z.string()) }).passthrough().nullish(),
+  message: z.string().optional(),
+  error: z.string().optional(),
+  code: z.union([z.number(), z.string()]).optional(),
+});
+
+/** Counts the characters alignment reports against, ignoring spacing the server may normalise. */
+const visibleLength = (s: string) => s.replace(/\s+/g, '').length;
+
+class ElevenLabsStream implements TtsStream {
+  private readonly events = new AsyncQueue<TtsEvent>();
+  private readonly controller: AbortController;
+  private readonly dispose: () => void;
+  private ws: WebSocket | undefined;
+  private readonly outbox: string[] = [];
+  /** Cumulative visible characters at the end of each segment. */
+  private readonly segmentEnds: number[] = [];
+  private spokenChars = 0;
+  private segment = 0;
+  private ended = false;
+  private finished = false;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly decoder = new Pcm16Decoder();
+
+  constructor(
+    private readonly provider: ElevenLabsTts,
+    options: TtsStreamOptions,
+  ) {
+    ({ controller: this.controller, dispose: this.dispose } = linkedAbort(options.signal));
+    this.controller.signal.addEventListener('abort', () => this.shutdown(abortError()), { once: true });
+    void this.connect();
+  }
+
+  push(text: string): number {
+    const index = this.segmentEnds.length;
+    this.segmentEnds.push((this.segmentEnds[index - 1] ?? 0) + visibleLength(text));
+    // Each chunk is already a speakable unit: flush so generation starts at once.
+    this.send(JSON.stringify({ text: text.endsWith(' ') ? text : `${text} `, flush: true }));
+    this.armStall();
+    return index;
+  }
+
+  end(): void {
+    this.ended = true;
+    this.send(JSON.stringify({ text: '' }));
+    this.armStall();
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<TtsEvent> {
+    return this.events[Symbol.asyncIterator]();
+  }
+
+  private async connect(): Promise<void> {
+    const { settings, apiKey, retry } = this.provider;
+    try {
+      const ws = await withRetry(
+        () => connectWebSocket(this.provider.url(), { provider: this.provider.id, displayName: NAME, headers: apiKey ? { 'xi-api-key': apiKey } : {}, signal: this.controller.signal }),
+        { signal: this.controller.signal, policy: retry },
+      );
+      if (this.finished) return void ws.terminate();
+      this.ws = ws;
+      ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+      ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason));
+      ws.on('error', () => undefined); // reported through 'close'
+      ws.send(
+        JSON.stringify({
+          text: ' ',
+          voice_settings: { stability: settings.stability, similarity_boost: settings.similarityBoost, speed: settings.speed },
+          ...(apiKey ? { xi_api_key: apiKey } : {}),
+        }),
+      );
+      for (const m of this.outbox.splice(0)) ws.send(m);
+    } catch (e) {
+      this.shutdown(e);
+    }
+  }
+
+  private send(message: string): void {
+    if (this.finished) return;
+    if (this.ws && this.ws.readyState === this.ws.OPEN) this.ws.send(message);
+    else this.outbox.push(message);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (isBinary) return this.shutdown(new ParleyError('provider/protocol', `${NAME} sent a binary frame (expected JSON)`, { provider: this.provider.id }));
+    let parsed: z.infer<typeof ServerMessageSchema>;
+    try {
+      parsed = ServerMessageSchema.parse(JSON.parse(data.toString('utf8')));
+    } catch {
+      return this.shutdown(new ParleyError('provider/protocol', `${NAME} sent a malformed message`, { provider: this.provider.id }));
+    }
+    if (parsed.error || (parsed.message && !parsed.audio)) {
+      const text = parsed.message ?? parsed.error ?? 'error';
+      const code = /api.?key|unauthori[sz]ed|401/i.test(`${text} ${parsed.error ?? ''} ${parsed.code ?? ''}`) ? 'provider/invalid-key' : 'provider/server-error';
+      return this.shutdown(new ParleyError(code, code === 'provider/invalid-key' ? `invalid API key for ${NAME}: ${text}` : `${NAME} error: ${text}`, { provider: this.provider.id }));
+    }
+    if (parsed.audio) {
+      const pcm = this.decoder.decode(Buffer.from(parsed.audio, 'base64'));
+      if (pcm.length) this.events.push({ type: 'audio', segment: Math.min(this.segment, this.segmentEnds.length - 1), pcm, sampleRate: SAMPLE_RATE });
+      const chars = parsed.normalizedAlignment?.chars ?? parsed.alignment?.chars;
+      if (chars) this.advance(visibleLength(chars.join('')));
+      this.armStall();
+    }
+    if (parsed.isFinal) {
+      this.advance(Infinity);
+      this.finish();
+    }
+  }
+
+  /** Alignment says `n` more characters were spoken: close every segment they complete. */
+  private advance(n: number): void {
+    this.spokenChars += n;
+    while (this.segment < this.segmentEnds.length && this.spokenChars >= this.segmentEnds[this.segment]!) {
+      this.events.push({ type: 'segment-done', segment: this.segment });
+      this.segment++;
+    }
+  }
+
+  private onClose(code: number, reason: Buffer): void {
+    if (this.finished) return;
+    if (isNormalClose(code) && this.ended) {
+      this.advance(Infinity);
+      return this.finish();
+    }
+    const why = decodeCloseReason(reason);
+    const invalidKey = code === 1008 && /key|auth/i.test(why);
+    this.shutdown(
+      invalidKey
+        ? new ParleyError('provider/invalid-key', `invalid API key for ${NAME}: ${why}`, { provider: this.provider.id })
+        : new ParleyError('provider/disconnected', `${NAME} closed the connection (${code}${why ? `: ${why}` : ''})`, { provider: this.provider.id }),
+    );
+  }
+
+  /** Watch for a stall only while audio is owed (text pending, or the end requested). */
+  private armStall(): void {
+    clearTimeout(this.stallTimer);
+    if (this.finished || (this.segment >= this.segmentEnds.length && !this.ended)) return;
+    const ms = this.provider.settings.stallTimeoutMs;
+    this.stallTimer = setTimeout(
+      () => this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id })),
+      ms,
+    );
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.stallTimer);
+    this.events.end();
+    this.ws?.close(1000);
+    this.dispose();
+  }
+
+  private shutdown(error: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.stallTimer);
+    this.events.fail(error);
+    this.ws?.terminate();
+    this.dispose();
+  }
+}

@@ -1,0 +1,119 @@
+import type { Clock } from '../clock.js';
+import type { ParleyError } from '../errors.js';
+
+/** Everything a provider gets from the engine besides its own settings. */
+export interface ProviderContext {
+  clock: Clock;
+  /** Diagnostics (retries, reconnects); never the user's content. */
+  log?: (message: string) => void;
+}
+
+// ---------- Speech to text ----------
+
+export type SttEvent =
+  /** Provisional text for the utterance in progress; replaced by the next partial or final. */
+  | { type: 'partial'; text: string }
+  /** Settled text for a span of audio. `endOfSpeech`: the provider's endpointer saw a pause. */
+  | { type: 'final'; text: string; endOfSpeech: boolean; fromFinalize: boolean }
+  /** The provider's own turn signal (e.g. Deepgram UtteranceEnd): the user stopped talking. */
+  | { type: 'end-of-turn' }
+  | { type: 'speech-started' }
+  /** The connection dropped and was re-established; buffered audio was replayed. */
+  | { type: 'reconnected'; attempt: number }
+  /** A fault the stream could not recover from. The stream ends after it. */
+  | { type: 'error'; error: ParleyError };
+
+export interface SttStreamOptions {
+  /** Rate of the samples pushed (16 kHz in the engine). */
+  sampleRate: number;
+  language?: string;
+  signal?: AbortSignal;
+}
+
+/** A live transcription: push audio, read events with `for await`. */
+export interface SttStream extends AsyncIterable<SttEvent> {
+  /** Mono float samples at the stream's rate. Never blocks; buffers while reconnecting. */
+  push(samples: Float32Array): void;
+  /** Ask for final results of everything pushed so far (end of the user's turn). */
+  finalize(): void;
+  /** Finish: flush remaining results, then the iterator ends. */
+  end(): Promise<void>;
+  /** Stop now and free the connection. */
+  close(): void;
+}
+
+export interface SttProvider {
+  readonly id: string;
+  open(options: SttStreamOptions): Promise<SttStream>;
+}
+
+// ---------- LLM ----------
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Parsed JSON arguments (or the raw text when the model produced invalid JSON). */
+  arguments: unknown;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; name: string; content: string };
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export type LlmEvent =
+  | { type: 'text'; text: string }
+  | { type: 'tool-call'; call: ToolCall }
+  | { type: 'done'; finishReason: 'stop' | 'length' | 'tool-calls' | 'other' };
+
+export interface LlmRequest {
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  signal?: AbortSignal;
+}
+
+export interface LlmProvider {
+  readonly id: string;
+  /** Streams one completion. Throws ParleyError on faults; abort via `signal`. */
+  stream(request: LlmRequest): AsyncIterable<LlmEvent>;
+}
+
+// ---------- Text to speech ----------
+
+export interface TtsAudio {
+  type: 'audio';
+  /** Which pushed text segment this audio speaks (0-based, in push order). */
+  segment: number;
+  pcm: Int16Array;
+  sampleRate: number;
+}
+
+export type TtsEvent = TtsAudio | { type: 'segment-done'; segment: number };
+
+export interface TtsStreamOptions {
+  signal?: AbortSignal;
+}
+
+/** Text in (one speakable chunk per push), PCM out with `for await`, in order. */
+export interface TtsStream extends AsyncIterable<TtsEvent> {
+  /** Queue a chunk of text; returns its segment number. */
+  push(text: string): number;
+  /** No more text: the iterator ends after the last segment's audio. */
+  end(): void;
+  /** Stop now (barge-in): requests cancelled, sockets closed. */
+  close(): void;
+}
+
+export interface TtsProvider {
+  readonly id: string;
+  readonly sampleRate: number;
+  open(options: TtsStreamOptions): TtsStream;
+}

@@ -1,0 +1,76 @@
+import WebSocket from 'ws';
+import { ParleyError, abortError, describeError } from '../errors.js';
+import { errorFromStatus } from './http-errors.js';
+
+export interface ConnectOptions {
+  provider: string;
+  displayName: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Handshake deadline (ms). Default 10 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Opens a WebSocket and turns every way the handshake can fail into a typed error: a refused
+ * upgrade (401 bad key, 429, 5xx, with the server's error text), an unreachable host (naming the
+ * URL), a handshake that never completes, or an abort.
+ */
+export function connectWebSocket(url: string, options: ConnectOptions): Promise<WebSocket> {
+  const { provider, displayName } = options;
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(abortError());
+    const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.timeoutMs ?? 10_000 });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => {
+      ws.terminate();
+      settle(() => reject(abortError()));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    ws.once('open', () => settle(() => resolve(ws)));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+      res.on('end', () => {
+        const detail = String(res.headers['dg-error'] ?? '') || summarizeBody(body);
+        const retryAfter = Number(res.headers['retry-after']);
+        settle(() => reject(errorFromStatus(provider, displayName, res.statusCode ?? 0, detail, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined)));
+        ws.terminate();
+      });
+    });
+    ws.once('error', (e: Error & { code?: string }) => {
+      const message = describeError(e);
+      if (/timed out/i.test(message)) {
+        settle(() => reject(new ParleyError('provider/timeout', `${displayName} did not complete the WebSocket handshake at ${url}`, { provider, cause: e })));
+      } else {
+        settle(() => reject(new ParleyError('provider/unreachable', `cannot reach ${displayName} at ${url}: ${message}`, { provider, cause: e })));
+      }
+    });
+  });
+}
+
+function summarizeBody(body: string): string {
+  try {
+    const j = JSON.parse(body) as { err_msg?: string; message?: string; detail?: { message?: string } | string; error?: { message?: string } | string };
+    const m = j.err_msg ?? j.message ?? (typeof j.detail === 'string' ? j.detail : j.detail?.message) ?? (typeof j.error === 'string' ? j.error : j.error?.message);
+    if (m) return m;
+  } catch {
+    // not JSON
+  }
+  return body.slice(0, 200).trim();
+}
+
+/** Close codes that mean "done as asked". */
+export function isNormalClose(code: number): boolean {
+  return code === 1000 || code === 1005;
+}
+
+export function decodeCloseReason(reason: Buffer): string {
+  return reason.toString('utf8').slice(0, 200);
+}

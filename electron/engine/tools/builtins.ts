@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { ParleyError } from '../errors.js';
+import { evaluateExpression } from './calculator.js';
+import type { Tool } from './registry.js';
+
+export const dateTimeTool: Tool<{ timeZone?: string | undefined }> = {
+  name: 'get_current_datetime',
+  description: "The current date and time, in the user's time zone unless another IANA zone (e.g. 'Asia/Tokyo') is given.",
+  parameters: z.object({ timeZone: z.string().optional().describe('IANA time zone, e.g. Europe/Paris') }),
+  run({ timeZone }, { now }) {
+    const date = now();
+    let spoken: string;
+    try {
+      spoken = new Intl.DateTimeFormat('en-US', { dateStyle: 'full', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(date);
+    } catch {
+      throw new ParleyError('tool/invalid-arguments', `unknown time zone '${timeZone}'`);
+    }
+    return { iso: date.toISOString(), spoken, timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone };
+  },
+};
+
+export const calculatorTool: Tool<{ expression: string }> = {
+  name: 'calculate',
+  description: 'Evaluates an arithmetic expression exactly (+ - * / % ^, parentheses, sqrt, sin, cos, tan, ln, log, pi, e).',
+  parameters: z.object({ expression: z.string().min(1).max(500).describe('e.g. (12.5 * 4) / 3 + sqrt(16)') }),
+  run({ expression }) {
+    const value = evaluateExpression(expression);
+    return { expression, value: Number(value.toPrecision(12)) };
+  },
+};
+
+export interface TimerInfo {
+  id: string;
+  label: string;
+  endsAt: string;
+  secondsLeft: number;
+}
+
+/** Timers the assistant can set; `onFire` announces them (the session speaks or shows it). */
+export class TimerService {
+  private readonly timers = new Map<string, { label: string; endsAt: number; handle: ReturnType<typeof setTimeout> }>();
+  private next = 1;
+
+  constructor(
+    private readonly onFire: (timer: { id: string; label: string }) => void,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  set(seconds: number, label: string): TimerInfo {
+    const id = `timer-${this.next++}`;
+    const endsAt = this.nowMs() + seconds * 1000;
+    const handle = setTimeout(() => {
+      this.timers.delete(id);
+      this.onFire({ id, label });
+    }, seconds * 1000);
+    handle.unref?.();
+    this.timers.set(id, { label, endsAt, handle });
+    return this.info(id)!;
+  }
+
+  cancel(id: string): boolean {
+    const t = this.timers.get(id);
+    if (!t) return false;
+    clearTimeout(t.handle);
+    return this.timers.delete(id);
+  }
+
+  list(): TimerInfo[] {
+    return [...this.timers.keys()].map((id) => this.info(id)!);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t.handle);
+    this.timers.clear();
+  }
+
+  private info(id: string): TimerInfo | undefined {
+    const t = this.timers.get(id);
+    if (!t) return undefined;
+    return { id, label: t.label, endsAt: new Date(t.endsAt).toISOString(), secondsLeft: Math.max(0, Math.round((t.endsAt - this.nowMs()) / 1000)) };
+  }
+
+  tools(): Tool[] {
+    const set: Tool<{ seconds: number; label?: string | undefined }> = {
+      name: 'set_timer',
+      description: 'Starts a countdown timer; the user is told when it ends.',
+      parameters: z.object({ seconds: z.number().positive().max(86_400).describe('duration in seconds'), label: z.string().max(80).optional() }),
+      run: ({ seconds, label }) => this.set(seconds, label ?? `${seconds} second timer`),
+    };
+    const cancel: Tool<{ id: string }> = {
+      name: 'cancel_timer',
+      description: 'Cancels a running timer by id.',
+      parameters: z.object({ id: z.string() }),
+      run: ({ id }) => ({ cancelled: this.cancel(id) }),
+    };
+    const list: Tool<Record<string, never>> = {
+      name: 'list_timers',
+      description: 'Lists running timers and the seconds left on each.',
+      parameters: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+      run: () => this.list(),
+    };
+    return [set, cancel, list] as Tool[];
+  }
+}

@@ -1,0 +1,81 @@
+import type http from 'node:http';
+import { FaultQueue, hasKey, listen, readBody, sleep, type Fault } from './http.js';
+import { tokens, type LlmScript, type RecordedRequest } from './openai.js';
+
+/**
+ * Speaks Anthropic's Messages streaming protocol (reference/protocols.md section 3): named SSE
+ * events message_start, content_block_start/delta/stop (text and tool_use with input_json_delta),
+ * ping, message_delta, message_stop; errors as typed JSON bodies or a mid-stream `error` event.
+ */
+export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmScript; faults?: (Fault | undefined)[] } = {}) {
+  const key = options.apiKey ?? 'test-anthropic-key';
+  const faults = new FaultQueue(options.faults);
+  const requests: RecordedRequest[] = [];
+  const server = await listen(async (req, res) => {
+    const raw = await readBody(req);
+    const record: RecordedRequest = { path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, at: performance.now() };
+    requests.push(record);
+    res.on('close', () => {
+      record.endedAt = performance.now();
+      record.abortedByClient = !res.writableFinished;
+    });
+    // x-api-key per the protocol notes; current SDKs send the same key as a Bearer token.
+    if (!hasKey(req, key)) return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
+    if (req.url !== '/v1/messages') return sendError(res, 404, 'not_found_error', `unknown path ${req.url}`);
+    if (!req.headers['anthropic-version']) return sendError(res, 400, 'invalid_request_error', 'anthropic-version header is required');
+    const body = record.body as { max_tokens?: number };
+    if (typeof body.max_tokens !== 'number') return sendError(res, 400, 'invalid_request_error', 'max_tokens: Field required');
+    const fault = faults.next();
+    if (fault?.kind === 'status') return sendError(res, fault.status, fault.status === 429 ? 'rate_limit_error' : fault.status === 529 ? 'overloaded_error' : 'api_error', `fake ${fault.status}`);
+    await stream(record.body, res, fault);
+  });
+
+  async function stream(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
+    const reply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_fake' });
+    const events: [string, object][] = [
+      ['message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', content: [], model: body.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } } }],
+    ];
+    let index = 0;
+    if (reply.text) {
+      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }]);
+      events.push(['ping', { type: 'ping' }]);
+      for (const t of tokens(reply.text)) events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: t } }]);
+      events.push(['content_block_stop', { type: 'content_block_stop', index }]);
+      index++;
+    }
+    for (const call of reply.toolCalls ?? []) {
+      const json = JSON.stringify(call.arguments);
+      events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: `toolu_${index}`, name: call.name, input: {} } }]);
+      events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(0, 5) } }]);
+      events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(5) } }]);
+      events.push(['content_block_stop', { type: 'content_block_stop', index }]);
+      index++;
+    }
+    events.push(['message_delta', { type: 'message_delta', delta: { stop_reason: reply.toolCalls?.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } }]);
+    events.push(['message_stop', { type: 'message_stop' }]);
+    await sleep(reply.firstTokenMs ?? 0);
+    for (let i = 0; i < events.length; i++) {
+      if (res.destroyed) return;
+      if (fault && fault.kind !== 'status' && i === fault.after) {
+        if (fault.kind === 'drop') return res.destroy();
+        if (fault.kind === 'stall') return;
+        if (fault.kind === 'malformed') {
+          res.end('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+          return;
+        }
+      }
+      const [name, data] = events[i]!;
+      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (i > 0) await sleep(reply.tokenMs ?? 0);
+    }
+    res.end();
+  }
+
+  return { url: server.url, key, requests, faults, close: () => server.close() };
+}
+
+function sendError(res: http.ServerResponse, status: number, type: string, message: string) {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_fake', 'x-should-retry': 'false' });
+  res.end(JSON.stringify({ type: 'error', error: { type, message } }));
+}

@@ -1,0 +1,122 @@
+import type http from 'node:http';
+import { FaultQueue, hasKey, listen, readBody, sleep, tonePcm, type Fault, type FakeServer } from './http.js';
+
+/** What the fake LLM answers to one request. */
+export interface FakeLlmReply {
+  text?: string;
+  toolCalls?: { name: string; arguments: unknown }[];
+  /** Delay before the first chunk and between chunks (ms). */
+  firstTokenMs?: number;
+  tokenMs?: number;
+}
+
+export type LlmScript = (request: { messages: { role: string; content?: unknown }[]; tools?: unknown[] }) => FakeLlmReply;
+
+export interface FakeOpenAiOptions {
+  apiKey?: string;
+  llm?: LlmScript;
+  llmFaults?: (Fault | undefined)[];
+  /** Speech: ms of audio per character of input, first-byte delay, delay between 20 ms chunks. */
+  tts?: { msPerChar?: number; firstByteMs?: number; chunkMs?: number };
+  ttsFaults?: (Fault | undefined)[];
+}
+
+export interface RecordedRequest {
+  path: string;
+  body: Record<string, unknown>;
+  at: number;
+  /** When the response finished, or was cut off by the client. */
+  endedAt?: number;
+  abortedByClient?: boolean;
+}
+
+/**
+ * Speaks the OpenAI wire protocol (reference/protocols.md sections 2 and 5a): streaming Chat
+ * Completions as SSE (text deltas, fragmented tool calls, usage chunk, [DONE]) and /audio/speech
+ * as chunked raw 24 kHz PCM. Faults: error statuses with OpenAI error bodies, drops, stalls,
+ * malformed events. Records every request and whether the client hung up early.
+ */
+export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
+  const key = options.apiKey ?? 'test-openai-key';
+  const llmFaults = new FaultQueue(options.llmFaults);
+  const ttsFaults = new FaultQueue(options.ttsFaults);
+  const requests: RecordedRequest[] = [];
+  const server: FakeServer = await listen(async (req, res) => {
+    const raw = await readBody(req);
+    const record: RecordedRequest = { path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, at: performance.now() };
+    requests.push(record);
+    res.on('close', () => {
+      record.endedAt = performance.now();
+      record.abortedByClient = !res.writableFinished;
+    });
+    if (!hasKey(req, key)) return sendError(res, 401, 'Incorrect API key provided: ***', 'invalid_api_key');
+    if (req.url === '/v1/chat/completions') return chat(record.body, res, llmFaults.next());
+    if (req.url === '/v1/audio/speech') return speech(record.body, res, ttsFaults.next());
+    sendError(res, 404, `unknown path ${req.url}`, 'not_found');
+  });
+
+  async function chat(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
+    if (fault?.kind === 'status') return sendError(res, fault.status, `fake ${fault.status}`, fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', fault.retryAfterS);
+    const reply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: String(body.model) };
+    const chunks: object[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }];
+    for (const token of tokens(reply.text ?? '')) chunks.push({ ...base, choices: [{ index: 0, delta: { content: token }, finish_reason: null }] });
+    (reply.toolCalls ?? []).forEach((call, index) => {
+      const args = JSON.stringify(call.arguments);
+      const half = Math.ceil(args.length / 2);
+      chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id: `call_${index}`, type: 'function', function: { name: call.name, arguments: '' } }] }, finish_reason: null }] });
+      chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(0, half) } }] }, finish_reason: null }] });
+      chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(half) } }] }, finish_reason: null }] });
+    });
+    chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.toolCalls?.length ? 'tool_calls' : 'stop' }] });
+    chunks.push({ ...base, choices: [], usage: { prompt_tokens: 10, completion_tokens: chunks.length, total_tokens: 10 + chunks.length } });
+    await sleep(reply.firstTokenMs ?? 0);
+    for (let i = 0; i < chunks.length; i++) {
+      if (res.destroyed) return;
+      if (fault && fault.kind !== 'status' && i === fault.after) {
+        if (fault.kind === 'drop') return res.destroy();
+        if (fault.kind === 'stall') return; // keep the socket open, send nothing more
+        if (fault.kind === 'malformed') res.write('data: {"choices": [ this is not json\n\n');
+      }
+      res.write(`data: ${JSON.stringify(chunks[i])}\n\n`);
+      if (i > 0) await sleep(reply.tokenMs ?? 0);
+    }
+    res.end('data: [DONE]\n\n');
+  }
+
+  async function speech(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
+    if (fault?.kind === 'status') return sendError(res, fault.status, `fake ${fault.status}`, 'server_error', fault.retryAfterS);
+    if (body.response_format !== 'pcm') return sendError(res, 400, 'this fake only streams pcm', 'invalid_request_error');
+    const t = options.tts ?? {};
+    const pcm = tonePcm(String(body.input ?? '').length * (t.msPerChar ?? 5));
+    await sleep(t.firstByteMs ?? 0);
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = 960; // 20 ms at 24 kHz, 16-bit
+    // Odd chunk sizes on purpose: clients must carry a split sample.
+    for (let i = 0, k = 0; i < pcm.length; i += chunk + (k % 2), k++) {
+      if (res.destroyed) return;
+      if (fault && fault.kind !== 'status' && k === fault.after) {
+        if (fault.kind === 'drop') return res.destroy();
+        if (fault.kind === 'stall') return;
+      }
+      res.write(pcm.subarray(i, i + chunk + (k % 2)));
+      await sleep(t.chunkMs ?? 0);
+    }
+    res.end();
+  }
+
+  return { url: server.url, baseUrl: `${server.url}/v1`, key, requests, llmFaults, ttsFaults, close: () => server.close() };
+}
+
+export type FakeOpenAi = Awaited<ReturnType<typeof startFakeOpenAi>>;
+
+function sendError(res: http.ServerResponse, status: number, message: string, code: string, retryAfterS?: number) {
+  res.writeHead(status, { 'content-type': 'application/json', ...(retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {}), 'x-should-retry': 'false' });
+  res.end(JSON.stringify({ error: { message, type: status === 401 ? 'invalid_request_error' : 'error', param: null, code } }));
+}
+
+/** Splits text into word-sized tokens, keeping the spaces, like an LLM streams. */
+export function tokens(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
