@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { FaultQueue, hasKey, listen, readBody, sleep, type Fault } from './http.js';
-import { tokens, type LlmScript, type RecordedRequest } from './openai.js';
+import { tokens, type FakeLlmReply, type LlmScript, type RecordedRequest } from './openai.js';
 
 /**
  * Speaks Anthropic's Messages streaming protocol (reference/protocols.md section 3): named SSE
@@ -30,8 +30,8 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
     await stream(record.body, res, fault);
   });
 
-  async function stream(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
-    const reply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
+  async function stream(body: Record<string, unknown>, res: http.ServerResponse, fault: Exclude<Fault, { kind: 'status' }> | undefined) {
+    const reply: FakeLlmReply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_fake' });
     const events: [string, object][] = [
       ['message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', content: [], model: body.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } } }],
@@ -57,7 +57,7 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
     await sleep(reply.firstTokenMs ?? 0);
     for (let i = 0; i < events.length; i++) {
       if (res.destroyed) return;
-      if (fault && fault.kind !== 'status' && i === fault.after) {
+      if (fault && i === fault.after) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return;
         if (fault.kind === 'malformed') {

@@ -57,7 +57,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
 
   async function chat(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
     if (fault?.kind === 'status') return sendError(res, fault.status, `fake ${fault.status}`, fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', fault.retryAfterS);
-    const reply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
+    const reply: FakeLlmReply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: String(body.model) };
     const chunks: object[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }];
@@ -74,7 +74,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
     await sleep(reply.firstTokenMs ?? 0);
     for (let i = 0; i < chunks.length; i++) {
       if (res.destroyed) return;
-      if (fault && fault.kind !== 'status' && i === fault.after) {
+      if (fault && i === fault.after) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return; // keep the socket open, send nothing more
         if (fault.kind === 'malformed') res.write('data: {"choices": [ this is not json\n\n');
@@ -96,7 +96,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
     // Odd chunk sizes on purpose: clients must carry a split sample.
     for (let i = 0, k = 0; i < pcm.length; i += chunk + (k % 2), k++) {
       if (res.destroyed) return;
-      if (fault && fault.kind !== 'status' && k === fault.after) {
+      if (fault && k === fault.after) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return;
       }
