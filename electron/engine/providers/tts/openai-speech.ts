@@ -48,6 +48,8 @@ class OpenAiSpeechStream implements TtsStream {
   private ended = false;
   /** The segment being read; the next `prefetch` ones are requested early. */
   private current = -1;
+  /** Set when we abort our own request because it stalled (not a cancellation). */
+  private stalled = false;
   private wake: (() => void) | undefined;
   private readonly controller: AbortController;
   private readonly dispose: () => void;
@@ -59,7 +61,7 @@ class OpenAiSpeechStream implements TtsStream {
     private readonly retry?: Partial<RetryPolicy>,
   ) {
     ({ controller: this.controller, dispose: this.dispose } = linkedAbort(options.signal));
-    this.controller.signal.addEventListener('abort', () => this.events.fail(abortError()), { once: true });
+    this.controller.signal.addEventListener('abort', () => this.stalled || this.events.fail(abortError()), { once: true });
     void this.run();
   }
 
@@ -121,7 +123,10 @@ class OpenAiSpeechStream implements TtsStream {
         for (let k = i + 1; k <= i + settings.prefetch && k < this.texts.length; k++) this.request(k);
         const decoder = new Pcm16Decoder();
         const body = response.body as unknown as AsyncIterable<Uint8Array>;
-        const chunks = withStallTimeout(body, settings.stallTimeoutMs, stallError(this.provider.id, 'OpenAI speech', settings.stallTimeoutMs), () => this.controller.abort());
+        const chunks = withStallTimeout(body, settings.stallTimeoutMs, stallError(this.provider.id, 'OpenAI speech', settings.stallTimeoutMs), () => {
+          this.stalled = true;
+          this.controller.abort();
+        });
         for await (const bytes of chunks) {
           const pcm = decoder.decode(bytes);
           if (pcm.length) this.events.push({ type: 'audio', segment: i, pcm, sampleRate: this.provider.sampleRate });
@@ -130,7 +135,8 @@ class OpenAiSpeechStream implements TtsStream {
       }
       this.events.end();
     } catch (e) {
-      this.events.fail(this.controller.signal.aborted ? abortError() : fromSdkError(this.provider.id, 'OpenAI speech', settings.baseUrl, e));
+      const cancelled = this.controller.signal.aborted && !this.stalled;
+      this.events.fail(cancelled ? abortError() : fromSdkError(this.provider.id, 'OpenAI speech', settings.baseUrl, e));
     } finally {
       this.dispose();
     }

@@ -1,0 +1,164 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { listen, sleep } from './http.js';
+
+export type DeepgramFault = { kind: 'status'; status: number } | { kind: 'drop' | 'malformed' | 'stall'; afterAudioMs: number } | undefined;
+
+export interface FakeDeepgramOptions {
+  apiKey?: string;
+  /** What the user "says", one entry per utterance, handed out in order. */
+  utterances?: string[];
+  /** Delay before each final result is sent (ms): the provider's STT latency. */
+  finalDelayMs?: number;
+  /** RMS above which a 20 ms window counts as speech. */
+  speechRms?: number;
+  /** Faults, per connection in order: refuse the upgrade, drop after N ms of audio, send garbage after N ms, go silent after N ms. */
+  faults?: DeepgramFault[];
+}
+
+/**
+ * A Deepgram live-transcription server (reference/protocols.md section 1). It cannot recognise
+ * speech, so it detects it (energy in 20 ms windows over the linear16 audio it receives) and
+ * "transcribes" each utterance as the next scripted text: interim Results while speech goes on, a
+ * final with speech_final after `endpointing` ms of silence, UtteranceEnd after utterance_end_ms,
+ * a from_finalize final on Finalize, Metadata and close 1000 on CloseStream. Timestamps follow the
+ * audio received on that connection.
+ */
+export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
+  const key = options.apiKey ?? 'test-deepgram-key';
+  const utterances = [...(options.utterances ?? ['hello there'])];
+  const faults = [...(options.faults ?? [])];
+  const wss = new WebSocketServer({ noServer: true });
+  const stats = { connections: 0, audioBytes: 0, finalize: 0, keepAlive: 0, closeStream: 0, openSockets: 0, queries: [] as URLSearchParams[], transcripts: [] as string[] };
+  const server = await listen((_req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+
+  server.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const refuse = (status: number, message: string) => {
+      socket.write(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\ndg-request-id: fake\r\ndg-error: ${message}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ err_code: 'ERR', err_msg: message })}`);
+      socket.destroy();
+    };
+    if (url.pathname !== '/v1/listen') return refuse(404, 'unknown path');
+    if (req.headers.authorization !== `Token ${key}`) return refuse(401, 'Invalid credentials.');
+    const fault = faults.shift();
+    stats.connections++;
+    if (fault?.kind === 'status') return refuse(fault.status, `fake ${fault.status}`);
+    if (url.searchParams.get('encoding') !== 'linear16' || !url.searchParams.get('sample_rate')) return refuse(400, 'linear16 needs sample_rate');
+    stats.queries.push(url.searchParams);
+    wss.handleUpgrade(req, socket, head, (ws) => session(ws, url.searchParams, fault));
+  });
+
+  function session(ws: WebSocket, q: URLSearchParams, fault: DeepgramFault) {
+    stats.openSockets++;
+    ws.on('close', () => stats.openSockets--);
+    const rate = Number(q.get('sample_rate'));
+    const endpointingMs = Number(q.get('endpointing') ?? 10);
+    const utteranceEndMs = Number(q.get('utterance_end_ms') ?? 0);
+    const window = Math.round(rate * 0.02);
+    let pending = Buffer.alloc(0);
+    let samples = 0; // audio received on this connection
+    let speechStart = -1; // sample index
+    let lastSpeech = -1;
+    let lastInterimAt = 0;
+    let finalized = false; // current utterance already sent as final
+    let utteranceEndSent = true;
+    let stalled = false;
+    let text = '';
+    const t = (s: number) => Math.round((s / rate) * 1000) / 1000;
+    const send = (m: object) => {
+      if (ws.readyState === ws.OPEN && !stalled) ws.send(JSON.stringify(m));
+    };
+    const results = (isFinal: boolean, speechFinal: boolean, transcript: string, fromFinalize = false) => ({
+      type: 'Results',
+      channel_index: [0, 1],
+      duration: t(samples - Math.max(0, speechStart)),
+      start: t(Math.max(0, speechStart)),
+      is_final: isFinal,
+      speech_final: speechFinal,
+      from_finalize: fromFinalize,
+      channel: { alternatives: [{ transcript, confidence: 0.99, words: [] }] },
+      metadata: { request_id: 'fake', model_info: { name: 'fake', version: '1', arch: 'fake' } },
+    });
+    const sendFinal = async (speechFinal: boolean, fromFinalize: boolean) => {
+      if (finalized || speechStart < 0) return;
+      finalized = true;
+      const said = text;
+      stats.transcripts.push(said);
+      await sleep(options.finalDelayMs ?? 0);
+      send(results(true, speechFinal, said, fromFinalize));
+      speechStart = -1;
+    };
+
+    ws.on('message', async (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) {
+        const msg = JSON.parse(data.toString('utf8')) as { type: string };
+        if (msg.type === 'KeepAlive') stats.keepAlive++;
+        if (msg.type === 'Finalize') {
+          stats.finalize++;
+          await sendFinal(false, true);
+        }
+        if (msg.type === 'CloseStream') {
+          stats.closeStream++;
+          await sendFinal(true, false);
+          send({ type: 'Metadata', transaction_key: 'deprecated', request_id: 'fake', sha256: '', created: new Date().toISOString(), duration: t(samples), channels: 1 });
+          ws.close(1000);
+        }
+        return;
+      }
+      stats.audioBytes += data.length;
+      pending = Buffer.concat([pending, data]);
+      while (pending.length >= window * 2) {
+        let acc = 0;
+        for (let i = 0; i < window; i++) acc += (pending.readInt16LE(i * 2) / 32768) ** 2;
+        pending = pending.subarray(window * 2);
+        const speech = Math.sqrt(acc / window) > (options.speechRms ?? 0.02);
+        samples += window;
+        if (fault && fault.kind !== 'status' && (samples / rate) * 1000 >= fault.afterAudioMs) {
+          if (fault.kind === 'drop') return ws.terminate();
+          if (fault.kind === 'malformed') ws.send('{"type":"Results", "channel": garbage');
+          if (fault.kind === 'stall') stalled = true;
+          fault = undefined;
+        }
+        if (speech) {
+          if (speechStart < 0) {
+            speechStart = samples - window;
+            finalized = false;
+            utteranceEndSent = false;
+            text = utterances.shift() ?? '';
+            send({ type: 'SpeechStarted', channel: [0, 1], timestamp: t(speechStart) });
+          }
+          lastSpeech = samples;
+          if (samples - lastInterimAt > rate * 0.25) {
+            lastInterimAt = samples;
+            const words = text.split(' ');
+            const shown = Math.max(1, Math.min(words.length, Math.round(((samples - speechStart) / rate) * 3)));
+            send(results(false, false, words.slice(0, shown).join(' ')));
+          }
+        } else if (lastSpeech >= 0) {
+          const silenceMs = ((samples - lastSpeech) / rate) * 1000;
+          if (!finalized && speechStart >= 0 && silenceMs >= endpointingMs) void sendFinal(true, false);
+          if (!utteranceEndSent && utteranceEndMs > 0 && silenceMs >= utteranceEndMs) {
+            utteranceEndSent = true;
+            send({ type: 'UtteranceEnd', channel: [0, 1], last_word_end: t(lastSpeech) });
+          }
+        }
+      }
+    });
+  }
+
+  return {
+    url: server.url.replace('http', 'ws'),
+    key,
+    stats,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      await server.close();
+    },
+  };
+}
+
+export type FakeDeepgram = Awaited<ReturnType<typeof startFakeDeepgram>>;

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../../electron/engine/clock.js';
+import { DeepgramSettingsSchema, DeepgramStt } from '../../../../electron/engine/providers/stt/deepgram.js';
+import type { SttEvent } from '../../../../electron/engine/providers/types.js';
+import { startFakeDeepgram, type FakeDeepgramOptions } from '../../../fakes/deepgram.js';
+import { feed, paddedSpeech } from '../../../helpers/speech.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+async function setup(options: FakeDeepgramOptions = {}, settings: Record<string, unknown> = {}) {
+  const fake = await startFakeDeepgram(options);
+  closers.push(fake.close);
+  const provider = (key: string | undefined = fake.key) => new DeepgramStt(DeepgramSettingsSchema.parse({ baseUrl: fake.url, ...settings }), key, { clock: systemClock });
+  return { fake, provider };
+}
+
+/** Streams a real recording through a Deepgram stream and collects events until the stream ends. */
+async function transcribe(provider: DeepgramStt, audio: Float32Array, paceMs = 0): Promise<SttEvent[]> {
+  const stream = await provider.open({ sampleRate: 16000 });
+  const events: SttEvent[] = [];
+  const reading = (async () => {
+    for await (const e of stream) events.push(e);
+  })();
+  await feed((s) => stream.push(s), audio, paceMs);
+  await new Promise((r) => setTimeout(r, 50));
+  await stream.end();
+  await reading;
+  return events;
+}
+
+describe('Deepgram live STT', () => {
+  it('sends linear16 with the documented query and returns partials, a speech_final and UtteranceEnd', async () => {
+    const { fake, provider } = await setup({ utterances: ['he was not an ill disposed young man'] });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
+    const events = await transcribe(provider(), audio);
+    const q = fake.stats.queries[0]!;
+    expect(Object.fromEntries(q)).toMatchObject({ encoding: 'linear16', sample_rate: '16000', interim_results: 'true', endpointing: '300', utterance_end_ms: '1000', vad_events: 'true' });
+    expect(events.some((e) => e.type === 'partial')).toBe(true);
+    expect(events.find((e) => e.type === 'final' && e.text)).toMatchObject({ text: 'he was not an ill disposed young man', endOfSpeech: true });
+    expect(events.some((e) => e.type === 'end-of-turn')).toBe(true);
+    expect(fake.stats.audioBytes).toBe(audio.length * 2);
+    expect(fake.stats.closeStream).toBe(1);
+  });
+
+  it('Finalize yields a from_finalize final right away', async () => {
+    // Deepgram's own endpointing set long, so only Finalize can produce the final.
+    const { provider } = await setup({ utterances: ['hello'] }, { endpointingMs: 10_000 });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.2, 0);
+    const stream = await provider().open({ sampleRate: 16000 });
+    await feed((s) => stream.push(s), audio);
+    stream.finalize();
+    for await (const e of stream) {
+      if (e.type === 'final') {
+        expect(e).toMatchObject({ text: 'hello', fromFinalize: true });
+        break;
+      }
+    }
+    stream.close();
+  });
+
+  it('a bad key fails the connect with the server\'s reason; a missing key names the variable', async () => {
+    const { provider } = await setup();
+    await expect(provider('bad').open({ sampleRate: 16000 })).rejects.toMatchObject({ code: 'provider/invalid-key', message: 'invalid API key for Deepgram: Invalid credentials.' });
+    await expect(provider('').open({ sampleRate: 16000 })).rejects.toMatchObject({ code: 'provider/missing-key', message: expect.stringMatching(/DEEPGRAM_API_KEY/) });
+  });
+
+  it('reconnects after a drop mid-utterance and replays the audio, so the words still arrive', async () => {
+    const { fake, provider } = await setup({ utterances: ['lost words', 'he was not an ill disposed young man'], faults: [{ kind: 'drop', afterAudioMs: 1200 }] });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
+    const events = await transcribe(provider(), audio, 2);
+    expect(events.some((e) => e.type === 'reconnected')).toBe(true);
+    expect(fake.stats.connections).toBe(2);
+    // The replayed audio reached the new connection: more bytes than were pushed once.
+    expect(fake.stats.audioBytes).toBeGreaterThan(audio.length * 2);
+    const finals = events.filter((e) => e.type === 'final' && e.text).map((e) => (e as { text: string }).text);
+    expect(finals).toContain('he was not an ill disposed young man');
+  });
+
+  it('reports a malformed frame as a typed error and carries on over a fresh connection', async () => {
+    const { fake, provider } = await setup({ utterances: ['first', 'second try'], faults: [{ kind: 'malformed', afterAudioMs: 800 }] });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
+    const events = await transcribe(provider(), audio, 2);
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'provider/protocol' } });
+    expect(fake.stats.connections).toBe(2);
+    expect(events.some((e) => e.type === 'final' && e.text === 'second try')).toBe(true);
+  });
+
+  it('gives up with a typed error when reconnecting keeps failing', async () => {
+    const { provider } = await setup({ faults: [{ kind: 'drop', afterAudioMs: 100 }, { kind: 'status', status: 503 }, { kind: 'status', status: 503 }] }, { maxReconnects: 2 });
+    const stream = await provider().open({ sampleRate: 16000 });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
+    await feed((s) => stream.push(s), audio.subarray(0, 16000));
+    const events: SttEvent[] = [];
+    for await (const e of stream) events.push(e);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'provider/disconnected' } });
+  });
+
+  it('close() frees the socket', async () => {
+    const { fake, provider } = await setup();
+    const stream = await provider().open({ sampleRate: 16000 });
+    stream.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.stats.openSockets).toBe(0);
+  });
+});

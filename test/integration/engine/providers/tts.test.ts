@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAbort } from '../../../../electron/engine/errors.js';
+import { ElevenLabsSettingsSchema, ElevenLabsTts } from '../../../../electron/engine/providers/tts/elevenlabs.js';
+import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from '../../../../electron/engine/providers/tts/openai-speech.js';
+import type { TtsEvent, TtsProvider } from '../../../../electron/engine/providers/types.js';
+import { startFakeElevenLabs } from '../../../fakes/elevenlabs.js';
+import { startFakeOpenAi } from '../../../fakes/openai.js';
+
+const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+async function speakAll(provider: TtsProvider, texts: string[]): Promise<TtsEvent[]> {
+  const stream = provider.open({});
+  for (const t of texts) stream.push(t);
+  stream.end();
+  const events: TtsEvent[] = [];
+  for await (const e of stream) events.push(e);
+  return events;
+}
+
+const samplesOf = (events: TtsEvent[], segment?: number) =>
+  events.reduce((n, e) => n + (e.type === 'audio' && (segment === undefined || e.segment === segment) ? e.pcm.length : 0), 0);
+
+describe('OpenAI speech TTS', () => {
+  async function setup(options: Parameters<typeof startFakeOpenAi>[0] = {}, stallMs = 10_000) {
+    const fake = await startFakeOpenAi({ tts: { msPerChar: 5, chunkMs: 2 }, ...options });
+    closers.push(fake.close);
+    const provider = (key = fake.key) => new OpenAiSpeechTts(OpenAiSpeechSettingsSchema.parse({ baseUrl: fake.baseUrl, stallTimeoutMs: stallMs }), key, FAST_RETRY);
+    return { fake, provider };
+  }
+
+  it('streams 24 kHz PCM per segment, in order, with the right length', async () => {
+    const { provider, fake } = await setup();
+    const events = await speakAll(provider(), ['Hello there.', 'How are you today?']);
+    expect(events.filter((e) => e.type === 'segment-done').map((e) => e.segment)).toEqual([0, 1]);
+    // 5 ms per character at 24 kHz.
+    expect(samplesOf(events, 0)).toBe(Math.round(24000 * 0.005 * 'Hello there.'.length));
+    expect(samplesOf(events, 1)).toBe(Math.round(24000 * 0.005 * 'How are you today?'.length));
+    const order = events.filter((e) => e.type === 'audio').map((e) => e.segment);
+    expect(order).toEqual([...order].sort());
+    expect(fake.requests.map((r) => r.body.response_format)).toEqual(['pcm', 'pcm']);
+  });
+
+  it('requests the next sentence while the current one is still streaming', async () => {
+    const { provider, fake } = await setup({ tts: { msPerChar: 20, chunkMs: 5 } });
+    await speakAll(provider(), ['A first sentence that takes a while to stream.', 'The second one.']);
+    expect(fake.requests[1]!.at).toBeLessThan(fake.requests[0]!.endedAt!);
+  });
+
+  it('retries a 429 and reports a bad key without retrying', async () => {
+    const ok = await setup({ ttsFaults: [{ kind: 'status', status: 429 }] });
+    expect(samplesOf(await speakAll(ok.provider(), ['Hi.']))).toBeGreaterThan(0);
+    expect(ok.fake.requests).toHaveLength(2);
+    const bad = await setup();
+    await expect(speakAll(bad.provider('nope'), ['Hi.'])).rejects.toMatchObject({ code: 'provider/invalid-key', message: expect.stringMatching(/invalid API key for OpenAI speech/) });
+    expect(bad.fake.requests).toHaveLength(1);
+  });
+
+  it('fails a stalled or dropped stream with a typed error', async () => {
+    const stalled = await setup({ ttsFaults: [{ kind: 'stall', after: 2 }] }, 300);
+    await expect(speakAll(stalled.provider(), ['A long enough sentence to stall.'])).rejects.toMatchObject({ code: 'provider/timeout' });
+    const dropped = await setup({ ttsFaults: [{ kind: 'drop', after: 2 }] });
+    await expect(speakAll(dropped.provider(), ['A long enough sentence to drop.'])).rejects.toMatchObject({ code: expect.stringMatching(/^provider\//) });
+  });
+
+  it('close() cancels the request in flight', async () => {
+    const { provider, fake } = await setup({ tts: { msPerChar: 50, chunkMs: 10 } });
+    const stream = provider().open({});
+    stream.push('This sentence would stream for quite some time.');
+    let caught: unknown;
+    try {
+      for await (const e of stream) if (e.type === 'audio') stream.close();
+    } catch (e) {
+      caught = e;
+    }
+    expect(isAbort(caught)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.requests[0]!.abortedByClient).toBe(true);
+  });
+});
+
+describe('ElevenLabs TTS', () => {
+  async function setup(options: Parameters<typeof startFakeElevenLabs>[0] = {}, stallMs = 10_000) {
+    const fake = await startFakeElevenLabs({ msPerChar: 5, ...options });
+    closers.push(fake.close);
+    const provider = (key = fake.key) => new ElevenLabsTts(ElevenLabsSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs: stallMs }), key, FAST_RETRY);
+    return { fake, provider };
+  }
+
+  it('streams text in and PCM out, with segments closed by the alignment', async () => {
+    const { provider, fake } = await setup();
+    const events = await speakAll(provider(), ['Hello there.', 'How are you today?']);
+    expect(events.filter((e) => e.type === 'segment-done').map((e) => e.segment)).toEqual([0, 1]);
+    expect(samplesOf(events, 0)).toBeGreaterThan(0);
+    expect(samplesOf(events, 1)).toBeGreaterThan(samplesOf(events, 0));
+    expect(fake.stats.texts).toEqual(['Hello there. ', 'How are you today? ']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.stats.openSockets).toBe(0);
+  });
+
+  it('reports a bad key as invalid', async () => {
+    const { provider } = await setup();
+    await expect(speakAll(provider('wrong'), ['Hi.'])).rejects.toMatchObject({ code: 'provider/invalid-key', message: expect.stringMatching(/invalid API key for ElevenLabs/) });
+  });
+
+  it('turns a dropped socket and a stall into typed errors', async () => {
+    const dropped = await setup({ faults: [{ kind: 'drop', after: 1 }] });
+    await expect(speakAll(dropped.provider(), ['Some text to speak here.'])).rejects.toMatchObject({ code: 'provider/disconnected' });
+    const stalled = await setup({ faults: [{ kind: 'stall', after: 1 }] }, 300);
+    await expect(speakAll(stalled.provider(), ['Some text to speak here.'])).rejects.toMatchObject({ code: 'provider/timeout' });
+  });
+
+  it('close() frees the socket at once', async () => {
+    const { provider, fake } = await setup({ msPerChar: 20, firstByteMs: 20 });
+    const stream = provider().open({});
+    stream.push('A sentence long enough to still be streaming.');
+    await expect(
+      (async () => {
+        for await (const e of stream) if (e.type === 'audio') stream.close();
+      })(),
+    ).rejects.toSatisfy(isAbort);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.stats.openSockets).toBe(0);
+    expect(fake.stats.closedByClient).toBe(1);
+  });
+});
