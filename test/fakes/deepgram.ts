@@ -13,6 +13,8 @@ export interface FakeDeepgramOptions {
   finalDelayMs?: number;
   /** RMS above which a 20 ms window counts as speech. */
   speechRms?: number;
+  /** Silence that separates scripted utterances (ms); shorter pauses continue the same one. Default 800. */
+  utteranceGapMs?: number;
   /** Faults, per connection in order: refuse the upgrade, drop after N ms of audio, send garbage after N ms, go silent after N ms. */
   faults?: DeepgramFault[];
 }
@@ -54,7 +56,6 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
 
   function session(ws: WebSocket, q: URLSearchParams, fault: DeepgramFault) {
     stats.openSockets++;
-    ws.on('close', () => stats.openSockets--);
     const rate = Number(q.get('sample_rate'));
     const endpointingMs = Number(q.get('endpointing') ?? 10);
     const utteranceEndMs = Number(q.get('utterance_end_ms') ?? 0);
@@ -68,6 +69,12 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     let utteranceEndSent = true;
     let stalled = false;
     let text = '';
+    let textSent = false;
+    ws.on('close', () => {
+      stats.openSockets--;
+      // Words never delivered as final are said again by whoever replays the audio.
+      if (text && !textSent) utterances.unshift(text);
+    });
     const t = (s: number) => Math.round((s / rate) * 1000) / 1000;
     const send = (m: object) => {
       if (ws.readyState === ws.OPEN && !stalled) ws.send(JSON.stringify(m));
@@ -86,8 +93,10 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     const sendFinal = async (speechFinal: boolean, fromFinalize: boolean) => {
       if (finalized || speechStart < 0) return;
       finalized = true;
-      const said = text;
-      stats.transcripts.push(said);
+      // A pause inside one utterance: its words were already final; this span adds none.
+      const said = textSent ? '' : text;
+      textSent = true;
+      if (said) stats.transcripts.push(said);
       await sleep(options.finalDelayMs ?? 0);
       send(results(true, speechFinal, said, fromFinalize));
       speechStart = -1;
@@ -128,11 +137,14 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
             speechStart = samples - window;
             finalized = false;
             utteranceEndSent = false;
-            text = utterances.shift() ?? '';
+            if (lastSpeech < 0 || ((samples - lastSpeech) / rate) * 1000 >= (options.utteranceGapMs ?? 800)) {
+              text = utterances.shift() ?? '';
+              textSent = false;
+            }
             send({ type: 'SpeechStarted', channel: [0, 1], timestamp: t(speechStart) });
           }
           lastSpeech = samples;
-          if (samples - lastInterimAt > rate * 0.25) {
+          if (!textSent && samples - lastInterimAt > rate * 0.25) {
             lastInterimAt = samples;
             const words = text.split(' ');
             const shown = Math.max(1, Math.min(words.length, Math.round(((samples - speechStart) / rate) * 3)));

@@ -28,8 +28,8 @@ export interface ReplyDependencies {
 export interface ReplyResult {
   /** Messages to append to the history (assistant text and tool calls/results), cut to what was heard. */
   messages: ChatMessage[];
-  /** The reply as the user heard it (all of it, unless interrupted). */
-  heardText: string;
+  /** The reply as it goes into the transcript: all of it, or only what was heard if interrupted. */
+  text: string;
   fullText: string;
   interrupted: boolean;
   failed: boolean;
@@ -195,12 +195,13 @@ export class AssistantReply {
 
   private result(): ReplyResult {
     const interrupted = this.d.signal.aborted;
-    const heardText = interrupted ? this.heardText() : this.failed ? this.heardText() : this.segments.map((s) => s.text).join(' ');
+    // Interrupted: only what was heard. Failed (e.g. TTS down): the text the model wrote, so the
+    // user can still read it. Otherwise: everything that was spoken.
     const spokenFull = this.segments.map((s) => s.text).join(' ');
+    const finalText = interrupted ? this.heardText() : this.failed ? this.fullText.trim() : spokenFull || this.fullText.trim();
     const messages = [...this.messages];
-    const finalText = interrupted || this.failed ? heardText : spokenFull || this.fullText.trim();
     if (finalText) messages.push({ role: 'assistant', content: finalText });
-    return { messages, heardText: finalText, fullText: this.fullText, interrupted, failed: this.failed };
+    return { messages, text: finalText, fullText: this.fullText, interrupted, failed: this.failed };
   }
 
   /** The reply cut at what the sink actually played, by segment and, inside one, by proportion. */

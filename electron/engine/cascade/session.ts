@@ -79,6 +79,8 @@ export class CascadeSession {
   private speechEndAt: number | undefined;
   private lastFinalAt: number | undefined;
   private finalAfterSpeechEnd = false;
+  /** The STT's latest word was final with end-of-speech, and no partial since: nothing is pending. */
+  private sttSettled = false;
   private providerEndOfTurn = false;
   private finalWaitTimer: ReturnType<typeof setTimeout> | undefined;
   private finalWaitExpired = false;
@@ -194,6 +196,7 @@ export class CascadeSession {
     for await (const event of stream) {
       switch (event.type) {
         case 'partial':
+          this.sttSettled = false;
           this.emit({ type: 'user-partial', text: [...this.userFinals, event.text].join(' ') });
           break;
         case 'final':
@@ -202,7 +205,10 @@ export class CascadeSession {
             this.lastFinalAt = this.clock.now();
             this.emit({ type: 'user-partial', text: this.userFinals.join(' ') });
           }
-          if (this.speechEndAt !== undefined && (event.fromFinalize || event.endOfSpeech)) this.finalAfterSpeechEnd = true;
+          if (event.fromFinalize || event.endOfSpeech) {
+            if (this.speechEndAt !== undefined) this.finalAfterSpeechEnd = true;
+            else this.sttSettled = true;
+          }
           this.maybeEndUserTurn();
           break;
         case 'end-of-turn':
@@ -254,6 +260,7 @@ export class CascadeSession {
       this.speechEndAt = undefined;
       this.finalAfterSpeechEnd = false;
       this.providerEndOfTurn = false;
+      this.sttSettled = false;
       // Speaking while the assistant only thinks: the user is not done; drop the premature reply.
       if (this.turn && this.state === 'thinking') this.turn.controller.abort();
       if (!this.turn) this.setState('user-speaking');
@@ -262,6 +269,8 @@ export class CascadeSession {
       // detectedAt is the decision (after the hangover); the speech itself ended that much earlier.
       this.speechEndAt = event.detectedAt - (event.atMs - event.endMs);
       this.finalWaitExpired = false;
+      // The STT may already have settled the words (its endpointer can beat the VAD's hangover).
+      this.finalAfterSpeechEnd = this.sttSettled && this.userFinals.length > 0;
       this.stt?.finalize();
       clearTimeout(this.finalWaitTimer);
       this.finalWaitTimer = setTimeout(() => {
@@ -277,14 +286,17 @@ export class CascadeSession {
     if (this.userSpeaking || this.speechEndAt === undefined) return;
     if (!(this.finalAfterSpeechEnd || this.providerEndOfTurn || this.finalWaitExpired)) return;
     const text = this.userFinals.join(' ').trim();
-    const speechEnd = this.speechEndAt;
-    clearTimeout(this.finalWaitTimer);
-    this.speechEndAt = undefined;
     if (!text) {
-      // Noise or a sound without words: nothing to answer.
+      // Empty finals are normal (silence spans); the words may still be on their way. Only when
+      // the wait is over is it noise or a sound without words: nothing to answer.
+      if (!this.finalWaitExpired) return;
+      this.speechEndAt = undefined;
       if (!this.turn) this.setState('listening');
       return;
     }
+    const speechEnd = this.speechEndAt;
+    clearTimeout(this.finalWaitTimer);
+    this.speechEndAt = undefined;
     this.userFinals = [];
     this.startTurn(text, speechEnd);
   }
@@ -333,9 +345,9 @@ export class CascadeSession {
     else this.o.sink.resume();
     // Only what was heard goes into the history, so the model knows where it was cut off.
     this.history.push(...result.messages);
-    if (result.heardText || result.interrupted) {
-      this.o.log?.write({ kind: 'assistant', turnId: turn.id, at: this.iso(), text: result.heardText, interrupted: result.interrupted });
-      this.emit({ type: 'assistant-done', turnId: turn.id, text: result.heardText, interrupted: result.interrupted });
+    if (result.text || result.interrupted) {
+      this.o.log?.write({ kind: 'assistant', turnId: turn.id, at: this.iso(), text: result.text, interrupted: result.interrupted });
+      this.emit({ type: 'assistant-done', turnId: turn.id, text: result.text, interrupted: result.interrupted });
     }
     const report = turn.latency.report();
     this.o.log?.write({ kind: 'latency', turnId: turn.id, at: this.iso(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });

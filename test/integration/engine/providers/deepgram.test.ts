@@ -68,7 +68,7 @@ describe('Deepgram live STT', () => {
   });
 
   it('reconnects after a drop mid-utterance and replays the audio, so the words still arrive', async () => {
-    const { fake, provider } = await setup({ utterances: ['lost words', 'he was not an ill disposed young man'], faults: [{ kind: 'drop', afterAudioMs: 1200 }] });
+    const { fake, provider } = await setup({ utterances: ['he was not an ill disposed young man'], faults: [{ kind: 'drop', afterAudioMs: 1200 }] });
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
     const events = await transcribe(provider(), audio, 2);
     expect(events.some((e) => e.type === 'reconnected')).toBe(true);
@@ -76,16 +76,17 @@ describe('Deepgram live STT', () => {
     // The replayed audio reached the new connection: more bytes than were pushed once.
     expect(fake.stats.audioBytes).toBeGreaterThan(audio.length * 2);
     const finals = events.filter((e) => e.type === 'final' && e.text).map((e) => (e as { text: string }).text);
-    expect(finals).toContain('he was not an ill disposed young man');
+    expect(finals).toEqual(['he was not an ill disposed young man']);
   });
 
   it('reports a malformed frame as a typed error and carries on over a fresh connection', async () => {
-    const { fake, provider } = await setup({ utterances: ['first', 'second try'], faults: [{ kind: 'malformed', afterAudioMs: 800 }] });
+    const { fake, provider } = await setup({ utterances: ['he was not an ill disposed young man'], faults: [{ kind: 'malformed', afterAudioMs: 800 }] });
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
     const events = await transcribe(provider(), audio, 2);
     expect(events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'provider/protocol' } });
     expect(fake.stats.connections).toBe(2);
-    expect(events.some((e) => e.type === 'final' && e.text === 'second try')).toBe(true);
+    // The replayed audio was transcribed on the new connection: the words still arrive.
+    expect(events.filter((e) => e.type === 'final' && e.text).map((e) => (e as { text: string }).text)).toEqual(['he was not an ill disposed young man']);
   });
 
   it('gives up with a typed error when reconnecting keeps failing', async () => {

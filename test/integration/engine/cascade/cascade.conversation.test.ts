@@ -1,0 +1,97 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import { LATENCY_MARKS } from '../../../../electron/engine/metrics/latency.js';
+import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
+import { calculatorTool } from '../../../../electron/engine/tools/builtins.js';
+import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
+import { cascadeHarness } from '../../../helpers/cascade.js';
+import { feed, paddedSpeech } from '../../../helpers/speech.js';
+
+// A spoken conversation: real recordings through the real Silero VAD, the real Deepgram, OpenAI
+// LLM and OpenAI speech clients against local fakes of their wire protocols, into a real-time sink.
+let vad: SileroVadModel;
+beforeAll(async () => {
+  vad = await SileroVadModel.load();
+});
+afterAll(async () => vad?.release());
+const harnesses: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.close();
+});
+
+const REPLY = "Not at all. He sounds **perfectly** kind to me, though perhaps a little careful with money! Shall I tell you more about Mr. Dashwood?";
+
+describe('cascade: a spoken turn', () => {
+  it('answers a real spoken sentence with streamed, overlapped speech and a complete latency waterfall', async () => {
+    const h = await cascadeHarness({
+      vad,
+      deepgram: { utterances: ['he was not an ill disposed young man'], finalDelayMs: 30 },
+      openai: { llm: () => ({ text: REPLY, firstTokenMs: 60, tokenMs: 25 }), tts: { msPerChar: 4, firstByteMs: 20 } },
+    });
+    harnesses.push(h);
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.5, 1.2);
+    await feed((s) => h.session.pushAudio(s), audio);
+    await h.session.finishInput();
+
+    const types = (t: CascadeEvent['type']) => h.events.filter((e) => e.type === t);
+    expect(types('user-final')).toEqual([{ type: 'user-final', turnId: 1, text: 'he was not an ill disposed young man' }]);
+    const done = types('assistant-done')[0] as Extract<CascadeEvent, { type: 'assistant-done' }>;
+    expect(done.interrupted).toBe(false);
+    // Markdown stripped, every sentence spoken, abbreviation kept whole.
+    expect(done.text).toBe('Not at all. He sounds perfectly kind to me, though perhaps a little careful with money! Shall I tell you more about Mr. Dashwood?');
+    const chunks = types('assistant-chunk').map((e) => (e as { text: string }).text);
+    expect(chunks[0]).toBe('Not at all.');
+    expect(chunks.join(' ')).toBe(done.text);
+
+    // Overlap: the first sentence went to TTS while the LLM was still streaming.
+    const chat = h.openai.requests.find((r) => r.path === '/v1/chat/completions')!;
+    const firstSpeech = h.openai.requests.find((r) => r.path === '/v1/audio/speech')!;
+    expect(firstSpeech.body.input).toBe('Not at all.');
+    expect(firstSpeech.at).toBeLessThan(chat.endedAt!);
+
+    const latency = types('latency')[0] as Extract<CascadeEvent, { type: 'latency' }>;
+    const spans = latency.report.spans;
+    for (const mark of LATENCY_MARKS) expect(spans[mark], mark).toBeTypeOf('number');
+    expect(spans.speechEnd).toBe(0);
+    expect(spans.endOfTurn!).toBeLessThanOrEqual(spans.llmFirstToken!);
+    expect(spans.llmFirstToken!).toBeLessThanOrEqual(spans.firstSentence!);
+    expect(spans.firstSentence!).toBeLessThanOrEqual(spans.ttsFirstByte!);
+    expect(spans.ttsFirstByte!).toBeLessThanOrEqual(spans.firstAudioPlayed!);
+    expect(latency.report.voiceToVoiceMs).toBe(spans.firstAudioPlayed);
+    // The fake LLM waits 60 ms before its first token, the fake TTS 20 ms before its first byte.
+    expect(spans.llmFirstToken! - spans.endOfTurn!).toBeGreaterThanOrEqual(55);
+
+    expect(h.session.history.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
+    expect(h.sink.recording().length).toBeGreaterThan(24000 * 0.004 * done.text.length * 0.9);
+    expect(h.log.entries.map((e) => e.kind)).toEqual(['session-start', 'user', 'assistant', 'latency']);
+    const states = types('state').map((e) => (e as { state: string }).state);
+    expect(states).toEqual(['listening', 'user-speaking', 'thinking', 'assistant-speaking', 'listening']);
+  });
+
+  it('runs a tool round trip: the model calls the calculator and speaks the result', async () => {
+    const h = await cascadeHarness({
+      vad,
+      deepgram: { utterances: ['what is twelve times seven'] },
+      openai: {
+        llm: (req) =>
+          req.messages.some((m) => m.role === 'tool') ? { text: 'Twelve times seven is 84.' } : { toolCalls: [{ name: 'calculate', arguments: { expression: '12*7' } }] },
+      },
+      session: { tools: new ToolRegistry().register(calculatorTool) },
+    });
+    harnesses.push(h);
+    const { audio } = await paddedSpeech('librivox-ss01-0890.wav', 0.3, 1.2);
+    await feed((s) => h.session.pushAudio(s), audio);
+    await h.session.finishInput();
+
+    expect(h.events.find((e) => e.type === 'tool-call')).toMatchObject({ call: { name: 'calculate', arguments: { expression: '12*7' } } });
+    expect(h.events.find((e) => e.type === 'tool-result')).toMatchObject({ name: 'calculate', ok: true, content: '{"expression":"12*7","value":84}' });
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Twelve times seven is 84.' });
+    // The second LLM request carried the tool call and its result, in OpenAI's shape.
+    const second = h.openai.requests.filter((r) => r.path === '/v1/chat/completions')[1]!;
+    const msgs = second.body.messages as { role: string; tool_calls?: unknown[]; tool_call_id?: string; content?: string }[];
+    expect(msgs.find((m) => m.role === 'assistant')?.tool_calls).toHaveLength(1);
+    expect(msgs.find((m) => m.role === 'tool')).toMatchObject({ tool_call_id: 'call_0', content: '{"expression":"12*7","value":84}' });
+    expect((second.body.tools as unknown[]).length).toBe(1);
+    expect(h.session.history.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
+  });
+});

@@ -1,0 +1,92 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
+import { cascadeHarness, type HarnessOptions } from '../../../helpers/cascade.js';
+import { feed, paddedSpeech } from '../../../helpers/speech.js';
+
+// Every fault ends in its documented outcome, the session keeps running and the user's words are kept.
+let vad: SileroVadModel;
+beforeAll(async () => {
+  vad = await SileroVadModel.load();
+});
+afterAll(async () => vad?.release());
+const harnesses: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.close();
+});
+
+async function converse(options: Omit<HarnessOptions, 'vad'>, files = ['librivox-ss01-0880.wav']) {
+  const h = await cascadeHarness({ vad, ...options });
+  harnesses.push(h);
+  for (const f of files) {
+    const { audio } = await paddedSpeech(f, 0.3, 1.2);
+    await feed((s) => h.session.pushAudio(s), audio, options.deepgram?.faults ? 1 : 0);
+    await h.session.finishInput();
+  }
+  const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+  return { h, errors };
+}
+
+describe('cascade: faults', () => {
+  it('a rejected LLM key: a clear error, no retry, the user turn kept, the session goes on', async () => {
+    const { h, errors } = await converse({ deepgram: { utterances: ['first question', 'second question'] }, openaiKey: 'revoked' }, ['librivox-ss01-0880.wav', 'librivox-ss01-0890.wav']);
+    expect(errors.map((e) => [e.stage, e.error.code])).toEqual([
+      ['llm', 'provider/invalid-key'],
+      ['llm', 'provider/invalid-key'],
+    ]);
+    expect(errors[0]!.error.message).toMatch(/^invalid API key for OpenAI-compatible LLM/);
+    expect(h.openai.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
+    expect(h.session.history.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['first question', 'second question']);
+    expect(h.log.entries.filter((e) => e.kind === 'error')).toHaveLength(2);
+    expect(h.session.conversationState).toBe('listening');
+  });
+
+  it('an LLM that keeps failing (500) is retried, then the fallback provider answers', async () => {
+    const { h, errors } = await converse({
+      deepgram: { utterances: ['hello'] },
+      openai: { llmFaults: [{ kind: 'status', status: 500 }, { kind: 'status', status: 502 }, { kind: 'status', status: 503 }] },
+      fallbackAnthropic: { llm: () => ({ text: 'Anthropic here, all good.' }) },
+    });
+    expect(errors).toEqual([]);
+    expect(h.openai.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(3);
+    expect(h.anthropic!.requests).toHaveLength(1);
+    expect(h.events.find((e) => e.type === 'notice')).toMatchObject({ message: expect.stringMatching(/openai failed .*using anthropic/) });
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Anthropic here, all good.', interrupted: false });
+  });
+
+  it('a Deepgram socket dropped mid-utterance reconnects and loses none of the user\'s words', async () => {
+    const { h, errors } = await converse({ deepgram: { utterances: ['he was not an ill disposed young man'], faults: [{ kind: 'drop', afterAudioMs: 900 }] } });
+    expect(errors).toEqual([]);
+    expect(h.deepgram.stats.connections).toBe(2);
+    expect(h.events.some((e) => e.type === 'notice' && /reconnected/.test(e.message))).toBe(true);
+    expect(h.events.find((e) => e.type === 'user-final')).toMatchObject({ text: 'he was not an ill disposed young man' });
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ interrupted: false });
+  });
+
+  it('TTS down: a typed error at the tts stage, and the reply text is still in the transcript', async () => {
+    const { h, errors } = await converse({
+      deepgram: { utterances: ['hello'] },
+      openai: { llm: () => ({ text: 'You will read this even if you cannot hear it.' }), ttsFaults: [{ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 }] },
+    });
+    expect(errors.map((e) => [e.stage, e.error.code])).toEqual([['tts', 'provider/server-error']]);
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'You will read this even if you cannot hear it.' });
+    expect(h.session.history.at(-1)).toEqual({ role: 'assistant', content: 'You will read this even if you cannot hear it.' });
+    expect(h.session.conversationState).toBe('listening');
+  });
+
+  it('a stalled LLM stream times out with a typed error', async () => {
+    const { errors } = await converse({ deepgram: { utterances: ['hello'] }, openai: { llm: () => ({ text: 'one two three four' }), llmFaults: [{ kind: 'stall', after: 2 }] } });
+    expect(errors.map((e) => [e.stage, e.error.code])).toEqual([['llm', 'provider/timeout']]);
+  });
+
+  it('a rejected Deepgram key: a clear stt error, no turn, no crash', async () => {
+    const h = await cascadeHarness({ vad, deepgramKey: 'revoked-key' });
+    harnesses.push(h);
+    const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    expect(errors.map((e) => [e.stage, e.error.code, e.error.message])).toEqual([['stt', 'provider/invalid-key', 'invalid API key for Deepgram: Invalid credentials.']]);
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.2);
+    await feed((s) => h.session.pushAudio(s), audio);
+    await h.session.finishInput();
+    expect(h.events.filter((e) => e.type === 'user-final')).toEqual([]);
+  });
+});
