@@ -1,19 +1,23 @@
 import { ParleyError, describeError } from '../engine/errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './io.js';
 import { parleyVersion } from './package-info.js';
+import { RUN_USAGE, runCommand } from './run-command.js';
 import { VAD_USAGE, vadCommand } from './vad-command.js';
 
 export const USAGE = `parley - the Parley voice engine, headless
 
 Usage:
   parley vad <file.wav> [options]   find the speech segments in a WAV file
+  parley run --in <file.wav> [...]  talk to the cascade with a recording; prints replies and latencies
   parley <command> --help           options of a command
   parley --help | --version
 
-${VAD_USAGE}`;
+${VAD_USAGE}
+${RUN_USAGE}`;
 
 const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   vad: vadCommand,
+  run: runCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors become one line on stderr (exit 2 for bad input). */
@@ -45,9 +49,12 @@ function errorLine(e: unknown): string {
   return describeError(e).split('\n')[0]!.trim();
 }
 
-/** Usage mistakes, unreadable or invalid files and models: the user's input, not a crash. */
+/** Usage mistakes, missing keys, unreadable or invalid files and models: the user's input (exit 2), not a service fault (exit 1). */
 function isBadInput(e: unknown): boolean {
-  if (e instanceof ParleyError) return e.code !== 'onnx/inference-failed';
+  if (e instanceof ParleyError) {
+    if (e.code === 'provider/missing-key') return true; // configuration, like a bad option
+    return !e.code.startsWith('provider/') && e.code !== 'onnx/inference-failed';
+  }
   // node:util parseArgs rejects unknown options and missing values with these codes.
   const code = (e as { code?: string } | undefined)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');

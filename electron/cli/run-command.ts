@@ -1,0 +1,218 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ClockedSink } from '../engine/audio/playout.js';
+import { downmixToMono } from '../engine/audio/pcm.js';
+import { resample } from '../engine/audio/resampler.js';
+import { readWavFile, writeWavFile } from '../engine/audio/wav.js';
+import type { CascadeEvent } from '../engine/cascade/events.js';
+import { CascadeSession } from '../engine/cascade/session.js';
+import { systemClock } from '../engine/clock.js';
+import { ParleyError } from '../engine/errors.js';
+import { LATENCY_MARKS, type TurnLatencyReport } from '../engine/metrics/latency.js';
+import { createProvider, findProvider, providerIds, resolveProvider } from '../engine/providers/registry.js';
+import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
+import { TimerService, calculatorTool, dateTimeTool } from '../engine/tools/builtins.js';
+import { ToolRegistry } from '../engine/tools/registry.js';
+import { SileroVadModel } from '../engine/vad/silero.js';
+import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
+
+export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
+
+Plays the WAV into the cascade as a microphone would (real VAD, real streaming STT, LLM and TTS
+clients), then prints what you said, what Parley answered and the latency of every stage.
+
+Options:
+  --in <file.wav>        the user's audio (any WAV; resampled to 16 kHz mono)
+  --out <file.wav>       write the assistant's voice (as played) to this file
+  --stt <id>             ${providerIds('stt').join(' | ')} (default deepgram)
+  --llm <id>             ${providerIds('llm').join(' | ')} (default openai)
+  --tts <id>             ${providerIds('tts').join(' | ')} (default openai)
+  --system <text>        system prompt
+  --no-tools             do not offer the built-in tools (date/time, timers, calculator)
+  --speed <x>            feed audio at x times real time; 0 = as fast as possible (default 1)
+  --log <file.jsonl>     append the transcript and latencies to this JSONL file
+  --json                 print {"turns":[{"user","assistant","spans":{...}}]}
+
+Endpoints and keys come from the environment: PARLEY_<PROVIDER>_URL (e.g. PARLEY_DEEPGRAM_URL,
+PARLEY_OPENAI_URL, PARLEY_ANTHROPIC_URL, PARLEY_ELEVENLABS_URL, PARLEY_OLLAMA_URL) and
+<PROVIDER>_API_KEY (DEEPGRAM_API_KEY, OPENAI_API_KEY, ANTHROPIC_API_KEY, ELEVENLABS_API_KEY).
+`;
+
+const OptionsSchema = z.object({
+  in: z.string().min(1),
+  out: z.string().min(1).optional(),
+  stt: z.string().default('deepgram'),
+  llm: z.string().default('openai'),
+  tts: z.string().default('openai'),
+  system: z.string().default('You are Parley, a friendly voice assistant. Answer briefly, in plain spoken sentences.'),
+  'no-tools': z.boolean().default(false),
+  speed: z.coerce.number().min(0).max(100).default(1),
+  log: z.string().min(1).optional(),
+  json: z.boolean().default(false),
+});
+
+interface TurnReport {
+  user: string;
+  assistant: string;
+  interrupted: boolean;
+  spans: Record<string, number>;
+  voiceToVoiceMs?: number;
+  errors: { stage: string; code: string; message: string }[];
+}
+
+const BLOCK_MS = 20;
+const TAIL_SILENCE_S = 1.5;
+
+export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      in: { type: 'string' },
+      out: { type: 'string' },
+      stt: { type: 'string' },
+      llm: { type: 'string' },
+      tts: { type: 'string' },
+      system: { type: 'string' },
+      'no-tools': { type: 'boolean' },
+      speed: { type: 'string' },
+      log: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(RUN_USAGE);
+    return EXIT_OK;
+  }
+  if (!values.in) throw new ParleyError('cli/usage', 'run needs the user audio: parley run --in question.wav');
+  const checked = OptionsSchema.safeParse(values);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new ParleyError('cli/usage', `invalid --${issue.path.join('.')}: ${issue.message}`);
+  }
+  const o = checked.data;
+
+  // Configuration first: an unknown provider, a missing key or a bad endpoint is reported before any work.
+  findProvider('stt', o.stt);
+  findProvider('llm', o.llm);
+  findProvider('tts', o.tts);
+  const stt = resolveProvider('stt', o.stt);
+  const llm = resolveProvider('llm', o.llm);
+  const tts = resolveProvider('tts', o.tts);
+  const wav = await readWavFile(o.in);
+  const audio = resample(downmixToMono(wav.channels), wav.sampleRate, 16000);
+
+  const clock = systemClock;
+  const context = { clock, log: (m: string) => io.stderr(`parley: ${m}\n`) };
+  const ttsProvider = createProvider(tts, context);
+  const sink = new ClockedSink(ttsProvider.sampleRate, clock, Boolean(o.out));
+  const vad = await SileroVadModel.load();
+  const timers = new TimerService((t) => io.stderr(`parley: timer '${t.label}' finished\n`));
+  const tools = o['no-tools'] ? undefined : new ToolRegistry().register(dateTimeTool).register(calculatorTool);
+  for (const t of o['no-tools'] ? [] : timers.tools()) tools!.register(t);
+  const log = o.log ? new JsonlTranscriptLog(o.log, (e) => io.stderr(`parley: ${e.message}\n`)) : undefined;
+  const session = new CascadeSession({
+    stt: createProvider(stt, context),
+    llm: createProvider(llm, context),
+    tts: ttsProvider,
+    vad,
+    sink,
+    tools,
+    systemPrompt: o.system,
+    clock,
+    log,
+  });
+
+  const turns = new Map<number, TurnReport>();
+  const sessionErrors: TurnReport['errors'] = [];
+  const turnOf = (id: number) => {
+    let t = turns.get(id);
+    if (!t) turns.set(id, (t = { user: '', assistant: '', interrupted: false, spans: {}, errors: [] }));
+    return t;
+  };
+  session.subscribe((e: CascadeEvent) => {
+    if (e.type === 'user-final') turnOf(e.turnId).user = e.text;
+    else if (e.type === 'assistant-done') Object.assign(turnOf(e.turnId), { assistant: e.text, interrupted: e.interrupted });
+    else if (e.type === 'latency') Object.assign(turnOf(e.turnId), spansOf(e.report));
+    else if (e.type === 'error') {
+      const err = { stage: e.stage, code: e.error.code, message: e.error.message };
+      if (e.turnId !== undefined) turnOf(e.turnId).errors.push(err);
+      else sessionErrors.push(err);
+      if (!o.json) io.stderr(`parley: ${e.stage} error: ${e.error.message}\n`);
+    } else if (e.type === 'notice' && !o.json) io.stderr(`parley: ${e.message}\n`);
+  });
+
+  try {
+    await session.start();
+    const block = (16000 * BLOCK_MS) / 1000;
+    const padded = new Float32Array(audio.length + Math.round(16000 * TAIL_SILENCE_S));
+    padded.set(audio);
+    const started = clock.now();
+    for (let i = 0; i < padded.length; i += block) {
+      await session.pushAudio(padded.subarray(i, i + block));
+      if (o.speed > 0) {
+        const due = started + ((i + block) / 16000) * (1000 / o.speed);
+        const wait = due - clock.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    await session.finishInput();
+    await session.idle();
+  } finally {
+    await session.stop();
+    timers.dispose();
+    await vad.release();
+  }
+  if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
+
+  const report = [...turns.values()];
+  if (o.json) {
+    const json = report.map((t) => ({
+      user: t.user,
+      assistant: t.assistant,
+      spans: t.spans,
+      ...(t.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: t.voiceToVoiceMs } : {}),
+      ...(t.interrupted ? { interrupted: true } : {}),
+      ...(t.errors.length ? { errors: t.errors } : {}),
+    }));
+    io.stdout(JSON.stringify({ turns: json, ...(sessionErrors.length ? { errors: sessionErrors } : {}) }) + '\n');
+  } else {
+    io.stdout(formatTurns(report));
+  }
+  // Nothing understood because a provider failed: that is a failure of the run.
+  const fatal = sessionErrors.length > 0 && report.length === 0;
+  return fatal ? EXIT_FAILURE : EXIT_OK;
+}
+
+function spansOf(report: TurnLatencyReport): Pick<TurnReport, 'spans' | 'voiceToVoiceMs'> {
+  return { spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) };
+}
+
+const LABELS: Record<(typeof LATENCY_MARKS)[number], string> = {
+  speechEnd: 'you stopped speaking',
+  endOfTurn: 'end of turn decided',
+  sttFinal: 'final transcript',
+  llmFirstToken: 'LLM first token',
+  firstSentence: 'first sentence ready',
+  ttsFirstByte: 'TTS first audio',
+  firstAudioPlayed: 'first audio played',
+};
+
+/** The turns as text, each with a latency waterfall (one bar per 25 ms). */
+export function formatTurns(turns: TurnReport[]): string {
+  if (turns.length === 0) return 'No speech with words was found in the input.\n';
+  const lines: string[] = [];
+  turns.forEach((t, i) => {
+    lines.push(`Turn ${i + 1}`, `  you:    ${t.user}`, `  parley: ${t.assistant || '(no reply)'}${t.interrupted ? ' [interrupted]' : ''}`);
+    for (const e of t.errors) lines.push(`  ! ${e.stage}: ${e.message}`);
+    for (const mark of LATENCY_MARKS) {
+      const ms = t.spans[mark];
+      if (ms === undefined) continue;
+      lines.push(`  ${LABELS[mark].padEnd(22)} ${`${Math.round(ms)} ms`.padStart(8)}  ${'#'.repeat(Math.max(0, Math.round(ms / 25)))}`);
+    }
+    if (t.voiceToVoiceMs !== undefined) lines.push(`  voice-to-voice: ${Math.round(t.voiceToVoiceMs)} ms`);
+    lines.push('');
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { ParleyError } from '../errors.js';
+import { AnthropicLlm, AnthropicSettingsSchema } from './llm/anthropic.js';
+import { OpenAiChatLlm, OpenAiChatSettingsSchema } from './llm/openai-chat.js';
+import type { RetryPolicy } from './retry.js';
+import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
+import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
+import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
+import type { LlmProvider, ProviderContext, SttProvider, TtsProvider } from './types.js';
+
+export type ProviderKind = 'stt' | 'llm' | 'tts';
+type ProviderOf<K extends ProviderKind> = K extends 'stt' ? SttProvider : K extends 'llm' ? LlmProvider : TtsProvider;
+
+/**
+ * One entry per provider: what it is, what it can do, its settings (the settings UI is generated
+ * from the zod schema) and how to build it. Adding a provider = its file + one entry here.
+ */
+export interface ProviderDescriptor<K extends ProviderKind = ProviderKind, S extends z.ZodObject = z.ZodObject> {
+  kind: K;
+  id: string;
+  displayName: string;
+  /** Prefix of its environment variables: PARLEY_<ENV>_URL for the endpoint, <ENV>_API_KEY for the key. */
+  env: string;
+  /** Runs without a network connection to a vendor (local server or model). */
+  local: boolean;
+  requiresKey: boolean;
+  capabilities: string[];
+  settings: S;
+  create(settings: z.infer<S>, apiKey: string | undefined, context: ProviderContext & { retry?: Partial<RetryPolicy> }): ProviderOf<K>;
+}
+
+function describe<K extends ProviderKind, S extends z.ZodObject>(d: ProviderDescriptor<K, S>): ProviderDescriptor<K, S> {
+  return d;
+}
+
+export const providers = [
+  describe({
+    kind: 'stt',
+    id: 'deepgram',
+    displayName: 'Deepgram',
+    env: 'DEEPGRAM',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming', 'interim-results', 'endpointing', 'utterance-end', 'finalize'],
+    settings: DeepgramSettingsSchema,
+    create: (s, key, ctx) => new DeepgramStt(s, key, ctx),
+  }),
+  describe({
+    kind: 'llm',
+    id: 'openai',
+    displayName: 'OpenAI-compatible (OpenAI, Groq, OpenRouter, Together, vLLM...)',
+    env: 'OPENAI',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming', 'tools'],
+    settings: OpenAiChatSettingsSchema,
+    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry),
+  }),
+  describe({
+    kind: 'llm',
+    id: 'ollama',
+    displayName: 'Ollama (local, OpenAI-compatible API)',
+    env: 'OLLAMA',
+    local: true,
+    requiresKey: false,
+    capabilities: ['streaming', 'tools', 'offline'],
+    settings: OpenAiChatSettingsSchema.extend({ baseUrl: z.string().url().default('http://127.0.0.1:11434/v1'), model: z.string().min(1).default('llama3.2') }),
+    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry),
+  }),
+  describe({
+    kind: 'llm',
+    id: 'anthropic',
+    displayName: 'Anthropic Claude',
+    env: 'ANTHROPIC',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming', 'tools'],
+    settings: AnthropicSettingsSchema,
+    create: (s, key, ctx) => new AnthropicLlm(s, key, ctx.retry),
+  }),
+  describe({
+    kind: 'tts',
+    id: 'openai',
+    displayName: 'OpenAI speech',
+    env: 'OPENAI',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming-audio', 'voices', 'instructions'],
+    settings: OpenAiSpeechSettingsSchema,
+    create: (s, key, ctx) => new OpenAiSpeechTts(s, key, ctx.retry),
+  }),
+  describe({
+    kind: 'tts',
+    id: 'elevenlabs',
+    displayName: 'ElevenLabs',
+    env: 'ELEVENLABS',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming-text-input', 'streaming-audio', 'alignment', 'voices'],
+    settings: ElevenLabsSettingsSchema,
+    create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry),
+  }),
+] as const satisfies readonly ProviderDescriptor[];
+
+export function providerIds(kind: ProviderKind): string[] {
+  return providers.filter((p) => p.kind === kind).map((p) => p.id);
+}
+
+export function findProvider<K extends ProviderKind>(kind: K, id: string): ProviderDescriptor<K> {
+  const d = providers.find((p) => p.kind === kind && p.id === id);
+  if (!d) throw new ParleyError('cli/usage', `unknown ${kind.toUpperCase()} provider '${id}' (available: ${providerIds(kind).join(', ')})`);
+  return d as unknown as ProviderDescriptor<K>;
+}
+
+export interface ResolvedProvider<K extends ProviderKind> {
+  descriptor: ProviderDescriptor<K>;
+  settings: Record<string, unknown>;
+  apiKey: string | undefined;
+  /** Where the endpoint came from, for error messages and the settings UI. */
+  endpointSource: 'settings' | 'environment' | 'default';
+}
+
+/**
+ * Settings for a provider from (highest first) the user's saved settings, the environment
+ * (PARLEY_<ENV>_URL, <ENV>_API_KEY) and the schema's defaults. Invalid settings and a missing key
+ * are clear errors naming what to set.
+ */
+export function resolveProvider<K extends ProviderKind>(kind: K, id: string, saved: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env, savedKey?: string): ResolvedProvider<K> {
+  const descriptor = findProvider(kind, id);
+  const envUrl = env[`PARLEY_${descriptor.env}_URL`];
+  const input = { ...saved };
+  let endpointSource: ResolvedProvider<K>['endpointSource'] = 'default';
+  if (saved.baseUrl !== undefined) endpointSource = 'settings';
+  else if (envUrl) {
+    input.baseUrl = envUrl;
+    endpointSource = 'environment';
+  }
+  const parsed = descriptor.settings.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path[0] === 'baseUrl' && endpointSource === 'environment' ? `PARLEY_${descriptor.env}_URL` : issue.path.join('.');
+    throw new ParleyError('cli/usage', `invalid ${descriptor.displayName} setting ${where}: ${issue.message}`);
+  }
+  const apiKey = savedKey || env[`${descriptor.env}_API_KEY`] || undefined;
+  if (descriptor.requiresKey && !apiKey) {
+    throw new ParleyError('provider/missing-key', `no API key for ${descriptor.displayName}: set ${descriptor.env}_API_KEY or add the key in settings`, { provider: id });
+  }
+  return { descriptor, settings: parsed.data as Record<string, unknown>, apiKey, endpointSource };
+}
+
+export function createProvider<K extends ProviderKind>(resolved: ResolvedProvider<K>, context: ProviderContext & { retry?: Partial<RetryPolicy> }): ProviderOf<K> {
+  return resolved.descriptor.create(resolved.settings as never, resolved.apiKey, context);
+}

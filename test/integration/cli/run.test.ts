@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeWavFile } from '../../../electron/engine/audio/wav.js';
+import { readWavFile } from '../../../electron/engine/audio/wav.js';
+import { startFakeDeepgram } from '../../fakes/deepgram.js';
+import { startFakeOpenAi } from '../../fakes/openai.js';
+import { paddedSpeech } from '../../helpers/speech.js';
+import { ROOT } from '../../paths.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+function parley(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    // A clean environment: only what the test sets (no real keys or endpoints leak in).
+    const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PARLEY_SHARED_MODELS: process.env.PARLEY_SHARED_MODELS ?? '', ...env };
+    execFile(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), ...args], { cwd: ROOT, env: childEnv }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function questionWav(): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'parley-run-'));
+  const file = path.join(dir, 'question.wav');
+  const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.4, 0.4);
+  // Stored as 48 kHz stereo 24-bit, so the CLI's own conversion is exercised too.
+  const up = (await import('../../../electron/engine/audio/resampler.js')).resample(audio, 16000, 48000);
+  await writeWavFile(file, { sampleRate: 48000, channels: [up, up] }, 'pcm24');
+  return file;
+}
+
+describe('parley run', () => {
+  it('runs a spoken question through the cascade and prints turns with latency spans as JSON', async () => {
+    const deepgram = await startFakeDeepgram({ utterances: ['he was not an ill disposed young man'] });
+    const openai = await startFakeOpenAi({ llm: () => ({ text: 'He sounds kind. Why do you ask?', tokenMs: 5 }), tts: { msPerChar: 3 } });
+    closers.push(deepgram.close, openai.close);
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-run-out-'));
+    const out = path.join(dir, 'reply.wav');
+    const log = path.join(dir, 'session.jsonl');
+    const env = { PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key };
+    const r = await parley(['run', '--in', await questionWav(), '--out', out, '--log', log, '--json', '--speed', '0'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { turns: { user: string; assistant: string; spans: Record<string, number>; voiceToVoiceMs: number }[] };
+    expect(report.turns).toHaveLength(1);
+    expect(report.turns[0]).toMatchObject({ user: 'he was not an ill disposed young man', assistant: 'He sounds kind. Why do you ask?' });
+    expect(Object.keys(report.turns[0]!.spans)).toEqual(['speechEnd', 'endOfTurn', 'sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstByte', 'firstAudioPlayed']);
+    expect(report.turns[0]!.voiceToVoiceMs).toBeGreaterThan(0);
+    // The reply as played: 3 ms per character per sentence at 24 kHz.
+    const reply = await readWavFile(out);
+    expect(reply.sampleRate).toBe(24000);
+    expect(reply.channels[0]!.length).toBe(Math.round(24000 * 0.003 * 'He sounds kind.'.length) + Math.round(24000 * 0.003 * 'Why do you ask?'.length));
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    expect(lines.map((l) => l.kind)).toEqual(['session-start', 'user', 'assistant', 'latency']);
+  });
+
+  it('prints a readable waterfall without --json', async () => {
+    const deepgram = await startFakeDeepgram({ utterances: ['hello'] });
+    const openai = await startFakeOpenAi({ llm: () => ({ text: 'Hi!' }) });
+    closers.push(deepgram.close, openai.close);
+    const env = { PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key };
+    const r = await parley(['run', '--in', await questionWav(), '--speed', '0'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/you: {4}hello\n {2}parley: Hi!/);
+    expect(r.stdout).toMatch(/LLM first token +\d+ ms/);
+    expect(r.stdout).toMatch(/voice-to-voice: \d+ ms/);
+  });
+
+  it('a missing key is a clear error naming the variable (exit 2)', async () => {
+    const r = await parley(['run', '--in', await questionWav()], { OPENAI_API_KEY: 'x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('parley: error: no API key for Deepgram: set DEEPGRAM_API_KEY or add the key in settings');
+  });
+
+  it('an unreachable endpoint is named (exit 1)', async () => {
+    const env = { PARLEY_DEEPGRAM_URL: 'ws://127.0.0.1:9', DEEPGRAM_API_KEY: 'k', OPENAI_API_KEY: 'k' };
+    const r = await parley(['run', '--in', await questionWav(), '--speed', '0', '--json'], env);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { errors: { stage: string; code: string; message: string }[] };
+    expect(report.errors[0]).toMatchObject({ stage: 'stt', code: 'provider/unreachable', message: expect.stringContaining('ws://127.0.0.1:9') });
+  });
+
+  it('rejects an unknown provider and a bad endpoint variable', async () => {
+    const unknown = await parley(['run', '--in', 'x.wav', '--llm', 'gpt5'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown LLM provider 'gpt5' \(available: openai, ollama, anthropic\)/);
+    const badUrl = await parley(['run', '--in', 'x.wav'], { PARLEY_DEEPGRAM_URL: 'not a url', DEEPGRAM_API_KEY: 'k' });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/invalid Deepgram setting PARLEY_DEEPGRAM_URL/);
+  });
+});
