@@ -27,23 +27,16 @@ export function evaluateExpression(input: string): number {
     return v;
   }
   function term(): number {
-    let v = power();
+    let v = unary();
     while (peek() === '*' || peek() === '/' || peek() === '%') {
       const op = take();
-      const r = power();
+      const r = unary();
       if ((op === '/' || op === '%') && r === 0) throw bad('division by zero');
       v = op === '*' ? v * r : op === '/' ? v / r : v % r;
     }
     return v;
   }
-  function power(): number {
-    const base = unary();
-    if (peek() === '^') {
-      take();
-      return base ** power(); // right associative
-    }
-    return base;
-  }
+  // Unary minus binds looser than ^ (so -3^2 = -9), and ^ is right associative (2^3^2 = 512).
   function unary(): number {
     if (peek() === '-') {
       take();
@@ -53,7 +46,15 @@ export function evaluateExpression(input: string): number {
       take();
       return unary();
     }
-    return primary();
+    return power();
+  }
+  function power(): number {
+    const base = primary();
+    if (peek() === '^') {
+      take();
+      return base ** unary();
+    }
+    return base;
   }
   function primary(): number {
     const t = take();

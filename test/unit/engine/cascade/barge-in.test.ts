@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { BargeInDetector, type BargeInDecision } from '../../../../electron/engine/cascade/barge-in.js';
+import { probabilities, type Stretch } from '../../../helpers/timeline.js';
+
+const FRAME = 32;
+/** Runs a scripted timeline; the mic is loud (0.1 RMS) on speech frames, quiet otherwise; playback at 0.2 RMS. */
+function decisions(script: Stretch[], options = {}, micRms: (p: number) => number = (p) => (p > 0.5 ? 0.1 : 0.001)): [number, BargeInDecision][] {
+  const d = new BargeInDetector({ frameMs: FRAME, ...options });
+  return probabilities(script, FRAME)
+    .map((p, i) => [i * FRAME, d.process(p, micRms(p), 0.2)] as [number, BargeInDecision])
+    .filter(([, x]) => x !== null);
+}
+
+describe('BargeInDetector', () => {
+  it('pauses after two speech frames and confirms after 192 ms of speech', () => {
+    expect(decisions([{ silence: 320 }, { speech: 640 }])).toEqual([
+      [320 + FRAME, 'suspect'],
+      [320 + 5 * FRAME, 'confirm'],
+    ]);
+  });
+
+  it('releases a short noise (a cough) so the reply resumes', () => {
+    expect(decisions([{ silence: 320 }, { speech: 96 }, { silence: 320 }])).toEqual([
+      [320 + FRAME, 'suspect'],
+      [320 + 96 + 4 * FRAME, 'release'],
+    ]);
+  });
+
+  it('ignores a single speech frame', () => {
+    expect(decisions([{ speech: 32 }, { silence: 64 }, { speech: 32 }, { silence: 320 }])).toEqual([]);
+  });
+
+  it('echo guard: speech-like frames far quieter than the playback do not count', () => {
+    // The mic at 0.01 RMS while 0.2 RMS plays: -26 dB, an echo canceller's leftovers.
+    expect(decisions([{ speech: 640 }], {}, () => 0.01)).toEqual([]);
+    // The same with the guard relaxed counts.
+    expect(decisions([{ speech: 640 }], { echoGain: 0.01 }, () => 0.01).map(([, d]) => d)).toEqual(['suspect', 'confirm']);
+  });
+
+  it('honours thresholds and counts', () => {
+    expect(decisions([{ speech: 640, p: 0.55 }], { threshold: 0.6 })).toEqual([]);
+    expect(decisions([{ speech: 640 }], { onsetFrames: 4, confirmMs: 128 })).toEqual([[3 * FRAME, 'confirm']]);
+  });
+});

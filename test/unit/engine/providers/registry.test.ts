@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
+
+describe('provider registry', () => {
+  it('declares every provider with a schema whose defaults parse', () => {
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs']);
+    for (const p of providers) {
+      const defaults = p.settings.parse({}) as { baseUrl: string };
+      expect(() => new URL(defaults.baseUrl)).not.toThrow();
+      // The settings UI is generated from the schema: it must convert to JSON Schema.
+      expect(z.toJSONSchema(p.settings)).toMatchObject({ type: 'object' });
+    }
+  });
+
+  it('resolves the endpoint from settings, then PARLEY_<PROVIDER>_URL, then the default', () => {
+    const env = { PARLEY_OPENAI_URL: 'http://127.0.0.1:8000/v1', OPENAI_API_KEY: 'env-key' };
+    expect(resolveProvider('llm', 'openai', {}, env)).toMatchObject({ settings: { baseUrl: 'http://127.0.0.1:8000/v1' }, apiKey: 'env-key', endpointSource: 'environment' });
+    expect(resolveProvider('llm', 'openai', { baseUrl: 'https://proxy.example/v1' }, env, 'saved-key')).toMatchObject({
+      settings: { baseUrl: 'https://proxy.example/v1' },
+      apiKey: 'saved-key',
+      endpointSource: 'settings',
+    });
+    expect(resolveProvider('tts', 'elevenlabs', {}, { ELEVENLABS_API_KEY: 'k' })).toMatchObject({ settings: { baseUrl: 'wss://api.elevenlabs.io' }, endpointSource: 'default' });
+  });
+
+  it('needs no key for a local server, and names the variable when a cloud key is missing', () => {
+    expect(resolveProvider('llm', 'ollama', {}, {}).apiKey).toBeUndefined();
+    expect(() => resolveProvider('stt', 'deepgram', {}, {})).toThrow('no API key for Deepgram: set DEEPGRAM_API_KEY or add the key in settings');
+    expect(() => resolveProvider('llm', 'anthropic', { maxTokens: -1 }, { ANTHROPIC_API_KEY: 'k' })).toThrow(/invalid Anthropic Claude setting maxTokens/);
+  });
+});
