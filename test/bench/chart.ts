@@ -55,3 +55,36 @@ export async function writePng(svg: string, file: string): Promise<void> {
   const png = new Resvg(svg, { font: { loadSystemFonts: true, fontDirs, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
   await writeFile(file, png);
 }
+
+export interface WaterfallRow {
+  label: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** A latency waterfall: one row per stage, a bar from when it started to when it delivered. */
+export function waterfallSvg(title: string, rows: WaterfallRow[], note = ''): string {
+  const width = 820;
+  const left = 230;
+  const right = 80;
+  const row = 28;
+  const top = 50;
+  const height = top + rows.length * row + 40;
+  const max = Math.max(...rows.map((r) => r.endMs)) * 1.05 || 1;
+  const x = (v: number) => left + ((width - left - right) * v) / max;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="16" y="28" font-family="DejaVu Sans, sans-serif" font-size="16" font-weight="bold" fill="#16171a">${esc(title)}</text>`,
+  ];
+  rows.forEach((r, i) => {
+    const y = top + i * row;
+    parts.push(
+      `<text x="${left - 10}" y="${y + 17}" text-anchor="end" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#16171a">${esc(r.label)}</text>`,
+      `<rect x="${x(r.startMs)}" y="${y + 5}" width="${Math.max(2, x(r.endMs) - x(r.startMs))}" height="${row - 10}" fill="#3b82f6"/>`,
+      `<text x="${x(r.endMs) + 6}" y="${y + 17}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#333">${Math.round(r.endMs)} ms</text>`,
+    );
+  });
+  parts.push(`<text x="16" y="${height - 12}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#666">${esc(note || 'ms after the user stopped speaking')}</text>`, '</svg>');
+  return parts.join('\n');
+}

@@ -7,16 +7,19 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Resampler } from '../../electron/engine/audio/resampler.js';
 import { readWavFile } from '../../electron/engine/audio/wav.js';
+import type { TurnLatencyReport } from '../../electron/engine/metrics/latency.js';
 import { SILERO_FRAME_MS, SileroVadModel } from '../../electron/engine/vad/silero.js';
 import { ROOT, speechFile } from '../paths.js';
 import { whiteNoise } from '../helpers/signals.js';
-import { barChartSvg, writePng } from './chart.js';
+import { bargeInReaction, measureTurns, overheadStats } from './cascade.js';
+import { barChartSvg, waterfallSvg, writePng } from './chart.js';
 import { summarize, table } from './stats.js';
 
 const OUT = path.join(ROOT, 'bench', 'results');
 const TARGET_FRAME_MS = 0.5;
 const TARGET_COLD_START_MS = 300;
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const f = (v: number, d = 3) => v.toFixed(d);
 
 async function vadFrames() {
   progress('Silero: per-frame latency on 60 s of speech (1 thread)...');
@@ -93,12 +96,17 @@ function resamplerThroughput() {
   });
 }
 
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const runFoundation = only === undefined || only === 'foundation';
+const runCascade = only === undefined || only === 'cascade';
+if (runFoundation) await foundation();
+
+async function foundation() {
 const vad = await vadFrames();
 const create = await sessionCreate();
 const cold = coldStart();
 const resampler = resamplerThroughput();
 
-const f = (v: number, d = 3) => v.toFixed(d);
 console.log('\nSilero VAD v6.2, onnxruntime CPU, 1 thread, 32 ms frames');
 console.log(
   table(
@@ -153,3 +161,75 @@ await writePng(
   path.join(OUT, 'resampler-throughput.png'),
 );
 progress(`wrote ${path.relative(ROOT, OUT)}/foundation.json and 3 PNG charts`);
+}
+
+if (runCascade) await cascade();
+
+async function cascade() {
+const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
+// ---------- cascade ----------
+const TARGETS = { overheadMs: 10, v2vOverheadMs: 20, bargeInP95Ms: 100 };
+const benchVad = await SileroVadModel.load();
+progress('Cascade: zero-latency fake providers (6 spoken turns, real time)...');
+const zero = overheadStats(await measureTurns(benchVad, { sttFinalDelayMs: 0, llmFirstTokenMs: 0, ttsFirstByteMs: 0 }, 6));
+progress('Cascade: STT final 300 ms, LLM first token 350 ms, TTS first byte 150 ms (6 turns)...');
+const realistic = await measureTurns(benchVad, { sttFinalDelayMs: 0, llmFirstTokenMs: 350, ttsFirstByteMs: 150 }, 6);
+const real = overheadStats(realistic);
+// The fake Deepgram's endpointing (300 ms of silence) delivers the final 300 ms after speech ends.
+const STAGE_SUM = 300 + 350 + 150;
+progress('Barge-in reaction with real Silero on real speech (32 onsets)...');
+const barge = await bargeInReaction(benchVad);
+await benchVad.release();
+
+console.log('\nCascade engine overhead, zero-latency fake providers (ms)');
+console.log(
+  table(
+    ['path', 'p50', 'p90', 'max', 'target'],
+    [
+      ['TTS first byte -> audio handed to the sink', f(zero.ttsFirstByteToSink.p50), f(zero.ttsFirstByteToSink.p90), f(zero.ttsFirstByteToSink.max), `< ${TARGETS.overheadMs}`],
+      ['end of turn -> LLM request at server', f(zero.endOfTurnToLlmRequest.p50), f(zero.endOfTurnToLlmRequest.p90), f(zero.endOfTurnToLlmRequest.max), ''],
+      ['first sentence -> TTS request at server', f(zero.firstSentenceToTtsRequest.p50), f(zero.firstSentenceToTtsRequest.p90), f(zero.firstSentenceToTtsRequest.max), ''],
+    ],
+  ),
+);
+const v2vOverhead = real.voiceToVoice.p50 - STAGE_SUM;
+console.log(`\nVoice-to-voice with STT 300 + LLM 350 + TTS 150 = ${STAGE_SUM} ms of stage latency (ms)`);
+console.log(
+  table(
+    ['metric', 'p50', 'p90', 'max', 'target'],
+    [
+      ['voice-to-voice (true speech end -> first audio)', f(real.voiceToVoice.p50, 1), f(real.voiceToVoice.p90, 1), f(real.voiceToVoice.max, 1), ''],
+      ['overhead over the stage sum', f(v2vOverhead, 1), f(real.voiceToVoice.p90 - STAGE_SUM, 1), f(real.voiceToVoice.max - STAGE_SUM, 1), `< ${TARGETS.v2vOverheadMs}`],
+      ['STT final -> end of turn decided', f(real.sttFinalToEndOfTurn.p50, 1), f(real.sttFinalToEndOfTurn.p90, 1), f(real.sttFinalToEndOfTurn.max, 1), ''],
+    ],
+  ),
+);
+console.log('\nBarge-in: user speech onset -> playback paused (real Silero, 32 ms frames, echo 30 dB down)');
+console.log(
+  table(
+    ['metric', 'value', 'target'],
+    [
+      ['reaction p50 (ms)', f(barge.reactionMs.p50, 1), ''],
+      ['reaction p95 (ms)', f(barge.reactionMs.p95, 1), `< ${TARGETS.bargeInP95Ms}`],
+      ['reaction max (ms)', f(barge.reactionMs.max, 1), ''],
+      ['onsets missed / false triggers', `${barge.misses} / ${barge.falseTriggers}`, '0 / 0'],
+    ],
+  ),
+);
+const lastTurn = realistic.at(-1)!.report;
+const rowsFrom = (spans: TurnLatencyReport['spans']) => {
+  const order = ['endOfTurn', 'sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstByte', 'firstAudioPlayed'] as const;
+  let prev = 0;
+  return order.filter((k) => spans[k] !== undefined).map((k) => {
+    const row = { label: k, startMs: Math.max(0, Math.min(prev, spans[k]!)), endMs: Math.max(0, spans[k]!) };
+    prev = Math.max(prev, spans[k]!);
+    return row;
+  });
+};
+await writePng(waterfallSvg('One cascade turn: STT 300 / LLM 350 / TTS 150 ms fakes', rowsFrom(lastTurn.spans)), path.join(OUT, 'cascade-waterfall.png'));
+writeFileSync(
+  path.join(OUT, 'cascade.json'),
+  JSON.stringify({ benchmark: 'cascade', date: new Date().toISOString(), machine, targets: TARGETS, zeroLatency: zero, withLatency: { stageSumMs: STAGE_SUM, ...real, overheadP50Ms: v2vOverhead }, bargeIn: barge, exampleTurn: lastTurn }, null, 2) + '\n',
+);
+progress(`wrote ${path.relative(ROOT, OUT)}/cascade.json and cascade-waterfall.png`);
+}

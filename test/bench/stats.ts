@@ -3,6 +3,7 @@ export interface Summary {
   mean: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
 }
@@ -15,6 +16,7 @@ export function summarize(values: number[]): Summary {
     mean: s.reduce((a, b) => a + b, 0) / s.length,
     p50: at(0.5),
     p90: at(0.9),
+    p95: at(0.95),
     p99: at(0.99),
     max: s[s.length - 1]!,
   };

@@ -2,9 +2,13 @@
 export interface BargeInOptions {
   /** Duration of one VAD frame (ms). */
   frameMs: number;
-  /** Speech probability a frame needs to count as the user talking over the reply. Default 0.6. */
+  /** Speech probability a frame needs to count as the user talking over the reply. Default 0.5. */
   threshold?: number;
-  /** Consecutive speech frames that pause playback (suspected barge-in). Default 2 (64 ms). */
+  /**
+   * Consecutive speech frames that pause playback (suspected barge-in). Default 1: pausing costs
+   * little (a false alarm resumes after `releaseFrames`), while every frame of delay is heard as
+   * the assistant talking over the user.
+   */
   onsetFrames?: number;
   /** Speech since onset (ms) that confirms the barge-in and cancels the reply. Default 192. */
   confirmMs?: number;
@@ -34,7 +38,7 @@ export class BargeInDetector {
   private speechSinceOnset = 0;
 
   constructor(options: BargeInOptions) {
-    this.o = { threshold: 0.6, onsetFrames: 2, confirmMs: 192, releaseFrames: 5, echoGain: 0.1, ...options };
+    this.o = { threshold: 0.5, onsetFrames: 1, confirmMs: 192, releaseFrames: 5, echoGain: 0.1, ...options };
   }
 
   get suspected(): boolean {

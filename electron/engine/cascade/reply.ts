@@ -100,7 +100,8 @@ export class AssistantReply {
       }
       this.tts?.end();
       await this.ttsDone;
-      await d.sink.drain();
+      // Wait for the audio to play out; a barge-in (paused sink) ends the wait at once.
+      await Promise.race([d.sink.drain(), untilAborted(d.signal)]);
     } catch (e) {
       if (!isAbort(e) && !d.signal.aborted) {
         this.failed = true;
@@ -222,6 +223,13 @@ export class AssistantReply {
     }
     return parts.join(' ');
   }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function cutAtWord(text: string, fraction: number): string {

@@ -12,6 +12,8 @@ export interface TurnLatencyReport {
   /** Each mark in ms after speechEnd (negative when it came first, e.g. an STT final before the VAD's hangover ended). */
   spans: Partial<Record<LatencyMark, number>>;
   voiceToVoiceMs?: number;
+  /** Clock time of the origin (speechEnd), to place the turn on a timeline. */
+  originAt?: number;
 }
 
 export class TurnLatency {
@@ -42,7 +44,7 @@ export class TurnLatency {
     }
     const played = this.marks.get('firstAudioPlayed');
     const speechEnd = this.marks.get('speechEnd');
-    return played !== undefined && speechEnd !== undefined ? { spans, voiceToVoiceMs: round(played - speechEnd) } : { spans };
+    return played !== undefined && speechEnd !== undefined ? { spans, voiceToVoiceMs: round(played - speechEnd), originAt: origin } : { spans, originAt: origin };
   }
 }
 

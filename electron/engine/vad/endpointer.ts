@@ -88,6 +88,11 @@ export class Endpointer {
     return this.state === 'speech';
   }
 
+  /** While in speech: how long the current silence has lasted (the hangover so far), in ms. */
+  get silenceMs(): number {
+    return this.state === 'speech' ? this.silenceRun * this.options.frameMs : 0;
+  }
+
   /** Stream time of the next frame's start. */
   get positionMs(): number {
     return this.frameIndex * this.options.frameMs;

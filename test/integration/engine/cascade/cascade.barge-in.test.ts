@@ -71,6 +71,31 @@ describe('cascade: barge-in', () => {
     expect(h.session.history.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user', 'assistant']);
   }, 30_000);
 
+  it('interrupting after the reply was fully generated (only playback left) ends the turn too', async () => {
+    const h = await cascadeHarness({
+      vad,
+      deepgram: { utterances: ['he was not an ill disposed young man', 'unless to be rather cold hearted'] },
+      // Fast LLM and TTS, slow playback: everything is generated long before it is heard.
+      openai: { llm: () => ({ text: LONG_REPLY }), tts: { msPerChar: 30 } },
+    });
+    harnesses.push(h);
+    const first = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.0);
+    await feed((s) => h.session.pushAudio(s), first.audio);
+    await h.waitFor((e) => e.type === 'state' && e.state === 'assistant-speaking');
+    // Wait until every sentence has been synthesised: only playback is left.
+    const allDone = () => h.openai.requests.filter((r) => r.path === '/v1/audio/speech').length >= 5 && h.openai.requests.every((r) => r.endedAt !== undefined);
+    for (let i = 0; i < 100 && !allDone(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(allDone()).toBe(true);
+    expect(h.openai.requests.some((r) => r.abortedByClient)).toBe(false);
+    const second = await paddedSpeech('librivox-ss01-0890.wav', 0, 1.0);
+    await feed((s) => h.session.pushAudio(s), second.audio, 20);
+    await h.session.finishInput();
+    const done1 = h.events.find((e) => e.type === 'assistant-done' && e.turnId === 1) as Extract<CascadeEvent, { type: 'assistant-done' }>;
+    expect(done1.interrupted).toBe(true);
+    expect(LONG_REPLY.startsWith(done1.text)).toBe(true);
+    expect(h.events.filter((e) => e.type === 'user-final')).toHaveLength(2);
+  }, 30_000);
+
   it('the assistant does not interrupt itself on silence or a quiet echo of its own voice', async () => {
     const h = await cascadeHarness({
       vad,

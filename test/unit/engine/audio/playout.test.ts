@@ -55,6 +55,6 @@ describe('TurnLatency', () => {
     l.mark('llmFirstToken', 99_999);
     clock.advance(200);
     l.mark('firstAudioPlayed');
-    expect(l.report()).toEqual({ spans: { speechEnd: 0, endOfTurn: 300, sttFinal: 200, llmFirstToken: 650, firstAudioPlayed: 850 }, voiceToVoiceMs: 850 });
+    expect(l.report()).toEqual({ spans: { speechEnd: 0, endOfTurn: 300, sttFinal: 200, llmFirstToken: 650, firstAudioPlayed: 850 }, voiceToVoiceMs: 850, originAt: 9_700 });
   });
 });

@@ -12,22 +12,22 @@ function decisions(script: Stretch[], options = {}, micRms: (p: number) => numbe
 }
 
 describe('BargeInDetector', () => {
-  it('pauses after two speech frames and confirms after 192 ms of speech', () => {
+  it('pauses on the first speech frame and confirms after 192 ms of speech', () => {
     expect(decisions([{ silence: 320 }, { speech: 640 }])).toEqual([
-      [320 + FRAME, 'suspect'],
+      [320, 'suspect'],
       [320 + 5 * FRAME, 'confirm'],
     ]);
   });
 
   it('releases a short noise (a cough) so the reply resumes', () => {
     expect(decisions([{ silence: 320 }, { speech: 96 }, { silence: 320 }])).toEqual([
-      [320 + FRAME, 'suspect'],
+      [320, 'suspect'],
       [320 + 96 + 4 * FRAME, 'release'],
     ]);
   });
 
-  it('ignores a single speech frame', () => {
-    expect(decisions([{ speech: 32 }, { silence: 64 }, { speech: 32 }, { silence: 320 }])).toEqual([]);
+  it('with onsetFrames 2, ignores isolated speech frames', () => {
+    expect(decisions([{ speech: 32 }, { silence: 64 }, { speech: 32 }, { silence: 320 }], { onsetFrames: 2 })).toEqual([]);
   });
 
   it('echo guard: speech-like frames far quieter than the playback do not count', () => {
@@ -39,6 +39,7 @@ describe('BargeInDetector', () => {
 
   it('honours thresholds and counts', () => {
     expect(decisions([{ speech: 640, p: 0.55 }], { threshold: 0.6 })).toEqual([]);
+    expect(decisions([{ speech: 640, p: 0.55 }]).map(([, d]) => d)).toEqual(['suspect', 'confirm']);
     expect(decisions([{ speech: 640 }], { onsetFrames: 4, confirmMs: 128 })).toEqual([[3 * FRAME, 'confirm']]);
   });
 });
