@@ -51,6 +51,11 @@ const STT_RATE = 16000;
 
 interface ActiveTurn {
   id: number;
+  userText: string;
+  /** Where the turn's user message sits in the history. */
+  historyIndex: number;
+  /** The user went on speaking before any reply was heard: the turn is folded into the next one. */
+  resumed: boolean;
   controller: AbortController;
   latency: TurnLatency;
   reply: AssistantReply;
@@ -276,8 +281,13 @@ export class CascadeSession {
     this.finalAfterSpeechEnd = false;
     this.providerEndOfTurn = false;
     this.sttSettled = false;
-    // Speaking while the assistant only thinks: the user is not done; drop the premature reply.
-    if (this.turn && this.state === 'thinking') this.turn.controller.abort();
+    // Speaking again while the assistant only thinks: the user was not done. Drop the premature
+    // reply and carry the words into the turn that is still being spoken.
+    if (this.turn && this.state === 'thinking' && !this.turn.resumed) {
+      this.turn.resumed = true;
+      this.turn.controller.abort();
+      this.userFinals.unshift(this.turn.userText);
+    }
     if (!this.turn) this.setState('user-speaking');
   }
 
@@ -344,7 +354,7 @@ export class CascadeSession {
     latency.mark('speechEnd', speechEnd);
     latency.mark('endOfTurn');
     latency.mark('sttFinal', this.lastFinalAt ?? this.clock.now());
-    this.history.push({ role: 'user', content: text });
+    const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
     this.o.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
     this.emit({ type: 'user-final', turnId: id, text });
     const controller = new AbortController();
@@ -368,7 +378,7 @@ export class CascadeSession {
         this.emit(e);
       },
     });
-    const turn: ActiveTurn = { id, controller, latency, reply, done: Promise.resolve() };
+    const turn: ActiveTurn = { id, userText: text, historyIndex, resumed: false, controller, latency, reply, done: Promise.resolve() };
     this.turn = turn;
     this.bargeIn?.reset();
     this.setState('thinking');
@@ -379,6 +389,16 @@ export class CascadeSession {
     const result = await running;
     if (result.interrupted) this.o.sink.flush();
     else this.o.sink.resume();
+    if (turn.resumed) {
+      // Nothing was heard; the user's words move to the next turn (see onSpeechStart).
+      this.history.splice(turn.historyIndex, 1);
+      this.emit({ type: 'notice', message: 'you went on speaking; your words carry into the next turn' });
+      if (this.turn === turn) {
+        this.turn = undefined;
+        this.setState(this.userSpeaking ? 'user-speaking' : 'listening');
+      }
+      return;
+    }
     // Only what was heard goes into the history, so the model knows where it was cut off.
     this.history.push(...result.messages);
     if (result.text || result.interrupted) {

@@ -68,6 +68,36 @@ describe('cascade: a spoken turn', () => {
     expect(states).toEqual(['listening', 'user-speaking', 'thinking', 'assistant-speaking', 'listening']);
   });
 
+  it('a pause mid-sentence ends the turn early, but speaking on folds the words into one turn', async () => {
+    const h = await cascadeHarness({
+      vad,
+      // Two phrases 450 ms apart: the STT finalises the first in the pause.
+      deepgram: { utterances: ['he was not an ill disposed young man', 'unless to be rather cold hearted'], utteranceGapMs: 350 },
+      openai: { llm: () => ({ text: 'I see.', firstTokenMs: 600 }) },
+    });
+    harnesses.push(h);
+    const a = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0.45);
+    const b = await paddedSpeech('librivox-ss01-0890.wav', 0, 1.2);
+    const audio = new Float32Array(a.audio.length + b.audio.length);
+    audio.set(a.audio);
+    audio.set(b.audio, a.audio.length);
+    await feed((s) => h.session.pushAudio(s), audio, 20);
+    await h.session.finishInput();
+    const finals = h.events.filter((e) => e.type === 'user-final').map((e) => (e as { text: string }).text);
+    expect(finals.at(-1)).toBe('he was not an ill disposed young man unless to be rather cold hearted');
+    expect(h.events.filter((e) => e.type === 'assistant-done')).toEqual([expect.objectContaining({ text: 'I see.', interrupted: false })]);
+    expect(h.session.history.map((m) => [m.role, m.content])).toEqual([
+      ['system', 'You are Parley, a helpful voice assistant.'],
+      ['user', 'he was not an ill disposed young man unless to be rather cold hearted'],
+      ['assistant', 'I see.'],
+    ]);
+    // The first phrase started a turn early; its LLM request was cancelled when the user went on.
+    expect(h.events.some((e) => e.type === 'notice' && /carry into the next turn/.test(e.message))).toBe(true);
+    const chats = h.openai.requests.filter((r) => r.path === '/v1/chat/completions');
+    expect(chats).toHaveLength(2);
+    expect(chats[0]!.abortedByClient).toBe(true);
+  }, 20_000);
+
   it('runs a tool round trip: the model calls the calculator and speaks the result', async () => {
     const h = await cascadeHarness({
       vad,
