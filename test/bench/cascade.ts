@@ -89,6 +89,10 @@ export function overheadStats(turns: TurnMeasurement[]) {
     /** STT final to end of turn decided (turn-taking logic). */
     sttFinalToEndOfTurn: summarize(turns.map((t) => at(t, 'endOfTurn') - at(t, 'sttFinal'))),
     voiceToVoice: summarize(turns.map((t) => at(t, 'firstAudioPlayed') - t.trueSpeechEndAt)),
+    /** When the STT's final actually arrived, after the true end of speech. */
+    sttFinalAfterSpeechEnd: summarize(turns.map((t) => at(t, 'sttFinal') - t.trueSpeechEndAt)),
+    /** First audio minus STT final: the LLM and TTS latencies plus everything the engine adds. */
+    sttFinalToFirstAudio: summarize(turns.map((t) => at(t, 'firstAudioPlayed') - at(t, 'sttFinal'))),
   };
 }
 
@@ -98,15 +102,18 @@ export function overheadStats(turns: TurnMeasurement[]) {
  * frame whose decision pauses playback, plus the measured inference time of that frame. Onsets are
  * shifted across the 32 ms frame grid.
  */
-export async function bargeInReaction(vad: SileroVadModel): Promise<{ reactionMs: Summary; misses: number; falseTriggers: number }> {
+export async function bargeInReaction(vad: SileroVadModel): Promise<{ reactionMs: Summary; fromVoicingMs: Summary; misses: number; falseTriggers: number }> {
   const rate = 16000;
   const playback = sine(220, rate, 6, 0.3);
   const playbackRms = rmsOf(playback);
   const reactions: number[] = [];
+  const fromVoicing: number[] = [];
   let misses = 0;
   let falseTriggers = 0;
   for (const file of ['librivox-ss01-0880.wav', 'librivox-ss01-0890.wav', 'librivox-ss01-0870.wav', 'jfk.wav']) {
     const { audio: speech } = await paddedSpeech(file, 0, 0);
+    // Breath and soft consonants come first (above -40 dBFS); voicing is the first 10 ms above -30 dBFS.
+    const voicing = firstWindowAbove(speech, rate, -30);
     for (let shift = 0; shift < 32; shift += 4) {
       const lead = 0.6 + shift / 1000;
       const user = concat(silence(rate, lead), speech.subarray(0, rate * 1.5));
@@ -125,7 +132,10 @@ export async function bargeInReaction(vad: SileroVadModel): Promise<{ reactionMs
         if (decision === 'suspect' || decision === 'confirm') {
           const frameEnd = (f + 1) * SILERO_FRAME_SAMPLES;
           if (frameEnd <= onset) falseTriggers++;
-          else reactions.push(((frameEnd - onset) / rate) * 1000 + compute);
+          else {
+            reactions.push(((frameEnd - onset) / rate) * 1000 + compute);
+            fromVoicing.push(((frameEnd - onset - voicing) / rate) * 1000 + compute);
+          }
           reacted = true;
           break;
         }
@@ -133,5 +143,11 @@ export async function bargeInReaction(vad: SileroVadModel): Promise<{ reactionMs
       if (!reacted) misses++;
     }
   }
-  return { reactionMs: summarize(reactions), misses, falseTriggers };
+  return { reactionMs: summarize(reactions), fromVoicingMs: summarize(fromVoicing), misses, falseTriggers };
+}
+
+function firstWindowAbove(x: Float32Array, rate: number, db: number): number {
+  const win = Math.round(rate * 0.01);
+  for (let i = 0; i + win <= x.length; i += win) if (20 * Math.log10(rmsOf(x.subarray(i, i + win)) || 1e-9) >= db) return i;
+  return 0;
 }

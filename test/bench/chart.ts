@@ -10,6 +10,19 @@ export interface Bar {
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const FONT = 'font-family="DejaVu Sans, sans-serif"';
+
+/** A white SVG page with a bold title and a grey footnote around `body`. */
+function svgDocument(width: number, height: number, title: string, body: string[], note: string): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="16" y="28" ${FONT} font-size="16" font-weight="bold" fill="#16171a">${esc(title)}</text>`,
+    ...body,
+    `<text x="16" y="${height - 10}" ${FONT} font-size="11" fill="#666">${esc(note)}</text>`,
+    '</svg>',
+  ].join('\n');
+}
 
 /** A horizontal bar chart as SVG: one row per bar, value printed at the end, targets dashed. */
 export function barChartSvg(title: string, unit: string, bars: Bar[]): string {
@@ -21,27 +34,19 @@ export function barChartSvg(title: string, unit: string, bars: Bar[]): string {
   const height = top + bars.length * row + 24;
   const max = Math.max(...bars.map((b) => Math.max(b.value, b.target ?? 0))) * 1.05 || 1;
   const x = (v: number) => left + ((width - left - right) * v) / max;
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
-    `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="16" y="28" font-family="DejaVu Sans, sans-serif" font-size="16" font-weight="bold" fill="#16171a">${esc(title)}</text>`,
-  ];
+  const body: string[] = [];
   bars.forEach((b, i) => {
     const y = top + i * row;
-    parts.push(
-      `<text x="${left - 10}" y="${y + 18}" text-anchor="end" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#16171a">${esc(b.label)}</text>`,
+    body.push(
+      `<text x="${left - 10}" y="${y + 18}" text-anchor="end" ${FONT} font-size="13" fill="#16171a">${esc(b.label)}</text>`,
       `<rect x="${left}" y="${y + 5}" width="${Math.max(1, x(b.value) - left)}" height="${row - 10}" fill="${b.target !== undefined && b.value > b.target ? '#d9534f' : '#3b82f6'}"/>`,
-      `<text x="${x(b.value) + 6}" y="${y + 18}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#333">${esc(formatValue(b.value))} ${esc(unit)}</text>`,
+      `<text x="${x(b.value) + 6}" y="${y + 18}" ${FONT} font-size="12" fill="#333">${esc(formatValue(b.value))} ${esc(unit)}</text>`,
     );
     if (b.target !== undefined) {
-      parts.push(`<line x1="${x(b.target)}" x2="${x(b.target)}" y1="${y + 2}" y2="${y + row - 2}" stroke="#111" stroke-width="2" stroke-dasharray="4 3"/>`);
+      body.push(`<line x1="${x(b.target)}" x2="${x(b.target)}" y1="${y + 2}" y2="${y + row - 2}" stroke="#111" stroke-width="2" stroke-dasharray="4 3"/>`);
     }
   });
-  parts.push(
-    `<text x="16" y="${height - 8}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#666">dashed line = target; red = over target</text>`,
-    '</svg>',
-  );
-  return parts.join('\n');
+  return svgDocument(width, height, title, body, 'dashed line = target; red = over target');
 }
 
 function formatValue(v: number): string {
@@ -63,7 +68,7 @@ export interface WaterfallRow {
 }
 
 /** A latency waterfall: one row per stage, a bar from when it started to when it delivered. */
-export function waterfallSvg(title: string, rows: WaterfallRow[], note = ''): string {
+export function waterfallSvg(title: string, rows: WaterfallRow[], note = 'ms after the user stopped speaking'): string {
   const width = 820;
   const left = 230;
   const right = 80;
@@ -72,19 +77,13 @@ export function waterfallSvg(title: string, rows: WaterfallRow[], note = ''): st
   const height = top + rows.length * row + 40;
   const max = Math.max(...rows.map((r) => r.endMs)) * 1.05 || 1;
   const x = (v: number) => left + ((width - left - right) * v) / max;
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
-    `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="16" y="28" font-family="DejaVu Sans, sans-serif" font-size="16" font-weight="bold" fill="#16171a">${esc(title)}</text>`,
-  ];
-  rows.forEach((r, i) => {
+  const body = rows.flatMap((r, i) => {
     const y = top + i * row;
-    parts.push(
-      `<text x="${left - 10}" y="${y + 17}" text-anchor="end" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#16171a">${esc(r.label)}</text>`,
+    return [
+      `<text x="${left - 10}" y="${y + 17}" text-anchor="end" ${FONT} font-size="13" fill="#16171a">${esc(r.label)}</text>`,
       `<rect x="${x(r.startMs)}" y="${y + 5}" width="${Math.max(2, x(r.endMs) - x(r.startMs))}" height="${row - 10}" fill="#3b82f6"/>`,
-      `<text x="${x(r.endMs) + 6}" y="${y + 17}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#333">${Math.round(r.endMs)} ms</text>`,
-    );
+      `<text x="${x(r.endMs) + 6}" y="${y + 17}" ${FONT} font-size="12" fill="#333">${Math.round(r.endMs)} ms</text>`,
+    ];
   });
-  parts.push(`<text x="16" y="${height - 12}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#666">${esc(note || 'ms after the user stopped speaking')}</text>`, '</svg>');
-  return parts.join('\n');
+  return svgDocument(width, height, title, body, note);
 }

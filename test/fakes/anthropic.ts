@@ -1,6 +1,6 @@
 import type http from 'node:http';
-import { FaultQueue, hasKey, listen, readBody, sleep, type Fault } from './http.js';
-import { tokens, type FakeLlmReply, type LlmScript, type RecordedRequest } from './openai.js';
+import { FaultQueue, hasKey, listen, recordRequest, sleep, type Fault, type RecordedRequest } from './http.js';
+import { tokens, type FakeLlmReply, type LlmScript } from './openai.js';
 
 /**
  * Speaks Anthropic's Messages streaming protocol (reference/protocols.md section 3): named SSE
@@ -12,13 +12,7 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
   const faults = new FaultQueue(options.faults);
   const requests: RecordedRequest[] = [];
   const server = await listen(async (req, res) => {
-    const raw = await readBody(req);
-    const record: RecordedRequest = { path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, at: performance.now() };
-    requests.push(record);
-    res.on('close', () => {
-      record.endedAt = performance.now();
-      record.abortedByClient = !res.writableFinished;
-    });
+    const record = await recordRequest(req, res, requests);
     // x-api-key per the protocol notes; current SDKs send the same key as a Bearer token.
     if (!hasKey(req, key)) return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
     if (req.url !== '/v1/messages') return sendError(res, 404, 'not_found_error', `unknown path ${req.url}`);

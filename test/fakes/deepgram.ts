@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { listen, sleep } from './http.js';
+import type { WebSocket } from 'ws';
+import { listenWebSocket, sleep } from './http.js';
 
 export type DeepgramFault = { kind: 'status'; status: number } | { kind: 'drop' | 'malformed' | 'stall'; afterAudioMs: number } | undefined;
 
@@ -31,14 +31,8 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
   const key = options.apiKey ?? 'test-deepgram-key';
   const utterances = [...(options.utterances ?? ['hello there'])];
   const faults = [...(options.faults ?? [])];
-  const wss = new WebSocketServer({ noServer: true });
   const stats = { connections: 0, audioBytes: 0, finalize: 0, keepAlive: 0, closeStream: 0, openSockets: 0, queries: [] as URLSearchParams[], transcripts: [] as string[] };
-  const server = await listen((_req, res) => {
-    res.writeHead(404);
-    res.end();
-  });
-
-  server.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  const server = await listenWebSocket((req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const refuse = (status: number, message: string) => {
       socket.write(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\ndg-request-id: fake\r\ndg-error: ${message}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ err_code: 'ERR', err_msg: message })}`);
@@ -162,15 +156,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     });
   }
 
-  return {
-    url: server.url.replace('http', 'ws'),
-    key,
-    stats,
-    close: async () => {
-      for (const c of wss.clients) c.terminate();
-      await server.close();
-    },
-  };
+  return { url: server.url, key, stats, close: server.close };
 }
 
 export type FakeDeepgram = Awaited<ReturnType<typeof startFakeDeepgram>>;

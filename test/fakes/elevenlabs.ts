@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { listen, sleep, tonePcm } from './http.js';
+import type { WebSocket } from 'ws';
+import { listenWebSocket, sleep, tonePcm } from './http.js';
 
 /**
  * ElevenLabs stream-input (reference/protocols.md section 4a): init message (single-space text,
@@ -12,13 +12,8 @@ import { listen, sleep, tonePcm } from './http.js';
 export async function startFakeElevenLabs(options: { apiKey?: string; msPerChar?: number; firstByteMs?: number; faults?: ({ kind: 'drop' | 'stall'; after: number } | undefined)[] } = {}) {
   const key = options.apiKey ?? 'test-elevenlabs-key';
   const faults = [...(options.faults ?? [])];
-  const wss = new WebSocketServer({ noServer: true });
   const stats = { connections: 0, openSockets: 0, texts: [] as string[], closedByClient: 0 };
-  const server = await listen((_req, res) => {
-    res.writeHead(404);
-    res.end();
-  });
-  server.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  const server = await listenWebSocket((req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!/^\/v1\/text-to-speech\/[^/]+\/stream-input$/.test(url.pathname)) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
@@ -96,13 +91,5 @@ export async function startFakeElevenLabs(options: { apiKey?: string; msPerChar?
     });
   }
 
-  return {
-    url: server.url.replace('http', 'ws'),
-    key,
-    stats,
-    close: async () => {
-      for (const c of wss.clients) c.terminate();
-      await server.close();
-    },
-  };
+  return { url: server.url, key, stats, close: server.close };
 }

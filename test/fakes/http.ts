@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 
 export interface FakeServer {
   url: string;
@@ -27,6 +29,44 @@ export async function listen(handler: http.RequestListener): Promise<FakeServer>
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A request as a fake saw it, and whether the client hung up before the response finished. */
+export interface RecordedRequest {
+  path: string;
+  body: Record<string, unknown>;
+  at: number;
+  endedAt?: number;
+  abortedByClient?: boolean;
+}
+
+/** Reads and records a JSON request; the record learns when (and how) the response ended. */
+export async function recordRequest(req: http.IncomingMessage, res: http.ServerResponse, into: RecordedRequest[]): Promise<RecordedRequest> {
+  const raw = await readBody(req);
+  const record: RecordedRequest = { path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, at: performance.now() };
+  into.push(record);
+  res.on('close', () => {
+    record.endedAt = performance.now();
+    record.abortedByClient = !res.writableFinished;
+  });
+  return record;
+}
+
+/** An HTTP server that only upgrades to WebSocket (the handler decides), on 127.0.0.1. */
+export async function listenWebSocket(onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer, wss: WebSocketServer) => void) {
+  const wss = new WebSocketServer({ noServer: true });
+  const server = await listen((_req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  server.server.on('upgrade', (req, socket, head) => onUpgrade(req, socket, head, wss));
+  return {
+    url: server.url.replace('http', 'ws'),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      await server.close();
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { FaultQueue, hasKey, listen, readBody, sleep, tonePcm, type Fault, type FakeServer } from './http.js';
+import { FaultQueue, hasKey, listen, recordRequest, sleep, tonePcm, type Fault, type FakeServer, type RecordedRequest } from './http.js';
 
 /** What the fake LLM answers to one request. */
 export interface FakeLlmReply {
@@ -21,14 +21,7 @@ export interface FakeOpenAiOptions {
   ttsFaults?: (Fault | undefined)[];
 }
 
-export interface RecordedRequest {
-  path: string;
-  body: Record<string, unknown>;
-  at: number;
-  /** When the response finished, or was cut off by the client. */
-  endedAt?: number;
-  abortedByClient?: boolean;
-}
+export type { RecordedRequest };
 
 /**
  * Speaks the OpenAI wire protocol (reference/protocols.md sections 2 and 5a): streaming Chat
@@ -42,13 +35,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
   const ttsFaults = new FaultQueue(options.ttsFaults);
   const requests: RecordedRequest[] = [];
   const server: FakeServer = await listen(async (req, res) => {
-    const raw = await readBody(req);
-    const record: RecordedRequest = { path: req.url ?? '', body: raw ? JSON.parse(raw) : {}, at: performance.now() };
-    requests.push(record);
-    res.on('close', () => {
-      record.endedAt = performance.now();
-      record.abortedByClient = !res.writableFinished;
-    });
+    const record = await recordRequest(req, res, requests);
     if (!hasKey(req, key)) return sendError(res, 401, 'Incorrect API key provided: ***', 'invalid_api_key');
     if (req.url === '/v1/chat/completions') return chat(record.body, res, llmFaults.next());
     if (req.url === '/v1/audio/speech') return speech(record.body, res, ttsFaults.next());

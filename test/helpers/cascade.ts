@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ClockedSink } from '../../electron/engine/audio/playout.js';
 import { systemClock } from '../../electron/engine/clock.js';
 import type { CascadeEvent } from '../../electron/engine/cascade/events.js';
@@ -7,7 +8,7 @@ import { OpenAiChatLlm, OpenAiChatSettingsSchema } from '../../electron/engine/p
 import { DeepgramSettingsSchema, DeepgramStt } from '../../electron/engine/providers/stt/deepgram.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from '../../electron/engine/providers/tts/openai-speech.js';
 import { MemoryTranscriptLog } from '../../electron/engine/session/transcript-log.js';
-import type { SpeechProbabilityModel } from '../../electron/engine/vad/silero.js';
+import { SileroVadModel, type SpeechProbabilityModel } from '../../electron/engine/vad/silero.js';
 import { startFakeAnthropic } from '../fakes/anthropic.js';
 import { startFakeDeepgram, type FakeDeepgramOptions } from '../fakes/deepgram.js';
 import { startFakeOpenAi, type FakeOpenAiOptions } from '../fakes/openai.js';
@@ -79,6 +80,29 @@ export async function cascadeHarness(o: HarnessOptions) {
       await deepgram.close();
       await openai.close();
       await anthropic?.close();
+    },
+  };
+}
+
+/**
+ * For a test file: loads the real Silero model once, and closes every harness after each test.
+ * `start()` builds a harness on that model.
+ */
+export function useCascadeHarness() {
+  let vad: SileroVadModel | undefined;
+  const open: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    vad = await SileroVadModel.load();
+  });
+  afterAll(async () => vad?.release());
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close();
+  });
+  return {
+    start: async (options: Omit<HarnessOptions, 'vad'>) => {
+      const h = await cascadeHarness({ vad: vad!, ...options });
+      open.push(h);
+      return h;
     },
   };
 }

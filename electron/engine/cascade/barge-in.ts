@@ -2,8 +2,13 @@
 export interface BargeInOptions {
   /** Duration of one VAD frame (ms). */
   frameMs: number;
-  /** Speech probability a frame needs to count as the user talking over the reply. Default 0.5. */
+  /** Speech probability a frame needs to count toward confirming the barge-in. Default 0.5. */
   threshold?: number;
+  /**
+   * Lower probability that is enough to pause playback (suspect). Soft onsets score 0.35-0.5 for a
+   * frame or two before Silero is sure; pausing on them is cheap. Default 0.35.
+   */
+  onsetThreshold?: number;
   /**
    * Consecutive speech frames that pause playback (suspected barge-in). Default 1: pausing costs
    * little (a false alarm resumes after `releaseFrames`), while every frame of delay is heard as
@@ -34,11 +39,13 @@ export class BargeInDetector {
   private readonly o: Required<BargeInOptions>;
   private state: 'idle' | 'suspected' | 'confirmed' = 'idle';
   private run = 0;
+  /** Confident speech frames within the current onset run. */
+  private runSpeech = 0;
   private silentRun = 0;
   private speechSinceOnset = 0;
 
   constructor(options: BargeInOptions) {
-    this.o = { threshold: 0.5, onsetFrames: 1, confirmMs: 192, releaseFrames: 5, echoGain: 0.1, ...options };
+    this.o = { threshold: 0.5, onsetThreshold: 0.35, onsetFrames: 1, confirmMs: 192, releaseFrames: 5, echoGain: 0.1, ...options };
   }
 
   get suspected(): boolean {
@@ -47,24 +54,27 @@ export class BargeInDetector {
 
   /** One frame: its speech probability, the mic RMS and the RMS of the audio playing meanwhile. */
   process(probability: number, micRms: number, playbackRms: number): BargeInDecision {
-    const speech = probability >= this.o.threshold && micRms >= this.o.echoGain * playbackRms;
+    const loudEnough = micRms >= this.o.echoGain * playbackRms;
+    const onset = loudEnough && probability >= Math.min(this.o.onsetThreshold, this.o.threshold);
+    const speech = loudEnough && probability >= this.o.threshold;
     switch (this.state) {
       case 'idle':
-        this.run = speech ? this.run + 1 : 0;
+        this.run = onset ? this.run + 1 : 0;
+        this.runSpeech = onset ? this.runSpeech + (speech ? 1 : 0) : 0;
         if (this.run >= this.o.onsetFrames) {
           this.state = 'suspected';
-          this.speechSinceOnset = this.run;
+          this.speechSinceOnset = this.runSpeech;
           this.silentRun = 0;
           return this.confirmed() ? 'confirm' : 'suspect';
         }
         return null;
       case 'suspected':
+        if (onset) this.silentRun = 0;
         if (speech) {
           this.speechSinceOnset++;
-          this.silentRun = 0;
           return this.confirmed() ? 'confirm' : null;
         }
-        if (++this.silentRun >= this.o.releaseFrames) {
+        if (!onset && ++this.silentRun >= this.o.releaseFrames) {
           this.reset();
           return 'release';
         }
@@ -77,6 +87,7 @@ export class BargeInDetector {
   reset(): void {
     this.state = 'idle';
     this.run = 0;
+    this.runSpeech = 0;
     this.silentRun = 0;
     this.speechSinceOnset = 0;
   }

@@ -1,31 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
-import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
-import { cascadeHarness } from '../../../helpers/cascade.js';
+import { useCascadeHarness } from '../../../helpers/cascade.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
 
-let vad: SileroVadModel;
-beforeAll(async () => {
-  vad = await SileroVadModel.load();
-});
-afterAll(async () => vad?.release());
-const harnesses: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.close();
-});
+const harness = useCascadeHarness();
 
 const LONG_REPLY =
   'Well, that is a long story. The Dashwood family had lived at Norland for many generations. Their estate was large, and their residence was in the centre of their property. The late owner was a single man who lived to a very advanced age. And that is only the beginning of it.';
 
 describe('cascade: barge-in', () => {
   it('the user talks over the reply: playback stops, every upstream request is cancelled, the history keeps what was heard', async () => {
-    const h = await cascadeHarness({
-      vad,
+    const h = await harness.start({
       deepgram: { utterances: ['he was not an ill disposed young man', 'unless to be rather cold hearted'] },
       // A slow LLM (still streaming when interrupted) and slow-to-play speech (40 ms per character).
       openai: { llm: () => ({ text: LONG_REPLY, tokenMs: 60 }), tts: { msPerChar: 40, chunkMs: 5 } },
     });
-    harnesses.push(h);
     const first = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.0);
     await feed((s) => h.session.pushAudio(s), first.audio);
     await h.waitFor((e) => e.type === 'state' && e.state === 'assistant-speaking');
@@ -72,13 +61,11 @@ describe('cascade: barge-in', () => {
   }, 30_000);
 
   it('interrupting after the reply was fully generated (only playback left) ends the turn too', async () => {
-    const h = await cascadeHarness({
-      vad,
+    const h = await harness.start({
       deepgram: { utterances: ['he was not an ill disposed young man', 'unless to be rather cold hearted'] },
       // Fast LLM and TTS, slow playback: everything is generated long before it is heard.
       openai: { llm: () => ({ text: LONG_REPLY }), tts: { msPerChar: 30 } },
     });
-    harnesses.push(h);
     const first = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.0);
     await feed((s) => h.session.pushAudio(s), first.audio);
     await h.waitFor((e) => e.type === 'state' && e.state === 'assistant-speaking');
@@ -97,12 +84,10 @@ describe('cascade: barge-in', () => {
   }, 30_000);
 
   it('the assistant does not interrupt itself on silence or a quiet echo of its own voice', async () => {
-    const h = await cascadeHarness({
-      vad,
+    const h = await harness.start({
       deepgram: { utterances: ['he was not an ill disposed young man'] },
       openai: { llm: () => ({ text: 'A short answer that plays for a little while.' }), tts: { msPerChar: 20 } },
     });
-    harnesses.push(h);
     const first = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.0);
     await feed((s) => h.session.pushAudio(s), first.audio);
     await h.waitFor((e) => e.type === 'state' && e.state === 'assistant-speaking');

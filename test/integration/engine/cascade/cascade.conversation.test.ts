@@ -1,34 +1,23 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
 import { LATENCY_MARKS } from '../../../../electron/engine/metrics/latency.js';
 import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
 import { calculatorTool } from '../../../../electron/engine/tools/builtins.js';
-import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
-import { cascadeHarness } from '../../../helpers/cascade.js';
+import { useCascadeHarness } from '../../../helpers/cascade.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
 
 // A spoken conversation: real recordings through the real Silero VAD, the real Deepgram, OpenAI
 // LLM and OpenAI speech clients against local fakes of their wire protocols, into a real-time sink.
-let vad: SileroVadModel;
-beforeAll(async () => {
-  vad = await SileroVadModel.load();
-});
-afterAll(async () => vad?.release());
-const harnesses: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.close();
-});
+const harness = useCascadeHarness();
 
 const REPLY = "Not at all. He sounds **perfectly** kind to me, though perhaps a little careful with money! Shall I tell you more about Mr. Dashwood?";
 
 describe('cascade: a spoken turn', () => {
   it('answers a real spoken sentence with streamed, overlapped speech and a complete latency waterfall', async () => {
-    const h = await cascadeHarness({
-      vad,
+    const h = await harness.start({
       deepgram: { utterances: ['he was not an ill disposed young man'], finalDelayMs: 30 },
       openai: { llm: () => ({ text: REPLY, firstTokenMs: 60, tokenMs: 25 }), tts: { msPerChar: 4, firstByteMs: 20 } },
     });
-    harnesses.push(h);
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.5, 1.2);
     await feed((s) => h.session.pushAudio(s), audio);
     await h.session.finishInput();
@@ -69,13 +58,11 @@ describe('cascade: a spoken turn', () => {
   });
 
   it('a pause mid-sentence ends the turn early, but speaking on folds the words into one turn', async () => {
-    const h = await cascadeHarness({
-      vad,
+    const h = await harness.start({
       // Two phrases 450 ms apart: the STT finalises the first in the pause.
       deepgram: { utterances: ['he was not an ill disposed young man', 'unless to be rather cold hearted'], utteranceGapMs: 350 },
       openai: { llm: () => ({ text: 'I see.', firstTokenMs: 600 }) },
     });
-    harnesses.push(h);
     const a = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0.45);
     const b = await paddedSpeech('librivox-ss01-0890.wav', 0, 1.2);
     const audio = new Float32Array(a.audio.length + b.audio.length);
@@ -99,8 +86,7 @@ describe('cascade: a spoken turn', () => {
   }, 20_000);
 
   it('runs a tool round trip: the model calls the calculator and speaks the result', async () => {
-    const h = await cascadeHarness({
-      vad,
+    const h = await harness.start({
       deepgram: { utterances: ['what is twelve times seven'] },
       openai: {
         llm: (req) =>
@@ -108,7 +94,6 @@ describe('cascade: a spoken turn', () => {
       },
       session: { tools: new ToolRegistry().register(calculatorTool) },
     });
-    harnesses.push(h);
     const { audio } = await paddedSpeech('librivox-ss01-0890.wav', 0.3, 1.2);
     await feed((s) => h.session.pushAudio(s), audio);
     await h.session.finishInput();

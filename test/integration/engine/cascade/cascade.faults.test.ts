@@ -1,23 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
-import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
-import { cascadeHarness, type HarnessOptions } from '../../../helpers/cascade.js';
+import { useCascadeHarness, type HarnessOptions } from '../../../helpers/cascade.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
 
 // Every fault ends in its documented outcome, the session keeps running and the user's words are kept.
-let vad: SileroVadModel;
-beforeAll(async () => {
-  vad = await SileroVadModel.load();
-});
-afterAll(async () => vad?.release());
-const harnesses: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.close();
-});
+const harness = useCascadeHarness();
 
 async function converse(options: Omit<HarnessOptions, 'vad'>, files = ['librivox-ss01-0880.wav']) {
-  const h = await cascadeHarness({ vad, ...options });
-  harnesses.push(h);
+  const h = await harness.start(options);
   for (const f of files) {
     const { audio } = await paddedSpeech(f, 0.3, 1.2);
     await feed((s) => h.session.pushAudio(s), audio, options.deepgram?.faults ? 1 : 0);
@@ -80,8 +70,7 @@ describe('cascade: faults', () => {
   });
 
   it('a rejected Deepgram key: a clear stt error, no turn, no crash', async () => {
-    const h = await cascadeHarness({ vad, deepgramKey: 'revoked-key' });
-    harnesses.push(h);
+    const h = await harness.start({ deepgramKey: 'revoked-key' });
     const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
     expect(errors.map((e) => [e.stage, e.error.code, e.error.message])).toEqual([['stt', 'provider/invalid-key', 'invalid API key for Deepgram: Invalid credentials.']]);
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.2);

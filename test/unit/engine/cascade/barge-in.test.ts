@@ -3,8 +3,8 @@ import { BargeInDetector, type BargeInDecision } from '../../../../electron/engi
 import { probabilities, type Stretch } from '../../../helpers/timeline.js';
 
 const FRAME = 32;
-/** Runs a scripted timeline; the mic is loud (0.1 RMS) on speech frames, quiet otherwise; playback at 0.2 RMS. */
-function decisions(script: Stretch[], options = {}, micRms: (p: number) => number = (p) => (p > 0.5 ? 0.1 : 0.001)): [number, BargeInDecision][] {
+/** Runs a scripted timeline; the mic is loud (0.1 RMS) on speech-like frames (p >= 0.3), quiet otherwise; playback at 0.2 RMS. */
+function decisions(script: Stretch[], options = {}, micRms: (p: number) => number = (p) => (p >= 0.3 ? 0.1 : 0.001)): [number, BargeInDecision][] {
   const d = new BargeInDetector({ frameMs: FRAME, ...options });
   return probabilities(script, FRAME)
     .map((p, i) => [i * FRAME, d.process(p, micRms(p), 0.2)] as [number, BargeInDecision])
@@ -37,8 +37,19 @@ describe('BargeInDetector', () => {
     expect(decisions([{ speech: 640 }], { echoGain: 0.01 }, () => 0.01).map(([, d]) => d)).toEqual(['suspect', 'confirm']);
   });
 
+  it('pauses on a soft onset (p 0.4) but needs confident speech to confirm', () => {
+    expect(decisions([{ speech: 128, p: 0.4 }, { silence: 320 }])).toEqual([
+      [0, 'suspect'],
+      [128 + 4 * FRAME, 'release'],
+    ]);
+    expect(decisions([{ speech: 64, p: 0.4 }, { speech: 640 }])).toEqual([
+      [0, 'suspect'],
+      [64 + 5 * FRAME, 'confirm'],
+    ]);
+  });
+
   it('honours thresholds and counts', () => {
-    expect(decisions([{ speech: 640, p: 0.55 }], { threshold: 0.6 })).toEqual([]);
+    expect(decisions([{ speech: 640, p: 0.55 }], { threshold: 0.6, onsetThreshold: 0.6 })).toEqual([]);
     expect(decisions([{ speech: 640, p: 0.55 }]).map(([, d]) => d)).toEqual(['suspect', 'confirm']);
     expect(decisions([{ speech: 640 }], { onsetFrames: 4, confirmMs: 128 })).toEqual([[3 * FRAME, 'confirm']]);
   });
