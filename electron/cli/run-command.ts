@@ -27,6 +27,8 @@ Options:
   --stt <id>             ${providerIds('stt').join(' | ')} (default deepgram)
   --llm <id>             ${providerIds('llm').join(' | ')} (default openai)
   --tts <id>             ${providerIds('tts').join(' | ')} (default openai)
+  --fallback-llm <id>    LLM to use when the main one keeps failing (after retries)
+  --fallback-tts <id>    TTS to use when the main one keeps failing
   --system <text>        system prompt
   --no-tools             do not offer the built-in tools (date/time, timers, calculator)
   --speed <x>            feed audio at x times real time; 0 = as fast as possible (default 1)
@@ -44,6 +46,8 @@ const OptionsSchema = z.object({
   stt: z.string().default('deepgram'),
   llm: z.string().default('openai'),
   tts: z.string().default('openai'),
+  'fallback-llm': z.string().optional(),
+  'fallback-tts': z.string().optional(),
   system: z.string().default('You are Parley, a friendly voice assistant. Answer briefly, in plain spoken sentences.'),
   'no-tools': z.boolean().default(false),
   speed: z.coerce.number().min(0).max(100).default(1),
@@ -73,6 +77,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       stt: { type: 'string' },
       llm: { type: 'string' },
       tts: { type: 'string' },
+      'fallback-llm': { type: 'string' },
+      'fallback-tts': { type: 'string' },
       system: { type: 'string' },
       'no-tools': { type: 'boolean' },
       speed: { type: 'string' },
@@ -97,9 +103,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   findProvider('stt', o.stt);
   findProvider('llm', o.llm);
   findProvider('tts', o.tts);
+  if (o['fallback-llm']) findProvider('llm', o['fallback-llm']);
+  if (o['fallback-tts']) findProvider('tts', o['fallback-tts']);
   const stt = resolveProvider('stt', o.stt);
   const llm = resolveProvider('llm', o.llm);
   const tts = resolveProvider('tts', o.tts);
+  const fallbackLlm = o['fallback-llm'] ? resolveProvider('llm', o['fallback-llm']) : undefined;
+  const fallbackTts = o['fallback-tts'] ? resolveProvider('tts', o['fallback-tts']) : undefined;
   const wav = await readWavFile(o.in);
   const audio = resample(downmixToMono(wav.channels), wav.sampleRate, 16000);
 
@@ -116,6 +126,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     stt: createProvider(stt, context),
     llm: createProvider(llm, context),
     tts: ttsProvider,
+    ...(fallbackLlm ? { fallbackLlm: createProvider(fallbackLlm, context) } : {}),
+    ...(fallbackTts ? { fallbackTts: createProvider(fallbackTts, context) } : {}),
     vad,
     sink,
     tools,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeWavFile } from '../../../electron/engine/audio/wav.js';
 import { readWavFile } from '../../../electron/engine/audio/wav.js';
+import { startFakeAnthropic } from '../../fakes/anthropic.js';
 import { startFakeDeepgram } from '../../fakes/deepgram.js';
 import { startFakeOpenAi } from '../../fakes/openai.js';
 import { paddedSpeech } from '../../helpers/speech.js';
@@ -70,6 +71,25 @@ describe('parley run', () => {
     expect(r.stdout).toMatch(/you: {4}hello\n {2}parley: Hi!/);
     expect(r.stdout).toMatch(/LLM first token +\d+ ms/);
     expect(r.stdout).toMatch(/voice-to-voice: \d+ ms/);
+  });
+
+  it('falls back to another LLM when the first keeps failing', async () => {
+    const deepgram = await startFakeDeepgram({ utterances: ['hello'] });
+    const openai = await startFakeOpenAi({ llmFaults: [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }, { kind: 'status', status: 503 }] });
+    const anthropic = await startFakeAnthropic({ llm: () => ({ text: 'Claude answering.' }) });
+    closers.push(deepgram.close, openai.close, anthropic.close);
+    const env = {
+      PARLEY_DEEPGRAM_URL: deepgram.url,
+      DEEPGRAM_API_KEY: deepgram.key,
+      PARLEY_OPENAI_URL: openai.baseUrl,
+      OPENAI_API_KEY: openai.key,
+      PARLEY_ANTHROPIC_URL: anthropic.url,
+      ANTHROPIC_API_KEY: anthropic.key,
+    };
+    const r = await parley(['run', '--in', await questionWav(), '--speed', '0', '--json', '--fallback-llm', 'anthropic'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).turns[0]).toMatchObject({ user: 'hello', assistant: 'Claude answering.' });
+    expect(anthropic.requests).toHaveLength(1);
   });
 
   it('a missing key is a clear error naming the variable (exit 2)', async () => {
