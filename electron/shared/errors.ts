@@ -27,6 +27,8 @@ export const errorCodes = [
   'onnx/provider-unavailable',
   'onnx/inference-failed',
   'model/checksum-mismatch',
+  // settings
+  'settings/invalid',
   // providers (cloud and local services)
   'provider/missing-key',
   'provider/invalid-key',

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** The settings file's format version; bump it and add a migration when the shape changes. */
+export const SETTINGS_VERSION = 1;
+
+export const DEFAULT_SYSTEM_PROMPT = 'You are Parley, a friendly voice assistant. Answer briefly, in plain spoken sentences.';
+
+const ProviderSettingsSchema = z.record(z.string(), z.unknown());
+
+/**
+ * Everything the user can set (API keys excluded: they live in the SecretStore and never reach the
+ * renderer). Each provider keeps its own settings, so switching back and forth loses nothing.
+ */
+export const SettingsSchema = z.object({
+  version: z.literal(SETTINGS_VERSION),
+  architecture: z.enum(['cascade', 's2s']).default('cascade'),
+  cascade: z
+    .object({
+      stt: z.string().default('deepgram'),
+      llm: z.string().default('openai'),
+      tts: z.string().default('openai'),
+      fallbackLlm: z.string().optional(),
+      fallbackTts: z.string().optional(),
+    })
+    .default({ stt: 'deepgram', llm: 'openai', tts: 'openai' }),
+  /** Per kind, per provider id: that provider's settings (validated by its registry schema when used). */
+  providers: z
+    .object({ stt: z.record(z.string(), ProviderSettingsSchema).default({}), llm: z.record(z.string(), ProviderSettingsSchema).default({}), tts: z.record(z.string(), ProviderSettingsSchema).default({}) })
+    .default({ stt: {}, llm: {}, tts: {} }),
+  systemPrompt: z.string().max(20_000).default(DEFAULT_SYSTEM_PROMPT),
+  toolsEnabled: z.boolean().default(true),
+  turnTaking: z
+    .object({
+      /** Speech probability that starts the user's speech (0.1-0.95). */
+      vadThreshold: z.number().min(0.1).max(0.95).default(0.5),
+      /** Silence that ends the user's speech, in ms. */
+      minSilenceMs: z.number().int().min(100).max(3000).default(300),
+      bargeIn: z.boolean().default(true),
+    })
+    .default({ vadThreshold: 0.5, minSilenceMs: 300, bargeIn: true }),
+  audio: z.object({ inputDeviceId: z.string().optional(), outputDeviceId: z.string().optional() }).default({}),
+  mode: z.enum(['hands-free', 'push-to-talk']).default('hands-free'),
+  pushToTalkShortcut: z.string().min(1).max(64).default('CommandOrControl+Shift+Space'),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export function defaultSettings(): Settings {
+  return SettingsSchema.parse({ version: SETTINGS_VERSION });
+}
+
+/** What the renderer may know about a key. */
+export const KeyStatusSchema = z.enum(['set', 'not-set']);
+export type KeyStatus = z.infer<typeof KeyStatusSchema>;
