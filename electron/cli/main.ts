@@ -2,6 +2,7 @@ import { ParleyError, describeError } from '../engine/errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './io.js';
 import { parleyVersion } from './package-info.js';
 import { RUN_USAGE, runCommand } from './run-command.js';
+import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { VAD_USAGE, vadCommand } from './vad-command.js';
 
 export const USAGE = `parley - the Parley voice engine, headless
@@ -9,15 +10,18 @@ export const USAGE = `parley - the Parley voice engine, headless
 Usage:
   parley vad <file.wav> [options]   find the speech segments in a WAV file
   parley run --in <file.wav> [...]  talk to the cascade with a recording; prints replies and latencies
+  parley serve [--port <n>]         serve the engine and the interface to a browser on 127.0.0.1
   parley <command> --help           options of a command
   parley --help | --version
 
 ${VAD_USAGE}
-${RUN_USAGE}`;
+${RUN_USAGE}
+${SERVE_USAGE}`;
 
 const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   vad: vadCommand,
   run: runCommand,
+  serve: (args, io) => serveCommand(args, io),
 };
 
 /** Runs the CLI; returns the exit code. Errors become one line on stderr (exit 2 for bad input). */

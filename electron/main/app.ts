@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EngineHost } from './engine-host.js';
+import type { EngineHost } from '../engine/session/engine-host.js';
 import { registerIpc, type IpcMainSurface } from './ipc.js';
 import { CONTENT_SECURITY_POLICY, isAllowedPermission, isAppUrl, secureWebPreferences } from './security.js';
 

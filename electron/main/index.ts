@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultResourcesDir } from '../engine/resources.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { startMain, type ElectronSurface } from './app.js';
-import { EngineHost } from './engine-host.js';
+import { EngineHost } from '../engine/session/engine-host.js';
 
 // out/node/electron/main/index.js -> out/
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -1,6 +1,7 @@
-import { invokeChannels, isInvokeChannel, type InvokeChannel, type InvokeResponse } from '../shared/ipc.js';
+import { invokeChannels } from '../shared/ipc.js';
+import { dispatchInvoke, type InvokeHandlers } from '../shared/dispatch.js';
 
-export type InvokeHandlers = { [C in InvokeChannel]: (request: unknown) => Promise<InvokeResponse<C>> | InvokeResponse<C> };
+export type { InvokeHandlers };
 
 /** The part of ipcMain we use. */
 export interface IpcMainSurface {
@@ -8,20 +9,15 @@ export interface IpcMainSurface {
 }
 
 /**
- * Registers one handler per contract channel. Each call is checked: it must come from the app's own
- * page and carry a payload that matches the channel's schema; the response is validated too, so a
- * bug in main cannot leak an unexpected shape (or a secret) to the renderer.
+ * Registers one handler per contract channel. Each call must come from the app's own page; the
+ * payload and the response are validated by the shared dispatcher.
  */
 export function registerIpc(ipcMain: IpcMainSurface, handlers: InvokeHandlers, isTrustedSender: (url: string) => boolean): void {
   for (const channel of Object.keys(invokeChannels)) {
-    if (!isInvokeChannel(channel)) throw new Error(`bad channel name ${channel}`);
-    const { request, response } = invokeChannels[channel];
-    ipcMain.handle(channel, async (event, payload) => {
+    ipcMain.handle(channel, (event, payload) => {
       const url = event.senderFrame?.url ?? '';
       if (!isTrustedSender(url)) throw new Error(`${channel}: refused a message from ${url || 'an unknown frame'}`);
-      const parsed = request.safeParse(payload);
-      if (!parsed.success) throw new Error(`${channel}: invalid request: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
-      return response.parse(await handlers[channel](parsed.data));
+      return dispatchInvoke(handlers, channel, payload);
     });
   }
 }

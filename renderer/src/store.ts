@@ -1,5 +1,6 @@
 import { create } from 'zustand';
-import { EngineInfoSchema, type EngineInfo } from '../../electron/shared/ipc';
+import { EngineInfoSchema, type EngineInfo, type ParleyApi } from '../../electron/shared/ipc';
+import { engineApi } from './transport';
 
 type Connection = { state: 'connecting' } | { state: 'connected'; info: EngineInfo } | { state: 'unavailable'; reason: string };
 
@@ -8,13 +9,15 @@ interface AppState {
   refresh(): Promise<void>;
 }
 
-/** App state. The engine is reached only through window.parley (the preload's typed API). */
+let api: ParleyApi | undefined;
+
+/** App state. The engine is reached only through the typed API (preload, or the serve WebSocket). */
 export const useAppStore = create<AppState>((set) => ({
   connection: { state: 'connecting' },
   async refresh() {
-    const api = window.parley;
+    api ??= engineApi();
     if (!api) {
-      set({ connection: { state: 'unavailable', reason: 'The Parley engine is not connected (open Parley from the desktop app).' } });
+      set({ connection: { state: 'unavailable', reason: 'The Parley engine is not connected (open Parley from the desktop app, or the URL printed by `parley serve`).' } });
       return;
     }
     try {

@@ -3,7 +3,7 @@ import { ManualClock } from '../../../electron/engine/clock.js';
 import { ParleyError } from '../../../electron/engine/errors.js';
 import type { SileroVadModel } from '../../../electron/engine/vad/silero.js';
 import { appUrl, startMain, type ElectronSurface, type WindowSurface } from '../../../electron/main/app.js';
-import { EngineHost } from '../../../electron/main/engine-host.js';
+import { EngineHost } from '../../../electron/engine/session/engine-host.js';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/main/security.js';
 
 type Handler = (event: { senderFrame: { url: string } | null }, payload: unknown) => unknown;

@@ -1,7 +1,7 @@
-import type { EngineInfo } from '../shared/ipc.js';
-import { systemClock, type Clock } from '../engine/clock.js';
-import { ParleyError } from '../engine/errors.js';
-import { SileroVadModel } from '../engine/vad/silero.js';
+import type { EngineInfo } from '../../shared/ipc.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ParleyError } from '../errors.js';
+import { SileroVadModel } from '../vad/silero.js';
 
 /** Owns the engine inside the main process: loads the bundled models at startup, reports state. */
 export class EngineHost {

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ParleyError } from '../engine/errors.js';
+import { EngineHost } from '../engine/session/engine-host.js';
+import { EXIT_OK, type CliIo } from './io.js';
+import { parleyVersion } from './package-info.js';
+import { startServeServer } from './serve/server.js';
+
+export const SERVE_USAGE = `Usage: parley serve [--port <n>]
+
+Runs the engine and serves the app's interface on http://127.0.0.1 for a browser (and for the
+end-to-end tests). The printed URL carries a random access token; other pages cannot connect.
+
+Options:
+  --port <n>   port to listen on (default: any free port)
+`;
+
+/** out/renderer, next to out/node where this file is compiled. */
+function rendererDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'renderer');
+}
+
+export async function serveCommand(args: string[], io: CliIo, until: Promise<void> = waitForSignal()): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    io.stdout(SERVE_USAGE);
+    return EXIT_OK;
+  }
+  const port = z.coerce.number().int().min(0).max(65535).safeParse(values.port ?? 0);
+  if (!port.success) throw new ParleyError('cli/usage', `invalid --port: ${values.port}`);
+  const dir = rendererDir();
+  if (!existsSync(path.join(dir, 'index.html'))) throw new ParleyError('cli/usage', 'the interface is not built: run `npm run build` first');
+  const engine = new EngineHost(parleyVersion());
+  const started = engine.start();
+  let server;
+  try {
+    server = await startServeServer({ rendererDir: dir, port: port.data, handlers: { 'parley:engine-info': () => engine.info() } });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ParleyError('cli/usage', `port ${port.data} is already in use`);
+    throw e;
+  }
+  io.stdout(`Parley is serving on ${server.url}\n(only this machine can connect; press Ctrl+C to stop)\n`);
+  await started;
+  await until;
+  await server.close();
+  await engine.stop();
+  return EXIT_OK;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

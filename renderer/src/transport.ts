@@ -1,0 +1,46 @@
+import { WsResponseSchema } from '../../electron/shared/dispatch';
+import type { InvokeChannel, ParleyApi } from '../../electron/shared/ipc';
+
+/**
+ * The engine API for a page opened from `parley serve`: the same contract as the preload's
+ * window.parley, carried over a WebSocket to the page's own origin (the server checks its token
+ * cookie and Origin).
+ */
+export function connectWebSocketApi(url = `${location.origin.replace(/^http/, 'ws')}/api`): ParleyApi {
+  let next = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const socket = new WebSocket(url);
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.addEventListener('open', () => resolve(), { once: true });
+    socket.addEventListener('error', () => reject(new Error('cannot connect to the Parley engine')), { once: true });
+  });
+  socket.addEventListener('message', (event) => {
+    const parsed = WsResponseSchema.safeParse(JSON.parse(String(event.data)));
+    if (!parsed.success) return;
+    const waiter = pending.get(parsed.data.id);
+    pending.delete(parsed.data.id);
+    if (!waiter) return;
+    if (parsed.data.ok) waiter.resolve(parsed.data.result);
+    else waiter.reject(new Error(parsed.data.error));
+  });
+  socket.addEventListener('close', () => {
+    for (const w of pending.values()) w.reject(new Error('the connection to the Parley engine closed'));
+    pending.clear();
+  });
+  const invoke = async <T>(channel: InvokeChannel, payload?: unknown): Promise<T> => {
+    await opened;
+    const id = next++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      socket.send(JSON.stringify({ id, channel, payload }));
+    });
+  };
+  return { getEngineInfo: () => invoke('parley:engine-info') };
+}
+
+/** The preload's API inside Electron, else the WebSocket transport when served. */
+export function engineApi(): ParleyApi | undefined {
+  if (window.parley) return window.parley;
+  if (location.protocol === 'http:' || location.protocol === 'https:') return connectWebSocketApi();
+  return undefined;
+}

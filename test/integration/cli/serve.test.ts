@@ -1,0 +1,89 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startServeServer, type ServeServer } from '../../../electron/cli/serve/server.js';
+import { EngineHost } from '../../../electron/engine/session/engine-host.js';
+import { SileroVadModel } from '../../../electron/engine/vad/silero.js';
+
+let server: ServeServer | undefined;
+let engine: EngineHost | undefined;
+afterEach(async () => {
+  await server?.close();
+  await engine?.stop();
+});
+
+async function start() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'parley-serve-'));
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Parley</title>');
+  mkdirSync(path.join(dir, 'assets'));
+  writeFileSync(path.join(dir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(path.join(path.dirname(dir), 'secret.txt'), 'outside the renderer');
+  engine = new EngineHost('9.9.9', () => SileroVadModel.load());
+  await engine.start();
+  const e = engine;
+  server = await startServeServer({ rendererDir: dir, handlers: { 'parley:engine-info': () => e.info() } });
+  return server;
+}
+
+function wsRequest(url: string, origin: string, messages: unknown[]): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { origin });
+    const replies: unknown[] = [];
+    ws.on('open', () => messages.forEach((m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m))));
+    ws.on('message', (d) => {
+      replies.push(JSON.parse(String(d)));
+      if (replies.length === messages.length) {
+        ws.close();
+        resolve(replies);
+      }
+    });
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+    ws.on('error', reject);
+  });
+}
+
+describe('parley serve', () => {
+  it('binds 127.0.0.1 and serves the renderer only with the token, then by cookie, with a strict CSP', async () => {
+    const s = await start();
+    expect(s.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.token.length).toBeGreaterThanOrEqual(32);
+    expect((await fetch(`${s.origin}/`)).status).toBe(401);
+    expect((await fetch(`${s.origin}/?token=wrong`)).status).toBe(401);
+    const page = await fetch(s.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/);
+    const cookie = page.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly; SameSite=Strict/);
+    const asset = await fetch(`${s.origin}/assets/app.js`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${s.origin}/assets/app.js`)).status).toBe(401);
+    expect((await fetch(`${s.origin}/..%2fsecret.txt?token=${s.token}`)).status).toBe(403);
+  });
+
+  it('answers the contract over the WebSocket, validating every message', async () => {
+    const s = await start();
+    const replies = await wsRequest(`${s.origin.replace('http', 'ws')}/api?token=${s.token}`, s.origin, [
+      { id: 1, channel: 'parley:engine-info' },
+      { id: 2, channel: 'parley:engine-info', payload: { sneaky: true } },
+      { id: 3, channel: 'parley:delete-everything' },
+      'not json',
+    ]);
+    // Replies come as each request completes, not necessarily in order.
+    const byId = (id: number) => replies.find((r) => (r as { id: number }).id === id);
+    expect(byId(1)).toMatchObject({ ok: true, result: { version: '9.9.9', vad: { state: 'ready', provider: 'cpu' } } });
+    expect(byId(2)).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
+    expect(byId(3)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown channel/) });
+    expect(byId(-1)).toMatchObject({ ok: false, error: 'malformed request' });
+  });
+
+  it('refuses WebSocket connections without the token or from another Origin', async () => {
+    const s = await start();
+    const ws = s.origin.replace('http', 'ws');
+    await expect(wsRequest(`${ws}/api`, s.origin, [{ id: 1, channel: 'parley:engine-info' }])).rejects.toThrow(/refused 403/);
+    await expect(wsRequest(`${ws}/api?token=${s.token}`, 'https://evil.example', [{ id: 1, channel: 'parley:engine-info' }])).rejects.toThrow(/refused 403/);
+    await expect(wsRequest(`${ws}/other?token=${s.token}`, s.origin, [{ id: 1, channel: 'parley:engine-info' }])).rejects.toThrow(/refused 403/);
+  });
+});
