@@ -22,6 +22,16 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          // The real builds (tsc + vite) the browser loads.
+          globalSetup: ['test/e2e/build-once.ts'],
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { ROOT } from '../paths.js';
+import { accessibilityViolations, chromiumAvailable, launch, screenshot } from './browser.js';
+
+// The real renderer (vite build) in Debian Chromium, talking to the real engine through `parley serve`.
+// CI installs Chromium; on a developer machine without it these tests are skipped (CI=true makes that a failure).
+const run = chromiumAvailable() || process.env.CI === 'true';
+
+describe.runIf(run)('the served app in Chromium', () => {
+  let serve: ChildProcess;
+  let url = '';
+  let browser: Browser;
+
+  beforeAll(async () => {
+    serve = spawn(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      serve.stdout!.on('data', (d) => {
+        out += d;
+        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
+        if (m) resolve(m[0]);
+      });
+      serve.on('exit', (code) => reject(new Error(`parley serve exited (${code}): ${out}`)));
+    });
+    browser = await launch();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    serve?.kill('SIGTERM');
+  });
+
+  it('shows the engine state: the VAD loaded on the CPU', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.goto(url);
+    await page.getByRole('status').getByText(/Voice activity detection ready on CPU \(\d+ ms\)/).waitFor({ timeout: 15_000 });
+    expect(await page.title()).toBe('Parley');
+    expect(problems).toEqual([]);
+    await screenshot(page, 'engine-status');
+    expect(await accessibilityViolations(page)).toEqual([]);
+  });
+
+  it('without the token the page gets nothing', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(new URL(url).origin);
+    expect(response?.status()).toBe(401);
+  });
+});
