@@ -29,6 +29,8 @@ export function secureWebPreferences(preload: string) {
     navigateOnDragDrop: false,
     webviewTag: false,
     spellcheck: false,
+    // Middle-click would open links in new windows, bypassing will-navigate.
+    disableBlinkFeatures: 'Auxclick',
   } as const;
 }
 
