@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ParleyError } from '../engine/errors.js';
 import { EngineHost } from '../engine/session/engine-host.js';
+import { settingsHandlers } from '../engine/settings/handlers.js';
+import { MemorySecretStore } from '../engine/settings/secret-store.js';
+import { SettingsStore } from '../engine/settings/settings-store.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { parleyVersion } from './package-info.js';
 import { startServeServer } from './serve/server.js';
@@ -35,9 +39,15 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   if (!existsSync(path.join(dir, 'index.html'))) throw new ParleyError('cli/usage', 'the interface is not built: run `npm run build` first');
   const engine = new EngineHost(parleyVersion());
   const started = engine.start();
+  // Settings persist in PARLEY_DATA_DIR (default ~/.parley); keys entered in the page are kept in
+  // memory only (headless mode has no OS keychain), the environment's <NAME>_API_KEY otherwise.
+  const settings = new SettingsStore(path.join(process.env.PARLEY_DATA_DIR ?? path.join(homedir(), '.parley'), 'settings.json'));
+  const loaded = await settings.load();
+  if (loaded.notice) io.stderr(`parley: ${loaded.notice}\n`);
+  const handlers = { ...settingsHandlers(settings, new MemorySecretStore()), 'parley:engine-info': () => engine.info() };
   let server;
   try {
-    server = await startServeServer({ rendererDir: dir, port: port.data, handlers: { 'parley:engine-info': () => engine.info() } });
+    server = await startServeServer({ rendererDir: dir, port: port.data, handlers });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ParleyError('cli/usage', `port ${port.data} is already in use`);
     throw e;

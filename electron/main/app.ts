@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EngineHost } from '../engine/session/engine-host.js';
-import { registerIpc, type IpcMainSurface } from './ipc.js';
+import { registerIpc, type InvokeHandlers, type IpcMainSurface } from './ipc.js';
 import { CONTENT_SECURITY_POLICY, isAllowedPermission, isAppUrl, secureWebPreferences } from './security.js';
 
 /** The slice of Electron that main uses, injected so it can be unit-tested without Electron. */
@@ -39,6 +39,8 @@ export interface MainOptions {
   /** Folder of the compiled app (out/), holding preload/ and renderer/. */
   outDir: string;
   engine: EngineHost;
+  /** Settings and key channels (see engine/settings/handlers.ts). */
+  handlers: Omit<InvokeHandlers, 'parley:engine-info'>;
 }
 
 /** The renderer page the window loads (the only page trusted with IPC and the microphone). */
@@ -65,7 +67,7 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
     callback(isAllowedPermission(permission, details.requestingUrl, url, details.mediaTypes ?? []));
   });
   electron.session.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && isAppUrl(origin, url));
-  registerIpc(electron.ipcMain, { 'parley:engine-info': () => options.engine.info() }, (sender) => isAppUrl(sender, url));
+  registerIpc(electron.ipcMain, { ...options.handlers, 'parley:engine-info': () => options.engine.info() }, (sender) => isAppUrl(sender, url));
 
   void options.engine.start();
   const win = electron.createWindow({

@@ -1,8 +1,11 @@
 // Electron entry point: adapts the real Electron API to the injected surface in app.ts.
-import { BrowserWindow, app, ipcMain, session } from 'electron';
+import { BrowserWindow, app, ipcMain, safeStorage, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultResourcesDir } from '../engine/resources.js';
+import { settingsHandlers } from '../engine/settings/handlers.js';
+import { EncryptedFileSecretStore } from '../engine/settings/secret-store.js';
+import { SettingsStore } from '../engine/settings/settings-store.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { startMain, type ElectronSurface } from './app.js';
 import { EngineHost } from '../engine/session/engine-host.js';
@@ -27,6 +30,11 @@ function defaultSession(): ElectronSurface['session'] {
 }
 
 const engine = new EngineHost(app.getVersion(), () => SileroVadModel.load());
+// Settings in userData, API keys encrypted with the OS keychain (safeStorage): never sent to the renderer.
+const settings = new SettingsStore(path.join(app.getPath('userData'), 'settings.json'));
+const loaded = await settings.load();
+if (loaded.notice) console.warn(`parley: ${loaded.notice}`);
+const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), safeStorage);
 await startMain(
   {
     app,
@@ -49,5 +57,5 @@ await startMain(
       return defaultSession();
     },
   },
-  { outDir, engine },
+  { outDir, engine, handlers: settingsHandlers(settings, secrets) },
 );

@@ -2,7 +2,7 @@
 // (sandboxed preloads cannot load ES modules or other local files).
 import { contextBridge, ipcRenderer } from 'electron';
 import { z } from 'zod';
-import { invokeChannels, type InvokeChannel, type InvokeResponse, type ParleyApi } from '../shared/ipc.js';
+import { createParleyApi, invokeChannels, type InvokeChannel, type InvokeResponse } from '../shared/ipc.js';
 
 // No eval under the page's CSP: zod must not try to compile validators with new Function().
 z.config({ jitless: true });
@@ -13,8 +13,4 @@ async function invoke<C extends InvokeChannel>(channel: C, request?: unknown): P
   return invokeChannels[channel].response.parse(response) as InvokeResponse<C>;
 }
 
-const api: ParleyApi = {
-  getEngineInfo: () => invoke('parley:engine-info'),
-};
-
-contextBridge.exposeInMainWorld('parley', api);
+contextBridge.exposeInMainWorld('parley', createParleyApi(invoke));

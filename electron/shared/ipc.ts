@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorInfoSchema } from './errors.js';
+import { KeyStatusSchema, SettingsSchema } from './settings.js';
 
 /** Every IPC channel starts with this; main refuses anything else. */
 export const IPC_PREFIX = 'parley:';
@@ -27,8 +28,20 @@ export type EngineInfo = z.infer<typeof EngineInfoSchema>;
  * The request/response channels: name -> [request schema, response schema]. The preload and main
  * both validate against these, so a malformed message is rejected on either side.
  */
+/** Services whose API keys the app stores (by the prefix of their environment variables). */
+export const KEY_NAMES = ['deepgram', 'openai', 'anthropic', 'elevenlabs'] as const;
+export const KeyNameSchema = z.enum(KEY_NAMES);
+/** Per service: is a key available (saved, or in the environment)? Never the key itself. */
+export const KeyStatusesSchema = z.record(KeyNameSchema, KeyStatusSchema);
+export type KeyStatuses = z.infer<typeof KeyStatusesSchema>;
+
 export const invokeChannels = {
   'parley:engine-info': { request: z.undefined(), response: EngineInfoSchema },
+  'parley:settings-get': { request: z.undefined(), response: SettingsSchema },
+  'parley:settings-update': { request: SettingsSchema, response: SettingsSchema },
+  'parley:keys-status': { request: z.undefined(), response: KeyStatusesSchema },
+  'parley:key-set': { request: z.object({ name: KeyNameSchema, value: z.string().trim().min(8).max(512) }), response: KeyStatusesSchema },
+  'parley:key-delete': { request: z.object({ name: KeyNameSchema }), response: KeyStatusesSchema },
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;
@@ -42,4 +55,21 @@ export function isInvokeChannel(name: string): name is InvokeChannel {
 /** The one object the preload exposes as `window.parley`. */
 export interface ParleyApi {
   getEngineInfo(): Promise<EngineInfo>;
+  getSettings(): Promise<z.infer<typeof SettingsSchema>>;
+  updateSettings(settings: z.infer<typeof SettingsSchema>): Promise<z.infer<typeof SettingsSchema>>;
+  keyStatus(): Promise<KeyStatuses>;
+  setKey(name: (typeof KEY_NAMES)[number], value: string): Promise<KeyStatuses>;
+  deleteKey(name: (typeof KEY_NAMES)[number]): Promise<KeyStatuses>;
+}
+
+/** Builds window.parley from one `invoke` (Electron IPC in the preload, a WebSocket when served). */
+export function createParleyApi(invoke: <C extends InvokeChannel>(channel: C, payload?: unknown) => Promise<InvokeResponse<C>>): ParleyApi {
+  return {
+    getEngineInfo: () => invoke('parley:engine-info'),
+    getSettings: () => invoke('parley:settings-get'),
+    updateSettings: (settings) => invoke('parley:settings-update', settings),
+    keyStatus: () => invoke('parley:keys-status'),
+    setKey: (name, value) => invoke('parley:key-set', { name, value }),
+    deleteKey: (name) => invoke('parley:key-delete', { name }),
+  };
 }

@@ -1,5 +1,5 @@
 import { WsResponseSchema } from '../../electron/shared/dispatch';
-import type { InvokeChannel, ParleyApi } from '../../electron/shared/ipc';
+import { createParleyApi, type InvokeChannel, type InvokeResponse, type ParleyApi } from '../../electron/shared/ipc';
 
 /**
  * The engine API for a page opened from `parley serve`: the same contract as the preload's
@@ -27,15 +27,15 @@ export function connectWebSocketApi(url = `${location.origin.replace(/^http/, 'w
     for (const w of pending.values()) w.reject(new Error('the connection to the Parley engine closed'));
     pending.clear();
   });
-  const invoke = async <T>(channel: InvokeChannel, payload?: unknown): Promise<T> => {
+  const invoke = async <C extends InvokeChannel>(channel: C, payload?: unknown): Promise<InvokeResponse<C>> => {
     await opened;
     const id = next++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       socket.send(JSON.stringify({ id, channel, payload }));
     });
   };
-  return { getEngineInfo: () => invoke('parley:engine-info') };
+  return createParleyApi(invoke);
 }
 
 /** The preload's API inside Electron, else the WebSocket transport when served. */

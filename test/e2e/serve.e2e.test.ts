@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -15,7 +17,8 @@ describe.runIf(run)('the served app in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    serve = spawn(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
+    serve = spawn(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_DATA_DIR: dataDir } });
     url = await new Promise<string>((resolve, reject) => {
       let out = '';
       serve.stdout!.on('data', (d) => {

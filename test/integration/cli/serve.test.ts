@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServeServer, type ServeServer } from '../../../electron/cli/serve/server.js';
 import { EngineHost } from '../../../electron/engine/session/engine-host.js';
+import { settingsHandlers } from '../../../electron/engine/settings/handlers.js';
+import { MemorySecretStore } from '../../../electron/engine/settings/secret-store.js';
+import { SettingsStore } from '../../../electron/engine/settings/settings-store.js';
 import { SileroVadModel } from '../../../electron/engine/vad/silero.js';
 
 let server: ServeServer | undefined;
@@ -23,7 +26,9 @@ async function start() {
   engine = new EngineHost('9.9.9', () => SileroVadModel.load());
   await engine.start();
   const e = engine;
-  server = await startServeServer({ rendererDir: dir, handlers: { 'parley:engine-info': () => e.info() } });
+  const settings = new SettingsStore(path.join(dir, '..', `settings-${path.basename(dir)}.json`));
+  await settings.load();
+  server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(settings, new MemorySecretStore(), {}), 'parley:engine-info': () => e.info() } });
   return server;
 }
 
@@ -77,6 +82,22 @@ describe('parley serve', () => {
     expect(byId(2)).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
     expect(byId(3)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown channel/) });
     expect(byId(-1)).toMatchObject({ ok: false, error: 'malformed request' });
+  });
+
+  it('saves settings and takes keys over the WebSocket, never sending a key back', async () => {
+    const s = await start();
+    const api = `${s.origin.replace('http', 'ws')}/api?token=${s.token}`;
+    const [current] = (await wsRequest(api, s.origin, [{ id: 1, channel: 'parley:settings-get' }])) as { result: Record<string, unknown> }[];
+    const replies = await wsRequest(api, s.origin, [
+      { id: 2, channel: 'parley:settings-update', payload: { ...current!.result, systemPrompt: 'Be brief.' } },
+      { id: 3, channel: 'parley:key-set', payload: { name: 'openai', value: 'sk-test-0123456789' } },
+    ]);
+    const byId = (id: number) => replies.find((r) => (r as { id: number }).id === id);
+    expect(byId(2)).toMatchObject({ ok: true, result: { systemPrompt: 'Be brief.' } });
+    expect(byId(3)).toMatchObject({ ok: true, result: { openai: 'set', deepgram: 'not-set' } });
+    expect(JSON.stringify(replies)).not.toContain('sk-test-0123456789');
+    const [again] = (await wsRequest(api, s.origin, [{ id: 4, channel: 'parley:settings-get' }])) as { result: { systemPrompt: string } }[];
+    expect(again!.result.systemPrompt).toBe('Be brief.');
   });
 
   it('refuses WebSocket connections without the token or from another Origin', async () => {

@@ -5,6 +5,18 @@ import type { SileroVadModel } from '../../../electron/engine/vad/silero.js';
 import { appUrl, startMain, type ElectronSurface, type WindowSurface } from '../../../electron/main/app.js';
 import { EngineHost } from '../../../electron/engine/session/engine-host.js';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/main/security.js';
+import { settingsHandlers } from '../../../electron/engine/settings/handlers.js';
+import { MemorySecretStore } from '../../../electron/engine/settings/secret-store.js';
+import { SettingsStore } from '../../../electron/engine/settings/settings-store.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import nodePath from 'node:path';
+
+/** Real settings and key handlers over a temp folder and an in-memory key store. */
+function handlers() {
+  const store = new SettingsStore(nodePath.join(mkdtempSync(nodePath.join(tmpdir(), 'parley-main-')), 'settings.json'));
+  return settingsHandlers(store, new MemorySecretStore(), {});
+}
 
 type Handler = (event: { senderFrame: { url: string } | null }, payload: unknown) => unknown;
 
@@ -61,7 +73,7 @@ describe('Electron main (injected surface)', () => {
 
   it('creates a sandboxed, isolated window without Node and loads the built renderer', async () => {
     const fake = fakeElectron();
-    expect(await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel) })).toBe(true);
+    expect(await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel), handlers: handlers() })).toBe(true);
     const prefs = fake.created[0]!.webPreferences as Record<string, unknown>;
     expect(prefs).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true, preload: '/opt/parley/out/preload/index.cjs' });
     expect(fake.loaded).toEqual(['file:///opt/parley/out/renderer/index.html']);
@@ -69,14 +81,14 @@ describe('Electron main (injected surface)', () => {
 
   it('quits when another instance already runs', async () => {
     const fake = fakeElectron(false);
-    expect(await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel) })).toBe(false);
+    expect(await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel), handlers: handlers() })).toBe(false);
     expect(fake.quits()).toBe(1);
     expect(fake.created).toHaveLength(0);
   });
 
   it('adds a strict CSP, blocks navigation and new windows, grants only the microphone to the app', async () => {
     const fake = fakeElectron();
-    await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel) });
+    await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel), handlers: handlers() });
     let csp: string[] | undefined;
     fake.headers()({ responseHeaders: {} }, (r) => (csp = r.responseHeaders['Content-Security-Policy']));
     expect(csp).toEqual([CONTENT_SECURITY_POLICY]);
@@ -99,13 +111,29 @@ describe('Electron main (injected surface)', () => {
     const fake = fakeElectron();
     const clock = new ManualClock();
     const engine = new EngineHost('1.2.3', async () => (clock.advance(150), readyModel), clock);
-    await startMain(fake.surface, { outDir, engine });
+    await startMain(fake.surface, { outDir, engine, handlers: handlers() });
     await new Promise((r) => setTimeout(r, 0));
     const handler = fake.handlers.get('parley:engine-info')!;
     expect(await handler({ senderFrame: { url } }, undefined)).toMatchObject({ version: '1.2.3', vad: { state: 'ready', provider: 'cpu', loadMs: 150 } });
     await expect(async () => handler({ senderFrame: { url: 'https://evil.example/' } }, undefined)).rejects.toThrow(/refused/);
     await expect(async () => handler({ senderFrame: { url } }, { inject: true })).rejects.toThrow(/invalid request/);
     expect([...fake.handlers.keys()].every((c) => c.startsWith('parley:'))).toBe(true);
+  });
+
+  it('takes API keys but only ever answers with their status', async () => {
+    const fake = fakeElectron();
+    await startMain(fake.surface, { outDir, engine: new EngineHost('1.0.0', async () => readyModel), handlers: handlers() });
+    const set = fake.handlers.get('parley:key-set')!;
+    const status = await set({ senderFrame: { url } }, { name: 'deepgram', value: 'dg-0123456789' });
+    expect(status).toEqual({ deepgram: 'set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set' });
+    expect(JSON.stringify(status)).not.toContain('dg-0123456789');
+    await expect(async () => set({ senderFrame: { url } }, { name: 'deepgram', value: 'x' })).rejects.toThrow(/invalid request/);
+    await expect(async () => set({ senderFrame: { url } }, { name: 'my-bank', value: 'dg-0123456789' })).rejects.toThrow(/invalid request/);
+    const settings = (await fake.handlers.get('parley:settings-get')!({ senderFrame: { url } }, undefined)) as { mode: string };
+    expect(settings.mode).toBe('hands-free');
+    const updated = await fake.handlers.get('parley:settings-update')!({ senderFrame: { url } }, { ...settings, mode: 'push-to-talk' });
+    expect(updated).toMatchObject({ mode: 'push-to-talk' });
+    await expect(async () => fake.handlers.get('parley:settings-update')!({ senderFrame: { url } }, { ...settings, mode: 'telepathy' })).rejects.toThrow(/invalid request/);
   });
 
   it('reports a model that failed to load instead of crashing', async () => {
