@@ -1,19 +1,7 @@
-/** Hardening shared by every window; checked by unit tests and by Electronegativity. */
+import { contentSecurityPolicy } from '../shared/csp.js';
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "media-src 'self' blob:",
-  "worker-src 'self' blob:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+/** Hardening shared by every window; checked by unit tests and by Electronegativity. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 export function secureWebPreferences(preload: string) {
   return {

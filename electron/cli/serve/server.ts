@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { contentSecurityPolicy } from '../../shared/csp.js';
 import { WsRequestSchema, dispatchInvoke, type InvokeHandlers, type WsResponse } from '../../shared/dispatch.js';
 import { describeError } from '../../engine/errors.js';
 
@@ -47,20 +48,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   const token = options.token ?? randomBytes(32).toString('base64url');
   const root = path.resolve(options.rendererDir);
   let origin = '';
-  const csp = () =>
-    [
-      "default-src 'none'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' data:",
-      `connect-src 'self' ${origin.replace('http', 'ws')}`,
-      "media-src 'self' blob:",
-      "worker-src 'self' blob:",
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-      "object-src 'none'",
-    ].join('; ');
+  const csp = () => contentSecurityPolicy([origin.replace('http', 'ws')]);
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', origin);
