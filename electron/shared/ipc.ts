@@ -35,7 +35,21 @@ export const KeyNameSchema = z.enum(KEY_NAMES);
 export const KeyStatusesSchema = z.record(KeyNameSchema, KeyStatusSchema);
 export type KeyStatuses = z.infer<typeof KeyStatusesSchema>;
 
+/** A provider as the settings UI sees it: its form is generated from `settingsSchema` (JSON Schema). */
+export const ProviderInfoSchema = z.object({
+  kind: z.enum(['stt', 'llm', 'tts']),
+  id: z.string(),
+  displayName: z.string(),
+  local: z.boolean(),
+  requiresKey: z.boolean(),
+  keyName: KeyNameSchema.nullable(),
+  capabilities: z.array(z.string()),
+  settingsSchema: z.record(z.string(), z.unknown()),
+});
+export type ProviderInfo = z.infer<typeof ProviderInfoSchema>;
+
 export const invokeChannels = {
+  'parley:providers': { request: z.undefined(), response: z.array(ProviderInfoSchema) },
   'parley:engine-info': { request: z.undefined(), response: EngineInfoSchema },
   'parley:settings-get': { request: z.undefined(), response: SettingsSchema },
   'parley:settings-update': { request: SettingsSchema, response: SettingsSchema },
@@ -55,6 +69,7 @@ export function isInvokeChannel(name: string): name is InvokeChannel {
 /** The one object the preload exposes as `window.parley`. */
 export interface ParleyApi {
   getEngineInfo(): Promise<EngineInfo>;
+  listProviders(): Promise<ProviderInfo[]>;
   getSettings(): Promise<z.infer<typeof SettingsSchema>>;
   updateSettings(settings: z.infer<typeof SettingsSchema>): Promise<z.infer<typeof SettingsSchema>>;
   keyStatus(): Promise<KeyStatuses>;
@@ -66,6 +81,7 @@ export interface ParleyApi {
 export function createParleyApi(invoke: <C extends InvokeChannel>(channel: C, payload?: unknown) => Promise<InvokeResponse<C>>): ParleyApi {
   return {
     getEngineInfo: () => invoke('parley:engine-info'),
+    listProviders: () => invoke('parley:providers'),
     getSettings: () => invoke('parley:settings-get'),
     updateSettings: (settings) => invoke('parley:settings-update', settings),
     keyStatus: () => invoke('parley:keys-status'),

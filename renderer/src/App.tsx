@@ -1,11 +1,16 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { EngineInfo } from '../../electron/shared/ipc';
-import { useAppStore } from './store';
+import { SettingsView } from './settings/SettingsView';
+import { getApi, useAppStore } from './store';
+
+type View = 'status' | 'settings';
 
 /** Until the conversation UI lands: what the engine is doing, honestly. */
 export function App() {
   const connection = useAppStore((s) => s.connection);
   const refresh = useAppStore((s) => s.refresh);
+  const [view, setView] = useState<View>('status');
+  const api = connection.state === 'connected' ? getApi() : undefined;
 
   useEffect(() => {
     void refresh();
@@ -22,12 +27,25 @@ export function App() {
       <header className="app__header">
         <h1>Parley</h1>
         {connection.state === 'connected' && <span className="app__version">v{connection.info.version}</span>}
+        {api && (
+          <nav className="app__nav" aria-label="Views">
+            {(['status', 'settings'] as const).map((v) => (
+              <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
+                {v === 'status' ? 'Status' : 'Settings'}
+              </button>
+            ))}
+          </nav>
+        )}
       </header>
-      <section className="status" aria-live="polite" role="status">
-        {connection.state === 'connecting' && <p>Connecting to the engine…</p>}
-        {connection.state === 'unavailable' && <p className="status__error">{connection.reason}</p>}
-        {connection.state === 'connected' && <VadStatus vad={connection.info.vad} />}
-      </section>
+      {view === 'status' || !api ? (
+        <section className="status" aria-live="polite" role="status">
+          {connection.state === 'connecting' && <p>Connecting to the engine…</p>}
+          {connection.state === 'unavailable' && <p className="status__error">{connection.reason}</p>}
+          {connection.state === 'connected' && <VadStatus vad={connection.info.vad} />}
+        </section>
+      ) : (
+        <SettingsView api={api} />
+      )}
     </main>
   );
 }

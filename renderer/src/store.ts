@@ -11,11 +11,17 @@ interface AppState {
 
 let api: ParleyApi | undefined;
 
+/** The engine API of this page (created on first use). */
+export function getApi(): ParleyApi | undefined {
+  api ??= engineApi();
+  return api;
+}
+
 /** App state. The engine is reached only through the typed API (preload, or the serve WebSocket). */
 export const useAppStore = create<AppState>((set) => ({
   connection: { state: 'connecting' },
   async refresh() {
-    api ??= engineApi();
+    const api = getApi();
     if (!api) {
       set({ connection: { state: 'unavailable', reason: 'The Parley engine is not connected (open Parley from the desktop app, or the URL printed by `parley serve`).' } });
       return;

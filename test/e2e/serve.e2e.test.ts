@@ -49,6 +49,45 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
   });
 
+  it('settings: choosing providers, editing generated fields and the prompt persists across a reload', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const llm = page.getByRole('group', { name: 'Language model' });
+    await llm.getByLabel('Provider').selectOption('anthropic');
+    // Fields come from the Anthropic schema: its model default shows as the placeholder.
+    const model = llm.getByLabel('Model', { exact: true });
+    expect(await model.getAttribute('placeholder')).toBe('claude-haiku-4-5');
+    await model.fill('claude-sonnet-4-5');
+    await page.getByLabel('System prompt').fill('Answer like a pirate.');
+    await page.getByLabel('Silence that ends your turn (ms)').fill('450');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Settings saved.').waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'settings');
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const again = page.getByRole('group', { name: 'Language model' });
+    expect(await again.getByLabel('Provider').inputValue()).toBe('anthropic');
+    expect(await again.getByLabel('Model', { exact: true }).inputValue()).toBe('claude-sonnet-4-5');
+    expect(await page.getByLabel('System prompt').inputValue()).toBe('Answer like a pirate.');
+    expect(await page.getByLabel('Silence that ends your turn (ms)').inputValue()).toBe('450');
+  });
+
+  it('settings: an API key goes in, only its status comes back', async () => {
+    const page = await browser.newPage();
+    const seen: string[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => seen.push(String(f.payload))));
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const stt = page.getByRole('group', { name: 'Speech to text' });
+    await stt.getByLabel(/Deepgram API key/).fill('dg-e2e-secret-123');
+    await stt.getByRole('button', { name: 'Save key' }).click();
+    await stt.getByText('(set)').waitFor();
+    expect(seen.join('\n')).not.toContain('dg-e2e-secret-123');
+  });
+
   it('without the token the page gets nothing', async () => {
     const page = await browser.newPage();
     const response = await page.goto(new URL(url).origin);

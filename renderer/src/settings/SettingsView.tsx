@@ -1,0 +1,154 @@
+import { useEffect, useId, useState } from 'react';
+import type { KeyStatuses, ParleyApi, ProviderInfo } from '../../../electron/shared/ipc';
+import type { Settings } from '../../../electron/shared/settings';
+import { SchemaForm } from './SchemaForm';
+
+type Kind = 'stt' | 'llm' | 'tts';
+const STAGES: { kind: Kind; label: string }[] = [
+  { kind: 'stt', label: 'Speech to text' },
+  { kind: 'llm', label: 'Language model' },
+  { kind: 'tts', label: 'Text to speech' },
+];
+
+/** Providers, keys, turn-taking and prompt. Saved through the engine, which validates everything. */
+export function SettingsView({ api }: { api: ParleyApi }) {
+  const [providers, setProviders] = useState<ProviderInfo[]>([]);
+  const [settings, setSettings] = useState<Settings | undefined>();
+  const [keys, setKeys] = useState<KeyStatuses | undefined>();
+  const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
+
+  useEffect(() => {
+    void Promise.all([api.listProviders(), api.getSettings(), api.keyStatus()])
+      .then(([p, s, k]) => {
+        setProviders(p);
+        setSettings(s);
+        setKeys(k);
+      })
+      .catch((e: unknown) => setStatus({ kind: 'error', text: `Could not load settings: ${e instanceof Error ? e.message : String(e)}` }));
+  }, [api]);
+
+  if (!settings) return <p role="status">{status?.text ?? 'Loading settings…'}</p>;
+
+  const update = (change: (draft: Settings) => void) => {
+    const draft = structuredClone(settings);
+    change(draft);
+    setSettings(draft);
+    setStatus(undefined);
+  };
+  const save = async () => {
+    try {
+      setSettings(await api.updateSettings(settings));
+      setStatus({ kind: 'ok', text: 'Settings saved.' });
+    } catch (e) {
+      setStatus({ kind: 'error', text: `Not saved: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  };
+
+  return (
+    <form
+      className="settings"
+      aria-label="Settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      {STAGES.map(({ kind, label }) => {
+        const options = providers.filter((p) => p.kind === kind);
+        const chosen = options.find((p) => p.id === settings.cascade[kind]) ?? options[0];
+        return (
+          <fieldset key={kind}>
+            <legend>{label}</legend>
+            <ProviderSelect
+              options={options}
+              value={chosen?.id ?? ''}
+              onChange={(id) => update((d) => void (d.cascade[kind] = id))}
+            />
+            {chosen && (
+              <>
+                <SchemaForm
+                  schema={chosen.settingsSchema}
+                  values={settings.providers[kind][chosen.id] ?? {}}
+                  onChange={(values) => update((d) => void (d.providers[kind][chosen.id] = values))}
+                />
+                {chosen.keyName && keys && <KeyField api={api} name={chosen.keyName} label={chosen.displayName} status={keys[chosen.keyName]} onStatus={setKeys} />}
+              </>
+            )}
+          </fieldset>
+        );
+      })}
+      <fieldset>
+        <legend>Conversation</legend>
+        <div className="field">
+          <label htmlFor="system-prompt">System prompt</label>
+          <textarea id="system-prompt" rows={3} value={settings.systemPrompt} onChange={(e) => update((d) => void (d.systemPrompt = e.target.value))} />
+        </div>
+        <div className="field field--inline">
+          <input id="tools" type="checkbox" checked={settings.toolsEnabled} onChange={(e) => update((d) => void (d.toolsEnabled = e.target.checked))} />
+          <label htmlFor="tools">Let the assistant use tools (time, timers, calculator)</label>
+        </div>
+        <div className="field">
+          <label htmlFor="min-silence">Silence that ends your turn (ms)</label>
+          <input id="min-silence" type="number" min={100} max={3000} step={50} value={settings.turnTaking.minSilenceMs} onChange={(e) => update((d) => void (d.turnTaking.minSilenceMs = Number(e.target.value)))} />
+        </div>
+        <div className="field">
+          <label htmlFor="vad-threshold">Speech detection threshold</label>
+          <input id="vad-threshold" type="number" min={0.1} max={0.95} step={0.05} value={settings.turnTaking.vadThreshold} onChange={(e) => update((d) => void (d.turnTaking.vadThreshold = Number(e.target.value)))} />
+        </div>
+      </fieldset>
+      <div className="settings__actions">
+        <button type="submit">Save settings</button>
+        <span role="status" className={status?.kind === 'error' ? 'status__error' : undefined}>
+          {status?.text}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+function ProviderSelect({ options, value, onChange }: { options: ProviderInfo[]; value: string; onChange: (id: string) => void }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>Provider</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.displayName}
+            {p.local ? ' (local)' : ''}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** Key entry: the key goes to the engine; only "set" / "not set" ever comes back. */
+function KeyField({ api, name, label, status, onStatus }: { api: ParleyApi; name: NonNullable<ProviderInfo['keyName']>; label: string; status: 'set' | 'not-set'; onStatus: (k: KeyStatuses) => void }) {
+  const id = useId();
+  const [value, setValue] = useState('');
+  const [error, setError] = useState('');
+  const saveKey = async () => {
+    try {
+      onStatus(await api.setKey(name, value));
+      setValue('');
+      setError('');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {label} API key <span className="key-status">({status === 'set' ? 'set' : 'not set'})</span>
+      </label>
+      <div className="field__row">
+        <input id={id} type="password" autoComplete="off" value={value} placeholder={status === 'set' ? '•••••••• (saved)' : 'paste your key'} onChange={(e) => setValue(e.target.value)} />
+        <button type="button" disabled={value.trim().length < 8} onClick={() => void saveKey()}>
+          Save key
+        </button>
+      </div>
+      {error && <p className="status__error">{error}</p>}
+    </div>
+  );
+}
