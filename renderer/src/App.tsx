@@ -1,5 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { EngineInfo } from '../../electron/shared/ipc';
+import type { EngineInfo, KeyStatuses, ProviderInfo } from '../../electron/shared/ipc';
+import type { Settings } from '../../electron/shared/settings';
+import { ArchitectureToggle } from './ArchitectureToggle';
+import { Onboarding, missingKeys } from './Onboarding';
 import { SettingsView } from './settings/SettingsView';
 import { getApi, useAppStore } from './store';
 
@@ -11,6 +14,14 @@ export function App() {
   const refresh = useAppStore((s) => s.refresh);
   const [view, setView] = useState<View>('status');
   const api = connection.state === 'connected' ? getApi() : undefined;
+  const [setup, setSetup] = useState<{ settings: Settings; providers: ProviderInfo[]; keys: KeyStatuses } | undefined>();
+
+  // What is configured, for the toggle and the first-run guide (refreshed when leaving settings).
+  useEffect(() => {
+    if (!api || view !== 'status') return;
+    void Promise.all([api.getSettings(), api.listProviders(), api.keyStatus()]).then(([settings, providers, keys]) => setSetup({ settings, providers, keys }));
+  }, [api, view]);
+  const missing = setup ? missingKeys(setup.settings, setup.providers, setup.keys) : [];
 
   useEffect(() => {
     void refresh();
@@ -37,6 +48,13 @@ export function App() {
           </nav>
         )}
       </header>
+      {api && setup && (
+        <ArchitectureToggle
+          value={setup.settings.architecture}
+          onChange={(architecture) => void api.updateSettings({ ...setup.settings, architecture }).then((settings) => setSetup({ ...setup, settings }))}
+        />
+      )}
+      {view === 'status' && missing.length > 0 && <Onboarding missing={missing} onOpenSettings={() => setView('settings')} />}
       {view === 'status' || !api ? (
         <section className="status" aria-live="polite" role="status">
           {connection.state === 'connecting' && <p>Connecting to the engine…</p>}

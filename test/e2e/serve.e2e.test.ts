@@ -44,15 +44,24 @@ describe.runIf(run)('the served app in Chromium', () => {
     await page.goto(url);
     await page.getByRole('status').getByText(/Voice activity detection ready on CPU \(\d+ ms\)/).waitFor({ timeout: 15_000 });
     expect(await page.title()).toBe('Parley');
+    // Nothing configured yet: a guide instead of an error, and the architecture toggle explains itself.
+    await page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor();
+    expect(await page.getByText('Still needed: an API key for Deepgram, OpenAI.').count()).toBe(1);
+    const toggle = page.getByRole('radiogroup', { name: 'Architecture' });
+    expect(await toggle.getByRole('radio', { name: 'Cascade' }).getAttribute('aria-checked')).toBe('true');
+    expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).isDisabled()).toBe(true);
+    expect(await toggle.getByText(/arrives in a later version/).count()).toBe(1);
     expect(problems).toEqual([]);
     await screenshot(page, 'engine-status');
     expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Open settings' }).click();
+    await page.getByRole('form', { name: 'Settings' }).waitFor();
   });
 
   it('settings: choosing providers, editing generated fields and the prompt persists across a reload', async () => {
     const page = await browser.newPage();
     await page.goto(url);
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const llm = page.getByRole('group', { name: 'Language model' });
     await llm.getByLabel('Provider').selectOption('anthropic');
     // Fields come from the Anthropic schema: its model default shows as the placeholder.
@@ -67,7 +76,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     await screenshot(page, 'settings');
 
     await page.reload();
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const again = page.getByRole('group', { name: 'Language model' });
     expect(await again.getByLabel('Provider').inputValue()).toBe('anthropic');
     expect(await again.getByLabel('Model', { exact: true }).inputValue()).toBe('claude-sonnet-4-5');
@@ -80,7 +89,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     const seen: string[] = [];
     page.on('websocket', (ws) => ws.on('framereceived', (f) => seen.push(String(f.payload))));
     await page.goto(url);
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const stt = page.getByRole('group', { name: 'Speech to text' });
     await stt.getByLabel(/Deepgram API key/).fill('dg-e2e-secret-123');
     await stt.getByRole('button', { name: 'Save key' }).click();

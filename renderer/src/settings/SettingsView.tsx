@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { KeyStatuses, ParleyApi, ProviderInfo } from '../../../electron/shared/ipc';
+import { KEY_LABELS, type KeyStatuses, type ParleyApi, type ProviderInfo } from '../../../electron/shared/ipc';
 import type { Settings } from '../../../electron/shared/settings';
 import { SchemaForm } from './SchemaForm';
 
@@ -71,7 +71,7 @@ export function SettingsView({ api }: { api: ParleyApi }) {
                   values={settings.providers[kind][chosen.id] ?? {}}
                   onChange={(values) => update((d) => void (d.providers[kind][chosen.id] = values))}
                 />
-                {chosen.keyName && keys && <KeyField api={api} name={chosen.keyName} label={chosen.displayName} status={keys[chosen.keyName]} onStatus={setKeys} />}
+                {chosen.keyName && keys && <KeyField api={api} name={chosen.keyName} label={KEY_LABELS[chosen.keyName]} status={keys[chosen.keyName]} onStatus={setKeys} />}
               </>
             )}
           </fieldset>
