@@ -59,6 +59,8 @@ export const invokeChannels = {
   'parley:keys-status': { request: z.undefined(), response: KeyStatusesSchema },
   'parley:key-set': { request: z.object({ name: KeyNameSchema, value: z.string().trim().min(8).max(512) }), response: KeyStatusesSchema },
   'parley:key-delete': { request: z.object({ name: KeyNameSchema }), response: KeyStatusesSchema },
+  /** One real, minimal authenticated call with the saved (or environment) key. */
+  'parley:key-test': { request: z.object({ name: KeyNameSchema }), response: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: ErrorInfoSchema })]) },
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;
@@ -78,6 +80,7 @@ export interface ParleyApi {
   keyStatus(): Promise<KeyStatuses>;
   setKey(name: (typeof KEY_NAMES)[number], value: string): Promise<KeyStatuses>;
   deleteKey(name: (typeof KEY_NAMES)[number]): Promise<KeyStatuses>;
+  testKey(name: (typeof KEY_NAMES)[number]): Promise<{ ok: true } | { ok: false; error: z.infer<typeof ErrorInfoSchema> }>;
 }
 
 /** Builds window.parley from one `invoke` (Electron IPC in the preload, a WebSocket when served). */
@@ -90,5 +93,6 @@ export function createParleyApi(invoke: <C extends InvokeChannel>(channel: C, pa
     keyStatus: () => invoke('parley:keys-status'),
     setKey: (name, value) => invoke('parley:key-set', { name, value }),
     deleteKey: (name) => invoke('parley:key-delete', { name }),
+    testKey: (name) => invoke('parley:key-test', { name }),
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { startFakeOpenAi } from '../fakes/openai.js';
 import { ROOT } from '../paths.js';
 import { accessibilityViolations, chromiumAvailable, launch, screenshot } from './browser.js';
 
@@ -15,10 +16,13 @@ describe.runIf(run)('the served app in Chromium', () => {
   let serve: ChildProcess;
   let url = '';
   let browser: Browser;
+  let openai: Awaited<ReturnType<typeof startFakeOpenAi>>;
 
   beforeAll(async () => {
+    // The key Test button makes a real call: against a local fake of OpenAI's API.
+    openai = await startFakeOpenAi();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
-    serve = spawn(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_DATA_DIR: dataDir } });
+    serve = spawn(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: '' } });
     url = await new Promise<string>((resolve, reject) => {
       let out = '';
       serve.stdout!.on('data', (d) => {
@@ -32,6 +36,7 @@ describe.runIf(run)('the served app in Chromium', () => {
   }, 60_000);
 
   afterAll(async () => {
+    await openai?.close();
     await browser?.close();
     serve?.kill('SIGTERM');
   });
@@ -95,6 +100,22 @@ describe.runIf(run)('the served app in Chromium', () => {
     await stt.getByRole('button', { name: 'Save key' }).click();
     await stt.getByText('(set)').waitFor();
     expect(seen.join('\n')).not.toContain('dg-e2e-secret-123');
+  });
+
+  it('settings: Test reports a rejected key where it happened, and a good key as working', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const tts = page.getByRole('group', { name: 'Text to speech' });
+    await tts.getByLabel(/OpenAI API key/).fill('sk-wrong-key-0000');
+    await tts.getByRole('button', { name: 'Save key' }).click();
+    await tts.getByRole('button', { name: 'Test' }).click();
+    await tts.getByText(/^invalid API key for OpenAI/).waitFor();
+    await screenshot(page, 'settings-bad-key');
+    await tts.getByLabel(/OpenAI API key/).fill(openai.key);
+    await tts.getByRole('button', { name: 'Save key' }).click();
+    await tts.getByRole('button', { name: 'Test' }).click();
+    await tts.getByText('The OpenAI key works.').waitFor();
   });
 
   it('without the token the page gets nothing', async () => {

@@ -15,6 +15,10 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
     const record = await recordRequest(req, res, requests);
     // x-api-key per the protocol notes; current SDKs send the same key as a Bearer token.
     if (!hasKey(req, key)) return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
+    if (req.url === '/v1/models' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ data: [{ id: 'claude-haiku-4-5', type: 'model' }], has_more: false }));
+    }
     if (req.url !== '/v1/messages') return sendError(res, 404, 'not_found_error', `unknown path ${req.url}`);
     if (!req.headers['anthropic-version']) return sendError(res, 400, 'invalid_request_error', 'anthropic-version header is required');
     const body = record.body as { max_tokens?: number };

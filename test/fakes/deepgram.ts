@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { listenWebSocket, sleep } from './http.js';
+import { keyCheckRoute, listenWebSocket, sleep } from './http.js';
 
 export type DeepgramFault = { kind: 'status'; status: number } | { kind: 'drop' | 'malformed' | 'stall'; afterAudioMs: number } | undefined;
 
@@ -46,7 +46,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     if (url.searchParams.get('encoding') !== 'linear16' || !url.searchParams.get('sample_rate')) return refuse(400, 'linear16 needs sample_rate');
     stats.queries.push(url.searchParams);
     wss.handleUpgrade(req, socket, head, (ws) => session(ws, url.searchParams, fault));
-  });
+  }, keyCheckRoute('/v1/projects', key, { projects: [] }));
 
   function session(ws: WebSocket, q: URLSearchParams, fault: DeepgramFault) {
     stats.openSockets++;

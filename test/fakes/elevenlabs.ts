@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { listenWebSocket, sleep, tonePcm } from './http.js';
+import { keyCheckRoute, listenWebSocket, sleep, tonePcm } from './http.js';
 
 /**
  * ElevenLabs stream-input (reference/protocols.md section 4a): init message (single-space text,
@@ -21,7 +21,7 @@ export async function startFakeElevenLabs(options: { apiKey?: string; msPerChar?
     }
     stats.connections++;
     wss.handleUpgrade(req, socket, head, (ws) => session(ws, req, url, faults.shift()));
-  });
+  }, keyCheckRoute('/v1/user', key, { subscription: { tier: 'free' } }));
 
   function session(ws: WebSocket, req: http.IncomingMessage, url: URL, fault: { kind: 'drop' | 'stall'; after: number } | undefined) {
     stats.openSockets++;

@@ -54,12 +54,15 @@ export async function recordRequest(req: http.IncomingMessage, res: http.ServerR
 }
 
 /** An HTTP server that only upgrades to WebSocket (the handler decides), on 127.0.0.1. */
-export async function listenWebSocket(onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer, wss: WebSocketServer) => void) {
+export async function listenWebSocket(onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer, wss: WebSocketServer) => void, onRequest?: http.RequestListener) {
   const wss = new WebSocketServer({ noServer: true });
-  const server = await listen((_req, res) => {
-    res.writeHead(404);
-    res.end();
-  });
+  const server = await listen(
+    onRequest ??
+      ((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      }),
+  );
   server.server.on('upgrade', (req, socket, head) => onUpgrade(req, socket, head, wss));
   return {
     url: server.url.replace('http', 'ws'),
@@ -96,6 +99,18 @@ export class FaultQueue {
   add(...faults: (Fault | undefined)[]): void {
     this.faults.push(...faults);
   }
+}
+
+/** The cheap authenticated GET a key check makes: 200 with the right key, 401 otherwise. */
+export function keyCheckRoute(path: string, key: string, body: object = {}): http.RequestListener {
+  return (req, res) => {
+    if (req.method !== 'GET' || req.url !== path) {
+      res.writeHead(404);
+      return res.end();
+    }
+    res.writeHead(hasKey(req, key) ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(hasKey(req, key) ? body : { error: 'invalid credentials' }));
+  };
 }
 
 /** Bearer / Token / x-api-key style auth check. */

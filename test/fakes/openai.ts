@@ -37,6 +37,10 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
   const server: FakeServer = await listen(async (req, res) => {
     const record = await recordRequest(req, res, requests);
     if (!hasKey(req, key)) return sendError(res, 401, 'Incorrect API key provided: ***', 'invalid_api_key');
+    if (req.url === '/v1/models' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model' }] }));
+    }
     if (req.url === '/v1/chat/completions') return chat(record.body, res, llmFaults.next());
     if (req.url === '/v1/audio/speech') return speech(record.body, res, ttsFaults.next());
     sendError(res, 404, `unknown path ${req.url}`, 'not_found');

@@ -1,12 +1,14 @@
 import type { InvokeHandlers } from '../../shared/dispatch.js';
-import { KEY_NAMES, type KeyStatuses, type ProviderInfo } from '../../shared/ipc.js';
+import { KEY_NAMES, type KeyName, type KeyStatuses, type ProviderInfo } from '../../shared/ipc.js';
+import { ParleyError } from '../errors.js';
+import { checkKey } from '../providers/key-check.js';
 import type { Settings } from '../../shared/settings.js';
 import { z } from 'zod';
 import { providers } from '../providers/registry.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsStore } from './settings-store.js';
 
-type SettingsHandlers = Pick<InvokeHandlers, 'parley:providers' | 'parley:settings-get' | 'parley:settings-update' | 'parley:keys-status' | 'parley:key-set' | 'parley:key-delete'>;
+type SettingsHandlers = Pick<InvokeHandlers, 'parley:providers' | 'parley:settings-get' | 'parley:settings-update' | 'parley:keys-status' | 'parley:key-set' | 'parley:key-delete' | 'parley:key-test'>;
 
 /**
  * The settings and key channels, for any transport. Keys go in, only their status comes out: a
@@ -31,6 +33,18 @@ export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env
       await secrets.delete((request as { name: string }).name);
       return statuses();
     },
+    'parley:key-test': async (request) => {
+      const name = (request as { name: KeyName }).name;
+      const key = (await secrets.get(name)) ?? env[`${name.toUpperCase()}_API_KEY`];
+      if (!key) return { ok: false as const, error: { code: 'provider/missing-key' as const, message: `no API key saved for ${name}`, provider: name } };
+      try {
+        await checkKey(name, key, endpointFor(name, store.settings, env));
+        return { ok: true as const };
+      } catch (e) {
+        const error = e instanceof ParleyError ? e.toInfo() : { code: 'provider/unreachable' as const, message: String(e) };
+        return { ok: false as const, error };
+      }
+    },
   };
 }
 
@@ -49,4 +63,14 @@ export function providerCatalog(): ProviderInfo[] {
       settingsSchema: z.toJSONSchema(p.settings, { io: 'input' }) as Record<string, unknown>,
     };
   });
+}
+
+/** The endpoint a key is used against: a saved provider baseUrl for that service, PARLEY_<NAME>_URL, or the default. */
+function endpointFor(name: KeyName, settings: Settings, env: NodeJS.ProcessEnv): string | undefined {
+  for (const p of providers) {
+    if (p.env.toLowerCase() !== name) continue;
+    const saved = settings.providers[p.kind][p.id]?.baseUrl;
+    if (typeof saved === 'string') return saved;
+  }
+  return env[`PARLEY_${name.toUpperCase()}_URL`];
 }

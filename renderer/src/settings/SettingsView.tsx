@@ -127,15 +127,20 @@ function ProviderSelect({ options, value, onChange }: { options: ProviderInfo[];
 function KeyField({ api, name, label, status, onStatus }: { api: ParleyApi; name: NonNullable<ProviderInfo['keyName']>; label: string; status: 'set' | 'not-set'; onStatus: (k: KeyStatuses) => void }) {
   const id = useId();
   const [value, setValue] = useState('');
-  const [error, setError] = useState('');
+  const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
   const saveKey = async () => {
     try {
       onStatus(await api.setKey(name, value));
       setValue('');
-      setError('');
+      setResult(undefined);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setResult({ ok: false, text: e instanceof Error ? e.message : String(e) });
     }
+  };
+  const testKey = async () => {
+    setResult({ ok: true, text: 'Testing…' });
+    const r = await api.testKey(name).catch((e: unknown) => ({ ok: false as const, error: { message: e instanceof Error ? e.message : String(e) } }));
+    setResult(r.ok ? { ok: true, text: `The ${label} key works.` } : { ok: false, text: r.error.message });
   };
   return (
     <div className="field">
@@ -147,8 +152,13 @@ function KeyField({ api, name, label, status, onStatus }: { api: ParleyApi; name
         <button type="button" disabled={value.trim().length < 8} onClick={() => void saveKey()}>
           Save key
         </button>
+        <button type="button" disabled={status !== 'set'} onClick={() => void testKey()}>
+          Test
+        </button>
       </div>
-      {error && <p className="status__error">{error}</p>}
+      <p aria-live="polite" className={result && !result.ok ? 'status__error' : undefined}>
+        {result?.text}
+      </p>
     </div>
   );
 }

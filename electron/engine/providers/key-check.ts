@@ -1,0 +1,31 @@
+import type { KeyName } from '../../shared/ipc.js';
+import { ParleyError, describeError } from '../errors.js';
+import { errorFromStatus } from './http-errors.js';
+
+/** The cheapest authenticated request of each service: proves a key works without spending anything. */
+const CHECKS: Record<KeyName, { name: string; defaultBase: string; path: string; headers: (key: string) => Record<string, string> }> = {
+  openai: { name: 'OpenAI', defaultBase: 'https://api.openai.com/v1', path: '/models', headers: (k) => ({ authorization: `Bearer ${k}` }) },
+  anthropic: { name: 'Anthropic', defaultBase: 'https://api.anthropic.com', path: '/v1/models', headers: (k) => ({ 'x-api-key': k, 'anthropic-version': '2023-06-01' }) },
+  deepgram: { name: 'Deepgram', defaultBase: 'https://api.deepgram.com', path: '/v1/projects', headers: (k) => ({ authorization: `Token ${k}` }) },
+  elevenlabs: { name: 'ElevenLabs', defaultBase: 'https://api.elevenlabs.io', path: '/v1/user', headers: (k) => ({ 'xi-api-key': k }) },
+};
+
+/**
+ * Makes one real, minimal call with `key` against the service's endpoint (`baseUrl` may be the
+ * WebSocket URL the provider streams on; its HTTP twin is used). Resolves when the key works;
+ * otherwise throws the same typed errors the providers use (invalid key, unreachable, ...).
+ */
+export async function checkKey(name: KeyName, key: string, baseUrl?: string, timeoutMs = 10_000): Promise<void> {
+  const check = CHECKS[name];
+  const base = (baseUrl ?? check.defaultBase).replace(/^ws/, 'http').replace(/\/+$/, '');
+  const url = `${base}${check.path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: check.headers(key), signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    const timedOut = (e as Error).name === 'TimeoutError';
+    throw new ParleyError(timedOut ? 'provider/timeout' : 'provider/unreachable', timedOut ? `${check.name} did not answer in time (${url})` : `cannot reach ${check.name} at ${url}: ${describeError((e as Error).cause ?? e)}`, { provider: name });
+  }
+  await response.body?.cancel();
+  if (!response.ok) throw errorFromStatus(name, check.name, response.status);
+}

@@ -1,0 +1,30 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkKey } from '../../../../electron/engine/providers/key-check.js';
+import { startFakeAnthropic } from '../../../fakes/anthropic.js';
+import { startFakeDeepgram } from '../../../fakes/deepgram.js';
+import { startFakeElevenLabs } from '../../../fakes/elevenlabs.js';
+import { startFakeOpenAi } from '../../../fakes/openai.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+// The settings "Test" button: one real authenticated call per service, against each fake.
+describe('checkKey', () => {
+  it.each([
+    ['openai', async () => startFakeOpenAi(), (f: { baseUrl?: string; url: string }) => f.baseUrl ?? f.url],
+    ['anthropic', async () => startFakeAnthropic(), (f: { url: string }) => f.url],
+    ['deepgram', async () => startFakeDeepgram(), (f: { url: string }) => f.url],
+    ['elevenlabs', async () => startFakeElevenLabs(), (f: { url: string }) => f.url],
+  ] as const)('%s: a good key passes, a bad one is "invalid API key"', async (name, start, base) => {
+    const fake = await start();
+    closers.push(fake.close);
+    await expect(checkKey(name, fake.key, base(fake as never))).resolves.toBeUndefined();
+    await expect(checkKey(name, 'wrong-key', base(fake as never))).rejects.toMatchObject({ code: 'provider/invalid-key', message: expect.stringMatching(/^invalid API key for /) });
+  });
+
+  it('names the URL when the service is unreachable', async () => {
+    await expect(checkKey('openai', 'k', 'http://127.0.0.1:9/v1')).rejects.toMatchObject({ code: 'provider/unreachable', message: expect.stringContaining('http://127.0.0.1:9/v1/models') });
+  });
+});
