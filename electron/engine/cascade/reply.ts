@@ -42,8 +42,8 @@ interface Segment {
   done: boolean;
 }
 
-/** Speech duration per character when a segment's audio is still incomplete (~14 chars/s). */
-const SAMPLES_PER_CHAR_AT_1HZ = 0.07;
+/** Speech duration per character, to size a segment whose audio is still incomplete (~14 chars/s). */
+const SECONDS_PER_CHAR = 0.07;
 
 /**
  * One assistant reply: LLM deltas -> SentenceChunker -> TTS per chunk -> sink, all overlapped, with
@@ -190,8 +190,7 @@ export class AssistantReply {
 
   private report(e: unknown, stage: Stage = 'llm'): void {
     const error = e instanceof ParleyError ? e : new ParleyError('provider/protocol', describeError(e), { cause: e });
-    const s: Stage = error.provider === this.ttsProvider.id && stage === 'tts' ? 'tts' : stage;
-    this.d.emit({ type: 'error', stage: s, error, turnId: this.d.turnId });
+    this.d.emit({ type: 'error', stage, error, turnId: this.d.turnId });
   }
 
   private result(): ReplyResult {
@@ -211,7 +210,7 @@ export class AssistantReply {
     const parts: string[] = [];
     for (const seg of this.segments) {
       if (played <= 0) break;
-      const expected = seg.done ? seg.samples : Math.max(seg.samples, seg.text.length * SAMPLES_PER_CHAR_AT_1HZ * this.d.sink.sampleRate);
+      const expected = seg.done ? seg.samples : Math.max(seg.samples, seg.text.length * SECONDS_PER_CHAR * this.d.sink.sampleRate);
       if (played >= expected && seg.done) {
         parts.push(seg.text);
         played -= expected;
