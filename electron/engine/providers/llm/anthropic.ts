@@ -1,11 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
-import { ParleyError, abortError } from '../../errors.js';
-import { linkedAbort } from '../../util/abort.js';
-import { stallError, withStallTimeout } from '../../util/stall.js';
-import { fromSdkError } from '../http-errors.js';
-import { withRetry, type RetryPolicy } from '../retry.js';
+import { ParleyError } from '../../errors.js';
+import type { RetryPolicy } from '../retry.js';
+import { sdkStream } from '../sdk-stream.js';
 import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest, ToolSpec } from '../types.js';
 import { parseArguments } from './openai-chat.js';
 
@@ -34,73 +32,56 @@ export class AnthropicLlm implements LlmProvider {
   }
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
-    const { controller, dispose } = linkedAbort(request.signal);
-    const fail = (e: unknown) => fromSdkError(this.id, NAME, this.settings.baseUrl, e);
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
-    try {
-      const stream = await withRetry(
-        () =>
-          this.client.messages
-            .create(
-              {
-                model: this.settings.model,
-                max_tokens: this.settings.maxTokens,
-                messages: toAnthropicMessages(request.messages),
-                stream: true,
-                ...(system ? { system } : {}),
-                ...(request.tools?.length ? { tools: request.tools.map(toAnthropicTool) } : {}),
-                ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
-              },
-              { signal: controller.signal },
-            )
-            .catch((e: unknown) => {
-              throw fail(e);
-            }),
-        { signal: controller.signal, policy: this.retry },
-      );
-      const blocks = new Map<number, { id: string; name: string; json: string }>();
-      let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
-      let stopped = false;
-      try {
-        const events = withStallTimeout(stream, this.settings.stallTimeoutMs, stallError(this.id, NAME, this.settings.stallTimeoutMs), () => controller.abort());
-        for await (const event of events as AsyncIterable<RawMessageStreamEvent>) {
-          switch (event.type) {
-            case 'content_block_start':
-              if (event.content_block.type === 'tool_use') blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
-              break;
-            case 'content_block_delta':
-              if (event.delta.type === 'text_delta') {
-                if (event.delta.text) yield { type: 'text', text: event.delta.text };
-              } else if (event.delta.type === 'input_json_delta') {
-                const b = blocks.get(event.index);
-                if (b) b.json += event.delta.partial_json;
-              }
-              break;
-            case 'content_block_stop': {
-              const b = blocks.get(event.index);
-              if (b) yield { type: 'tool-call', call: { id: b.id, name: b.name, arguments: parseArguments(b.json) } };
-              break;
-            }
-            case 'message_delta':
-              finish = { type: 'done', finishReason: mapStop(event.delta.stop_reason) };
-              break;
-            case 'message_stop':
-              stopped = true;
-              break;
-            default:
-              break; // ping and future event kinds
+    const events = sdkStream<RawMessageStreamEvent>(
+      (signal) =>
+        this.client.messages.create(
+          {
+            model: this.settings.model,
+            max_tokens: this.settings.maxTokens,
+            messages: toAnthropicMessages(request.messages),
+            stream: true,
+            ...(system ? { system } : {}),
+            ...(request.tools?.length ? { tools: request.tools.map(toAnthropicTool) } : {}),
+            ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
+          },
+          { signal },
+        ),
+      { provider: this.id, displayName: NAME, baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs },
+    );
+    const blocks = new Map<number, { id: string; name: string; json: string }>();
+    let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
+    let stopped = false;
+    for await (const event of events) {
+      switch (event.type) {
+        case 'content_block_start':
+          if (event.content_block.type === 'tool_use') blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
+          break;
+        case 'content_block_delta':
+          if (event.delta.type === 'text_delta') {
+            if (event.delta.text) yield { type: 'text', text: event.delta.text };
+          } else if (event.delta.type === 'input_json_delta') {
+            const b = blocks.get(event.index);
+            if (b) b.json += event.delta.partial_json;
           }
+          break;
+        case 'content_block_stop': {
+          const b = blocks.get(event.index);
+          if (b) yield { type: 'tool-call', call: { id: b.id, name: b.name, arguments: parseArguments(b.json) } };
+          break;
         }
-      } catch (e) {
-        throw fail(e);
+        case 'message_delta':
+          finish = { type: 'done', finishReason: mapStop(event.delta.stop_reason) };
+          break;
+        case 'message_stop':
+          stopped = true;
+          break;
+        default:
+          break; // ping and future event kinds
       }
-      // Some SDK streams just end when aborted: make cancellation visible to the caller.
-      if (controller.signal.aborted) throw abortError();
-      if (!stopped) throw new ParleyError('provider/disconnected', `${NAME} closed the stream before message_stop`, { provider: this.id });
-      yield finish;
-    } finally {
-      dispose();
     }
+    if (!stopped) throw new ParleyError('provider/disconnected', `${NAME} closed the stream before message_stop`, { provider: this.id });
+    yield finish;
   }
 }
 

@@ -1,12 +1,9 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { abortError } from '../../errors.js';
-import { fromSdkError } from '../http-errors.js';
-import { withRetry, type RetryPolicy } from '../retry.js';
+import type { RetryPolicy } from '../retry.js';
+import { sdkStream } from '../sdk-stream.js';
 import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest, ToolCall, ToolSpec } from '../types.js';
-import { linkedAbort } from '../../util/abort.js';
-import { stallError, withStallTimeout } from '../../util/stall.js';
 
 export const OpenAiChatSettingsSchema = z.object({
   /** Any OpenAI-compatible server: OpenAI, Groq, OpenRouter, Together, Ollama, LM Studio, llama.cpp, vLLM. */
@@ -34,50 +31,33 @@ export class OpenAiChatLlm implements LlmProvider {
   }
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
-    const { controller, dispose } = linkedAbort(request.signal);
-    const fail = (e: unknown) => fromSdkError(this.id, 'OpenAI-compatible LLM', this.settings.baseUrl, e);
-    try {
-      const stream = await withRetry(
-        () =>
-          this.client.chat.completions
-            .create(
-              {
-                model: this.settings.model,
-                messages: request.messages.map(toOpenAiMessage),
-                stream: true,
-                ...(request.tools?.length ? { tools: request.tools.map(toOpenAiTool) } : {}),
-                ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
-                ...(this.settings.maxTokens !== undefined ? { max_tokens: this.settings.maxTokens } : {}),
-              },
-              { signal: controller.signal },
-            )
-            .catch((e: unknown) => {
-              throw fail(e);
-            }),
-        { signal: controller.signal, policy: this.retry },
-      );
-      const calls = new ToolCallAccumulator();
-      let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
-      try {
-        const chunks = withStallTimeout(stream, this.settings.stallTimeoutMs, stallError(this.id, 'OpenAI-compatible LLM', this.settings.stallTimeoutMs), () => controller.abort());
-        for await (const chunk of chunks as AsyncIterable<ChatCompletionChunk>) {
-          const choice = chunk.choices?.[0];
-          if (!choice) continue; // the usage-only chunk
-          const text = choice.delta?.content;
-          if (text) yield { type: 'text', text };
-          for (const tc of choice.delta?.tool_calls ?? []) calls.add(tc);
-          if (choice.finish_reason) finish = { type: 'done', finishReason: mapFinish(choice.finish_reason) };
-        }
-      } catch (e) {
-        throw fail(e);
-      }
-      // Some SDK streams just end when aborted: make cancellation visible to the caller.
-      if (controller.signal.aborted) throw abortError();
-      for (const call of calls.finish()) yield { type: 'tool-call', call };
-      yield finish;
-    } finally {
-      dispose();
+    const chunks = sdkStream<ChatCompletionChunk>(
+      (signal) =>
+        this.client.chat.completions.create(
+          {
+            model: this.settings.model,
+            messages: request.messages.map(toOpenAiMessage),
+            stream: true,
+            ...(request.tools?.length ? { tools: request.tools.map(toOpenAiTool) } : {}),
+            ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
+            ...(this.settings.maxTokens !== undefined ? { max_tokens: this.settings.maxTokens } : {}),
+          },
+          { signal },
+        ),
+      { provider: this.id, displayName: 'OpenAI-compatible LLM', baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs },
+    );
+    const calls = new ToolCallAccumulator();
+    let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
+    for await (const chunk of chunks) {
+      const choice = chunk.choices?.[0];
+      if (!choice) continue; // the usage-only chunk
+      const text = choice.delta?.content;
+      if (text) yield { type: 'text', text };
+      for (const tc of choice.delta?.tool_calls ?? []) calls.add(tc);
+      if (choice.finish_reason) finish = { type: 'done', finishReason: mapFinish(choice.finish_reason) };
     }
+    for (const call of calls.finish()) yield { type: 'tool-call', call };
+    yield finish;
   }
 }
 

@@ -92,7 +92,6 @@ class DeepgramStream implements SttStream {
   /** Absolute sample index where the current connection's time 0 lies, and where finals reach. */
   private connectionBase = 0;
   private confirmedUpTo = 0;
-  private sentSamples = 0;
   private lastSendAt = 0;
   private lastHeardAt = 0;
   private reconnects = 0;
@@ -136,7 +135,6 @@ class DeepgramStream implements SttStream {
     const pcm = float32ToInt16(samples);
     this.unconfirmed.push(pcm);
     this.unconfirmedSamples += pcm.length;
-    this.sentSamples += pcm.length;
     // Bound the replay buffer (~60 s): older audio cannot be recovered anyway.
     while (this.unconfirmedSamples > this.options.sampleRate * 60 && this.unconfirmed.length > 1) {
       const dropped = this.unconfirmed.shift()!;
