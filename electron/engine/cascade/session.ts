@@ -7,6 +7,7 @@ import { abortableSleep, backoffDelay, DEFAULT_RETRY } from '../providers/retry.
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
 import type { TranscriptLog } from '../session/transcript-log.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import { linkedAbort } from '../util/abort.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
@@ -357,8 +358,8 @@ export class CascadeSession {
     const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
     this.o.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
     this.emit({ type: 'user-final', turnId: id, text });
-    const controller = new AbortController();
-    this.session.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    // A child of the session's signal (stop() cancels the turn too), released when the turn ends.
+    const { controller, dispose } = linkedAbort(this.session.signal);
     const toolArgs = new Map<string, unknown>();
     const reply = new AssistantReply({
       turnId: id,
@@ -382,7 +383,7 @@ export class CascadeSession {
     this.turn = turn;
     this.bargeIn?.reset();
     this.setState('thinking');
-    turn.done = this.finishTurn(turn, reply.run([...this.history]));
+    turn.done = this.finishTurn(turn, reply.run([...this.history])).finally(dispose);
   }
 
   private async finishTurn(turn: ActiveTurn, running: Promise<Awaited<ReturnType<AssistantReply['run']>>>): Promise<void> {
