@@ -1,7 +1,7 @@
 // npm run security: Electronegativity over the compiled Electron code (main + preload). Fails on any
 // HIGH finding not explained in security/electronegativity-allowlist.json ({check, file, reason}).
 // Usage: node scripts/security-scan.mjs [dir] (default out/node/electron; run `tsc -b` first).
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,11 +16,14 @@ if (!existsSync(input)) {
 }
 const pkg = JSON.parse(readFileSync(path.join(root, 'node_modules', 'electron', 'package.json'), 'utf8'));
 const bin = createRequire(import.meta.url).resolve('@doyensec/electronegativity/dist/index.js');
-const out = path.join(mkdtempSync(path.join(tmpdir(), 'parley-eneg-')), 'findings.csv');
-// It tries to fetch Electron's release list (offline here: it says so and carries on).
-execFileSync(process.execPath, [bin, '-i', input, '-e', pkg.version, '-r', '-v', 'false', '-o', out], { stdio: 'ignore' });
+const work = mkdtempSync(path.join(tmpdir(), 'parley-eneg-'));
+const out = path.join(work, 'findings.csv');
+// It tries to fetch Electron's release list (offline here: it says so and carries on), and scans
+// the temp folder for a cached copy: give it a private one, so files other processes create and
+// delete meanwhile cannot crash it.
+const run = spawnSync(process.execPath, [bin, '-i', input, '-e', pkg.version, '-r', '-v', 'false', '-o', out], { env: { ...process.env, TMPDIR: work }, encoding: 'utf8' });
 if (!existsSync(out)) {
-  console.error('security: Electronegativity produced no report');
+  console.error(`security: Electronegativity produced no report (exit ${run.status}): ${(run.stderr || run.error?.message || '').trim().slice(0, 500)}`);
   process.exit(2);
 }
 const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).filter(Boolean).map(parseCsvLine);

@@ -13,11 +13,12 @@ describe('security scan (Electronegativity)', () => {
       path.join(dir, 'main.js'),
       "const { BrowserWindow } = require('electron');\nnew BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false } });\n",
     );
-    const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(process.execPath, [path.join(ROOT, 'scripts', 'security-scan.mjs'), dir], { cwd: ROOT }, (error, stdout) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(ROOT, 'scripts', 'security-scan.mjs'), dir], { cwd: ROOT }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/HIGH\s+LIMIT_NAVIGATION_GLOBAL_CHECK/);
     expect(result.stdout).toMatch(/HIGH\s+CONTEXT_ISOLATION_JS_CHECK/);
