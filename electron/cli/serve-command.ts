@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ParleyError } from '../engine/errors.js';
+import { ConversationHost } from '../engine/session/conversation-host.js';
 import { EngineHost } from '../engine/session/engine-host.js';
 import { settingsHandlers } from '../engine/settings/handlers.js';
 import { MemorySecretStore } from '../engine/settings/secret-store.js';
@@ -43,11 +44,16 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   // memory only (headless mode has no OS keychain), the environment's <NAME>_API_KEY otherwise.
   const settings = new SettingsStore(path.join(process.env.PARLEY_DATA_DIR ?? path.join(homedir(), '.parley'), 'settings.json'));
   const loaded = await settings.load();
-  if (loaded.notice) io.stderr(`parley: ${loaded.notice}\n`);
-  const handlers = { ...settingsHandlers(settings, new MemorySecretStore()), 'parley:engine-info': () => engine.info() };
+  if (loaded.notice) {
+    io.stderr(`parley: ${loaded.notice}\n`);
+    engine.notify(loaded.notice);
+  }
+  const secrets = new MemorySecretStore();
+  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), warn: (m) => io.stderr(`parley: ${m}\n`) });
+  const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info() };
   let server;
   try {
-    server = await startServeServer({ rendererDir: dir, port: port.data, handlers });
+    server = await startServeServer({ rendererDir: dir, port: port.data, handlers, conversation });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ParleyError('cli/usage', `port ${port.data} is already in use`);
     throw e;
@@ -55,6 +61,7 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   io.stdout(`Parley is serving on ${server.url}\n(only this machine can connect; press Ctrl+C to stop)\n`);
   await started;
   await until;
+  await conversation.stop();
   await server.close();
   await engine.stop();
   return EXIT_OK;

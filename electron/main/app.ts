@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ConversationHost } from '../engine/session/conversation-host.js';
 import type { EngineHost } from '../engine/session/engine-host.js';
+import { registerConversationPort, type IpcPortEvent } from './conversation.js';
 import { registerIpc, type InvokeHandlers, type IpcMainSurface } from './ipc.js';
+import { installShell, type GlobalShortcutSurface, type TraySurface } from './shell.js';
 import { CONTENT_SECURITY_POLICY, isAllowedPermission, isAppUrl, secureWebPreferences } from './security.js';
 
 /** The slice of Electron that main uses, injected so it can be unit-tested without Electron. */
@@ -22,12 +25,14 @@ export interface ElectronSurface {
   app: {
     requestSingleInstanceLock(): boolean;
     whenReady(): Promise<unknown>;
-    on(event: 'second-instance' | 'window-all-closed' | 'before-quit', listener: () => void): void;
+    on(event: 'second-instance' | 'window-all-closed' | 'before-quit' | 'will-quit', listener: () => void): void;
     quit(): void;
     getVersion(): string;
   };
   createWindow(options: Record<string, unknown>): WindowSurface;
-  ipcMain: IpcMainSurface;
+  ipcMain: IpcMainSurface & { on(channel: string, listener: (event: IpcPortEvent) => void): void };
+  createTray(): TraySurface;
+  globalShortcut: GlobalShortcutSurface;
   session: {
     onHeadersReceived(listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (r: { responseHeaders: Record<string, string[]> }) => void) => void): void;
     setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl: string; mediaTypes?: string[] }) => void): void;
@@ -41,6 +46,12 @@ export interface MainOptions {
   engine: EngineHost;
   /** Settings and key channels (see engine/settings/handlers.ts). */
   handlers: Omit<InvokeHandlers, 'parley:engine-info'>;
+  /** The live conversation (audio over the window's MessagePort). */
+  conversation: Pick<ConversationHost, 'attach' | 'stop' | 'toggleTalking' | 'setMuted' | 'muted'>;
+  /** The push-to-talk accelerator from the saved settings. */
+  pushToTalkShortcut: () => string;
+  /** Lets main re-apply the shortcut when settings are saved. */
+  onSettingsSaved?: (listener: () => void) => void;
 }
 
 /** The renderer page the window loads (the only page trusted with IPC and the microphone). */
@@ -57,7 +68,10 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
   }
   const url = appUrl(options);
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => void options.engine.stop());
+  app.on('before-quit', () => {
+    void options.conversation.stop();
+    void options.engine.stop();
+  });
 
   await app.whenReady();
   electron.session.onHeadersReceived((details, callback) => {
@@ -68,6 +82,7 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
   });
   electron.session.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && isAppUrl(origin, url));
   registerIpc(electron.ipcMain, { ...options.handlers, 'parley:engine-info': () => options.engine.info() }, (sender) => isAppUrl(sender, url));
+  registerConversationPort(electron.ipcMain, options.conversation, (sender) => isAppUrl(sender, url));
 
   void options.engine.start();
   const win = electron.createWindow({
@@ -80,10 +95,25 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
     webPreferences: secureWebPreferences(path.join(options.outDir, 'preload', 'index.cjs')),
   });
   win.once('ready-to-show', () => win.show());
-  app.on('second-instance', () => {
+  const showWindow = () => {
     if (win.isMinimized()) win.restore();
+    win.show();
     win.focus();
+  };
+  app.on('second-instance', showWindow);
+  const shell = installShell({
+    tray: electron.createTray(),
+    globalShortcut: electron.globalShortcut,
+    shortcut: options.pushToTalkShortcut,
+    showWindow,
+    toggleTalking: () => options.conversation.toggleTalking(),
+    isMuted: () => options.conversation.muted,
+    setMuted: (muted) => options.conversation.setMuted(muted),
+    quit: () => app.quit(),
+    notify: (message) => options.engine.notify(message),
   });
+  options.onSettingsSaved?.(() => shell.refresh());
+  app.on('will-quit', () => shell.dispose());
   const blockNavigation = (event: { preventDefault(): void }, target: string) => {
     if (target !== url) event.preventDefault();
   };

@@ -1,5 +1,5 @@
 // Electron entry point: adapts the real Electron API to the injected surface in app.ts.
-import { BrowserWindow, app, ipcMain, safeStorage, session } from 'electron';
+import { BrowserWindow, Menu, Tray, app, globalShortcut, ipcMain, nativeImage, safeStorage, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultResourcesDir } from '../engine/resources.js';
@@ -8,7 +8,10 @@ import { EncryptedFileSecretStore } from '../engine/settings/secret-store.js';
 import { SettingsStore } from '../engine/settings/settings-store.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { startMain, type ElectronSurface } from './app.js';
+import { ConversationHost } from '../engine/session/conversation-host.js';
 import { EngineHost } from '../engine/session/engine-host.js';
+import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
+import type { TraySurface } from './shell.js';
 
 // out/node/electron/main/index.js -> out/
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -33,8 +36,29 @@ const engine = new EngineHost(app.getVersion(), () => SileroVadModel.load());
 // Settings in userData, API keys encrypted with the OS keychain (safeStorage): never sent to the renderer.
 const settings = new SettingsStore(path.join(app.getPath('userData'), 'settings.json'));
 const loaded = await settings.load();
-if (loaded.notice) console.warn(`parley: ${loaded.notice}`);
+if (loaded.notice) {
+  console.warn(`parley: ${loaded.notice}`);
+  engine.notify(loaded.notice);
+}
 const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), safeStorage);
+// Every conversation is also kept on disk (JSONL), so nothing said is lost with the window.
+const log = new JsonlTranscriptLog(path.join(app.getPath('userData'), 'transcripts.jsonl'), (e) => console.warn(`parley: ${e.message}`));
+const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), log, warn: (m) => console.warn(`parley: ${m}`) });
+const settingsSaved: (() => void)[] = [];
+const handlers = settingsHandlers(settings, secrets, process.env, (what) => {
+  conversation.settingsChanged(what);
+  for (const l of settingsSaved) l();
+});
+
+function createTray(): TraySurface {
+  const tray = new Tray(nativeImage.createFromPath(path.join(resourcesDir, 'icons', 'tray.png')));
+  return {
+    setToolTip: (text) => tray.setToolTip(text),
+    setContextMenu: (items) => tray.setContextMenu(Menu.buildFromTemplate(items)),
+    on: (event, listener) => void tray.on(event, listener),
+    destroy: () => tray.destroy(),
+  };
+}
 await startMain(
   {
     app,
@@ -53,9 +77,18 @@ await startMain(
         },
       }),
     ipcMain,
+    createTray,
+    globalShortcut,
     get session() {
       return defaultSession();
     },
   },
-  { outDir, engine, handlers: settingsHandlers(settings, secrets) },
+  {
+    outDir,
+    engine,
+    handlers,
+    conversation,
+    pushToTalkShortcut: () => settings.settings.pushToTalkShortcut,
+    onSettingsSaved: (listener) => void settingsSaved.push(listener),
+  },
 );

@@ -43,6 +43,9 @@ export const errorCodes = [
   'tool/unknown',
   'tool/invalid-arguments',
   'tool/failed',
+  // live conversation
+  'session/invalid-message',
+  'session/not-ready',
   // cli
   'cli/usage',
 ] as const;

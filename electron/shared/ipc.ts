@@ -21,6 +21,8 @@ export const EngineInfoSchema = z.object({
     }),
     z.object({ state: z.literal('failed'), error: ErrorInfoSchema }),
   ]),
+  /** Things the user must be told (e.g. a corrupt settings file was replaced by defaults). */
+  notices: z.array(z.string()),
 });
 export type EngineInfo = z.infer<typeof EngineInfoSchema>;
 

@@ -2,13 +2,14 @@ import { useEffect, useState } from 'react';
 import type { EngineInfo, KeyStatuses, ProviderInfo } from '../../electron/shared/ipc';
 import type { Settings } from '../../electron/shared/settings';
 import { ArchitectureToggle } from './ArchitectureToggle';
+import { ConversationView } from './conversation/ConversationView';
 import { Onboarding, missingKeys } from './Onboarding';
 import { SettingsView } from './settings/SettingsView';
 import { getApi, useAppStore } from './store';
 
 type View = 'status' | 'settings';
 
-/** Until the conversation UI lands: what the engine is doing, honestly. */
+/** The app: the conversation (with the engine's state) or the settings. */
 export function App() {
   const connection = useAppStore((s) => s.connection);
   const refresh = useAppStore((s) => s.refresh);
@@ -42,7 +43,7 @@ export function App() {
           <nav className="app__nav" aria-label="Views">
             {(['status', 'settings'] as const).map((v) => (
               <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
-                {v === 'status' ? 'Status' : 'Settings'}
+                {v === 'status' ? 'Conversation' : 'Settings'}
               </button>
             ))}
           </nav>
@@ -55,6 +56,19 @@ export function App() {
         />
       )}
       {view === 'status' && missing.length > 0 && <Onboarding missing={missing} onOpenSettings={() => setView('settings')} />}
+      {connection.state === 'connected' &&
+        connection.info.notices.map((n) => (
+          <p key={n} className="problem" role="alert">
+            {n}
+          </p>
+        ))}
+      {view === 'status' && api && setup && (
+        <ConversationView
+          mode={setup.settings.mode}
+          onModeChange={(mode) => void api.updateSettings({ ...setup.settings, mode }).then((settings) => setSetup({ ...setup, settings }))}
+          onOpenSettings={() => setView('settings')}
+        />
+      )}
       {view === 'status' || !api ? (
         <section className="status" aria-live="polite" role="status">
           {connection.state === 'connecting' && <p>Connecting to the engine…</p>}

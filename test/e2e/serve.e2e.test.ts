@@ -1,12 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { ROOT } from '../paths.js';
-import { accessibilityViolations, chromiumAvailable, launch, screenshot } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
 
 // The real renderer (vite build) in Debian Chromium, talking to the real engine through `parley serve`.
 // CI installs Chromium; on a developer machine without it these tests are skipped (CI=true makes that a failure).
@@ -21,17 +17,9 @@ describe.runIf(run)('the served app in Chromium', () => {
   beforeAll(async () => {
     // The key Test button makes a real call: against a local fake of OpenAI's API.
     openai = await startFakeOpenAi();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
-    serve = spawn(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: '' } });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout!.on('data', (d) => {
-        out += d;
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-        if (m) resolve(m[0]);
-      });
-      serve.on('exit', (code) => reject(new Error(`parley serve exited (${code}): ${out}`)));
-    });
+    const served = await startServe({ PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: '', DEEPGRAM_API_KEY: '' });
+    serve = served.process;
+    url = served.url;
     browser = await launch();
   }, 60_000);
 
@@ -59,7 +47,12 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(problems).toEqual([]);
     await screenshot(page, 'engine-status');
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Open settings' }).click();
+    // Starting anyway says what is missing, where it happened, with the way to fix it.
+    await page.getByRole('button', { name: 'Start conversation' }).click();
+    const problem = page.getByRole('alert').filter({ hasText: /Could not start: no API key for Deepgram/ });
+    await problem.waitFor();
+    expect(await page.getByRole('button', { name: 'Start conversation' }).isEnabled()).toBe(true);
+    await problem.getByRole('button', { name: 'Open settings' }).click();
     await page.getByRole('form', { name: 'Settings' }).waitFor();
   });
 

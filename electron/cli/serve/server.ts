@@ -7,6 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
 import { WsRequestSchema, dispatchInvoke, type InvokeHandlers, type WsResponse } from '../../shared/dispatch.js';
 import { describeError } from '../../engine/errors.js';
+import type { ConversationHost } from '../../engine/session/conversation-host.js';
+import { MAX_AUDIO_FRAME_BYTES } from '../../shared/conversation.js';
 
 export interface ServeOptions {
   /** The built renderer (out/renderer). */
@@ -16,6 +18,8 @@ export interface ServeOptions {
   port?: number;
   /** Default: 32 random bytes. */
   token?: string;
+  /** The live conversation (WebSocket /conversation: JSON commands and binary audio frames). */
+  conversation?: Pick<ConversationHost, 'attach'>;
 }
 
 export interface ServeServer {
@@ -85,14 +89,17 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const conversationWss = new WebSocketServer({ noServer: true, maxPayload: MAX_AUDIO_FRAME_BYTES });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', origin);
-    const ok = url.pathname === '/api' && req.headers.origin === origin && tokenMatches(url.searchParams.get('token') ?? cookieToken(req), token);
+    const paths = options.conversation ? ['/api', '/conversation'] : ['/api'];
+    const ok = paths.includes(url.pathname) && req.headers.origin === origin && tokenMatches(url.searchParams.get('token') ?? cookieToken(req), token);
     if (!ok) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, options.handlers));
+    if (url.pathname === '/conversation') conversationWss.handleUpgrade(req, socket, head, (ws) => conversationSocket(ws, options.conversation!));
+    else wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, options.handlers));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -107,7 +114,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     token,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
+        for (const c of [...wss.clients, ...conversationWss.clients]) c.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -116,7 +123,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
 
 function serveSocket(ws: WebSocket, handlers: InvokeHandlers): void {
   ws.on('message', async (data: Buffer, isBinary: boolean) => {
-    if (isBinary) return; // audio frames arrive with the conversation transport (next milestone)
+    if (isBinary) return; // audio has its own socket (/conversation)
     let request: { id: number; channel: string; payload?: unknown };
     try {
       request = WsRequestSchema.parse(JSON.parse(data.toString('utf8')));
@@ -131,6 +138,17 @@ function serveSocket(ws: WebSocket, handlers: InvokeHandlers): void {
     }
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
   });
+}
+
+/** The live conversation of one page: text frames are JSON commands, binary frames are audio. */
+function conversationSocket(ws: WebSocket, host: Pick<ConversationHost, 'attach'>): void {
+  const handle = host.attach({
+    send: (message) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(message)),
+    sendAudio: (frame) => ws.readyState === ws.OPEN && ws.send(frame, { binary: true }),
+    close: () => ws.close(1000, 'another window took over the conversation'),
+  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => handle.receive(isBinary ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data.toString('utf8')));
+  ws.on('close', () => handle.detach());
 }
 
 function cookieToken(req: http.IncomingMessage): string | null {

@@ -46,6 +46,8 @@ export interface CascadeOptions {
   log?: TranscriptLog;
   turnTaking?: TurnTakingOptions;
   language?: string;
+  /** The conversation so far (e.g. carried over from a session with other providers); its system message is replaced by `systemPrompt`. */
+  history?: readonly ChatMessage[];
 }
 
 const STT_RATE = 16000;
@@ -103,6 +105,7 @@ export class CascadeSession {
   constructor(private readonly o: CascadeOptions) {
     this.clock = o.clock ?? systemClock;
     if (o.systemPrompt) this.history.push({ role: 'system', content: o.systemPrompt });
+    this.history.push(...(o.history ?? []).filter((m) => m.role !== 'system'));
     this.vad = new VoiceActivityDetector(o.vad, {
       ...o.turnTaking?.vad,
       clock: this.clock,
@@ -160,6 +163,24 @@ export class CascadeSession {
       if (this.turn) await this.turn.done;
       else await abortableSleep(25);
     }
+  }
+
+  /**
+   * The user is done (push-to-talk released): the speech ends now, without waiting out the VAD's
+   * silence hangover. The turn is then answered as soon as the STT settles the words.
+   */
+  async endUserSpeech(): Promise<void> {
+    if (this.stopped) return;
+    for (const event of await this.vad.end()) this.onVadEvent(event);
+    this.vad.reset();
+  }
+
+  /** The stop-talking button: cut the reply off as a confirmed barge-in would (history keeps what was heard). */
+  interruptReply(): boolean {
+    const turn = this.turn;
+    if (!turn || (this.state !== 'assistant-speaking' && this.state !== 'thinking')) return false;
+    this.interrupt(turn);
+    return true;
   }
 
   /** Waits for the current reply (if any) to finish. */

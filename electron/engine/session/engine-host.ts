@@ -7,6 +7,7 @@ import { SileroVadModel } from '../vad/silero.js';
 export class EngineHost {
   private vad: EngineInfo['vad'] = { state: 'loading' };
   private model: SileroVadModel | undefined;
+  private readonly notices: string[] = [];
 
   constructor(
     private readonly version: string,
@@ -25,8 +26,20 @@ export class EngineHost {
     }
   }
 
+  /** Tells the user something through the UI (shown until the app restarts). */
+  notify(message: string): void {
+    this.notices.push(message);
+  }
+
+  /** The loaded VAD model, for the live conversation; a typed error while it loads or after it failed. */
+  vadModel(): SileroVadModel {
+    if (this.model) return this.model;
+    if (this.vad.state === 'failed') throw new ParleyError(this.vad.error.code, `voice activity detection failed to load: ${this.vad.error.message}`);
+    throw new ParleyError('session/not-ready', 'voice activity detection is still loading; try again in a moment');
+  }
+
   info(): EngineInfo {
-    return { version: this.version, platform: process.platform, vad: this.vad };
+    return { version: this.version, platform: process.platform, vad: this.vad, notices: [...this.notices] };
   }
 
   async stop(): Promise<void> {

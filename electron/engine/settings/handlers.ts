@@ -12,9 +12,10 @@ type SettingsHandlers = Pick<InvokeHandlers, 'parley:providers' | 'parley:settin
 
 /**
  * The settings and key channels, for any transport. Keys go in, only their status comes out: a
- * key counts as set when it is saved or present in the environment (<NAME>_API_KEY).
+ * key counts as set when it is saved or present in the environment (<NAME>_API_KEY). `onChange`
+ * runs after every saved change (the live conversation applies it).
  */
-export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env: NodeJS.ProcessEnv = process.env): SettingsHandlers {
+export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env: NodeJS.ProcessEnv = process.env, onChange: (what: 'settings' | 'keys') => void = () => undefined): SettingsHandlers {
   const statuses = async (): Promise<KeyStatuses> => {
     const saved = new Set(await secrets.names());
     return Object.fromEntries(KEY_NAMES.map((n) => [n, saved.has(n) || env[`${n.toUpperCase()}_API_KEY`] ? 'set' : 'not-set'])) as KeyStatuses;
@@ -22,15 +23,21 @@ export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env
   return {
     'parley:providers': providerCatalog,
     'parley:settings-get': () => store.settings,
-    'parley:settings-update': (request) => store.update(() => request as Settings),
+    'parley:settings-update': async (request) => {
+      const saved = await store.update(() => request as Settings);
+      onChange('settings');
+      return saved;
+    },
     'parley:keys-status': statuses,
     'parley:key-set': async (request) => {
       const { name, value } = request as { name: string; value: string };
       await secrets.set(name, value.trim());
+      onChange('keys');
       return statuses();
     },
     'parley:key-delete': async (request) => {
       await secrets.delete((request as { name: string }).name);
+      onChange('keys');
       return statuses();
     },
     'parley:key-test': async (request) => {

@@ -1,0 +1,363 @@
+import {
+  ConversationCommandSchema,
+  decodeAudioFrame,
+  encodePlaybackFrame,
+  type ConversationCommand,
+  type ConversationEvent,
+  type ConversationMessage,
+  type SessionStatus,
+} from '../../shared/conversation.js';
+import type { ErrorInfo } from '../../shared/errors.js';
+import type { Settings } from '../../shared/settings.js';
+import { int16ToFloat32 } from '../audio/pcm.js';
+import { RemoteAudioSink } from '../audio/remote-sink.js';
+import { Resampler } from '../audio/resampler.js';
+import type { CascadeEvent } from '../cascade/events.js';
+import { CascadeSession } from '../cascade/session.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ParleyError, describeError } from '../errors.js';
+import { createProvider, findProvider, resolveProvider, type ProviderKind } from '../providers/registry.js';
+import type { ChatMessage } from '../providers/types.js';
+import type { SecretStore } from '../settings/secret-store.js';
+import { TimerService, calculatorTool, dateTimeTool } from '../tools/builtins.js';
+import { ToolRegistry } from '../tools/registry.js';
+import type { SpeechProbabilityModel } from '../vad/silero.js';
+import type { TranscriptLog } from './transcript-log.js';
+
+/** One connected UI (the Electron window's MessagePort, or a served page's WebSocket). */
+export interface ConversationPeer {
+  send(message: ConversationMessage): void;
+  sendAudio(frame: ArrayBuffer): void;
+  close(): void;
+}
+
+export interface ConversationHostOptions {
+  /** The saved settings, read when a session starts or restarts. */
+  settings: () => Settings;
+  secrets: SecretStore;
+  /** The loaded VAD model; throws a ParleyError while it is loading or after it failed. */
+  vadModel: () => SpeechProbabilityModel;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  log?: TranscriptLog;
+  /** Where the engine's own warnings go (provider logs). */
+  warn?: (message: string) => void;
+}
+
+const STT_RATE = 16000;
+/** Events kept to rebuild the transcript in a UI that reconnects (a reload, a new window). */
+const REPLAYED: ReadonlySet<ConversationEvent['type']> = new Set(['user-final', 'assistant-done', 'tool-call', 'tool-result', 'latency', 'error', 'notice']);
+const MAX_REPLAY = 5000;
+
+interface Running {
+  session: CascadeSession;
+  sink: RemoteAudioSink;
+  timers: TimerService;
+  resampler: Resampler | undefined;
+  providers: { stt: string; llm: string; tts: string };
+  inputRate: number;
+  /** The settings it was built from (see sessionFingerprint). */
+  fingerprint: string;
+}
+
+export interface PeerHandle {
+  /** A message from the UI: a binary audio frame or a JSON command (as text or already parsed). */
+  receive(data: unknown): void;
+  /** The UI went away: its conversation stops (it had the microphone and the speaker). */
+  detach(): void;
+}
+
+/**
+ * The live conversation of the desktop app (and of `parley serve`): builds a CascadeSession from
+ * the saved settings and keys, feeds it the UI's microphone frames, plays its voice through the
+ * UI's player (RemoteAudioSink), and forwards its events. Settings changes apply without a
+ * restart: the session is rebuilt at the next quiet moment with the conversation carried over.
+ */
+export class ConversationHost {
+  private peer: ConversationPeer | undefined;
+  private running: Running | undefined;
+  private starting: Promise<void> | undefined;
+  private status: SessionStatus = { state: 'idle' };
+  private history: ChatMessage[] = [];
+  private readonly replay: ConversationEvent[] = [];
+  private mutedNow = false;
+  private talkPressed = false;
+  private restartPending = false;
+  private audioChain: Promise<void> = Promise.resolve();
+  private readonly clock: Clock;
+
+  constructor(private readonly o: ConversationHostOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
+
+  attach(peer: ConversationPeer): PeerHandle {
+    // One UI at a time: a newer one (a reload, a second tab) takes over.
+    if (this.peer) {
+      const old = this.peer;
+      void this.stop().then(() => old.close());
+    }
+    this.peer = peer;
+    peer.send({ type: 'session', status: this.status });
+    for (const event of this.replay) peer.send({ type: 'event', event, replayed: true });
+    return {
+      receive: (data) => {
+        if (this.peer === peer) this.receive(data);
+      },
+      detach: () => {
+        if (this.peer !== peer) return;
+        this.peer = undefined;
+        void this.stop();
+      },
+    };
+  }
+
+  get muted(): boolean {
+    return this.mutedNow;
+  }
+
+  setMuted(muted: boolean): void {
+    this.mutedNow = muted;
+    this.updateRunningStatus();
+    // Muting mid-sentence ends the sentence (the VAD will hear nothing more).
+    if (muted) this.queueAudio((r) => r.session.endUserSpeech());
+  }
+
+  /** Push-to-talk: pressed = the user talks (cutting the assistant off); released = answer now. */
+  setTalking(pressed: boolean): void {
+    if (pressed === this.talkPressed) return;
+    this.talkPressed = pressed;
+    this.updateRunningStatus();
+    if (pressed) this.running?.session.interruptReply();
+    else this.queueAudio((r) => r.session.endUserSpeech());
+  }
+
+  /** The global shortcut (it has no key-up): press once to talk, again to send. */
+  toggleTalking(): void {
+    this.setTalking(!this.talkPressed);
+  }
+
+  /**
+   * Settings or keys changed: the mode applies at once; a change to what the session was built
+   * from (providers, keys, prompt, tools, turn-taking) rebuilds it at the next quiet moment.
+   */
+  settingsChanged(what: 'settings' | 'keys' = 'settings'): void {
+    if (!this.running) return;
+    this.updateRunningStatus();
+    if (what === 'settings' && sessionFingerprint(this.o.settings()) === this.running.fingerprint) return;
+    this.restartPending = true;
+    this.maybeRestart();
+  }
+
+  async stop(): Promise<void> {
+    await this.starting;
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    running.sink.detach();
+    await running.session.stop();
+    running.timers.dispose();
+    this.history = running.session.history.filter((m) => m.role !== 'system');
+    this.setStatus({ state: 'idle' });
+  }
+
+  private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer || data instanceof Uint8Array) return this.onAudio(data);
+    let command: ConversationCommand;
+    try {
+      command = ConversationCommandSchema.parse(typeof data === 'string' ? JSON.parse(data) : data);
+    } catch (e) {
+      this.emitEvent({ type: 'error', stage: 'session', error: { code: 'session/invalid-message', message: `refused a malformed message from the UI: ${describeError(e).slice(0, 200)}` } });
+      return;
+    }
+    this.onCommand(command);
+  }
+
+  private onCommand(command: ConversationCommand): void {
+    const running = this.running;
+    switch (command.type) {
+      case 'start':
+        if (!running && !this.starting) this.starting = this.start(command.inputRate).finally(() => (this.starting = undefined));
+        return;
+      case 'stop':
+        void this.stop();
+        return;
+      case 'mute':
+        this.setMuted(command.muted);
+        return;
+      case 'talk':
+        this.setTalking(command.pressed);
+        return;
+      case 'interrupt':
+        running?.session.interruptReply();
+        return;
+      case 'block-started':
+        running?.sink.blockStarted(command.epoch, command.block);
+        return;
+      case 'played':
+        running?.sink.progress(command.epoch, command.samples, command.drained);
+        return;
+    }
+  }
+
+  private onAudio(data: ArrayBuffer | Uint8Array): void {
+    const running = this.running;
+    if (!running) return;
+    let frame;
+    try {
+      frame = decodeAudioFrame(data);
+    } catch (e) {
+      this.emitEvent({ type: 'error', stage: 'session', error: { code: 'session/invalid-message', message: `refused an audio frame: ${describeError(e)}` } });
+      return;
+    }
+    if (frame.kind !== 'microphone') return;
+    if (this.mutedNow || (this.o.settings().mode === 'push-to-talk' && !this.talkPressed)) return;
+    const samples = int16ToFloat32(frame.samples);
+    const audio = running.resampler ? running.resampler.process(samples) : samples;
+    this.queueAudio((r) => r.session.pushAudio(audio));
+  }
+
+  /** Audio work runs in order, on the session it was meant for. */
+  private queueAudio(work: (running: Running) => Promise<void>): void {
+    const running = this.running;
+    if (!running) return;
+    this.audioChain = this.audioChain.then(() => (this.running === running ? work(running) : undefined)).catch(() => undefined);
+  }
+
+  private async start(inputRate: number): Promise<void> {
+    this.setStatus({ state: 'starting' });
+    try {
+      this.running = await this.build(inputRate);
+      await this.running.session.start();
+      const { providers, sink } = this.running;
+      this.setStatus({ state: 'running', providers, playbackRate: sink.sampleRate, mode: this.o.settings().mode, muted: this.mutedNow, talking: this.talkPressed });
+    } catch (e) {
+      const running = this.running;
+      this.running = undefined;
+      await running?.session.stop();
+      running?.timers.dispose();
+      this.setStatus({ state: 'failed', error: errorInfo(e) });
+    }
+  }
+
+  private async build(inputRate: number): Promise<Running> {
+    const settings = this.o.settings();
+    const env = this.o.env ?? process.env;
+    const resolve = async <K extends ProviderKind>(kind: K, id: string) => {
+      // Keys are stored by service (OPENAI -> 'openai'), shared by that service's providers.
+      const savedKey = await this.o.secrets.get(findProvider(kind, id).env.toLowerCase());
+      return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, env, savedKey);
+    };
+    const context = { clock: this.clock, log: (m: string) => this.o.warn?.(m) };
+    const sttR = await resolve('stt', settings.cascade.stt);
+    const llmR = await resolve('llm', settings.cascade.llm);
+    const ttsR = await resolve('tts', settings.cascade.tts);
+    const fallbackLlm = settings.cascade.fallbackLlm ? createProvider(await resolve('llm', settings.cascade.fallbackLlm), context) : undefined;
+    const fallbackTts = settings.cascade.fallbackTts ? createProvider(await resolve('tts', settings.cascade.fallbackTts), context) : undefined;
+    const vad = this.o.vadModel();
+    vad.reset();
+    const tts = createProvider(ttsR, context);
+    const sink = new RemoteAudioSink(tts.sampleRate, { block: (epoch, block, samples) => this.peer?.sendAudio(encodePlaybackFrame(epoch, block, samples)), control: (op, epoch) => this.peer?.send({ type: 'playback', op, epoch }) }, this.clock);
+    const timers = new TimerService((t) => this.emitEvent({ type: 'notice', message: `Timer '${t.label}' finished.` }));
+    let tools: ToolRegistry | undefined;
+    if (settings.toolsEnabled) {
+      tools = new ToolRegistry().register(dateTimeTool).register(calculatorTool);
+      for (const t of timers.tools()) tools.register(t);
+    }
+    const session = new CascadeSession({
+      stt: createProvider(sttR, context),
+      llm: createProvider(llmR, context),
+      tts,
+      ...(fallbackLlm ? { fallbackLlm } : {}),
+      ...(fallbackTts ? { fallbackTts } : {}),
+      vad,
+      sink,
+      tools,
+      systemPrompt: settings.systemPrompt,
+      clock: this.clock,
+      log: this.o.log,
+      history: this.history,
+      turnTaking: {
+        vad: { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs },
+        bargeIn: settings.turnTaking.bargeIn ? {} : false,
+      },
+    });
+    session.subscribe((e) => this.onSessionEvent(session, e));
+    return {
+      session,
+      sink,
+      timers,
+      resampler: inputRate === STT_RATE ? undefined : new Resampler({ inputRate, outputRate: STT_RATE }),
+      providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id },
+      inputRate,
+      fingerprint: sessionFingerprint(settings),
+    };
+  }
+
+  private onSessionEvent(session: CascadeSession, e: CascadeEvent): void {
+    if (this.running?.session !== session) return;
+    this.emitEvent(toWire(e));
+    if (e.type === 'state') this.maybeRestart();
+  }
+
+  /** Applies changed settings between turns: never while the user speaks or the assistant answers. */
+  private maybeRestart(): void {
+    const running = this.running;
+    if (!this.restartPending || !running || running.session.conversationState !== 'listening') return;
+    this.restartPending = false;
+    const inputRate = running.inputRate;
+    this.starting = (async () => {
+      this.running = undefined;
+      running.sink.detach();
+      await running.session.stop();
+      running.timers.dispose();
+      this.history = running.session.history.filter((m) => m.role !== 'system');
+      await this.start(inputRate);
+      if (this.running) {
+        const p = (this.running as Running).providers;
+        this.emitEvent({ type: 'notice', message: `Settings applied: ${p.stt} → ${p.llm} → ${p.tts}.` });
+      }
+    })().finally(() => (this.starting = undefined));
+  }
+
+  private emitEvent(event: ConversationEvent): void {
+    if (REPLAYED.has(event.type)) {
+      this.replay.push(event);
+      if (this.replay.length > MAX_REPLAY) this.replay.splice(0, this.replay.length - MAX_REPLAY);
+    }
+    this.peer?.send({ type: 'event', event });
+  }
+
+  private updateRunningStatus(): void {
+    if (this.status.state !== 'running') return;
+    const next = { ...this.status, mode: this.o.settings().mode, muted: this.mutedNow, talking: this.talkPressed };
+    if (next.mode !== this.status.mode || next.muted !== this.status.muted || next.talking !== this.status.talking) this.setStatus(next);
+  }
+
+  private setStatus(status: SessionStatus): void {
+    this.status = status;
+    this.peer?.send({ type: 'session', status });
+  }
+}
+
+/** The settings a running session depends on (the listening mode and audio devices are not among them). */
+function sessionFingerprint(s: Settings): string {
+  return JSON.stringify([s.cascade, s.providers, s.systemPrompt, s.toolsEnabled, s.turnTaking]);
+}
+
+function errorInfo(e: unknown): ErrorInfo {
+  return e instanceof ParleyError ? e.toInfo() : { code: 'provider/unreachable', message: describeError(e) };
+}
+
+/** A cascade event as it crosses to the UI. */
+export function toWire(e: CascadeEvent): ConversationEvent {
+  switch (e.type) {
+    case 'error':
+      return { type: 'error', stage: e.stage, error: e.error.toInfo(), ...(e.turnId !== undefined ? { turnId: e.turnId } : {}) };
+    case 'barge-in':
+      return { type: 'barge-in', turnId: e.turnId, phase: e.phase };
+    case 'latency':
+      return { type: 'latency', turnId: e.turnId, report: e.report };
+    default:
+      return e;
+  }
+}

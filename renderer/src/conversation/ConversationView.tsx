@@ -1,0 +1,64 @@
+import { useEffect } from 'react';
+import type { Settings } from '../../../electron/shared/settings';
+import { LatencyPanel } from './LatencyPanel';
+import { LiveBar } from './LiveBar';
+import { errorAction } from './model';
+import { useLiveStore } from './store';
+import { Transcript } from './Transcript';
+
+/** The main screen: controls, the transcript, problems where they happened, and latency. */
+export function ConversationView({ mode, onModeChange, onOpenSettings }: { mode: Settings['mode']; onModeChange: (m: Settings['mode']) => void; onOpenSettings: () => void }) {
+  const view = useLiveStore((s) => s.view);
+  const micError = useLiveStore((s) => s.micError);
+  const linked = useLiveStore((s) => s.linked);
+  const { connect, dismiss, start } = useLiveStore.getState();
+  useEffect(() => connect(), [connect]);
+  const failed = view.status.state === 'failed' ? view.status.error : undefined;
+  return (
+    <div className="conversation">
+      <LiveBar mode={mode} onModeChange={onModeChange} />
+      {!linked && <p className="problem" role="alert">The live conversation is not connected to the engine.</p>}
+      {micError && <p className="problem" role="alert">{micError}</p>}
+      {failed && (
+        <div className="problem" role="alert">
+          <span>Could not start: {failed.message}</span>
+          {errorAction(failed) === 'open-settings' ? (
+            <button type="button" onClick={onOpenSettings}>
+              Open settings
+            </button>
+          ) : (
+            <button type="button" onClick={() => void start()}>
+              Try again
+            </button>
+          )}
+        </div>
+      )}
+      {view.problems.map((p) => (
+        <div key={p.id} className="problem" role="alert">
+          <span>
+            {p.stage.toUpperCase()}: {p.error.message}
+          </span>
+          {errorAction(p.error) === 'open-settings' && (
+            <button type="button" onClick={onOpenSettings}>
+              Open settings
+            </button>
+          )}
+          <button type="button" aria-label="Dismiss" onClick={() => dismiss(p.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+      <div className="conversation__main">
+        <Transcript turns={view.turns} partial={view.partial} listening={view.status.state === 'running'} />
+        <LatencyPanel turns={view.turns} />
+      </div>
+      {view.notices.length > 0 && (
+        <ul className="notices" aria-label="Notices">
+          {view.notices.map((n) => (
+            <li key={n.id}>{n.text}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

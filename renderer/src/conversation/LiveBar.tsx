@@ -1,0 +1,113 @@
+import { useEffect } from 'react';
+import type { ConversationState } from '../../../electron/shared/conversation';
+import type { Settings } from '../../../electron/shared/settings';
+import { useLiveStore } from './store';
+
+const STATE_LABEL: Record<ConversationState, string> = {
+  listening: 'Listening',
+  'user-speaking': 'You are speaking',
+  thinking: 'Thinking…',
+  'assistant-speaking': 'Parley is speaking',
+};
+
+/** Live state, meters and the controls of the conversation. */
+export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onModeChange: (mode: Settings['mode']) => void }) {
+  const { mic, muted, talking, micLevel, outLevel, view } = useLiveStore();
+  const { start, stop, setMuted, setTalking, interrupt } = useLiveStore.getState();
+  const running = view.status.state === 'running';
+  const starting = mic === 'opening' || view.status.state === 'starting';
+  const replying = running && (view.state === 'thinking' || view.state === 'assistant-speaking');
+  const label = !running ? (starting ? 'Starting…' : 'Not listening') : view.bargeInSuspected ? 'Paused: are you interrupting?' : STATE_LABEL[view.state];
+
+  // Push-to-talk on the keyboard: hold Space (outside text fields and buttons).
+  useEffect(() => {
+    if (mode !== 'push-to-talk' || !running) return;
+    const isFormControl = (t: EventTarget | null) => t instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(t.tagName);
+    const down = (e: KeyboardEvent) => {
+      if (e.code !== 'Space' || e.repeat || isFormControl(e.target)) return;
+      e.preventDefault();
+      setTalking(true);
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.code !== 'Space' || isFormControl(e.target)) return;
+      setTalking(false);
+    };
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+    };
+  }, [mode, running, setTalking]);
+
+  return (
+    <section className="livebar" aria-label="Conversation controls">
+      <div className={`livebar__state livebar__state--${running ? view.state : 'idle'}`} role="status" aria-live="polite" data-testid="conversation-state">
+        <span className="livebar__dot" aria-hidden="true" />
+        {label}
+      </div>
+      <Meter label="Microphone level" caption="You" value={muted ? 0 : micLevel} />
+      <Meter label="Parley's voice level" caption="Parley" value={outLevel} />
+      <div className="livebar__controls">
+        {mic === 'off' && !starting ? (
+          <button type="button" className="primary" onClick={() => void start()}>
+            Start conversation
+          </button>
+        ) : (
+          <button type="button" onClick={() => void stop()} disabled={starting && mic !== 'on'}>
+            Stop conversation
+          </button>
+        )}
+        <button type="button" aria-pressed={muted} onClick={() => setMuted(!muted)} disabled={!running}>
+          {muted ? 'Unmute' : 'Mute'}
+        </button>
+        <button type="button" onClick={interrupt} disabled={!replying}>
+          Stop talking
+        </button>
+        <div className="toggle toggle--small" role="radiogroup" aria-label="Listening mode">
+          {(['hands-free', 'push-to-talk'] as const).map((m) => (
+            <button key={m} type="button" role="radio" aria-checked={mode === m} onClick={() => onModeChange(m)}>
+              {m === 'hands-free' ? 'Hands-free' : 'Push-to-talk'}
+            </button>
+          ))}
+        </div>
+        {mode === 'push-to-talk' && (
+          <button
+            type="button"
+            className={talking ? 'talk talk--on' : 'talk'}
+            aria-pressed={talking}
+            disabled={!running}
+            onPointerDown={() => setTalking(true)}
+            onPointerUp={() => setTalking(false)}
+            onPointerLeave={() => talking && setTalking(false)}
+            onKeyDown={(e) => {
+              if ((e.key === ' ' || e.key === 'Enter') && !e.repeat) {
+                e.preventDefault();
+                setTalking(true);
+              }
+            }}
+            onKeyUp={(e) => {
+              if (e.key === ' ' || e.key === 'Enter') setTalking(false);
+            }}
+          >
+            {talking ? 'Talking… release to send' : 'Hold to talk (or hold Space)'}
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Meter({ label, caption, value }: { label: string; caption: string; value: number }) {
+  // RMS to a 0-100 scale over -60..0 dBFS, as level meters read.
+  const db = value > 0 ? 20 * Math.log10(value) : -60;
+  const pct = Math.round(Math.max(0, Math.min(1, (db + 60) / 60)) * 100);
+  return (
+    <div className="meter-field">
+      <span aria-hidden="true">{caption}</span>
+      <div className="meter" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+        <div className="meter__fill" style={{ width: `${pct}%` }} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { useLayoutEffect, useRef } from 'react';
+import type { TurnView } from './model';
+
+/**
+ * The conversation, newest at the bottom. Follows new text unless the user scrolled up to read
+ * (then it stays put until they come back down).
+ */
+export function Transcript({ turns, partial, listening }: { turns: TurnView[]; partial: string; listening: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && pinned.current) el.scrollTop = el.scrollHeight;
+  });
+  return (
+    <div
+      ref={ref}
+      className="transcript"
+      role="log"
+      aria-label="Conversation"
+      aria-live="polite"
+      tabIndex={0}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      }}
+    >
+      {turns.length === 0 && !partial && <p className="transcript__empty">{listening ? 'Say something: Parley is listening.' : 'Press “Start conversation” and talk.'}</p>}
+      {turns.map((t) => (
+        <Turn key={t.id} turn={t} />
+      ))}
+      {partial && (
+        <p className="bubble bubble--user bubble--partial" aria-label={`You (still speaking): ${partial}`}>
+          {partial}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Turn({ turn }: { turn: TurnView }) {
+  return (
+    <article className="turn" aria-label={`Turn ${turn.id}`}>
+      <p className="bubble bubble--user">
+        <span className="visually-hidden">You: </span>
+        {turn.user}
+      </p>
+      {turn.tools.map((tool) => (
+        <details key={tool.callId} className="tool">
+          <summary>
+            {tool.ok === undefined ? '⋯' : tool.ok ? '✓' : '✗'} {tool.name}
+          </summary>
+          <code>{JSON.stringify(tool.arguments)}</code>
+          {tool.result !== undefined && <code> → {tool.result}</code>}
+        </details>
+      ))}
+      {(turn.assistant || turn.interrupted) && (
+        <p className={`bubble bubble--assistant${turn.speaking ? ' bubble--speaking' : ''}${turn.interrupted ? ' bubble--interrupted' : ''}`} data-testid="assistant-text">
+          <span className="visually-hidden">Parley: </span>
+          {turn.assistant}
+          {turn.interrupted && <span className="tag">interrupted</span>}
+        </p>
+      )}
+      {turn.errors.map((e, i) => (
+        <p key={i} className="turn__error" role="alert">
+          {e.stage.toUpperCase()}: {e.error.message}
+        </p>
+      ))}
+    </article>
+  );
+}

@@ -1,0 +1,154 @@
+// (Pure TypeScript with explicit .js imports: the unit tests typecheck it under Node too.)
+// The conversation as the UI shows it, rebuilt from the engine's messages by one pure reducer (so a
+// reconnecting window replays the same events into the same view, and tests need no browser).
+import type { ConversationEvent, ConversationMessage, ConversationState, LatencyMarkName, SessionStatus } from '../../../electron/shared/conversation.js';
+import type { ErrorInfo } from '../../../electron/shared/errors.js';
+
+export interface ToolActivity {
+  callId: string;
+  name: string;
+  arguments: unknown;
+  ok?: boolean;
+  result?: string;
+}
+
+export interface LatencyView {
+  spans: Partial<Record<LatencyMarkName, number>>;
+  voiceToVoiceMs?: number;
+}
+
+export interface TurnView {
+  id: number;
+  user: string;
+  assistant: string;
+  /** The reply is still being spoken (its text grows in step with the audio). */
+  speaking: boolean;
+  interrupted: boolean;
+  tools: ToolActivity[];
+  latency?: LatencyView;
+  errors: { stage: string; error: ErrorInfo }[];
+}
+
+export interface Problem {
+  id: number;
+  stage: string;
+  error: ErrorInfo;
+}
+
+export interface ConversationView {
+  status: SessionStatus;
+  state: ConversationState;
+  /** The user's words in progress (provisional until the turn ends). */
+  partial: string;
+  turns: TurnView[];
+  /** Faults outside a turn (a provider refused the key, the STT dropped...), newest last. */
+  problems: Problem[];
+  notices: { id: number; text: string }[];
+  /** A barge-in is suspected: the reply is paused while the engine makes sure. */
+  bargeInSuspected: boolean;
+  nextId: number;
+}
+
+export const emptyConversation: ConversationView = {
+  status: { state: 'idle' },
+  state: 'listening',
+  partial: '',
+  turns: [],
+  problems: [],
+  notices: [],
+  bargeInSuspected: false,
+  nextId: 1,
+};
+
+export function reduceConversation(view: ConversationView, message: ConversationMessage): ConversationView {
+  if (message.type === 'session') {
+    const running = message.status.state === 'running';
+    return { ...view, status: message.status, ...(running ? {} : { state: 'listening' as const, partial: '', bargeInSuspected: false }) };
+  }
+  if (message.type === 'event') return reduceEvent(view, message.event);
+  return view;
+}
+
+function reduceEvent(view: ConversationView, e: ConversationEvent): ConversationView {
+  switch (e.type) {
+    case 'state':
+      return { ...view, state: e.state, ...(e.state !== 'assistant-speaking' ? { bargeInSuspected: false } : {}) };
+    case 'user-partial':
+      return { ...view, partial: e.text };
+    case 'user-final': {
+      const exists = view.turns.some((t) => t.id === e.turnId);
+      const turns = exists ? mapTurn(view.turns, e.turnId, (t) => ({ ...t, user: e.text })) : [...view.turns, newTurn(e.turnId, e.text)];
+      return { ...view, turns, partial: '' };
+    }
+    case 'assistant-chunk':
+      return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, speaking: true, assistant: t.assistant ? `${t.assistant} ${e.text}` : e.text })) };
+    case 'assistant-done':
+      return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, speaking: false, assistant: e.text, interrupted: e.interrupted })) };
+    case 'tool-call':
+      return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, tools: [...t.tools, { callId: e.call.id, name: e.call.name, arguments: e.call.arguments }] })) };
+    case 'tool-result':
+      return {
+        ...view,
+        turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, tools: t.tools.map((x) => (x.callId === e.callId ? { ...x, ok: e.ok, result: e.content } : x)) })),
+      };
+    case 'barge-in':
+      if (e.phase === 'suspected') return { ...view, bargeInSuspected: true };
+      if (e.phase === 'released') return { ...view, bargeInSuspected: false };
+      return { ...view, bargeInSuspected: false, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, interrupted: true })) };
+    case 'latency':
+      return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, latency: { spans: e.report.spans, ...(e.report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: e.report.voiceToVoiceMs } : {}) } })) };
+    case 'error': {
+      if (e.turnId !== undefined && view.turns.some((t) => t.id === e.turnId)) {
+        return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, errors: [...t.errors, { stage: e.stage, error: e.error }] })) };
+      }
+      // The same fault again (a retry loop) is not a new problem.
+      const last = view.problems.at(-1);
+      if (last && last.error.code === e.error.code && last.error.message === e.error.message) return view;
+      return { ...view, problems: [...view.problems.slice(-4), { id: view.nextId, stage: e.stage, error: e.error }], nextId: view.nextId + 1 };
+    }
+    case 'notice':
+      return { ...view, notices: [...view.notices.slice(-2), { id: view.nextId, text: e.message }], nextId: view.nextId + 1 };
+  }
+}
+
+function newTurn(id: number, user: string): TurnView {
+  return { id, user, assistant: '', speaking: false, interrupted: false, tools: [], errors: [] };
+}
+
+function mapTurn(turns: TurnView[], id: number, change: (t: TurnView) => TurnView): TurnView[] {
+  return turns.map((t) => (t.id === id ? change(t) : t));
+}
+
+export function dismissProblem(view: ConversationView, id: number): ConversationView {
+  return { ...view, problems: view.problems.filter((p) => p.id !== id) };
+}
+
+/** Voice-to-voice over the session: each turn's value, the median and the 90th percentile (nearest rank). */
+export function voiceToVoiceStats(turns: TurnView[]): { values: { turnId: number; ms: number }[]; median?: number; p90?: number } {
+  const values = turns.flatMap((t) => (t.latency?.voiceToVoiceMs !== undefined ? [{ turnId: t.id, ms: t.latency.voiceToVoiceMs }] : []));
+  if (values.length === 0) return { values };
+  const sorted = values.map((v) => v.ms).sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return { values, median: rank(0.5), p90: rank(0.9) };
+}
+
+/** What the user can do about an error, where it happened. */
+export function errorAction(error: ErrorInfo): 'open-settings' | 'retry' | undefined {
+  switch (error.code) {
+    case 'provider/missing-key':
+    case 'provider/invalid-key':
+    case 'settings/invalid':
+    case 'cli/usage':
+    case 'provider/bad-request':
+      return 'open-settings';
+    case 'provider/unreachable':
+    case 'provider/timeout':
+    case 'provider/disconnected':
+    case 'provider/server-error':
+    case 'provider/rate-limited':
+    case 'session/not-ready':
+      return 'retry';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,178 @@
+import { create } from 'zustand';
+import { decodeAudioFrame, encodeMicrophoneFrame, type ConversationChannel, type ConversationMessage } from '../../../electron/shared/conversation';
+import { MicrophoneError, openMicrophone, type Microphone } from '../audio/microphone';
+import { Player } from '../audio/player';
+import type { PlayoutReport } from '../audio/worklet-messages';
+import { getApi } from '../store';
+import { openConversationChannel } from './channel';
+import { dismissProblem, emptyConversation, reduceConversation, type ConversationView } from './model';
+
+interface LiveState {
+  view: ConversationView;
+  /** The conversation channel to the engine is open. */
+  linked: boolean;
+  mic: 'off' | 'opening' | 'on';
+  micError?: string;
+  /** Microphone and assistant levels (RMS, 0-1) for the meters. */
+  micLevel: number;
+  outLevel: number;
+  muted: boolean;
+  /** Push-to-talk is held. */
+  talking: boolean;
+  connect(): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  setMuted(muted: boolean): void;
+  setTalking(pressed: boolean): void;
+  interrupt(): void;
+  dismiss(problemId: number): void;
+}
+
+let channel: ConversationChannel | undefined;
+let microphone: Microphone | undefined;
+let player: Player | undefined;
+let playerRate = 0;
+let playerOpening: Promise<void> | undefined;
+/** Playback frames that arrive while the player is still opening. */
+let pendingFrames: ArrayBuffer[] = [];
+
+/**
+ * The live conversation: the channel to the engine, the microphone and the player. The engine
+ * decides everything (turns, barge-in, latency); this side captures, plays, reports playback and
+ * renders what the engine says.
+ */
+export const useLiveStore = create<LiveState>((set, get) => ({
+  view: emptyConversation,
+  linked: false,
+  mic: 'off',
+  micLevel: 0,
+  outLevel: 0,
+  muted: false,
+  talking: false,
+
+  connect() {
+    if (channel) return;
+    channel = openConversationChannel();
+    if (!channel) return;
+    set({ linked: true });
+    channel.onMessage((m) => onMessage(m));
+    channel.onAudio((frame) => onPlaybackFrame(frame));
+    channel.onClose((reason) => {
+      channel = undefined;
+      void closeAudio();
+      set((s) => ({ linked: false, mic: 'off', micError: reason, view: reduceConversation(s.view, { type: 'session', status: { state: 'idle' } }) }));
+    });
+  },
+
+  async start() {
+    if (!channel || get().mic !== 'off') return;
+    set({ mic: 'opening', micError: undefined });
+    try {
+      const settings = await getApi()?.getSettings();
+      const c = channel;
+      microphone = await openMicrophone({
+        deviceId: settings?.audio.inputDeviceId,
+        onFrame: (frame) => {
+          c.sendAudio(encodeMicrophoneFrame(new Int16Array(frame.pcm)));
+          if (Math.abs(frame.level - get().micLevel) > 0.005) set({ micLevel: frame.level });
+        },
+      });
+      set({ mic: 'on' });
+      c.send({ type: 'start', inputRate: microphone.sampleRate });
+    } catch (e) {
+      set({ mic: 'off', micError: e instanceof MicrophoneError ? e.message : `The microphone could not start: ${String(e)}` });
+    }
+  },
+
+  async stop() {
+    channel?.send({ type: 'stop' });
+    await closeAudio();
+    set({ mic: 'off', micLevel: 0, outLevel: 0, talking: false });
+  },
+
+  setMuted(muted) {
+    channel?.send({ type: 'mute', muted });
+    set({ muted, ...(muted ? { micLevel: 0 } : {}) });
+  },
+
+  setTalking(pressed) {
+    if (get().talking === pressed) return;
+    channel?.send({ type: 'talk', pressed });
+    set({ talking: pressed });
+  },
+
+  interrupt() {
+    channel?.send({ type: 'interrupt' });
+  },
+
+  dismiss(problemId) {
+    set((s) => ({ view: dismissProblem(s.view, problemId) }));
+  },
+}));
+
+function onMessage(message: ConversationMessage): void {
+  if (message.type === 'playback') {
+    player?.control(message.op, message.epoch);
+    if (message.op === 'flush') pendingFrames = [];
+    return;
+  }
+  if (message.type === 'session') {
+    const status = message.status;
+    if (status.state === 'running') {
+      void ensurePlayer(status.playbackRate);
+      useLiveStore.setState({ muted: status.muted });
+    } else if (status.state !== 'starting') {
+      // The engine stopped (or could not start): release the microphone too.
+      void closeAudio();
+      useLiveStore.setState({ mic: 'off', micLevel: 0, outLevel: 0, talking: false });
+    }
+  }
+  useLiveStore.setState((s) => ({ view: reduceConversation(s.view, message) }));
+}
+
+function ensurePlayer(rate: number): Promise<void> {
+  if (player && playerRate === rate) return Promise.resolve();
+  playerOpening ??= (async () => {
+    await player?.close();
+    player = undefined;
+    const settings = await getApi()?.getSettings();
+    player = await Player.open({ sampleRate: rate, deviceId: settings?.audio.outputDeviceId, onReport });
+    playerRate = rate;
+    for (const f of pendingFrames.splice(0)) playFrame(f);
+  })()
+    .catch((e: unknown) => useLiveStore.setState({ micError: `The speaker could not start: ${String(e)}` }))
+    .finally(() => (playerOpening = undefined));
+  return playerOpening;
+}
+
+function onPlaybackFrame(frame: ArrayBuffer): void {
+  if (!player || playerOpening) pendingFrames.push(frame);
+  else playFrame(frame);
+}
+
+function playFrame(data: ArrayBuffer): void {
+  try {
+    const frame = decodeAudioFrame(data);
+    if (frame.kind === 'playback') player?.play(frame.epoch, frame.block, frame.samples);
+  } catch {
+    // A malformed frame is dropped; the engine's sink notices the missing progress.
+  }
+}
+
+function onReport(report: PlayoutReport): void {
+  if (report.type === 'block-started') channel?.send({ type: 'block-started', epoch: report.epoch, block: report.block });
+  else {
+    channel?.send({ type: 'played', epoch: report.epoch, samples: report.samples, drained: report.drained });
+    useLiveStore.setState({ outLevel: report.drained ? 0 : report.level });
+  }
+}
+
+async function closeAudio(): Promise<void> {
+  const mic = microphone;
+  const out = player;
+  microphone = undefined;
+  player = undefined;
+  playerRate = 0;
+  pendingFrames = [];
+  await Promise.all([mic?.stop(), out?.close()]).catch(() => undefined);
+}

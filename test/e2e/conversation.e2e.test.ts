@@ -1,0 +1,102 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readWavFile, writeWavFile } from '../../electron/engine/audio/wav.js';
+import { startFakeDeepgram } from '../fakes/deepgram.js';
+import { startFakeOpenAi } from '../fakes/openai.js';
+import { concat, silence, tightTrim } from '../helpers/signals.js';
+import { speechFile } from '../paths.js';
+import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+
+// A spoken conversation through the real UI: Chromium's fake microphone plays a recording of two
+// utterances, the page's AudioWorklet streams it over the serve WebSocket to the real engine
+// (Silero VAD, the real Deepgram/OpenAI clients against local fakes), the reply plays through the
+// page's playout worklet, and the second utterance interrupts the first, long reply (barge-in).
+const run = chromiumAvailable() || process.env.CI === 'true';
+
+const LONG_REPLY = 'Once upon a time there was a lighthouse keeper who counted the waves every night. He counted them in winter and in summer, and he never missed a single one.';
+
+describe.runIf(run)('a spoken conversation in the browser', () => {
+  let serve: ChildProcess;
+  let url = '';
+  let browser: Browser;
+  let deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
+  let openai: Awaited<ReturnType<typeof startFakeOpenAi>>;
+
+  beforeAll(async () => {
+    deepgram = await startFakeDeepgram({ utterances: ['tell me a story', 'actually never mind'] });
+    openai = await startFakeOpenAi({
+      // The first answer is long (about 9 s of audio) so the second utterance lands on top of it.
+      llm: (r) => ({ text: r.messages.filter((m) => m.role === 'user').length === 1 ? LONG_REPLY : 'Sure, never mind.', firstTokenMs: 50 }),
+      tts: { msPerChar: 60, firstByteMs: 60 },
+    });
+    // The microphone: 1 s of silence, utterance 1, 2.2 s of silence, utterance 2, 3 s of silence.
+    const speech = async (name: string) => {
+      const wav = await readWavFile(speechFile(name));
+      return tightTrim(wav.channels[0]!, wav.sampleRate, -40);
+    };
+    const mic = concat(silence(16000, 1), await speech('librivox-ss01-0880.wav'), silence(16000, 2.2), await speech('librivox-ss01-0890.wav'), silence(16000, 3));
+    const wavPath = path.join(mkdtempSync(path.join(tmpdir(), 'parley-mic-')), 'mic.wav');
+    await writeWavFile(wavPath, { sampleRate: 16000, channels: [mic] }, 'pcm16');
+    const served = await startServe({ PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key });
+    serve = served.process;
+    url = served.url;
+    browser = await launch(wavPath);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    serve?.kill('SIGTERM');
+    await deepgram?.close();
+    await openai?.close();
+  });
+
+  it('transcripts appear, the reply is heard and cut off by the user, the latency panel fills', async () => {
+    const page: Page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.goto(url);
+    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    // Keys come from the environment: no onboarding, the conversation can start.
+    expect(await page.getByRole('heading', { name: 'Welcome to Parley' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Start conversation' }).click();
+    const state = page.getByTestId('conversation-state');
+    await state.getByText('Listening').waitFor({ timeout: 10_000 });
+
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByText('tell me a story').waitFor({ timeout: 15_000 });
+    // The reply's text appears as its audio plays.
+    await log.getByText(/Once upon a time/).waitFor({ timeout: 10_000 });
+    await state.getByText('Parley is speaking').waitFor();
+    expect(await page.getByRole('meter', { name: "Parley's voice level" }).getAttribute('aria-valuenow')).not.toBe('0');
+    await screenshot(page, 'conversation-speaking');
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // The second utterance barges in: the first reply is marked and cut at what was heard.
+    const first = page.getByRole('article', { name: 'Turn 1' });
+    await first.getByText('interrupted').waitFor({ timeout: 15_000 });
+    const heard = (await first.getByTestId('assistant-text').innerText()).replace(/interrupted$/, '').replace(/^Parley:\s*/, '').trim();
+    expect(LONG_REPLY.startsWith(heard)).toBe(true);
+    expect(heard.length).toBeLessThan(LONG_REPLY.length);
+
+    const second = page.getByRole('article', { name: 'Turn 2' });
+    await second.getByText('actually never mind').waitFor({ timeout: 15_000 });
+    await second.getByText('Sure, never mind.').waitFor({ timeout: 15_000 });
+    await page.getByTestId('session-stats').getByText(/median \d+ ms, p90 \d+ ms over 2 turns/).waitFor({ timeout: 10_000 });
+    const v2v = Number((await page.getByTestId('voice-to-voice').innerText()).replace(/\D/g, ''));
+    expect(v2v).toBeGreaterThan(0);
+    expect(await page.getByRole('figure', { name: 'Turn 2 latency waterfall' }).getByRole('row').count()).toBe(6);
+    await screenshot(page, 'conversation');
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // The engine heard the microphone through the page (not a shortcut): the STT got the audio.
+    expect(deepgram.stats.audioBytes).toBeGreaterThan(16000 * 2 * 5);
+    await page.getByRole('button', { name: 'Stop conversation' }).click();
+    await state.getByText('Not listening').waitFor();
+    expect(problems).toEqual([]);
+  }, 90_000);
+});

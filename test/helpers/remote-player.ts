@@ -1,0 +1,99 @@
+import { decodeAudioFrame, type ConversationCommand, type ConversationEvent, type ConversationMessage } from '../../electron/shared/conversation.js';
+import type { ConversationPeer, PeerHandle } from '../../electron/engine/session/conversation-host.js';
+
+/**
+ * The UI's side of the conversation, in Node: records the engine's messages and plays playback
+ * frames in real time like the playout worklet (block-started when a block begins, progress every
+ * 40 ms, drained when the queue runs dry; flush/pause/resume by epoch).
+ */
+export class RemotePlayer implements ConversationPeer {
+  readonly messages: ConversationMessage[] = [];
+  readonly controls: string[] = [];
+  samplesReceived = 0;
+  samplesPlayed = 0;
+  closed = false;
+  handle!: PeerHandle;
+  private queue: { block: number; samples: number }[] = [];
+  private epoch = 0;
+  private played = 0;
+  private paused = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private headOffset = 0;
+  private rate = 24000;
+  private lastTick = 0;
+
+  send(message: ConversationMessage): void {
+    this.messages.push(message);
+    if (message.type === 'session' && message.status.state === 'running') this.rate = message.status.playbackRate;
+    if (message.type !== 'playback') return;
+    this.controls.push(message.op);
+    if (message.op === 'flush') {
+      this.epoch = message.epoch;
+      this.queue = [];
+      this.headOffset = 0;
+      this.played = 0;
+      this.paused = false;
+    } else if (message.epoch === this.epoch) this.paused = message.op === 'pause';
+  }
+
+  sendAudio(frame: ArrayBuffer): void {
+    const f = decodeAudioFrame(frame);
+    if (f.kind !== 'playback' || f.epoch !== this.epoch) return;
+    this.samplesReceived += f.samples.length;
+    this.queue.push({ block: f.block, samples: f.samples.length });
+    this.timer ??= setInterval(() => this.tick(), 10);
+    this.lastTick = performance.now();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+
+  command(c: ConversationCommand): void {
+    this.handle.receive(c);
+  }
+
+  events<T extends ConversationEvent['type']>(type: T): Extract<ConversationEvent, { type: T }>[] {
+    return this.messages.flatMap((m) => (m.type === 'event' && m.event.type === type ? [m.event as Extract<ConversationEvent, { type: T }>] : []));
+  }
+
+  /** Resolves when a message matching `pred` arrived (or already had). */
+  async waitFor(pred: (m: ConversationMessage) => boolean, timeoutMs = 10_000): Promise<ConversationMessage> {
+    const started = Date.now();
+    for (;;) {
+      const hit = this.messages.find(pred);
+      if (hit) return hit;
+      if (Date.now() - started > timeoutMs) throw new Error(`timed out; got ${this.messages.map((m) => (m.type === 'event' ? m.event.type : m.type === 'session' ? `session:${m.status.state}` : m.op)).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    let budget = Math.round(((now - this.lastTick) * this.rate) / 1000);
+    this.lastTick = now;
+    if (this.paused || this.queue.length === 0) return;
+    let advanced = 0;
+    while (budget > 0 && this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (this.headOffset === 0) this.handle.receive({ type: 'block-started', epoch: this.epoch, block: head.block });
+      const take = Math.min(budget, head.samples - this.headOffset);
+      this.headOffset += take;
+      budget -= take;
+      advanced += take;
+      if (this.headOffset === head.samples) {
+        this.queue.shift();
+        this.headOffset = 0;
+      }
+    }
+    this.played += advanced;
+    this.samplesPlayed += advanced;
+    this.handle.receive({ type: 'played', epoch: this.epoch, samples: this.played, drained: this.queue.length === 0 });
+  }
+}
