@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ParleyError } from '../engine/errors.js';
 import { ConversationHost } from '../engine/session/conversation-host.js';
 import { EngineHost } from '../engine/session/engine-host.js';
+import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { settingsHandlers } from '../engine/settings/handlers.js';
 import { MemorySecretStore } from '../engine/settings/secret-store.js';
 import { SettingsStore } from '../engine/settings/settings-store.js';
@@ -42,14 +43,20 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   const started = engine.start();
   // Settings persist in PARLEY_DATA_DIR (default ~/.parley); keys entered in the page are kept in
   // memory only (headless mode has no OS keychain), the environment's <NAME>_API_KEY otherwise.
-  const settings = new SettingsStore(path.join(process.env.PARLEY_DATA_DIR ?? path.join(homedir(), '.parley'), 'settings.json'));
+  const dataDir = process.env.PARLEY_DATA_DIR ?? path.join(homedir(), '.parley');
+  const settings = new SettingsStore(path.join(dataDir, 'settings.json'));
   const loaded = await settings.load();
   if (loaded.notice) {
     io.stderr(`parley: ${loaded.notice}\n`);
     engine.notify(loaded.notice);
   }
   const secrets = new MemorySecretStore();
-  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), warn: (m) => io.stderr(`parley: ${m}\n`) });
+  // Conversations are also appended to transcripts.jsonl there, so none is lost with the page.
+  const log = new JsonlTranscriptLog(path.join(dataDir, 'transcripts.jsonl'), (e) => {
+    io.stderr(`parley: ${e.message}\n`);
+    conversation.notice(`Conversations are not being saved: ${e.message}`);
+  });
+  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), log, warn: (m) => io.stderr(`parley: ${m}\n`) });
   const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info() };
   let server;
   try {

@@ -42,7 +42,10 @@ if (loaded.notice) {
 }
 const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), safeStorage);
 // Every conversation is also kept on disk (JSONL), so nothing said is lost with the window.
-const log = new JsonlTranscriptLog(path.join(app.getPath('userData'), 'transcripts.jsonl'), (e) => console.warn(`parley: ${e.message}`));
+const log = new JsonlTranscriptLog(path.join(app.getPath('userData'), 'transcripts.jsonl'), (e) => {
+  console.warn(`parley: ${e.message}`);
+  conversation.notice(`Conversations are not being saved: ${e.message}`);
+});
 const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), log, warn: (m) => console.warn(`parley: ${m}`) });
 const settingsSaved: (() => void)[] = [];
 const handlers = settingsHandlers(settings, secrets, process.env, (what) => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -33,8 +33,9 @@ export async function launch(microphoneWav?: string): Promise<Browser> {
 }
 
 /** `parley serve` as a user runs it (the built CLI), with its own data folder; resolves with the printed URL. */
-export async function startServe(env: NodeJS.ProcessEnv): Promise<{ url: string; process: ChildProcess; dataDir: string }> {
+export async function startServe(env: NodeJS.ProcessEnv, settingsFile?: string): Promise<{ url: string; process: ChildProcess; dataDir: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
+  if (settingsFile !== undefined) writeFileSync(path.join(dataDir, 'settings.json'), settingsFile);
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), 'serve'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PARLEY_DATA_DIR: dataDir, ...env } });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));

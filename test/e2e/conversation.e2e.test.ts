@@ -99,4 +99,24 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     await state.getByText('Not listening').waitFor();
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it('a key the provider rejects shows where it happened, with the way to fix it', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const stt = page.getByRole('group', { name: 'Speech to text' });
+    await stt.getByLabel(/Deepgram API key/).fill('dg-wrong-key-0000');
+    await stt.getByRole('button', { name: 'Save key' }).click();
+    await stt.getByText('(set)').waitFor();
+    await page.getByRole('button', { name: 'Conversation', exact: true }).click();
+    await page.getByRole('button', { name: 'Start conversation' }).click();
+    const problem = page.getByRole('alert').filter({ hasText: /^STT: .*Deepgram/ });
+    await problem.waitFor({ timeout: 10_000 });
+    expect(await problem.innerText()).toMatch(/key/i);
+    await screenshot(page, 'conversation-bad-key');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await problem.getByRole('button', { name: 'Open settings' }).click();
+    await page.getByRole('form', { name: 'Settings' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+  }, 60_000);
 });

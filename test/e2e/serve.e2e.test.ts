@@ -17,7 +17,8 @@ describe.runIf(run)('the served app in Chromium', () => {
   beforeAll(async () => {
     // The key Test button makes a real call: against a local fake of OpenAI's API.
     openai = await startFakeOpenAi();
-    const served = await startServe({ PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: '', DEEPGRAM_API_KEY: '' });
+    // A settings file damaged on disk: the app starts on defaults and says so.
+    const served = await startServe({ PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: '', DEEPGRAM_API_KEY: '' }, '{"version": 1, "architecture": ');
     serve = served.process;
     url = served.url;
     browser = await launch();
@@ -37,6 +38,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     await page.goto(url);
     await page.getByRole('status').getByText(/Voice activity detection ready on CPU \(\d+ ms\)/).waitFor({ timeout: 15_000 });
     expect(await page.title()).toBe('Parley');
+    await page.getByRole('alert').getByText(/Your settings file could not be read .* It was saved as settings\.json\.corrupt-.* and defaults are in use\./).waitFor();
     // Nothing configured yet: a guide instead of an error, and the architecture toggle explains itself.
     await page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor();
     expect(await page.getByText('Still needed: an API key for Deepgram, OpenAI.').count()).toBe(1);

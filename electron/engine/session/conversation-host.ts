@@ -136,6 +136,11 @@ export class ConversationHost {
     this.setTalking(!this.talkPressed);
   }
 
+  /** Tells the user something in the conversation view (e.g. the transcript log cannot be written). */
+  notice(message: string): void {
+    this.emitEvent({ type: 'notice', message });
+  }
+
   /**
    * Settings or keys changed: the mode applies at once; a change to what the session was built
    * from (providers, keys, prompt, tools, turn-taking) rebuilds it at the next quiet moment.

@@ -23,7 +23,7 @@ export class MicrophoneError extends Error {
  * Opens the microphone with the OS's echo cancellation, noise suppression and gain control on
  * (the echo guard of barge-in relies on the first), and hands out 20 ms Int16 frames.
  */
-export async function openMicrophone(options: { deviceId?: string; onFrame: (frame: CaptureFrame) => void }): Promise<Microphone> {
+export async function openMicrophone(options: { deviceId?: string; onFrame: (frame: CaptureFrame) => void; onEnded: () => void }): Promise<Microphone> {
   let stream: MediaStream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({
@@ -49,6 +49,8 @@ export async function openMicrophone(options: { deviceId?: string; onFrame: (fra
     node.port.onmessage = (e: MessageEvent<CaptureFrame>) => options.onFrame(e.data);
     source.connect(node);
     await context.resume();
+    // Unplugged, or revoked by the OS: say so instead of going quietly deaf.
+    for (const t of stream.getAudioTracks()) t.addEventListener('ended', options.onEnded, { once: true });
   } catch (e) {
     for (const t of stream.getTracks()) t.stop();
     await context.close();

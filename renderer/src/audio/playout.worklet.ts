@@ -3,6 +3,13 @@
 import type { PlayoutCommand, PlayoutReport } from './worklet-messages';
 
 const REPORT_EVERY = Math.round(sampleRate / 25); // every 40 ms of playback
+/**
+ * Jitter buffer: after the queue ran dry, playback starts again once this much audio is queued or
+ * the oldest queued block has waited this long. A reply's chunks then play without stutter when the
+ * network delivers them unevenly, at a cost of at most this much added latency (none when the
+ * first chunk is already this long, as TTS chunks usually are).
+ */
+const JITTER_SAMPLES = Math.round(sampleRate * 0.03);
 
 class PlayoutProcessor extends AudioWorkletProcessor {
   private queue: { block: number; samples: Float32Array; offset: number }[] = [];
@@ -13,6 +20,8 @@ class PlayoutProcessor extends AudioWorkletProcessor {
   private active = false;
   private energy = 0;
   private energyCount = 0;
+  /** Samples of output rendered (silence included) while waiting to start: the jitter wait so far. */
+  private waited = 0;
 
   constructor() {
     super();
@@ -28,6 +37,7 @@ class PlayoutProcessor extends AudioWorkletProcessor {
         this.sinceReport = 0;
         this.paused = false;
         this.active = false;
+        this.waited = 0;
       } else if (c.epoch === this.epoch) this.paused = c.op === 'pause';
       return;
     }
@@ -39,6 +49,15 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     if (!out) return true;
     out.fill(0);
     if (this.paused || this.queue.length === 0) return true;
+    if (!this.active) {
+      // Idle until enough is queued (or the wait is over): see JITTER_SAMPLES.
+      const queued = this.queue.reduce((n, b) => n + b.samples.length - b.offset, 0);
+      if (queued < JITTER_SAMPLES && this.waited < JITTER_SAMPLES) {
+        this.waited += out.length;
+        return true;
+      }
+      this.waited = 0;
+    }
     let at = 0;
     while (at < out.length && this.queue.length > 0) {
       const head = this.queue[0]!;

@@ -76,6 +76,10 @@ export const useLiveStore = create<LiveState>((set, get) => ({
           c.sendAudio(encodeMicrophoneFrame(new Int16Array(frame.pcm)));
           if (Math.abs(frame.level - get().micLevel) > 0.005) set({ micLevel: frame.level });
         },
+        onEnded: () => {
+          void get().stop();
+          set({ micError: 'The microphone was disconnected. Plug it back in (or pick another in Settings) and start again.' });
+        },
       });
       set({ mic: 'on' });
       c.send({ type: 'start', inputRate: microphone.sampleRate });

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { KEY_LABELS, type KeyStatuses, type ParleyApi, type ProviderInfo } from '../../../electron/shared/ipc';
 import type { Settings } from '../../../electron/shared/settings';
+import { AudioFields } from './AudioFields';
 import { SchemaForm } from './SchemaForm';
 
 type Kind = 'stt' | 'llm' | 'tts';
@@ -96,6 +97,7 @@ export function SettingsView({ api }: { api: ParleyApi }) {
           <input id="vad-threshold" type="number" min={0.1} max={0.95} step={0.05} value={settings.turnTaking.vadThreshold} onChange={(e) => update((d) => void (d.turnTaking.vadThreshold = Number(e.target.value)))} />
         </div>
       </fieldset>
+      <AudioFields settings={settings} update={update} />
       <div className="settings__actions">
         <button type="submit">Save settings</button>
         <span role="status" className={status?.kind === 'error' ? 'status__error' : undefined}>

@@ -1,9 +1,10 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { startServeServer, type ServeServer } from '../../../electron/cli/serve/server.js';
+import { ConversationHost } from '../../../electron/engine/session/conversation-host.js';
 import { EngineHost } from '../../../electron/engine/session/engine-host.js';
 import { settingsHandlers } from '../../../electron/engine/settings/handlers.js';
 import { MemorySecretStore } from '../../../electron/engine/settings/secret-store.js';
@@ -28,7 +29,9 @@ async function start() {
   const e = engine;
   const settings = new SettingsStore(path.join(dir, '..', `settings-${path.basename(dir)}.json`));
   await settings.load();
-  server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(settings, new MemorySecretStore(), {}), 'parley:engine-info': () => e.info() } });
+  const secrets = new MemorySecretStore();
+  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => e.vadModel(), env: {} });
+  server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(settings, secrets, {}), 'parley:engine-info': () => e.info() }, conversation });
   return server;
 }
 
@@ -106,5 +109,29 @@ describe('parley serve', () => {
     await expect(wsRequest(`${ws}/api`, s.origin, [{ id: 1, channel: 'parley:engine-info' }])).rejects.toThrow(/refused 403/);
     await expect(wsRequest(`${ws}/api?token=${s.token}`, 'https://evil.example', [{ id: 1, channel: 'parley:engine-info' }])).rejects.toThrow(/refused 403/);
     await expect(wsRequest(`${ws}/other?token=${s.token}`, s.origin, [{ id: 1, channel: 'parley:engine-info' }])).rejects.toThrow(/refused 403/);
+  });
+
+  it('the conversation socket: same token and Origin rules; JSON commands and binary frames, each validated', async () => {
+    const s = await start();
+    const ws = s.origin.replace('http', 'ws');
+    await expect(wsRequest(`${ws}/conversation`, s.origin, [{ type: 'stop' }])).rejects.toThrow(/refused 403/);
+    await expect(wsRequest(`${ws}/conversation?token=${s.token}`, 'https://evil.example', [{ type: 'stop' }])).rejects.toThrow(/refused 403/);
+    const socket = new WebSocket(`${ws}/conversation?token=${s.token}`, { origin: s.origin });
+    const got: unknown[] = [];
+    socket.on('message', (d, isBinary) => got.push(isBinary ? 'binary' : JSON.parse(String(d))));
+    await new Promise((r) => socket.once('open', r));
+    socket.send(JSON.stringify({ type: 'start', inputRate: 16000 }));
+    socket.send(Buffer.from([1, 0, 0]));
+    socket.send('{"type":"launch-missiles"}');
+    await vi.waitFor(() => expect(got).toHaveLength(4));
+    socket.close();
+    // Not running, so the audio frame is dropped; the malformed command is refused.
+    expect(got).toContainEqual({ type: 'event', event: expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'session/invalid-message' }) }) });
+    expect(got.filter((m) => (m as { type: string }).type === 'session')).toEqual([
+      { type: 'session', status: { state: 'idle' } },
+      { type: 'session', status: { state: 'starting' } },
+      // No keys saved and none in the environment: the start fails with a typed error.
+      { type: 'session', status: { state: 'failed', error: expect.objectContaining({ code: 'provider/missing-key' }) } },
+    ]);
   });
 });

@@ -29,7 +29,7 @@ afterEach(async () => {
   for (const o of open.splice(0)) await o.close();
 });
 
-async function setup(o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean } = {}) {
+async function setup(o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string } = {}) {
   const deepgram = await startFakeDeepgram({ utterances: o.utterances ?? ['what time is it'] });
   const openai = await startFakeOpenAi(o.openai);
   const store = new SettingsStore(path.join(mkdtempSync(path.join(tmpdir(), 'parley-conv-')), 'settings.json'));
@@ -41,7 +41,7 @@ async function setup(o: { utterances?: string[]; openai?: FakeOpenAiOptions; sav
   });
   const secrets = new MemorySecretStore();
   if (o.saveKeys !== false) {
-    await secrets.set('deepgram', deepgram.key);
+    await secrets.set('deepgram', o.deepgramKey ?? deepgram.key);
     await secrets.set('openai', openai.key);
   }
   const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
@@ -188,5 +188,18 @@ describe('the live conversation (ConversationHost)', () => {
     expect(second.messages.filter((m) => m.type === 'event').every((m) => m.type === 'event' && m.replayed)).toBe(true);
     expect(second.events('user-final').map((e) => e.text)).toEqual(['what time is it']);
     await h.player.waitFor(() => h.player.closed);
+  }, 30_000);
+
+  it('a key the provider rejects is reported where it happened (STT) while the session stays up; a new key applies without a restart', async () => {
+    const h = await setup({ deepgramKey: 'dg-wrong-key-123' });
+    h.player.command({ type: 'start', inputRate: 16000 });
+    await h.player.waitFor(running);
+    const error = await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'error');
+    expect(error).toMatchObject({ event: { stage: 'stt', error: { code: 'provider/invalid-key', provider: 'deepgram' } } });
+    await h.secrets.set('deepgram', h.deepgram.key);
+    h.host.settingsChanged('keys');
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'notice' && /Settings applied/.test(m.event.message));
+    await h.speak((await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.2)).audio);
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'user-final', 15_000);
   }, 30_000);
 });
