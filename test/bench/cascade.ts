@@ -17,7 +17,7 @@ import { concat, rmsOf, silence, sine } from '../helpers/signals.js';
 import { paddedSpeech } from '../helpers/speech.js';
 import { summarize, type Summary } from './stats.js';
 
-const FILES = ['librivox-ss01-0880.wav', 'librivox-ss01-0890.wav', 'librivox-ss01-0870.wav'];
+export const FILES = ['librivox-ss01-0880.wav', 'librivox-ss01-0890.wav', 'librivox-ss01-0870.wav'];
 
 export interface TurnMeasurement {
   report: TurnLatencyReport;
@@ -64,13 +64,17 @@ export async function measureTurns(vad: SileroVadModel, latency: { sttFinalDelay
     await deepgram.close();
     await openai.close();
   }
-  // Pair each turn with the first request of each kind that arrived after the mark that caused it.
-  const firstAfter = (path: string, t: number) => openai.requests.find((r) => r.path === path && r.at >= t)?.at ?? NaN;
+  return pairWithRequests(reports, ends, openai.requests);
+}
+
+/** Pairs each turn with the first request of each kind that arrived after the mark that caused it. */
+export function pairWithRequests(reports: TurnLatencyReport[], speechEnds: number[], requests: { path: string; at: number }[]): TurnMeasurement[] {
+  const firstAfter = (path: string, t: number) => requests.find((r) => r.path === path && r.at >= t)?.at ?? NaN;
   return reports.map((report, i) => {
     const origin = report.originAt ?? 0;
     return {
       report,
-      trueSpeechEndAt: ends[i]!,
+      trueSpeechEndAt: speechEnds[i]!,
       llmRequestAt: firstAfter('/v1/chat/completions', origin + (report.spans.endOfTurn ?? 0)),
       ttsRequestAt: firstAfter('/v1/audio/speech', origin + (report.spans.firstSentence ?? 0)),
     };

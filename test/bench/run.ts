@@ -12,6 +12,7 @@ import { SILERO_FRAME_MS, SileroVadModel } from '../../electron/engine/vad/siler
 import { ROOT, speechFile } from '../paths.js';
 import { whiteNoise } from '../helpers/signals.js';
 import { bargeInReaction, measureTurns, overheadStats } from './cascade.js';
+import { measureDesktopTurns } from './desktop.js';
 import { barChartSvg, waterfallSvg, writePng } from './chart.js';
 import { summarize, table } from './stats.js';
 
@@ -99,6 +100,7 @@ function resamplerThroughput() {
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const runFoundation = only === undefined || only === 'foundation';
 const runCascade = only === undefined || only === 'cascade';
+const runDesktop = only === undefined || only === 'desktop';
 if (runFoundation) await foundation();
 
 async function foundation() {
@@ -236,4 +238,52 @@ writeFileSync(
   JSON.stringify({ benchmark: 'cascade', date: new Date().toISOString(), machine, targets: TARGETS, zeroLatency: zero, withLatency: { providerLatencyAfterSttMs: PROVIDER_AFTER_STT, ...real, engineOverheadP50Ms: engineOverhead }, bargeIn: barge, exampleTurn: lastTurn }, null, 2) + '\n',
 );
 progress(`wrote ${path.relative(ROOT, OUT)}/cascade.json and cascade-waterfall.png`);
+}
+
+if (runDesktop) await desktop();
+
+async function desktop() {
+const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
+const TARGET_TRANSPORT_MS = 10;
+const benchVad = await SileroVadModel.load();
+const LAT = { sttFinalDelayMs: 0, llmFirstTokenMs: 350, ttsFirstByteMs: 150 };
+progress('Desktop path: zero-latency fakes through ConversationHost + the serve WebSocket (6 turns)...');
+const zero = overheadStats((await measureDesktopTurns(benchVad, { sttFinalDelayMs: 0, llmFirstTokenMs: 0, ttsFirstByteMs: 0 }, 6)).turns);
+progress('Desktop path: LLM 350 / TTS 150 ms fakes (6 turns)...');
+const app = overheadStats((await measureDesktopTurns(benchVad, LAT, 6)).turns);
+progress('In-process path (CLI / tests), same fakes, same run (6 turns)...');
+const inProcess = overheadStats(await measureTurns(benchVad, LAT, 6));
+await benchVad.release();
+const PROVIDER_AFTER_STT = LAT.llmFirstTokenMs + LAT.ttsFirstByteMs;
+const overhead = (o: typeof app) => o.sttFinalToFirstAudio.p50 - PROVIDER_AFTER_STT;
+
+console.log('\nDesktop path: what the app adds between the engine and the speaker (ms)');
+console.log(
+  table(
+    ['metric', 'p50', 'p90', 'max', 'target'],
+    [
+      ['TTS first byte -> UI player reports it playing (zero-latency fakes)', f(zero.ttsFirstByteToSink.p50), f(zero.ttsFirstByteToSink.p90), f(zero.ttsFirstByteToSink.max), `< ${TARGET_TRANSPORT_MS}`],
+      ['same, with LLM 350 / TTS 150 fakes', f(app.ttsFirstByteToSink.p50), f(app.ttsFirstByteToSink.p90), f(app.ttsFirstByteToSink.max), `< ${TARGET_TRANSPORT_MS}`],
+      ['same, in-process sink (CLI path), same run', f(inProcess.ttsFirstByteToSink.p50), f(inProcess.ttsFirstByteToSink.p90), f(inProcess.ttsFirstByteToSink.max), ''],
+      ['voice-to-voice, desktop path', f(app.voiceToVoice.p50, 1), f(app.voiceToVoice.p90, 1), f(app.voiceToVoice.max, 1), ''],
+      ['voice-to-voice, in-process path', f(inProcess.voiceToVoice.p50, 1), f(inProcess.voiceToVoice.p90, 1), f(inProcess.voiceToVoice.max, 1), ''],
+      ['STT final -> first audio minus LLM + TTS, desktop', f(overhead(app), 1), '', '', '< 20'],
+      ['STT final -> first audio minus LLM + TTS, in-process', f(overhead(inProcess), 1), '', '', '< 20'],
+    ],
+  ),
+);
+writeFileSync(
+  path.join(OUT, 'desktop.json'),
+  JSON.stringify({ benchmark: 'desktop', date: new Date().toISOString(), machine, providerLatency: LAT, targets: { transportMs: TARGET_TRANSPORT_MS }, desktopZeroLatency: zero, desktop: { ...app, engineOverheadP50Ms: overhead(app) }, inProcess: { ...inProcess, engineOverheadP50Ms: overhead(inProcess) } }, null, 2) + '\n',
+);
+await writePng(
+  barChartSvg('Desktop path vs in-process, p50 (ms)', 'ms', [
+    { label: 'TTS byte -> playing, desktop', value: app.ttsFirstByteToSink.p50, target: TARGET_TRANSPORT_MS },
+    { label: 'TTS byte -> playing, in-process', value: inProcess.ttsFirstByteToSink.p50, target: TARGET_TRANSPORT_MS },
+    { label: 'engine overhead, desktop', value: overhead(app), target: 20 },
+    { label: 'engine overhead, in-process', value: overhead(inProcess), target: 20 },
+  ]),
+  path.join(OUT, 'desktop-path.png'),
+);
+progress(`wrote ${path.relative(ROOT, OUT)}/desktop.json and desktop-path.png`);
 }

@@ -13,7 +13,7 @@ export class RemotePlayer implements ConversationPeer {
   samplesPlayed = 0;
   closed = false;
   handle!: PeerHandle;
-  private queue: { block: number; samples: number }[] = [];
+  private queue: { block: number; samples: number; started: boolean }[] = [];
   private epoch = 0;
   private played = 0;
   private paused = false;
@@ -40,9 +40,18 @@ export class RemotePlayer implements ConversationPeer {
     const f = decodeAudioFrame(frame);
     if (f.kind !== 'playback' || f.epoch !== this.epoch) return;
     this.samplesReceived += f.samples.length;
-    this.queue.push({ block: f.block, samples: f.samples.length });
+    const idle = this.queue.length === 0;
+    const item = { block: f.block, samples: f.samples.length, started: false };
+    this.queue.push(item);
+    if (idle) {
+      // Like the worklet, an idle player starts a block at once (within one render quantum).
+      this.lastTick = performance.now();
+      if (!this.paused) {
+        item.started = true;
+        this.handle.receive({ type: 'block-started', epoch: this.epoch, block: item.block });
+      }
+    }
     this.timer ??= setInterval(() => this.tick(), 10);
-    this.lastTick = performance.now();
   }
 
   close(): void {
@@ -82,7 +91,10 @@ export class RemotePlayer implements ConversationPeer {
     let advanced = 0;
     while (budget > 0 && this.queue.length > 0) {
       const head = this.queue[0]!;
-      if (this.headOffset === 0) this.handle.receive({ type: 'block-started', epoch: this.epoch, block: head.block });
+      if (!head.started) {
+        head.started = true;
+        this.handle.receive({ type: 'block-started', epoch: this.epoch, block: head.block });
+      }
       const take = Math.min(budget, head.samples - this.headOffset);
       this.headOffset += take;
       budget -= take;

@@ -19,6 +19,14 @@ export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onMode
   const replying = running && (view.state === 'thinking' || view.state === 'assistant-speaking');
   const label = !running ? (starting ? 'Starting…' : 'Not listening') : view.bargeInSuspected ? 'Paused: are you interrupting?' : STATE_LABEL[view.state];
 
+  // Escape cuts Parley off (the stop-talking button's shortcut).
+  useEffect(() => {
+    if (!replying) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && interrupt();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [replying, interrupt]);
+
   // Push-to-talk on the keyboard: hold Space (outside text fields and buttons).
   useEffect(() => {
     if (mode !== 'push-to-talk' || !running) return;
@@ -61,7 +69,7 @@ export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onMode
         <button type="button" aria-pressed={muted} onClick={() => setMuted(!muted)} disabled={!running}>
           {muted ? 'Unmute' : 'Mute'}
         </button>
-        <button type="button" onClick={interrupt} disabled={!replying}>
+        <button type="button" onClick={interrupt} disabled={!replying} aria-keyshortcuts="Escape" title="Stop talking (Esc)">
           Stop talking
         </button>
         <div className="toggle toggle--small" role="radiogroup" aria-label="Listening mode">
