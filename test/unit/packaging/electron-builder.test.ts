@@ -28,6 +28,8 @@ describe('electron-builder.yml', () => {
 
   it('unpacks onnxruntime from the asar and ships the bundled models as extra resources', () => {
     expect(config.asarUnpack).toContain('node_modules/onnxruntime-node/**');
+    // Opus's prebuilt N-API binaries must load from outside the asar archive too.
+    expect(config.asarUnpack).toContain('node_modules/@evan/opus/**');
     const models = config.extraResources.find((r) => r.to === 'models')!;
     expect(existsSync(path.join(ROOT, models.from, 'silero-vad', 'silero_vad.onnx'))).toBe(true);
     expect(existsSync(path.join(ROOT, models.from, 'silero-vad', 'LICENSE'))).toBe(true);
