@@ -53,7 +53,7 @@ export function decodeAudioFrame(data: ArrayBuffer | Uint8Array): AudioFrame {
 
 export const ConversationStateSchema = z.enum(['listening', 'user-speaking', 'thinking', 'assistant-speaking']);
 export type ConversationState = z.infer<typeof ConversationStateSchema>;
-export const StageSchema = z.enum(['vad', 'stt', 'llm', 'tts', 'tool', 'playback', 'session']);
+export const StageSchema = z.enum(['vad', 'stt', 'llm', 'tts', 'tool', 'playback', 's2s', 'session']);
 export const LatencyMarkSchema = z.enum(['speechEnd', 'endOfTurn', 'sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstByte', 'firstAudioPlayed']);
 export type LatencyMarkName = z.infer<typeof LatencyMarkSchema>;
 
@@ -70,7 +70,7 @@ export const ConversationEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('latency'),
     turnId: z.number(),
-    report: z.object({ spans: z.partialRecord(LatencyMarkSchema, z.number()), voiceToVoiceMs: z.number().optional(), originAt: z.number().optional() }),
+    report: z.object({ spans: z.partialRecord(LatencyMarkSchema, z.number()), voiceToVoiceMs: z.number().optional(), originAt: z.number().optional(), overlapMs: z.number().optional() }),
   }),
   z.object({ type: z.literal('error'), stage: StageSchema, error: ErrorInfoSchema, turnId: z.number().optional() }),
   z.object({ type: z.literal('notice'), message: z.string() }),

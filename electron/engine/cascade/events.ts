@@ -3,7 +3,7 @@ import type { TurnLatencyReport } from '../metrics/latency.js';
 import type { ToolCall } from '../providers/types.js';
 
 export type ConversationState = 'listening' | 'user-speaking' | 'thinking' | 'assistant-speaking';
-export type Stage = 'vad' | 'stt' | 'llm' | 'tts' | 'tool' | 'playback';
+export type Stage = 'vad' | 'stt' | 'llm' | 'tts' | 'tool' | 'playback' | 's2s';
 
 /** Everything the cascade tells the outside world (UI, CLI, logs), as one tagged union. */
 export type CascadeEvent =

@@ -14,6 +14,8 @@ export interface TurnLatencyReport {
   voiceToVoiceMs?: number;
   /** Clock time of the origin (speechEnd), to place the turn on a timeline. */
   originAt?: number;
+  /** Speech-to-speech: how long the model spoke while the user was speaking (ms). */
+  overlapMs?: number;
 }
 
 export class TurnLatency {

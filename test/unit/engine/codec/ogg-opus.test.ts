@@ -102,7 +102,7 @@ describe('Ogg/Opus codec (24 kHz mono, as Moshi speaks it)', () => {
     let total = 0;
     chunks.forEach((c, i) => {
       const page = c.slice();
-      if (i === 10) page[page.length - 3] ^= 0x5a; // corrupt one page's payload: its CRC fails
+      if (i === 10) page[page.length - 3]! ^= 0x5a; // corrupt one page's payload: its CRC fails
       total += damaged.push(page).length;
     });
     expect(damaged.corruptPages).toBe(1);

@@ -1,0 +1,285 @@
+import type { AudioSink } from '../audio/playout.js';
+import { rms } from '../audio/pcm.js';
+import { Resampler } from '../audio/resampler.js';
+import type { CascadeEvent, ConversationState } from '../cascade/events.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ParleyError, describeError } from '../errors.js';
+import { TurnLatency } from '../metrics/latency.js';
+import type { TranscriptLog } from '../session/transcript-log.js';
+import type { EndpointerOptions } from '../vad/endpointer.js';
+import type { SpeechProbabilityModel } from '../vad/silero.js';
+import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
+import type { S2sClient, S2sEvent } from './types.js';
+
+export interface S2sSessionOptions {
+  client: S2sClient;
+  /** Measures the user's speech (start/end) for latency and overlap; never gates the audio. */
+  vad: SpeechProbabilityModel;
+  /** Plays the model's voice; its rate must be the client's. */
+  sink: AudioSink;
+  clock?: Clock;
+  log?: TranscriptLog;
+  instructions?: string;
+  /** The conversation so far as text (given to models that accept it). */
+  history?: { role: 'user' | 'assistant'; text: string }[];
+  vadOptions?: Omit<EndpointerOptions, 'frameMs'>;
+  /**
+   * When the model's audio waiting to play exceeds this (ms), the backlog is dropped so the
+   * conversation stays live (a model that cannot keep real time, or a burst after a stall). Default 600.
+   */
+  maxLagMs?: number;
+  /** Model audio quieter than this RMS counts as silence (Moshi streams silence between words). Default 0.01 (-40 dBFS). */
+  speakingRms?: number;
+}
+
+const MIC_RATE = 16000;
+
+interface Turn {
+  id: number;
+  latency: TurnLatency;
+  userText: string;
+  assistantText: string;
+  /** Model speech over the user's speech during this turn (ms). */
+  overlapMs: number;
+  answered: boolean;
+}
+
+/**
+ * Speech-to-speech: the microphone streams to one full-duplex model without gating or barge-in
+ * logic (the model handles overlap); its voice plays as it arrives, its words are the assistant
+ * transcript. The engine's VAD still runs to measure: user speech end -> first model audio, and
+ * how long the model spoke over the user. Emits the cascade's event union, so the app, CLI and
+ * logs treat both architectures alike.
+ */
+export class S2sSession {
+  readonly transcript: { role: 'user' | 'assistant'; text: string }[] = [];
+  private readonly listeners = new Set<(e: CascadeEvent) => void>();
+  private readonly vad: VoiceActivityDetector;
+  private readonly resampler: Resampler | undefined;
+  private readonly clock: Clock;
+  private state: ConversationState = 'listening';
+  private turn: Turn | undefined;
+  private nextTurnId = 1;
+  private userSpeaking = false;
+  private userSpeechStartAt = 0;
+  private modelSpeaking = false;
+  private lastModelVoiceAt = 0;
+  /** Text waiting for the next audio block to start playing (text in step with audio). */
+  private pendingText = '';
+  private pumping: Promise<void> | undefined;
+  private stopped = false;
+  private fatal: ParleyError | undefined;
+  private droppedMs = 0;
+
+  constructor(private readonly o: S2sSessionOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.vad = new VoiceActivityDetector(o.vad, { ...o.vadOptions, clock: this.clock, collectAudio: false });
+    this.resampler = o.client.sampleRate === MIC_RATE ? undefined : new Resampler({ inputRate: MIC_RATE, outputRate: o.client.sampleRate });
+    if (o.sink.sampleRate !== o.client.sampleRate) throw new ParleyError('audio/invalid-rate', `the sink plays ${o.sink.sampleRate} Hz but ${o.client.displayName} speaks ${o.client.sampleRate} Hz`);
+  }
+
+  subscribe(listener: (e: CascadeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get conversationState(): ConversationState {
+    return this.state;
+  }
+
+  /** The fatal error that ended the call, if any. */
+  get failure(): ParleyError | undefined {
+    return this.fatal;
+  }
+
+  /** Connects (waits for the model to be ready); throws a typed error if it cannot. */
+  async start(signal?: AbortSignal): Promise<void> {
+    this.o.log?.write({ kind: 'session-start', at: new Date().toISOString(), providers: { s2s: this.o.client.id } });
+    if (this.o.history?.length && !this.o.client.acceptsTextHistory) {
+      this.emit({ type: 'notice', message: `${this.o.client.displayName} takes no text context: it starts this conversation fresh (the transcript so far is kept here).` });
+    }
+    await this.o.client.connect({ signal, instructions: this.o.instructions, history: this.o.history });
+    this.emit({ type: 'state', state: 'listening' });
+    this.pumping = this.pump();
+  }
+
+  /** Microphone audio at 16 kHz mono, streamed continuously. */
+  async pushAudio(samples: Float32Array): Promise<void> {
+    if (this.stopped) return;
+    this.o.client.pushAudio(this.resampler ? this.resampler.process(samples) : samples);
+    try {
+      for (const e of await this.vad.push(samples)) this.onVad(e);
+    } catch (e) {
+      this.emit({ type: 'error', stage: 'vad', error: e instanceof ParleyError ? e : new ParleyError('onnx/inference-failed', describeError(e)) });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.o.client.close();
+    await this.pumping;
+    this.closeTurn(false);
+    this.o.sink.flush();
+    await this.o.log?.flush();
+  }
+
+  // ---------- model output ----------
+
+  private async pump(): Promise<void> {
+    for await (const e of this.o.client.events()) this.onModel(e);
+    if (!this.stopped && !this.fatal) this.emit({ type: 'notice', message: `${this.o.client.displayName} ended the call` });
+  }
+
+  private onModel(e: S2sEvent): void {
+    switch (e.type) {
+      case 'audio':
+        return this.onModelAudio(e.samples);
+      case 'text':
+        this.pendingText += e.text;
+        return;
+      case 'user-transcript':
+        if (e.final && this.turn) {
+          this.turn.userText = e.text.trim();
+          this.emit({ type: 'user-final', turnId: this.turn.id, text: this.turn.userText });
+        } else if (!e.final) this.emit({ type: 'user-partial', text: e.text });
+        return;
+      case 'user-speech':
+        return;
+      case 'response-done':
+        this.flushText();
+        if (e.interrupted && this.turn) this.emit({ type: 'barge-in', turnId: this.turn.id, phase: 'confirmed' });
+        return;
+      case 'notice':
+        return this.emit({ type: 'notice', message: e.message });
+      case 'error':
+        if (e.fatal) this.fatal = e.error;
+        return this.emit({ type: 'error', stage: 's2s', error: e.error, ...(this.turn ? { turnId: this.turn.id } : {}) });
+      case 'ready':
+        return;
+    }
+  }
+
+  private onModelAudio(samples: Float32Array): void {
+    const sink = this.o.sink;
+    const rate = sink.sampleRate;
+    // Keep the conversation live: a backlog beyond maxLagMs is dropped, and the user is told.
+    const backlogMs = ((sink.written() - sink.played()) / rate) * 1000;
+    if (backlogMs > (this.o.maxLagMs ?? 600)) {
+      sink.flush();
+      this.droppedMs += backlogMs;
+      this.emit({ type: 'notice', message: `${this.o.client.displayName} fell ${Math.round(backlogMs)} ms behind real time; skipped ahead to stay live` });
+    }
+    const voiced = rms(samples) >= (this.o.speakingRms ?? 0.01);
+    const text = this.pendingText;
+    this.pendingText = '';
+    const now = this.clock.now();
+    if (voiced) this.lastModelVoiceAt = now;
+    if (voiced && this.userSpeaking && this.turn) this.turn.overlapMs += (samples.length / rate) * 1000;
+    sink.write(samples, () => this.onBlockPlaying(voiced, text));
+  }
+
+  /** A block of model audio began to sound: the text generated with it appears now. */
+  private onBlockPlaying(voiced: boolean, text: string): void {
+    const turn = this.turn;
+    if (voiced) {
+      if (turn && !turn.answered && !this.userSpeaking && turn.latency.has('speechEnd')) {
+        turn.answered = true;
+        turn.latency.mark('firstAudioPlayed');
+      }
+      if (!this.modelSpeaking) {
+        this.modelSpeaking = true;
+        if (!this.userSpeaking) this.setState('assistant-speaking');
+      }
+    } else if (this.modelSpeaking && this.clock.now() - this.lastModelVoiceAt > 300) {
+      this.modelSpeaking = false;
+      if (!this.userSpeaking) this.setState('listening');
+    }
+    if (text) this.appendAssistant(text);
+  }
+
+  private flushText(): void {
+    if (this.pendingText) this.appendAssistant(this.pendingText);
+    this.pendingText = '';
+  }
+
+  private appendAssistant(text: string): void {
+    const turn = this.turn ?? this.openTurn('');
+    turn.assistantText += text;
+    this.emit({ type: 'assistant-chunk', turnId: turn.id, text: text.trim() });
+  }
+
+  // ---------- user speech (measured, never gated) ----------
+
+  private onVad(e: VadEvent): void {
+    if (e.type === 'speech-start') {
+      this.closeTurn(false);
+      this.userSpeaking = true;
+      this.userSpeechStartAt = e.detectedAt;
+      this.openTurn('');
+      this.setState('user-speaking');
+    } else if (e.type === 'speech-end') {
+      this.userSpeaking = false;
+      const turn = this.turn;
+      if (!turn) return;
+      const speechEnd = e.detectedAt - (e.atMs - e.endMs);
+      turn.latency.mark('speechEnd', speechEnd);
+      turn.latency.mark('endOfTurn', e.detectedAt);
+      if (!turn.userText) {
+        // No transcript from this model: the turn shows the speaking activity.
+        turn.userText = `(spoke ${((speechEnd - this.userSpeechStartAt) / 1000 + 0.001).toFixed(1)} s)`;
+        this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
+      }
+      this.setState(this.modelSpeaking ? 'assistant-speaking' : 'thinking');
+    }
+  }
+
+  private openTurn(userText: string): Turn {
+    const turn: Turn = { id: this.nextTurnId++, latency: new TurnLatency(this.clock), userText, assistantText: '', overlapMs: 0, answered: false };
+    this.turn = turn;
+    return turn;
+  }
+
+  /** Ends the current turn: its texts go to the transcript, its latency is reported. */
+  private closeTurn(interrupted: boolean): void {
+    const turn = this.turn;
+    if (!turn) return;
+    this.turn = undefined;
+    this.flushTextInto(turn);
+    const assistant = turn.assistantText.trim();
+    if (turn.userText) this.transcript.push({ role: 'user', text: turn.userText });
+    if (assistant) {
+      this.transcript.push({ role: 'assistant', text: assistant });
+      this.emit({ type: 'assistant-done', turnId: turn.id, text: assistant, interrupted });
+    }
+    if (turn.latency.has('speechEnd')) {
+      const report = { ...turn.latency.report(), overlapMs: Math.round(turn.overlapMs) };
+      this.o.log?.write({ kind: 'latency', turnId: turn.id, at: new Date().toISOString(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
+      this.emit({ type: 'latency', turnId: turn.id, report });
+    }
+  }
+
+  private flushTextInto(turn: Turn): void {
+    if (!this.pendingText) return;
+    turn.assistantText += this.pendingText;
+    this.emit({ type: 'assistant-chunk', turnId: turn.id, text: this.pendingText.trim() });
+    this.pendingText = '';
+  }
+
+  /** Audio dropped to keep up with real time, so far (ms). */
+  get skippedMs(): number {
+    return Math.round(this.droppedMs);
+  }
+
+  private setState(state: ConversationState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.emit({ type: 'state', state });
+  }
+
+  private emit(event: CascadeEvent): void {
+    if (event.type === 'user-final') this.o.log?.write({ kind: 'user', turnId: event.turnId, at: new Date().toISOString(), text: event.text });
+    if (event.type === 'assistant-done') this.o.log?.write({ kind: 'assistant', turnId: event.turnId, at: new Date().toISOString(), text: event.text, interrupted: event.interrupted });
+    for (const l of this.listeners) l(event);
+  }
+}

@@ -1,0 +1,138 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClockedSink } from '../../../../electron/engine/audio/playout.js';
+import { rms } from '../../../../electron/engine/audio/pcm.js';
+import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import { systemClock } from '../../../../electron/engine/clock.js';
+import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/s2s/moshi.js';
+import { S2sSession } from '../../../../electron/engine/s2s/session.js';
+import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
+import { startFakeMoshi, type FakeMoshiOptions } from '../../../fakes/moshi.js';
+import { concat, silence } from '../../../helpers/signals.js';
+import { paddedSpeech } from '../../../helpers/speech.js';
+
+// Speech-to-speech with Moshi: the real client (Ogg/Opus both ways) and S2sSession (real Silero
+// measuring, real-time ClockedSink playing) against a fake Moshi server speaking the exact protocol.
+
+let vad: SileroVadModel;
+beforeAll(async () => {
+  vad = await SileroVadModel.load();
+});
+afterAll(async () => vad.release());
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) await o.close();
+});
+
+async function call(fake: FakeMoshiOptions = {}, settings: Record<string, unknown> = {}) {
+  const moshi = await startFakeMoshi(fake);
+  const client = new MoshiClient(MoshiSettingsSchema.parse({ baseUrl: moshi.baseUrl, ...settings }));
+  const sink = new ClockedSink(24000, systemClock, true);
+  vad.reset();
+  const session = new S2sSession({ client, vad, sink });
+  const events: CascadeEvent[] = [];
+  session.subscribe((e) => events.push(e));
+  const h = {
+    moshi,
+    client,
+    session,
+    sink,
+    events,
+    /** Streams 16 kHz audio in real time, 20 ms at a time. */
+    async speak(audio: Float32Array) {
+      const t0 = Date.now();
+      for (let i = 0; i < audio.length; i += 320) {
+        await session.pushAudio(audio.subarray(i, i + 320));
+        const wait = t0 + ((i + 320) / 16) - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    },
+    close: async () => {
+      await session.stop();
+      await moshi.close();
+    },
+  };
+  open.push(h);
+  return h;
+}
+
+const question = async () => concat((await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0)).audio, silence(16000, 2.2));
+
+describe('speech-to-speech: Moshi', () => {
+  it('full duplex: the microphone streams as Ogg/Opus, the answer plays with its text, latency and overlap are measured', async () => {
+    const h = await call({ replies: [[' Hello', ' there', ',', ' friend', '.']] });
+    await h.session.start();
+    await h.speak(await question());
+    await h.session.stop();
+    // The server heard the microphone through its own Ogg/Opus decoder, in real time.
+    expect(h.moshi.stats.secondsHeard).toBeGreaterThan(4);
+    expect(h.moshi.stats.utterancesHeard).toBe(1);
+    const assistant = h.events.find((e) => e.type === 'assistant-done');
+    expect(assistant).toMatchObject({ text: 'Hello there, friend.', interrupted: false });
+    expect(h.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual(['Hello', 'there', ',', 'friend', '.']);
+    const user = h.events.find((e) => e.type === 'user-final') as { text: string };
+    expect(user.text).toMatch(/^\(spoke \d\.\d s\)$/);
+    const latency = h.events.find((e) => e.type === 'latency') as Extract<CascadeEvent, { type: 'latency' }>;
+    // The fake answers after 400 ms of silence by its own energy measure (in 80 ms steps), which
+    // ends the speech a little before Silero does: voice-to-voice is about that wait.
+    expect(latency.report.voiceToVoiceMs).toBeGreaterThan(250);
+    expect(latency.report.voiceToVoiceMs).toBeLessThan(1500);
+    expect(latency.report.overlapMs).toBe(0);
+    // What played: the model's voice (a tone per token), not silence.
+    const played = h.sink.recording();
+    expect(rms(played)).toBeGreaterThan(0.01);
+    expect(h.events.map((e) => e.type)).not.toContain('error');
+    expect(h.session.transcript.map((t) => t.role)).toEqual(['user', 'assistant']);
+  }, 30_000);
+
+  it("accepts the web client's handshake form; refuses a server that is not Moshi; times out a silent one; names an unreachable one", async () => {
+    const web = await call({ handshake: [0x00, 0x00, 0x00] });
+    await web.session.start();
+    const notMoshi = await call({ handshake: [0x02, 0x41] });
+    await expect(notMoshi.session.start()).rejects.toMatchObject({ code: 'provider/protocol', message: expect.stringContaining("does not speak Moshi's protocol") });
+    const silent = await call({ handshakeDelayMs: 'never' }, { handshakeTimeoutMs: 1000 });
+    await expect(silent.session.start()).rejects.toMatchObject({ code: 'provider/timeout', message: expect.stringContaining('did not say it was ready within 1 s') });
+    const nowhere = new MoshiClient(MoshiSettingsSchema.parse({ baseUrl: 'ws://127.0.0.1:9/api/chat' }));
+    await expect(nowhere.connect()).rejects.toMatchObject({ code: 'provider/unreachable', message: expect.stringContaining('Is the Moshi server running?') });
+  }, 20_000);
+
+  it('unknown kinds, malformed messages, server errors and garbage audio are reported and skipped; the call goes on', async () => {
+    const h = await call({ faults: [{ kind: 'odd-messages', afterMs: 400 }, { kind: 'garbage', afterMs: 800 }, { kind: 'error-message', afterMs: 1200, message: 'sampling hiccup' }] });
+    await h.session.start();
+    await h.speak(await question());
+    const notices = h.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
+    expect(notices).toContainEqual(expect.stringMatching(/kind this version does not know \(0x09\)/));
+    expect(notices).toContainEqual(expect.stringMatching(/text frame/));
+    const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    expect(errors.map((e) => e.error.code)).toEqual(['provider/protocol', 'provider/protocol', 'provider/server-error']);
+    expect(errors[2]!.error.message).toBe('Moshi: sampling hiccup');
+    expect(h.client.corruptPages).toBeGreaterThanOrEqual(1);
+    await h.session.stop();
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Hello there.' });
+    expect(h.session.failure).toBeUndefined();
+  }, 30_000);
+
+  it('a dropped connection mid-call ends it with a typed error; the transcript so far is kept', async () => {
+    const h = await call({ faults: [{ kind: 'drop', afterMs: 3600 }] });
+    await h.session.start();
+    await h.speak(await question());
+    expect(h.session.failure).toMatchObject({ code: 'provider/disconnected', message: expect.stringContaining('mid-call') });
+    await h.session.stop();
+    expect(h.session.transcript[0]).toMatchObject({ role: 'user' });
+  }, 30_000);
+
+  it('a model that stalls and then bursts is skipped ahead to stay live, and says so', async () => {
+    const h = await call({ replies: [Array.from({ length: 30 }, (_, i) => ` w${i}`)], faults: [{ kind: 'stall', afterMs: 3400, durationMs: 1200 }] });
+    await h.session.start();
+    await h.speak(await question());
+    const notice = h.events.find((e) => e.type === 'notice' && /fell \d+ ms behind real time; skipped ahead/.test(e.message));
+    expect(notice).toBeDefined();
+    expect(h.session.skippedMs).toBeGreaterThan(600);
+  }, 30_000);
+
+  it('a server sending raw PCM instead of Ogg/Opus is refused with a clear protocol error', async () => {
+    const h = await call({ rawPcm: true });
+    await h.session.start();
+    await h.speak(silence(16000, 2));
+    expect(h.session.failure).toMatchObject({ code: 'provider/protocol', message: expect.stringContaining('not an Ogg/Opus stream') });
+  }, 20_000);
+});
