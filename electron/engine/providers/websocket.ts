@@ -9,6 +9,12 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Handshake deadline (ms). Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Resolve with the socket paused: a server that speaks first (its first frame can arrive in the
+   * same packet as the upgrade) would otherwise emit messages before the caller's listeners are
+   * attached. The caller resume()s once it listens.
+   */
+  paused?: boolean;
 }
 
 /**
@@ -33,7 +39,10 @@ export function connectWebSocket(url: string, options: ConnectOptions): Promise<
       settle(() => reject(abortError()));
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    ws.once('open', () => settle(() => resolve(ws)));
+    ws.once('open', () => {
+      if (options.paused) ws.pause();
+      settle(() => resolve(ws));
+    });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString('utf8')));

@@ -42,6 +42,8 @@ export class MoshiClient implements S2sClient {
   readonly displayName = 'Moshi';
   readonly sampleRate = RATE;
   readonly acceptsTextHistory = false;
+  readonly paced = true;
+  readonly transcribesUser = false;
   private ws: WebSocket | undefined;
   private readonly queue = new AsyncQueue<S2sEvent>();
   private readonly encoder = new OggOpusEncoder({ sampleRate: RATE });
@@ -61,6 +63,7 @@ export class MoshiClient implements S2sClient {
       displayName: 'Moshi',
       headers: this.settings.authId ? { 'kyutai-api-key': this.settings.authId } : undefined,
       signal: options.signal,
+      paused: true,
     }).catch((e: unknown) => {
       if (e instanceof ParleyError && e.code === 'provider/unreachable') {
         throw new ParleyError('provider/unreachable', `${e.message}. Is the Moshi server running? Start it (e.g. \`python -m moshi.server\`, or moshi-server on a GPU machine) or set its URL in settings.`, { provider: this.id, cause: e });
@@ -104,6 +107,7 @@ export class MoshiClient implements S2sClient {
         else if (!this.closing && !this.failed) this.fail(new ParleyError('provider/disconnected', `Moshi closed the connection mid-call (${code}${reason.length ? `: ${decodeCloseReason(reason)}` : ''})`, { provider: this.id }));
         this.queue.end();
       });
+      ws.resume();
       ws.on('error', (e: Error) => {
         if (!ready) return;
         if (!this.closing) this.fail(new ParleyError('provider/disconnected', `Moshi connection failed: ${describeError(e)}`, { provider: this.id }));

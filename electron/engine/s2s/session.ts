@@ -24,7 +24,7 @@ export interface S2sSessionOptions {
   history?: { role: 'user' | 'assistant'; text: string }[];
   vadOptions?: Omit<EndpointerOptions, 'frameMs'>;
   /**
-   * When the model's audio waiting to play exceeds this (ms), the backlog is dropped so the
+   * When a paced model's audio waiting to play exceeds this (ms), the backlog is dropped so the
    * conversation stays live (a model that cannot keep real time, or a burst after a stall). Default 600.
    */
   maxLagMs?: number;
@@ -42,6 +42,8 @@ interface Turn {
   /** Model speech over the user's speech during this turn (ms). */
   overlapMs: number;
   answered: boolean;
+  /** The user cut the answer off (turn-based models). */
+  interrupted: boolean;
 }
 
 /**
@@ -70,6 +72,9 @@ export class S2sSession {
   private stopped = false;
   private fatal: ParleyError | undefined;
   private droppedMs = 0;
+  /** A model response is arriving; its audio starts at `responseBase` in the sink's count. */
+  private responseActive = false;
+  private responseBase = 0;
 
   constructor(private readonly o: S2sSessionOptions) {
     this.clock = o.clock ?? systemClock;
@@ -119,7 +124,7 @@ export class S2sSession {
     this.stopped = true;
     await this.o.client.close();
     await this.pumping;
-    this.closeTurn(false);
+    this.closeTurn();
     this.o.sink.flush();
     await this.o.log?.flush();
   }
@@ -138,17 +143,20 @@ export class S2sSession {
       case 'text':
         this.pendingText += e.text;
         return;
-      case 'user-transcript':
-        if (e.final && this.turn) {
-          this.turn.userText = e.text.trim();
-          this.emit({ type: 'user-final', turnId: this.turn.id, text: this.turn.userText });
-        } else if (!e.final) this.emit({ type: 'user-partial', text: e.text });
+      case 'user-transcript': {
+        if (!e.final) return this.emit({ type: 'user-partial', text: e.text });
+        const turn = this.turn ?? this.openTurn('');
+        turn.userText = e.text.trim();
+        this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
         return;
+      }
       case 'user-speech':
+        // The model heard the user start (its own VAD): an answer still playing is cut off.
+        if (e.phase === 'started') this.cutOffModel();
         return;
       case 'response-done':
-        this.flushText();
-        if (e.interrupted && this.turn) this.emit({ type: 'barge-in', turnId: this.turn.id, phase: 'confirmed' });
+        this.responseActive = false;
+        if (!e.interrupted) this.flushText();
         return;
       case 'notice':
         return this.emit({ type: 'notice', message: e.message });
@@ -163,9 +171,13 @@ export class S2sSession {
   private onModelAudio(samples: Float32Array): void {
     const sink = this.o.sink;
     const rate = sink.sampleRate;
-    // Keep the conversation live: a backlog beyond maxLagMs is dropped, and the user is told.
+    if (!this.responseActive) {
+      this.responseActive = true;
+      this.responseBase = sink.written();
+    }
+    // Keep the conversation live: a paced model's backlog beyond maxLagMs is dropped, and the user is told.
     const backlogMs = ((sink.written() - sink.played()) / rate) * 1000;
-    if (backlogMs > (this.o.maxLagMs ?? 600)) {
+    if (this.o.client.paced && backlogMs > (this.o.maxLagMs ?? 600)) {
       sink.flush();
       this.droppedMs += backlogMs;
       this.emit({ type: 'notice', message: `${this.o.client.displayName} fell ${Math.round(backlogMs)} ms behind real time; skipped ahead to stay live` });
@@ -198,6 +210,29 @@ export class S2sSession {
     if (text) this.appendAssistant(text);
   }
 
+  /**
+   * Turn-based models only (those with interrupt()): stop the answer that is playing, keep the
+   * text that was heard, and tell the model where it was cut. Returns whether anything was cut.
+   */
+  private cutOffModel(): boolean {
+    const client = this.o.client;
+    const sink = this.o.sink;
+    if (!client.interrupt || sink.written() <= sink.played()) return false;
+    const playedMs = ((sink.played() - this.responseBase) / sink.sampleRate) * 1000;
+    sink.flush();
+    this.responseActive = false;
+    this.responseBase = 0;
+    this.pendingText = '';
+    client.interrupt(playedMs);
+    this.modelSpeaking = false;
+    const turn = this.turn;
+    if (turn) {
+      turn.interrupted = true;
+      this.emit({ type: 'barge-in', turnId: turn.id, phase: 'confirmed' });
+    }
+    return true;
+  }
+
   private flushText(): void {
     if (this.pendingText) this.appendAssistant(this.pendingText);
     this.pendingText = '';
@@ -213,7 +248,8 @@ export class S2sSession {
 
   private onVad(e: VadEvent): void {
     if (e.type === 'speech-start') {
-      this.closeTurn(false);
+      this.cutOffModel();
+      this.closeTurn();
       this.userSpeaking = true;
       this.userSpeechStartAt = e.detectedAt;
       this.openTurn('');
@@ -225,7 +261,7 @@ export class S2sSession {
       const speechEnd = e.detectedAt - (e.atMs - e.endMs);
       turn.latency.mark('speechEnd', speechEnd);
       turn.latency.mark('endOfTurn', e.detectedAt);
-      if (!turn.userText) {
+      if (!turn.userText && !this.o.client.transcribesUser) {
         // No transcript from this model: the turn shows the speaking activity.
         turn.userText = `(spoke ${((speechEnd - this.userSpeechStartAt) / 1000 + 0.001).toFixed(1)} s)`;
         this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
@@ -235,13 +271,13 @@ export class S2sSession {
   }
 
   private openTurn(userText: string): Turn {
-    const turn: Turn = { id: this.nextTurnId++, latency: new TurnLatency(this.clock), userText, assistantText: '', overlapMs: 0, answered: false };
+    const turn: Turn = { id: this.nextTurnId++, latency: new TurnLatency(this.clock), userText, assistantText: '', overlapMs: 0, answered: false, interrupted: false };
     this.turn = turn;
     return turn;
   }
 
   /** Ends the current turn: its texts go to the transcript, its latency is reported. */
-  private closeTurn(interrupted: boolean): void {
+  private closeTurn(): void {
     const turn = this.turn;
     if (!turn) return;
     this.turn = undefined;
@@ -250,7 +286,7 @@ export class S2sSession {
     if (turn.userText) this.transcript.push({ role: 'user', text: turn.userText });
     if (assistant) {
       this.transcript.push({ role: 'assistant', text: assistant });
-      this.emit({ type: 'assistant-done', turnId: turn.id, text: assistant, interrupted });
+      this.emit({ type: 'assistant-done', turnId: turn.id, text: assistant, interrupted: turn.interrupted });
     }
     if (turn.latency.has('speechEnd')) {
       const report = { ...turn.latency.report(), overlapMs: Math.round(turn.overlapMs) };

@@ -34,10 +34,20 @@ export interface S2sClient {
   readonly sampleRate: number;
   /** Whether earlier conversation can be given as text (Moshi: no). */
   readonly acceptsTextHistory: boolean;
+  /**
+   * Audio arrives at the pace it plays (Moshi: one frame per frame heard), so a growing backlog
+   * means the model fell behind and is skipped. Realtime streams answers faster than real time.
+   */
+  readonly paced: boolean;
+  /** Whether the model transcribes the user (Realtime: yes; Moshi: no, the UI shows speaking activity). */
+  readonly transcribesUser: boolean;
   connect(options?: S2sConnectOptions): Promise<void>;
   /** Microphone audio at sampleRate, streamed continuously (no gating). */
   pushAudio(samples: Float32Array): void;
-  /** The user interrupted: stop the current response and drop what was not heard (`playedMs` of it was). */
+  /**
+   * Turn-based models (Realtime): the user spoke over the answer; stop it and keep only the
+   * `playedMs` that was heard. Full-duplex models (Moshi) have none: they handle overlap themselves.
+   */
   interrupt?(playedMs: number): void;
   events(): AsyncIterable<S2sEvent>;
   close(): Promise<void>;

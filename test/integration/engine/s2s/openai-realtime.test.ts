@@ -1,0 +1,119 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClockedSink } from '../../../../electron/engine/audio/playout.js';
+import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import { systemClock } from '../../../../electron/engine/clock.js';
+import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from '../../../../electron/engine/s2s/openai-realtime.js';
+import { S2sSession } from '../../../../electron/engine/s2s/session.js';
+import { calculatorTool } from '../../../../electron/engine/tools/builtins.js';
+import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
+import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
+import { startFakeRealtime, type FakeRealtimeOptions } from '../../../fakes/openai-realtime.js';
+import { concat, silence } from '../../../helpers/signals.js';
+import { paddedSpeech } from '../../../helpers/speech.js';
+
+let vad: SileroVadModel;
+beforeAll(async () => {
+  vad = await SileroVadModel.load();
+});
+afterAll(async () => vad.release());
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) await o.close();
+});
+
+async function call(fake: FakeRealtimeOptions = {}, o: { key?: string; history?: { role: 'user' | 'assistant'; text: string }[]; tools?: ToolRegistry } = {}) {
+  const server = await startFakeRealtime(fake);
+  const client = new OpenAiRealtimeClient(OpenAiRealtimeSettingsSchema.parse({ baseUrl: server.url, turnDetection: 'server_vad', silenceDurationMs: 400 }), o.key ?? server.key, o.tools);
+  const sink = new ClockedSink(24000, systemClock, true);
+  vad.reset();
+  const session = new S2sSession({ client, vad, sink, instructions: 'Be brief.', history: o.history });
+  const events: CascadeEvent[] = [];
+  session.subscribe((e) => events.push(e));
+  const h = {
+    server,
+    session,
+    sink,
+    events,
+    async speak(audio: Float32Array) {
+      const t0 = Date.now();
+      for (let i = 0; i < audio.length; i += 320) {
+        await session.pushAudio(audio.subarray(i, i + 320));
+        const wait = t0 + (i + 320) / 16 - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    },
+    close: async () => {
+      await session.stop();
+      await server.close();
+    },
+  };
+  open.push(h);
+  return h;
+}
+
+const utterance = async (name = 'librivox-ss01-0880.wav') => (await paddedSpeech(name, 0.3, 0)).audio;
+const texts = (events: CascadeEvent[], type: CascadeEvent['type']) => events.filter((e) => e.type === type).map((e) => (e as { text: string }).text);
+
+describe('speech-to-speech: OpenAI Realtime', () => {
+  it('sets up the session (GA shape), carries the conversation as text, and answers a spoken question with transcripts and latency', async () => {
+    const h = await call({ transcripts: ['what time is it'], reply: () => ({ text: 'It is noon right now.' }) }, { history: [{ role: 'user', text: 'my name is Ada' }, { role: 'assistant', text: 'Hi Ada.' }] });
+    await h.session.start();
+    const session = h.server.stats.sessions[0] as { type: string; instructions: string; audio: { input: { format: unknown; turn_detection: { type: string } }; output: { voice: string; format: unknown } } };
+    expect(session).toMatchObject({ type: 'realtime', instructions: 'Be brief.', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad' } }, output: { voice: 'marin' } } });
+    expect(h.server.stats.items.slice(0, 2)).toEqual([expect.objectContaining({ role: 'user', text: 'my name is Ada' }), expect.objectContaining({ role: 'assistant', text: 'Hi Ada.' })]);
+    await h.speak(concat(await utterance(), silence(16000, 2)));
+    await h.session.stop();
+    expect(texts(h.events, 'user-final')).toEqual(['what time is it']);
+    expect(texts(h.events, 'assistant-done')).toEqual(['It is noon right now.']);
+    expect(texts(h.events, 'assistant-chunk').join(' ')).toBe('It is noon right now.');
+    const latency = h.events.find((e) => e.type === 'latency') as Extract<CascadeEvent, { type: 'latency' }>;
+    expect(latency.report.voiceToVoiceMs).toBeGreaterThan(300); // the fake's 400 ms silence rule
+    expect(latency.report.voiceToVoiceMs).toBeLessThan(1500);
+    expect(h.events.some((e) => e.type === 'error')).toBe(false);
+  }, 30_000);
+
+  it('understands the older event names too (response.audio.delta, response.audio_transcript.delta)', async () => {
+    const h = await call({ legacyNames: true, reply: () => ({ text: 'Legacy works.' }) });
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 1.5)));
+    await h.session.stop();
+    expect(texts(h.events, 'assistant-done')).toEqual(['Legacy works.']);
+  }, 30_000);
+
+  it('runs function calls on the same tool registry as the cascade', async () => {
+    const tools = new ToolRegistry().register(calculatorTool);
+    const h = await call({ reply: (items) => (items.some((i) => i.type === 'function_call_output') ? { text: `The answer is ${(JSON.parse(items.find((i) => i.type === 'function_call_output')!.output!) as { value: number }).value}.` } : { toolCall: { name: 'calculate', arguments: { expression: '6*7' } } }) }, { tools });
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 2)));
+    await h.session.stop();
+    expect(JSON.parse(h.server.stats.items.find((i) => i.type === 'function_call_output')!.output!)).toEqual({ expression: '6*7', value: 42 });
+    expect(texts(h.events, 'assistant-done')).toEqual(['The answer is 42.']);
+  }, 30_000);
+
+  it('the user talking over the answer cuts it at what was heard and truncates the item there', async () => {
+    const long = 'Let me tell you about the history of lighthouses along the coast, which is a long and winding story with many keepers.';
+    const h = await call({ transcripts: ['tell me a story', 'stop'], reply: (items) => ({ text: items.filter((i) => i.role === 'user').length === 1 ? long : 'Okay.' }), msPerChar: 60 });
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 1.6), await utterance('librivox-ss01-0890.wav'), silence(16000, 2)));
+    await h.session.stop();
+    const done = h.events.filter((e) => e.type === 'assistant-done') as Extract<CascadeEvent, { type: 'assistant-done' }>[];
+    expect(done[0]!.interrupted).toBe(true);
+    expect(long.startsWith(done[0]!.text)).toBe(true);
+    expect(done[0]!.text.length).toBeLessThan(long.length);
+    expect(done[1]).toMatchObject({ text: 'Okay.', interrupted: false });
+    const cut = h.server.stats.truncations[0]!;
+    expect(cut.audio_end_ms).toBeGreaterThan(0);
+    expect(cut.audio_end_ms).toBeLessThan(long.length * 60);
+  }, 40_000);
+
+  it('a rejected key fails the connection with a typed error; a drop mid-call and error events are reported', async () => {
+    const bad = await call({}, { key: 'sk-wrong' });
+    await expect(bad.session.start()).rejects.toMatchObject({ code: 'provider/invalid-key', provider: 'openai-realtime' });
+    const flaky = await call({ errorAfterMs: 500, dropAfterMs: 1500 });
+    await flaky.session.start();
+    await flaky.speak(silence(16000, 2));
+    const errors = flaky.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    expect(errors.map((e) => e.error.code)).toEqual(['provider/server-error', 'provider/protocol', 'provider/disconnected']);
+    expect(flaky.session.failure).toMatchObject({ code: 'provider/disconnected' });
+  }, 20_000);
+});
