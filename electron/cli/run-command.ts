@@ -13,6 +13,7 @@ import { createProvider, findProvider, providerIds, resolveProvider } from '../e
 import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { TimerService, calculatorTool, dateTimeTool } from '../engine/tools/builtins.js';
 import { ToolRegistry } from '../engine/tools/registry.js';
+import { S2sSession } from '../engine/s2s/session.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
 
@@ -20,10 +21,13 @@ export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
 
 Plays the WAV into the cascade as a microphone would (real VAD, real streaming STT, LLM and TTS
 clients), then prints what you said, what Parley answered and the latency of every stage.
+With --mode s2s it streams the WAV (then silence) into one speech-to-speech model in real time.
 
 Options:
   --in <file.wav>        the user's audio (any WAV; resampled to 16 kHz mono)
   --out <file.wav>       write the assistant's voice (as played) to this file
+  --mode <m>             cascade | s2s (default cascade)
+  --s2s <id>             ${providerIds('s2s').join(' | ')} (default moshi; with --mode s2s)
   --stt <id>             ${providerIds('stt').join(' | ')} (default deepgram)
   --llm <id>             ${providerIds('llm').join(' | ')} (default openai)
   --tts <id>             ${providerIds('tts').join(' | ')} (default openai)
@@ -36,8 +40,9 @@ Options:
   --json                 print {"turns":[{"user","assistant","spans":{...}}]}
 
 Endpoints and keys come from the environment: PARLEY_<PROVIDER>_URL (e.g. PARLEY_DEEPGRAM_URL,
-PARLEY_OPENAI_URL, PARLEY_ANTHROPIC_URL, PARLEY_ELEVENLABS_URL, PARLEY_OLLAMA_URL) and
-<PROVIDER>_API_KEY (DEEPGRAM_API_KEY, OPENAI_API_KEY, ANTHROPIC_API_KEY, ELEVENLABS_API_KEY).
+PARLEY_OPENAI_URL, PARLEY_ANTHROPIC_URL, PARLEY_ELEVENLABS_URL, PARLEY_OLLAMA_URL, PARLEY_MOSHI_URL,
+PARLEY_OPENAI_REALTIME_URL) and <PROVIDER>_API_KEY (DEEPGRAM_API_KEY, OPENAI_API_KEY,
+ANTHROPIC_API_KEY, ELEVENLABS_API_KEY; OpenAI Realtime uses OPENAI_API_KEY).
 `;
 
 const OptionsSchema = z.object({
@@ -53,7 +58,10 @@ const OptionsSchema = z.object({
   speed: z.coerce.number().min(0).max(100).default(1),
   log: z.string().min(1).optional(),
   json: z.boolean().default(false),
+  mode: z.enum(['cascade', 's2s']).default('cascade'),
+  s2s: z.string().default('moshi'),
 });
+type RunOptions = z.infer<typeof OptionsSchema>;
 
 interface TurnReport {
   user: string;
@@ -61,6 +69,7 @@ interface TurnReport {
   interrupted: boolean;
   spans: Record<string, number>;
   voiceToVoiceMs?: number;
+  overlapMs?: number;
   errors: { stage: string; code: string; message: string }[];
 }
 
@@ -84,6 +93,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       speed: { type: 'string' },
       log: { type: 'string' },
       json: { type: 'boolean' },
+      mode: { type: 'string' },
+      s2s: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,6 +109,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     throw new ParleyError('cli/usage', `invalid --${issue.path.join('.')}: ${issue.message}`);
   }
   const o = checked.data;
+  if (o.mode === 's2s') return runSpeechToSpeech(o, io);
 
   // Configuration first: an unknown provider, a missing key or a bad endpoint is reported before any work.
   findProvider('stt', o.stt);
@@ -136,25 +148,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     log,
   });
 
-  const turns = new Map<number, TurnReport>();
-  const sessionErrors: TurnReport['errors'] = [];
-  const turnOf = (id: number) => {
-    let t = turns.get(id);
-    if (!t) turns.set(id, (t = { user: '', assistant: '', interrupted: false, spans: {}, errors: [] }));
-    return t;
-  };
-  session.subscribe((e: CascadeEvent) => {
-    if (e.type === 'user-final') turnOf(e.turnId).user = e.text;
-    else if (e.type === 'assistant-done') Object.assign(turnOf(e.turnId), { assistant: e.text, interrupted: e.interrupted });
-    else if (e.type === 'latency') Object.assign(turnOf(e.turnId), spansOf(e.report));
-    else if (e.type === 'error') {
-      const err = { stage: e.stage, code: e.error.code, message: e.error.message };
-      if (e.turnId !== undefined) turnOf(e.turnId).errors.push(err);
-      else sessionErrors.push(err);
-      if (!o.json) io.stderr(`parley: ${e.stage} error: ${e.error.message}\n`);
-    } else if (e.type === 'notice' && !o.json) io.stderr(`parley: ${e.message}\n`);
-  });
-
+  const collected = collectTurns((l) => session.subscribe(l), o, io);
   try {
     await session.start();
     const block = (16000 * BLOCK_MS) / 1000;
@@ -177,28 +171,107 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     await vad.release();
   }
   if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
+  return report(collected, o, io);
+}
 
-  const report = [...turns.values()];
+/** Turns as the events describe them (the same for both architectures). */
+function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: RunOptions, io: CliIo) {
+  const turns = new Map<number, TurnReport>();
+  const sessionErrors: TurnReport['errors'] = [];
+  const turnOf = (id: number) => {
+    let t = turns.get(id);
+    if (!t) turns.set(id, (t = { user: '', assistant: '', interrupted: false, spans: {}, errors: [] }));
+    return t;
+  };
+  subscribe((e: CascadeEvent) => {
+    if (e.type === 'user-final') turnOf(e.turnId).user = e.text;
+    else if (e.type === 'assistant-done') Object.assign(turnOf(e.turnId), { assistant: e.text, interrupted: e.interrupted });
+    else if (e.type === 'latency') Object.assign(turnOf(e.turnId), spansOf(e.report));
+    else if (e.type === 'error') {
+      const err = { stage: e.stage, code: e.error.code, message: e.error.message };
+      if (e.turnId !== undefined) turnOf(e.turnId).errors.push(err);
+      else sessionErrors.push(err);
+      if (!o.json) io.stderr(`parley: ${e.stage} error: ${e.error.message}\n`);
+    } else if (e.type === 'notice' && !o.json) io.stderr(`parley: ${e.message}\n`);
+  });
+  return { turns, sessionErrors };
+}
+
+function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: RunOptions, io: CliIo): number {
+  const all = [...turns.values()];
   if (o.json) {
-    const json = report.map((t) => ({
+    const json = all.map((t) => ({
       user: t.user,
       assistant: t.assistant,
       spans: t.spans,
       ...(t.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: t.voiceToVoiceMs } : {}),
+      ...(t.overlapMs !== undefined ? { overlapMs: t.overlapMs } : {}),
       ...(t.interrupted ? { interrupted: true } : {}),
       ...(t.errors.length ? { errors: t.errors } : {}),
     }));
     io.stdout(JSON.stringify({ turns: json, ...(sessionErrors.length ? { errors: sessionErrors } : {}) }) + '\n');
   } else {
-    io.stdout(formatTurns(report));
+    io.stdout(formatTurns(all));
   }
   // Nothing understood because a provider failed: that is a failure of the run.
-  const fatal = sessionErrors.length > 0 && report.length === 0;
+  const fatal = sessionErrors.length > 0 && all.length === 0;
   return fatal ? EXIT_FAILURE : EXIT_OK;
 }
 
-function spansOf(report: TurnLatencyReport): Pick<TurnReport, 'spans' | 'voiceToVoiceMs'> {
-  return { spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) };
+/** After the input, speech-to-speech keeps listening (silence) until the model has answered. */
+const S2S_MAX_TAIL_MS = 12_000;
+const S2S_QUIET_MS = 1500;
+
+async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
+  if (o.speed !== 1) throw new ParleyError('cli/usage', 'speech-to-speech runs in real time: --speed does not apply with --mode s2s');
+  findProvider('s2s', o.s2s);
+  const resolved = resolveProvider('s2s', o.s2s);
+  const wav = await readWavFile(o.in);
+  const audio = resample(downmixToMono(wav.channels), wav.sampleRate, 16000);
+  const clock = systemClock;
+  const tools = o['no-tools'] ? undefined : new ToolRegistry().register(dateTimeTool).register(calculatorTool);
+  const client = createProvider(resolved, { clock, log: (m) => io.stderr(`parley: ${m}\n`), tools });
+  const sink = new ClockedSink(client.sampleRate, clock, Boolean(o.out));
+  const vad = await SileroVadModel.load();
+  const log = o.log ? new JsonlTranscriptLog(o.log, (e) => io.stderr(`parley: ${e.message}\n`)) : undefined;
+  const session = new S2sSession({ client, vad, sink, clock, log, instructions: o.system });
+  const collected = collectTurns((l) => session.subscribe(l), o, io);
+  let lastActivity = clock.now();
+  session.subscribe((e) => {
+    if (e.type === 'assistant-chunk' || e.type === 'state') lastActivity = clock.now();
+  });
+  try {
+    await session.start();
+    const block = (16000 * BLOCK_MS) / 1000;
+    const started = clock.now();
+    const silenceBlock = new Float32Array(block);
+    // The recording, then silence until the model has been quiet a while (it answers in its own time).
+    for (let i = 0; ; i += block) {
+      const inInput = i < audio.length;
+      if (!inInput) {
+        const tail = clock.now() - (started + (audio.length / 16000) * 1000);
+        const quiet = clock.now() - Math.max(lastActivity, session.lastModelVoiceAt);
+        if (tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking') || session.failure) break;
+      }
+      await session.pushAudio(inInput ? audio.subarray(i, i + block) : silenceBlock);
+      const wait = started + ((i + block) / 16000) * 1000 - clock.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  } finally {
+    await session.stop();
+    await vad.release();
+  }
+  if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
+  if (session.failure && collected.turns.size === 0) collected.sessionErrors.push({ stage: 's2s', code: session.failure.code, message: session.failure.message });
+  return report(collected, o, io);
+}
+
+function spansOf(report: TurnLatencyReport): Pick<TurnReport, 'spans' | 'voiceToVoiceMs' | 'overlapMs'> {
+  return {
+    spans: report.spans as Record<string, number>,
+    ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}),
+    ...(report.overlapMs !== undefined ? { overlapMs: report.overlapMs } : {}),
+  };
 }
 
 const LABELS: Record<(typeof LATENCY_MARKS)[number], string> = {
@@ -224,6 +297,7 @@ export function formatTurns(turns: TurnReport[]): string {
       lines.push(`  ${LABELS[mark].padEnd(22)} ${`${Math.round(ms)} ms`.padStart(8)}  ${'#'.repeat(Math.max(0, Math.round(ms / 25)))}`);
     }
     if (t.voiceToVoiceMs !== undefined) lines.push(`  voice-to-voice: ${Math.round(t.voiceToVoiceMs)} ms`);
+    if (t.overlapMs) lines.push(`  spoke over you: ${Math.round(t.overlapMs)} ms`);
     lines.push('');
   });
   return lines.join('\n');

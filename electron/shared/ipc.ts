@@ -42,7 +42,7 @@ export type KeyStatuses = z.infer<typeof KeyStatusesSchema>;
 
 /** A provider as the settings UI sees it: its form is generated from `settingsSchema` (JSON Schema). */
 export const ProviderInfoSchema = z.object({
-  kind: z.enum(['stt', 'llm', 'tts']),
+  kind: z.enum(['stt', 'llm', 'tts', 's2s']),
   id: z.string(),
   displayName: z.string(),
   local: z.boolean(),

@@ -25,8 +25,15 @@ export const SettingsSchema = z.object({
     .default({ stt: 'deepgram', llm: 'openai', tts: 'openai' }),
   /** Per kind, per provider id: that provider's settings (validated by its registry schema when used). */
   providers: z
-    .object({ stt: z.record(z.string(), ProviderSettingsSchema).default({}), llm: z.record(z.string(), ProviderSettingsSchema).default({}), tts: z.record(z.string(), ProviderSettingsSchema).default({}) })
-    .default({ stt: {}, llm: {}, tts: {} }),
+    .object({
+      stt: z.record(z.string(), ProviderSettingsSchema).default({}),
+      llm: z.record(z.string(), ProviderSettingsSchema).default({}),
+      tts: z.record(z.string(), ProviderSettingsSchema).default({}),
+      s2s: z.record(z.string(), ProviderSettingsSchema).default({}),
+    })
+    .default({ stt: {}, llm: {}, tts: {}, s2s: {} }),
+  /** Speech-to-speech: which model answers when the architecture is 's2s'. */
+  s2s: z.object({ provider: z.string().default('moshi') }).default({ provider: 'moshi' }),
   systemPrompt: z.string().max(20_000).default(DEFAULT_SYSTEM_PROMPT),
   toolsEnabled: z.boolean().default(true),
   turnTaking: z

@@ -70,7 +70,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
     send({ type: 'session.created', session: { type: 'realtime', model: 'gpt-realtime' } });
 
     const respond = async () => {
-      const reply = (options.reply ?? (() => ({ text: 'Hello from the realtime model.' })))(stats.items);
+      const reply: RealtimeReply = (options.reply ?? (() => ({ text: 'Hello from the realtime model.' })))(stats.items);
       const response = { id: id('resp'), cancelled: false };
       current = response;
       stats.responses++;

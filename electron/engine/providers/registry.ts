@@ -6,10 +6,14 @@ import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
+import { MoshiClient, MoshiSettingsSchema } from '../s2s/moshi.js';
+import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from '../s2s/openai-realtime.js';
+import type { S2sClient } from '../s2s/types.js';
+import type { ToolRegistry } from '../tools/registry.js';
 import type { LlmProvider, ProviderContext, SttProvider, TtsProvider } from './types.js';
 
-export type ProviderKind = 'stt' | 'llm' | 'tts';
-type ProviderOf<K extends ProviderKind> = K extends 'stt' ? SttProvider : K extends 'llm' ? LlmProvider : TtsProvider;
+export type ProviderKind = 'stt' | 'llm' | 'tts' | 's2s';
+type ProviderOf<K extends ProviderKind> = K extends 'stt' ? SttProvider : K extends 'llm' ? LlmProvider : K extends 'tts' ? TtsProvider : S2sClient;
 
 /**
  * One entry per provider: what it is, what it can do, its settings (the settings UI is generated
@@ -21,13 +25,17 @@ export interface ProviderDescriptor<K extends ProviderKind = ProviderKind, S ext
   displayName: string;
   /** Prefix of its environment variables: PARLEY_<ENV>_URL for the endpoint, <ENV>_API_KEY for the key. */
   env: string;
+  /** When the key belongs to another service (OpenAI Realtime uses the OpenAI key): that prefix. */
+  keyEnv?: string;
   /** Runs without a network connection to a vendor (local server or model). */
   local: boolean;
   requiresKey: boolean;
   capabilities: string[];
   settings: S;
-  create(settings: z.infer<S>, apiKey: string | undefined, context: ProviderContext & { retry?: Partial<RetryPolicy> }): ProviderOf<K>;
+  create(settings: z.infer<S>, apiKey: string | undefined, context: CreateContext): ProviderOf<K>;
 }
+
+export type CreateContext = ProviderContext & { retry?: Partial<RetryPolicy>; tools?: ToolRegistry };
 
 function describe<K extends ProviderKind, S extends z.ZodObject>(d: ProviderDescriptor<K, S>): ProviderDescriptor<K, S> {
   return d;
@@ -100,7 +108,35 @@ export const providers = [
     settings: ElevenLabsSettingsSchema,
     create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry),
   }),
+  describe({
+    kind: 's2s',
+    id: 'moshi',
+    displayName: 'Moshi (Kyutai, runs locally)',
+    env: 'MOSHI',
+    local: true,
+    requiresKey: false,
+    capabilities: ['full-duplex', 'offline'],
+    settings: MoshiSettingsSchema,
+    create: (s) => new MoshiClient(s),
+  }),
+  describe({
+    kind: 's2s',
+    id: 'openai-realtime',
+    displayName: 'OpenAI Realtime',
+    env: 'OPENAI_REALTIME',
+    keyEnv: 'OPENAI',
+    local: false,
+    requiresKey: true,
+    capabilities: ['turn-based', 'transcripts', 'tools', 'text-context'],
+    settings: OpenAiRealtimeSettingsSchema,
+    create: (s, key, ctx) => new OpenAiRealtimeClient(s, key ?? '', ctx.tools),
+  }),
 ] as const satisfies readonly ProviderDescriptor[];
+
+/** The stored key a provider uses, by service (OPENAI -> 'openai'). */
+export function keyNameOf(descriptor: Pick<ProviderDescriptor, 'env' | 'keyEnv'>): string {
+  return (descriptor.keyEnv ?? descriptor.env).toLowerCase();
+}
 
 export function providerIds(kind: ProviderKind): string[] {
   return providers.filter((p) => p.kind === kind).map((p) => p.id);
@@ -141,13 +177,14 @@ export function resolveProvider<K extends ProviderKind>(kind: K, id: string, sav
     const where = issue.path[0] === 'baseUrl' && endpointSource === 'environment' ? `PARLEY_${descriptor.env}_URL` : issue.path.join('.');
     throw new ParleyError('cli/usage', `invalid ${descriptor.displayName} setting ${where}: ${issue.message}`);
   }
-  const apiKey = savedKey || env[`${descriptor.env}_API_KEY`] || undefined;
+  const keyEnv = descriptor.keyEnv ?? descriptor.env;
+  const apiKey = savedKey || env[`${keyEnv}_API_KEY`] || undefined;
   if (descriptor.requiresKey && !apiKey) {
-    throw new ParleyError('provider/missing-key', `no API key for ${descriptor.displayName}: set ${descriptor.env}_API_KEY or add the key in settings`, { provider: id });
+    throw new ParleyError('provider/missing-key', `no API key for ${descriptor.displayName}: set ${keyEnv}_API_KEY or add the key in settings`, { provider: id });
   }
   return { descriptor, settings: parsed.data as Record<string, unknown>, apiKey, endpointSource };
 }
 
-export function createProvider<K extends ProviderKind>(resolved: ResolvedProvider<K>, context: ProviderContext & { retry?: Partial<RetryPolicy> }): ProviderOf<K> {
+export function createProvider<K extends ProviderKind>(resolved: ResolvedProvider<K>, context: CreateContext): ProviderOf<K> {
   return resolved.descriptor.create(resolved.settings as never, resolved.apiKey, context);
 }

@@ -65,7 +65,7 @@ export class S2sSession {
   private userSpeaking = false;
   private userSpeechStartAt = 0;
   private modelSpeaking = false;
-  private lastModelVoiceAt = 0;
+  private lastVoiceAt = 0;
   /** Text waiting for the next audio block to start playing (text in step with audio). */
   private pendingText = '';
   private pumping: Promise<void> | undefined;
@@ -90,6 +90,11 @@ export class S2sSession {
 
   get conversationState(): ConversationState {
     return this.state;
+  }
+
+  /** Clock time the model's voice was last heard (0 = not yet). */
+  get lastModelVoiceAt(): number {
+    return this.lastVoiceAt;
   }
 
   /** The fatal error that ended the call, if any. */
@@ -157,6 +162,12 @@ export class S2sSession {
       case 'response-done':
         this.responseActive = false;
         if (!e.interrupted) this.flushText();
+        // Turn-based models send no silence after an answer: it is over once its audio has played.
+        void this.o.sink.drain().then(() => {
+          if (this.responseActive || !this.modelSpeaking || this.stopped) return;
+          this.modelSpeaking = false;
+          if (!this.userSpeaking) this.setState('listening');
+        });
         return;
       case 'notice':
         return this.emit({ type: 'notice', message: e.message });
@@ -186,7 +197,7 @@ export class S2sSession {
     const text = this.pendingText;
     this.pendingText = '';
     const now = this.clock.now();
-    if (voiced) this.lastModelVoiceAt = now;
+    if (voiced) this.lastVoiceAt = now;
     if (voiced && this.userSpeaking && this.turn) this.turn.overlapMs += (samples.length / rate) * 1000;
     sink.write(samples, () => this.onBlockPlaying(voiced, text));
   }
@@ -203,7 +214,7 @@ export class S2sSession {
         this.modelSpeaking = true;
         if (!this.userSpeaking) this.setState('assistant-speaking');
       }
-    } else if (this.modelSpeaking && this.clock.now() - this.lastModelVoiceAt > 300) {
+    } else if (this.modelSpeaking && this.clock.now() - this.lastVoiceAt > 300) {
       this.modelSpeaking = false;
       if (!this.userSpeaking) this.setState('listening');
     }

@@ -16,7 +16,7 @@ import type { CascadeEvent } from '../cascade/events.js';
 import { CascadeSession } from '../cascade/session.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, describeError } from '../errors.js';
-import { createProvider, findProvider, resolveProvider, type ProviderKind } from '../providers/registry.js';
+import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import { TimerService, calculatorTool, dateTimeTool } from '../tools/builtins.js';
@@ -249,7 +249,7 @@ export class ConversationHost {
     const env = this.o.env ?? process.env;
     const resolve = async <K extends ProviderKind>(kind: K, id: string) => {
       // Keys are stored by service (OPENAI -> 'openai'), shared by that service's providers.
-      const savedKey = await this.o.secrets.get(findProvider(kind, id).env.toLowerCase());
+      const savedKey = await this.o.secrets.get(keyNameOf(findProvider(kind, id)));
       return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, env, savedKey);
     };
     const context = { clock: this.clock, log: (m: string) => this.o.warn?.(m) };

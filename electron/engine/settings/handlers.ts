@@ -4,7 +4,7 @@ import { ParleyError } from '../errors.js';
 import { checkKey } from '../providers/key-check.js';
 import type { Settings } from '../../shared/settings.js';
 import { z } from 'zod';
-import { providers } from '../providers/registry.js';
+import { keyNameOf, providers } from '../providers/registry.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsStore } from './settings-store.js';
 
@@ -58,7 +58,7 @@ export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env
 /** The registry as data for the settings UI: each provider's settings as JSON Schema (input side, defaults included). */
 export function providerCatalog(): ProviderInfo[] {
   return providers.map((p) => {
-    const keyName = p.env.toLowerCase();
+    const keyName = keyNameOf(p);
     return {
       kind: p.kind,
       id: p.id,
@@ -75,7 +75,7 @@ export function providerCatalog(): ProviderInfo[] {
 /** The endpoint a key is used against: a saved provider baseUrl for that service, PARLEY_<NAME>_URL, or the default. */
 function endpointFor(name: KeyName, settings: Settings, env: NodeJS.ProcessEnv): string | undefined {
   for (const p of providers) {
-    if (p.env.toLowerCase() !== name) continue;
+    if (keyNameOf(p) !== name || p.kind === 's2s') continue;
     const saved = settings.providers[p.kind][p.id]?.baseUrl;
     if (typeof saved === 'string') return saved;
   }

@@ -7,7 +7,9 @@ import { writeWavFile } from '../../../electron/engine/audio/wav.js';
 import { readWavFile } from '../../../electron/engine/audio/wav.js';
 import { startFakeAnthropic } from '../../fakes/anthropic.js';
 import { startFakeDeepgram } from '../../fakes/deepgram.js';
+import { startFakeMoshi } from '../../fakes/moshi.js';
 import { startFakeOpenAi } from '../../fakes/openai.js';
+import { startFakeRealtime } from '../../fakes/openai-realtime.js';
 import { paddedSpeech } from '../../helpers/speech.js';
 import { ROOT } from '../../paths.js';
 
@@ -114,4 +116,40 @@ describe('parley run', () => {
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/invalid Deepgram setting PARLEY_DEEPGRAM_URL/);
   });
+
+  it('--mode s2s --s2s moshi: streams the recording (then silence) in real time and prints the same JSON shape', async () => {
+    const moshi = await startFakeMoshi({ replies: [[' Nice', ' to', ' meet', ' you', '.']] });
+    closers.push(moshi.close);
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-s2s-'));
+    const out = path.join(dir, 'reply.wav');
+    const r = await parley(['run', '--mode', 's2s', '--s2s', 'moshi', '--in', await questionWav(), '--out', out, '--json'], { PARLEY_MOSHI_URL: moshi.baseUrl });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { turns: { user: string; assistant: string; spans: Record<string, number>; voiceToVoiceMs: number; overlapMs: number }[] };
+    expect(report.turns).toHaveLength(1);
+    expect(report.turns[0]).toMatchObject({ user: expect.stringMatching(/^\(spoke \d\.\d s\)$/), assistant: 'Nice to meet you.', overlapMs: 0 });
+    expect(Object.keys(report.turns[0]!.spans)).toEqual(['speechEnd', 'endOfTurn', 'firstAudioPlayed']);
+    expect(report.turns[0]!.voiceToVoiceMs).toBeGreaterThan(0);
+    const reply = await readWavFile(out);
+    expect(reply.sampleRate).toBe(24000);
+    expect(moshi.stats.secondsHeard).toBeGreaterThan(3);
+  }, 40_000);
+
+  it('--mode s2s --s2s openai-realtime: the same, with the user transcribed; a missing key names the variable', async () => {
+    const realtime = await startFakeRealtime({ transcripts: ['what is new'], reply: () => ({ text: 'Not much, and you?' }) });
+    closers.push(realtime.close);
+    const missing = await parley(['run', '--mode', 's2s', '--s2s', 'openai-realtime', '--in', await questionWav()], { PARLEY_OPENAI_REALTIME_URL: realtime.url });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no API key for OpenAI Realtime: set OPENAI_API_KEY/);
+    const r = await parley(['run', '--mode', 's2s', '--s2s', 'openai-realtime', '--in', await questionWav(), '--json'], { PARLEY_OPENAI_REALTIME_URL: realtime.url, OPENAI_API_KEY: realtime.key });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { turns: { user: string; assistant: string }[] };
+    expect(report.turns).toEqual([expect.objectContaining({ user: 'what is new', assistant: 'Not much, and you?' })]);
+  }, 40_000);
+
+  it('--mode s2s against nothing: a one-line error that says what to do (exit 1)', async () => {
+    const r = await parley(['run', '--mode', 's2s', '--in', await questionWav()], { PARLEY_MOSHI_URL: 'ws://127.0.0.1:9' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach Moshi at ws:\/\/127\.0\.0\.1:9\/api\/chat.*Is the Moshi server running\?/);
+  }, 20_000);
 });
