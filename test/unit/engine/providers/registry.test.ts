@@ -4,7 +4,7 @@ import { providers, resolveProvider } from '../../../../electron/engine/provider
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
       const defaults = p.settings.parse({}) as { baseUrl: string };
       expect(() => new URL(defaults.baseUrl)).not.toThrow();
@@ -28,5 +28,11 @@ describe('provider registry', () => {
     expect(resolveProvider('llm', 'ollama', {}, {}).apiKey).toBeUndefined();
     expect(() => resolveProvider('stt', 'deepgram', {}, {})).toThrow('no API key for Deepgram: set DEEPGRAM_API_KEY or add the key in settings');
     expect(() => resolveProvider('llm', 'anthropic', { maxTokens: -1 }, { ANTHROPIC_API_KEY: 'k' })).toThrow(/invalid Anthropic Claude setting maxTokens/);
+  });
+
+  it('speech-to-speech: Moshi is local and keyless; OpenAI Realtime has its own endpoint variable but the OpenAI key', () => {
+    expect(resolveProvider('s2s', 'moshi', {}, { PARLEY_MOSHI_URL: 'ws://10.0.0.5:8998' })).toMatchObject({ settings: { baseUrl: 'ws://10.0.0.5:8998' }, apiKey: undefined, endpointSource: 'environment' });
+    expect(resolveProvider('s2s', 'openai-realtime', {}, { PARLEY_OPENAI_REALTIME_URL: 'ws://127.0.0.1:7000/v1/realtime', OPENAI_API_KEY: 'sk-1' })).toMatchObject({ settings: { baseUrl: 'ws://127.0.0.1:7000/v1/realtime', model: 'gpt-realtime' }, apiKey: 'sk-1' });
+    expect(() => resolveProvider('s2s', 'openai-realtime', {}, {})).toThrow('no API key for OpenAI Realtime: set OPENAI_API_KEY or add the key in settings');
   });
 });
