@@ -100,7 +100,9 @@ export const SessionStatusSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('starting') }),
   z.object({
     state: z.literal('running'),
-    providers: z.object({ stt: z.string(), llm: z.string(), tts: z.string() }),
+    architecture: z.enum(['cascade', 's2s']),
+    /** By role: stt/llm/tts for the cascade, s2s for speech-to-speech. */
+    providers: z.record(z.string(), z.string()),
     /** Rate of the playback frames (the TTS's native rate; the UI's player runs at it). */
     playbackRate: z.number().int(),
     mode: ConversationModeSchema,

@@ -14,6 +14,11 @@ export interface RemoteAudioSinkOptions {
    * gone: drain() resolves instead of hanging the turn. Default 2000.
    */
   staleReportMs?: number;
+  /**
+   * The epoch to start at. A sink replacing another on the same player (a restart, a switch of
+   * architecture) starts after the old one's last epoch and flushes the player to it first.
+   */
+  firstEpoch?: number;
 }
 
 /**
@@ -45,6 +50,15 @@ export class RemoteAudioSink implements AudioSink {
     options: RemoteAudioSinkOptions = {},
   ) {
     this.staleMs = options.staleReportMs ?? 2000;
+    if (options.firstEpoch !== undefined) {
+      this.epoch = options.firstEpoch;
+      link.control('flush', this.epoch);
+    }
+  }
+
+  /** The current epoch (a successor sink starts after it). */
+  get currentEpoch(): number {
+    return this.epoch;
   }
 
   write(samples: Float32Array, onStart?: () => void): void {

@@ -183,6 +183,11 @@ export class CascadeSession {
     return true;
   }
 
+  /** The conversation so far (without the system prompt), to carry into another session. */
+  conversation(): ChatMessage[] {
+    return this.history.filter((m) => m.role !== 'system');
+  }
+
   /** Waits for the current reply (if any) to finish. */
   async idle(): Promise<void> {
     while (this.turn) await this.turn.done;

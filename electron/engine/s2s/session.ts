@@ -9,6 +9,7 @@ import type { TranscriptLog } from '../session/transcript-log.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
+import type { ChatMessage } from '../providers/types.js';
 import type { S2sClient, S2sEvent } from './types.js';
 
 export interface S2sSessionOptions {
@@ -124,6 +125,28 @@ export class S2sSession {
     }
   }
 
+  /** Full duplex: the model decides when the user is done; nothing to end here. */
+  async endUserSpeech(): Promise<void> {}
+
+  /**
+   * The stop-talking button: a turn-based model is cut off where it was heard; a full-duplex one
+   * (Moshi) cannot be told to stop, so what is queued is silenced.
+   */
+  interruptReply(): boolean {
+    if (this.cutOffModel()) return true;
+    if (this.o.client.interrupt || this.o.sink.written() <= this.o.sink.played()) return false;
+    this.o.sink.flush();
+    this.pendingText = '';
+    return true;
+  }
+
+  /** The conversation so far as chat messages (for a session with another architecture). */
+  conversation(): ChatMessage[] {
+    const open = this.turn ? [{ role: 'user' as const, text: this.turn.userText }, { role: 'assistant' as const, text: this.turn.assistantText.trim() }] : [];
+    // What came in as context (even if this model could not use it) goes on to the next session.
+    return [...(this.o.history ?? []), ...this.transcript, ...open].filter((m) => m.text).map((m) => ({ role: m.role, content: m.text }));
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -162,9 +185,12 @@ export class S2sSession {
       case 'response-done':
         this.responseActive = false;
         if (!e.interrupted) this.flushText();
-        // Turn-based models send no silence after an answer: it is over once its audio has played.
+        // Turn-based models send no silence after an answer: it is over once its audio has played,
+        // and so is the turn (its text and latency are reported then).
         void this.o.sink.drain().then(() => {
-          if (this.responseActive || !this.modelSpeaking || this.stopped) return;
+          if (this.responseActive || this.stopped) return;
+          if (!e.interrupted && this.turn?.assistantText && !this.userSpeaking) this.closeTurn();
+          if (!this.modelSpeaking) return;
           this.modelSpeaking = false;
           if (!this.userSpeaking) this.setState('listening');
         });

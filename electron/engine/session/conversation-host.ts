@@ -9,11 +9,15 @@ import {
 } from '../../shared/conversation.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { Settings } from '../../shared/settings.js';
+
+type Architecture = Settings['architecture'];
 import { int16ToFloat32 } from '../audio/pcm.js';
 import { RemoteAudioSink } from '../audio/remote-sink.js';
 import { Resampler } from '../audio/resampler.js';
 import type { CascadeEvent } from '../cascade/events.js';
 import { CascadeSession } from '../cascade/session.js';
+import type { ConversationState } from '../cascade/events.js';
+import { S2sSession } from '../s2s/session.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, describeError } from '../errors.js';
 import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
@@ -49,13 +53,31 @@ const STT_RATE = 16000;
 const REPLAYED: ReadonlySet<ConversationEvent['type']> = new Set(['user-final', 'assistant-done', 'tool-call', 'tool-result', 'latency', 'error', 'notice']);
 const MAX_REPLAY = 5000;
 
+/** What the host needs of either architecture's session. */
+export interface LiveSession {
+  readonly conversationState: ConversationState;
+  start(): Promise<void>;
+  pushAudio(samples: Float32Array): Promise<void>;
+  /** Push-to-talk released, or muted: the user's speech ends now (no-op for full duplex). */
+  endUserSpeech(): Promise<void>;
+  /** The stop-talking button. */
+  interruptReply(): boolean;
+  subscribe(listener: (e: CascadeEvent) => void): () => void;
+  stop(): Promise<void>;
+  /** The conversation so far, for the next session. */
+  conversation(): ChatMessage[];
+}
+
 interface Running {
-  session: CascadeSession;
+  architecture: Architecture;
+  session: LiveSession;
   sink: RemoteAudioSink;
   timers: TimerService;
   resampler: Resampler | undefined;
-  providers: { stt: string; llm: string; tts: string };
+  providers: Record<string, string>;
   inputRate: number;
+  /** Full-duplex models need audio all the time: gated audio is replaced by silence, not dropped. */
+  continuous: boolean;
   /** The settings it was built from (see sessionFingerprint). */
   fingerprint: string;
 }
@@ -83,6 +105,11 @@ export class ConversationHost {
   private mutedNow = false;
   private talkPressed = false;
   private restartPending = false;
+  /** Turn ids already used by earlier sessions (see onSessionEvent). */
+  private turnBase = 0;
+  private maxTurnId = 0;
+  /** The player's epoch as the last sink left it (sinks on the same player must not reuse one). */
+  private lastEpoch = 0;
   private audioChain: Promise<void> = Promise.resolve();
   private readonly clock: Clock;
 
@@ -153,15 +180,21 @@ export class ConversationHost {
     this.maybeRestart();
   }
 
+  /** The switch of architectures the toggle asks for (saved in settings first). */
+  get architecture(): Architecture | undefined {
+    return this.running?.architecture;
+  }
+
   async stop(): Promise<void> {
     await this.starting;
     const running = this.running;
     if (!running) return;
     this.running = undefined;
     running.sink.detach();
+    this.lastEpoch = running.sink.currentEpoch;
     await running.session.stop();
     running.timers.dispose();
-    this.history = running.session.history.filter((m) => m.role !== 'system');
+    this.history = running.session.conversation();
     this.setStatus({ state: 'idle' });
   }
 
@@ -215,8 +248,9 @@ export class ConversationHost {
       return;
     }
     if (frame.kind !== 'microphone') return;
-    if (this.mutedNow || (this.o.settings().mode === 'push-to-talk' && !this.talkPressed)) return;
-    const samples = int16ToFloat32(frame.samples);
+    const gated = this.mutedNow || (this.o.settings().mode === 'push-to-talk' && !this.talkPressed);
+    if (gated && !running.continuous) return;
+    const samples = gated ? new Float32Array(frame.samples.length) : int16ToFloat32(frame.samples);
     const audio = running.resampler ? running.resampler.process(samples) : samples;
     this.queueAudio((r) => r.session.pushAudio(audio));
   }
@@ -230,11 +264,12 @@ export class ConversationHost {
 
   private async start(inputRate: number): Promise<void> {
     this.setStatus({ state: 'starting' });
+    this.turnBase = this.maxTurnId;
     try {
       this.running = await this.build(inputRate);
       await this.running.session.start();
-      const { providers, sink } = this.running;
-      this.setStatus({ state: 'running', providers, playbackRate: sink.sampleRate, mode: this.o.settings().mode, muted: this.mutedNow, talking: this.talkPressed });
+      const { providers, sink, architecture } = this.running;
+      this.setStatus({ state: 'running', architecture, providers, playbackRate: sink.sampleRate, mode: this.o.settings().mode, muted: this.mutedNow, talking: this.talkPressed });
     } catch (e) {
       const running = this.running;
       this.running = undefined;
@@ -252,75 +287,113 @@ export class ConversationHost {
       const savedKey = await this.o.secrets.get(keyNameOf(findProvider(kind, id)));
       return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, env, savedKey);
     };
-    const context = { clock: this.clock, log: (m: string) => this.o.warn?.(m) };
-    const sttR = await resolve('stt', settings.cascade.stt);
-    const llmR = await resolve('llm', settings.cascade.llm);
-    const ttsR = await resolve('tts', settings.cascade.tts);
-    const fallbackLlm = settings.cascade.fallbackLlm ? createProvider(await resolve('llm', settings.cascade.fallbackLlm), context) : undefined;
-    const fallbackTts = settings.cascade.fallbackTts ? createProvider(await resolve('tts', settings.cascade.fallbackTts), context) : undefined;
-    const vad = this.o.vadModel();
-    vad.reset();
-    const tts = createProvider(ttsR, context);
-    const sink = new RemoteAudioSink(tts.sampleRate, { block: (epoch, block, samples) => this.peer?.sendAudio(encodePlaybackFrame(epoch, block, samples)), control: (op, epoch) => this.peer?.send({ type: 'playback', op, epoch }) }, this.clock);
     const timers = new TimerService((t) => this.emitEvent({ type: 'notice', message: `Timer '${t.label}' finished.` }));
     let tools: ToolRegistry | undefined;
     if (settings.toolsEnabled) {
       tools = new ToolRegistry().register(dateTimeTool).register(calculatorTool);
       for (const t of timers.tools()) tools.register(t);
     }
-    const session = new CascadeSession({
-      stt: createProvider(sttR, context),
-      llm: createProvider(llmR, context),
-      tts,
-      ...(fallbackLlm ? { fallbackLlm } : {}),
-      ...(fallbackTts ? { fallbackTts } : {}),
-      vad,
-      sink,
-      tools,
-      systemPrompt: settings.systemPrompt,
-      clock: this.clock,
-      log: this.o.log,
-      history: this.history,
-      turnTaking: {
-        vad: { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs },
-        bargeIn: settings.turnTaking.bargeIn ? {} : false,
-      },
-    });
-    session.subscribe((e) => this.onSessionEvent(session, e));
-    return {
-      session,
-      sink,
-      timers,
-      resampler: inputRate === STT_RATE ? undefined : new Resampler({ inputRate, outputRate: STT_RATE }),
-      providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id },
-      inputRate,
-      fingerprint: sessionFingerprint(settings),
+    const context = { clock: this.clock, log: (m: string) => this.o.warn?.(m), tools };
+    // Configuration first (keys, endpoints), then the model: the error the user can fix comes first.
+    const loadVad = () => {
+      const vad = this.o.vadModel();
+      vad.reset();
+      return vad;
     };
+    const sinkAt = (rate: number) =>
+      new RemoteAudioSink(rate, { block: (epoch, block, samples) => this.peer?.sendAudio(encodePlaybackFrame(epoch, block, samples)), control: (op, epoch) => this.peer?.send({ type: 'playback', op, epoch }) }, this.clock, {
+        firstEpoch: ++this.lastEpoch,
+      });
+    const base = { timers, inputRate, resampler: inputRate === STT_RATE ? undefined : new Resampler({ inputRate, outputRate: STT_RATE }), fingerprint: sessionFingerprint(settings) };
+    try {
+      if (settings.architecture === 's2s') {
+        const resolved = await resolve('s2s', settings.s2s.provider);
+        const client = createProvider(resolved, context);
+        const sink = sinkAt(client.sampleRate);
+        const session = new S2sSession({
+          client,
+          vad: loadVad(),
+          sink,
+          clock: this.clock,
+          log: this.o.log,
+          instructions: settings.systemPrompt,
+          history: this.history.flatMap((m) => ((m.role === 'user' || m.role === 'assistant') && m.content ? [{ role: m.role, text: m.content }] : [])),
+          vadOptions: { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs },
+        });
+        session.subscribe((e) => this.onSessionEvent(session, e));
+        return { ...base, architecture: 's2s', session, sink, providers: { s2s: resolved.descriptor.id }, continuous: true };
+      }
+      const sttR = await resolve('stt', settings.cascade.stt);
+      const llmR = await resolve('llm', settings.cascade.llm);
+      const ttsR = await resolve('tts', settings.cascade.tts);
+      const fallbackLlm = settings.cascade.fallbackLlm ? createProvider(await resolve('llm', settings.cascade.fallbackLlm), context) : undefined;
+      const fallbackTts = settings.cascade.fallbackTts ? createProvider(await resolve('tts', settings.cascade.fallbackTts), context) : undefined;
+      const tts = createProvider(ttsR, context);
+      const sink = sinkAt(tts.sampleRate);
+      const session = new CascadeSession({
+        stt: createProvider(sttR, context),
+        llm: createProvider(llmR, context),
+        tts,
+        ...(fallbackLlm ? { fallbackLlm } : {}),
+        ...(fallbackTts ? { fallbackTts } : {}),
+        vad: loadVad(),
+        sink,
+        tools,
+        systemPrompt: settings.systemPrompt,
+        clock: this.clock,
+        log: this.o.log,
+        history: this.history,
+        turnTaking: {
+          vad: { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs },
+          bargeIn: settings.turnTaking.bargeIn ? {} : false,
+        },
+      });
+      session.subscribe((e) => this.onSessionEvent(session, e));
+      return { ...base, architecture: 'cascade', session, sink, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false };
+    } catch (e) {
+      timers.dispose();
+      throw e;
+    }
   }
 
-  private onSessionEvent(session: CascadeSession, e: CascadeEvent): void {
+  private onSessionEvent(session: LiveSession, e: CascadeEvent): void {
     if (this.running?.session !== session) return;
+    // Each session counts its turns from 1; the UI needs them unique across restarts and switches.
+    if ('turnId' in e && e.turnId !== undefined) {
+      const turnId = e.turnId + this.turnBase;
+      this.maxTurnId = Math.max(this.maxTurnId, turnId);
+      e = { ...e, turnId } as CascadeEvent;
+    }
     this.emitEvent(toWire(e));
     if (e.type === 'state') this.maybeRestart();
   }
 
-  /** Applies changed settings between turns: never while the user speaks or the assistant answers. */
+  /**
+   * Applies changed settings between turns (never while the user speaks or the assistant answers),
+   * except a switch of architecture, which happens at once: the user asked for the other one now.
+   */
   private maybeRestart(): void {
     const running = this.running;
-    if (!this.restartPending || !running || running.session.conversationState !== 'listening') return;
+    if (!this.restartPending || !running) return;
+    const switching = running.architecture !== this.o.settings().architecture;
+    if (!switching && running.session.conversationState !== 'listening') return;
     this.restartPending = false;
     const inputRate = running.inputRate;
+    const began = this.clock.now();
     this.starting = (async () => {
       this.running = undefined;
       running.sink.detach();
+      running.sink.flush();
+      this.lastEpoch = running.sink.currentEpoch;
       await running.session.stop();
       running.timers.dispose();
-      this.history = running.session.history.filter((m) => m.role !== 'system');
+      this.history = running.session.conversation();
       await this.start(inputRate);
-      if (this.running) {
-        const p = (this.running as Running).providers;
-        this.emitEvent({ type: 'notice', message: `Settings applied: ${p.stt} → ${p.llm} → ${p.tts}.` });
-      }
+      const now = this.running as Running | undefined;
+      if (!now) return;
+      const ms = Math.round(this.clock.now() - began);
+      if (switching) this.emitEvent({ type: 'notice', message: `Switched to ${now.architecture === 's2s' ? `speech-to-speech (${now.providers.s2s})` : 'the cascade'} in ${ms} ms; the conversation so far came along.` });
+      else this.emitEvent({ type: 'notice', message: `Settings applied: ${Object.values(now.providers).join(' → ')}.` });
     })().finally(() => (this.starting = undefined));
   }
 
@@ -346,7 +419,7 @@ export class ConversationHost {
 
 /** The settings a running session depends on (the listening mode and audio devices are not among them). */
 function sessionFingerprint(s: Settings): string {
-  return JSON.stringify([s.cascade, s.providers, s.systemPrompt, s.toolsEnabled, s.turnTaking]);
+  return JSON.stringify([s.architecture, s.cascade, s.s2s, s.providers, s.systemPrompt, s.toolsEnabled, s.turnTaking]);
 }
 
 function errorInfo(e: unknown): ErrorInfo {

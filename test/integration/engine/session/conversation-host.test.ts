@@ -1,15 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { float32ToInt16 } from '../../../../electron/engine/audio/pcm.js';
-import { ConversationHost } from '../../../../electron/engine/session/conversation-host.js';
-import { MemorySecretStore } from '../../../../electron/engine/settings/secret-store.js';
-import { SettingsStore } from '../../../../electron/engine/settings/settings-store.js';
-import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
-import { encodeMicrophoneFrame } from '../../../../electron/shared/conversation.js';
-import { startFakeDeepgram } from '../../../fakes/deepgram.js';
-import { startFakeOpenAi, type FakeOpenAiOptions } from '../../../fakes/openai.js';
+import { describe, expect, it } from 'vitest';
+import { isRunning, useConversationHost } from '../../../helpers/conversation-host.js';
 import { RemotePlayer } from '../../../helpers/remote-player.js';
 import { concat } from '../../../helpers/signals.js';
 import { paddedSpeech } from '../../../helpers/speech.js';
@@ -18,61 +8,9 @@ import { paddedSpeech } from '../../../helpers/speech.js';
 // real cascade from saved settings and keys, real Silero, the real provider clients against the
 // local fakes, and a player that plays the engine's frames in real time and reports back.
 
-let vad: SileroVadModel;
-beforeAll(async () => {
-  vad = await SileroVadModel.load();
-});
-afterAll(async () => vad.release());
+const setup = useConversationHost();
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) await o.close();
-});
-
-async function setup(o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string } = {}) {
-  const deepgram = await startFakeDeepgram({ utterances: o.utterances ?? ['what time is it'] });
-  const openai = await startFakeOpenAi(o.openai);
-  const store = new SettingsStore(path.join(mkdtempSync(path.join(tmpdir(), 'parley-conv-')), 'settings.json'));
-  await store.load();
-  await store.update((s) => {
-    s.providers.stt.deepgram = { baseUrl: deepgram.url };
-    s.providers.llm.openai = { baseUrl: openai.baseUrl };
-    s.providers.tts.openai = { baseUrl: openai.baseUrl };
-  });
-  const secrets = new MemorySecretStore();
-  if (o.saveKeys !== false) {
-    await secrets.set('deepgram', o.deepgramKey ?? deepgram.key);
-    await secrets.set('openai', openai.key);
-  }
-  const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
-  const player = new RemotePlayer();
-  player.handle = host.attach(player);
-  const h = {
-    host,
-    store,
-    secrets,
-    player,
-    deepgram,
-    openai,
-    /** Streams 16 kHz audio as the UI's microphone would: 20 ms Int16 frames in real time. */
-    async speak(audio: Float32Array) {
-      for (let i = 0; i < audio.length; i += 320) {
-        player.handle.receive(new Uint8Array(encodeMicrophoneFrame(float32ToInt16(audio.subarray(i, i + 320)))));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    close: async () => {
-      player.stop();
-      await host.stop();
-      await deepgram.close();
-      await openai.close();
-    },
-  };
-  open.push(h);
-  return h;
-}
-
-const running = (m: { type: string; status?: { state: string } }) => m.type === 'session' && m.status?.state === 'running';
+const running = isRunning;
 
 describe('the live conversation (ConversationHost)', () => {
   it('answers a spoken question through the UI transport: transcript, reply text in step with the audio, latency', async () => {

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { isRunning, useConversationHost } from '../../../helpers/conversation-host.js';
+import { concat, silence } from '../../../helpers/signals.js';
+import { paddedSpeech } from '../../../helpers/speech.js';
+
+// The architecture toggle during a live conversation: the current session stops cleanly, the
+// other starts within a second, and the conversation so far goes along as text where the target
+// takes it (cascade <-> OpenAI Realtime); Moshi takes none, and the user is told.
+
+const setup = useConversationHost();
+const question = async () => concat((await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0)).audio, silence(16000, 1.8));
+const notice = (re: RegExp) => (m: { type: string; event?: { type: string; message?: string } }) => m.type === 'event' && m.event?.type === 'notice' && re.test(m.event.message ?? '');
+
+describe('architecture toggle (ConversationHost)', () => {
+  it('cascade -> OpenAI Realtime -> cascade mid-conversation, history carried both ways, each switch under a second', async () => {
+    const h = await setup({
+      utterances: ['my name is Ada', 'what is my name'],
+      openai: { llm: (r) => ({ text: `You told me ${r.messages.filter((m) => m.role === 'user').length} things.` }) },
+      realtime: { transcripts: ['remember the number seven'], reply: () => ({ text: 'Seven, noted.' }) },
+    });
+    h.player.command({ type: 'start', inputRate: 16000 });
+    await h.player.waitFor(isRunning);
+    await h.speak(await question());
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'latency', 15_000);
+
+    await h.store.update((s) => {
+      s.architecture = 's2s';
+      s.s2s.provider = 'openai-realtime';
+    });
+    h.host.settingsChanged();
+    await h.player.waitFor((m) => m.type === 'session' && (m.status.state === 'running' || m.status.state === 'failed') && h.player.messages.filter(isRunning).length === 2 || (m.type === 'session' && m.status.state === 'failed'));
+    const failed = h.player.messages.find((m) => m.type === 'session' && m.status.state === 'failed');
+    expect(failed).toBeUndefined();
+    const switched = await h.player.waitFor(notice(/^Switched to speech-to-speech \(openai-realtime\) in \d+ ms/));
+    expect(Number(/in (\d+) ms/.exec((switched as { event: { message: string } }).event.message)![1])).toBeLessThan(1000);
+    expect(h.host.architecture).toBe('s2s');
+    // Realtime got the cascade's turn as conversation items.
+    expect(h.realtime!.stats.items.slice(0, 2)).toEqual([expect.objectContaining({ role: 'user', text: 'my name is Ada' }), expect.objectContaining({ role: 'assistant', text: 'You told me 1 things.' })]);
+    await h.speak(await question());
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'assistant-done' && m.event.text === 'Seven, noted.', 15_000);
+
+    await h.store.update((s) => void (s.architecture = 'cascade'));
+    h.host.settingsChanged();
+    await h.player.waitFor(notice(/^Switched to the cascade in \d+ ms/));
+    await h.speak(await question());
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'assistant-done' && h.player.events('assistant-done').length === 3, 15_000);
+    // Turn ids stay unique across the three sessions (the UI keys its turns by them).
+    expect(h.player.events('user-final').map((e) => e.turnId)).toEqual([1, 2, 3]);
+    expect(h.player.events('assistant-done').map((e) => e.text)).toEqual(['You told me 1 things.', 'Seven, noted.', 'You told me 3 things.']);
+    // The LLM saw all three user turns: the first cascade one, the Realtime one, and this one.
+    const last = h.openai.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!.body as { messages: { role: string; content: string }[] };
+    expect(last.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['my name is Ada', 'remember the number seven', 'what is my name']);
+    expect(last.messages.some((m) => m.role === 'assistant' && m.content === 'Seven, noted.')).toBe(true);
+  }, 60_000);
+
+  it('into Moshi: it starts fresh (it takes no text), the transcript stays, and the UI is told why', async () => {
+    const h = await setup({ moshi: { replies: [[' Hi', ' again', '.']] } });
+    h.player.command({ type: 'start', inputRate: 16000 });
+    await h.player.waitFor(isRunning);
+    await h.speak(await question());
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'latency', 15_000);
+    await h.store.update((s) => {
+      s.architecture = 's2s';
+      s.s2s.provider = 'moshi';
+    });
+    h.host.settingsChanged();
+    await h.player.waitFor(notice(/Moshi takes no text context: it starts this conversation fresh/));
+    await h.player.waitFor(notice(/^Switched to speech-to-speech \(moshi\)/));
+    // Moshi needs audio all the time: muted, it still gets (silent) frames and keeps its pace.
+    h.player.command({ type: 'mute', muted: true });
+    await h.speak(silence(16000, 1));
+    expect(h.moshi!.stats.secondsHeard).toBeGreaterThan(0.5);
+    h.player.command({ type: 'mute', muted: false });
+    await h.speak(await question());
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'assistant-chunk' && m.event.text === 'again', 15_000);
+    const status = h.player.messages.filter(isRunning).at(-1) as { status: { architecture: string; providers: Record<string, string>; playbackRate: number } };
+    expect(status.status).toMatchObject({ architecture: 's2s', providers: { s2s: 'moshi' }, playbackRate: 24000 });
+  }, 60_000);
+});
