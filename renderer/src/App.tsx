@@ -52,6 +52,7 @@ export function App() {
       {api && setup && (
         <ArchitectureToggle
           value={setup.settings.architecture}
+          s2sName={setup.providers.find((p) => p.kind === 's2s' && p.id === setup.settings.s2s.provider)?.displayName ?? setup.settings.s2s.provider}
           onChange={(architecture) => void api.updateSettings({ ...setup.settings, architecture }).then((settings) => setSetup({ ...setup, settings }))}
         />
       )}

@@ -1,20 +1,20 @@
 import type { Settings } from '../../electron/shared/settings';
 
 /**
- * Cascade | Speech-to-speech, always visible. Speech-to-speech (Moshi, OpenAI Realtime) is not in
- * this build yet, so its option says why instead of pretending.
+ * Cascade | Speech-to-speech, always visible, switchable during a conversation: the engine stops
+ * one architecture and starts the other at once, carrying the conversation over where it can.
  */
-export function ArchitectureToggle({ value, onChange }: { value: Settings['architecture']; onChange: (v: Settings['architecture']) => void }) {
+export function ArchitectureToggle({ value, s2sName, onChange }: { value: Settings['architecture']; s2sName: string; onChange: (v: Settings['architecture']) => void }) {
   return (
-    <div className="toggle" role="radiogroup" aria-label="Architecture">
-      <button type="button" role="radio" aria-checked={value === 'cascade'} onClick={() => onChange('cascade')}>
+    <div className="toggle" role="radiogroup" aria-label="Architecture" aria-describedby="architecture-why">
+      <button type="button" role="radio" aria-checked={value === 'cascade'} onClick={() => value !== 'cascade' && onChange('cascade')}>
         Cascade
       </button>
-      <button type="button" role="radio" aria-checked={value === 's2s'} aria-disabled="true" aria-describedby="s2s-why" disabled>
+      <button type="button" role="radio" aria-checked={value === 's2s'} onClick={() => value !== 's2s' && onChange('s2s')}>
         Speech-to-speech
       </button>
-      <span id="s2s-why" className="toggle__why">
-        Speech-to-speech (Moshi, OpenAI Realtime) arrives in a later version.
+      <span id="architecture-why" className="toggle__why">
+        {value === 'cascade' ? 'Speech to text, a language model and text to speech, each swappable.' : `One model listens and speaks at once: ${s2sName}.`}
       </span>
     </div>
   );

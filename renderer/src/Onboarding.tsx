@@ -3,8 +3,9 @@ import type { Settings } from '../../electron/shared/settings';
 
 /** The keys the chosen providers still need, each once (local providers need none). */
 export function missingKeys(settings: Settings, providers: ProviderInfo[], keys: KeyStatuses): KeyName[] {
-  const names = (['stt', 'llm', 'tts'] as const)
-    .map((kind) => providers.find((p) => p.kind === kind && p.id === settings.cascade[kind])?.keyName)
+  const chosen = settings.architecture === 's2s' ? [['s2s', settings.s2s.provider] as const] : (['stt', 'llm', 'tts'] as const).map((kind) => [kind, settings.cascade[kind]] as const);
+  const names = chosen
+    .map(([kind, id]) => providers.find((p) => p.kind === kind && p.id === id)?.keyName)
     .filter((n): n is KeyName => Boolean(n && keys[n] !== 'set'));
   return [...new Set(names)];
 }

@@ -44,8 +44,8 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await page.getByText('Still needed: an API key for Deepgram, OpenAI.').count()).toBe(1);
     const toggle = page.getByRole('radiogroup', { name: 'Architecture' });
     expect(await toggle.getByRole('radio', { name: 'Cascade' }).getAttribute('aria-checked')).toBe('true');
-    expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).isDisabled()).toBe(true);
-    expect(await toggle.getByText(/arrives in a later version/).count()).toBe(1);
+    expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).isEnabled()).toBe(true);
+    expect(await toggle.getByText(/Speech to text, a language model and text to speech/).count()).toBe(1);
     expect(problems).toEqual([]);
     await screenshot(page, 'engine-status');
     expect(await accessibilityViolations(page)).toEqual([]);

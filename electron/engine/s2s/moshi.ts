@@ -53,6 +53,8 @@ export class MoshiClient implements S2sClient {
   private unknownKinds = new Set<number>();
   private closing = false;
   private failed = false;
+  /** The handshake came: audio may flow (Moshi's servers start reading only then). */
+  private ready = false;
 
   constructor(private readonly settings: MoshiSettings) {}
 
@@ -94,6 +96,7 @@ export class MoshiClient implements S2sClient {
             return reject(new ParleyError('provider/protocol', `the server at ${url} does not speak Moshi's protocol (its first message was not a handshake)`, { provider: this.id }));
           }
           ready = true;
+          this.ready = true;
           clearTimeout(timer);
           options.signal?.removeEventListener('abort', onAbort);
           this.queue.push({ type: 'ready' });
@@ -117,7 +120,8 @@ export class MoshiClient implements S2sClient {
 
   pushAudio(samples: Float32Array): void {
     const ws = this.ws;
-    if (!ws || ws.readyState !== ws.OPEN || this.failed) return;
+    // Nothing before the handshake: the Ogg stream (headers first) starts with the first audio after it.
+    if (!ws || !this.ready || ws.readyState !== ws.OPEN || this.failed) return;
     const ogg = this.encoder.push(samples);
     if (ogg.length > 0) ws.send(encodeMoshiAudio(ogg));
   }

@@ -278,7 +278,8 @@ export class S2sSession {
   private appendAssistant(text: string): void {
     const turn = this.turn ?? this.openTurn('');
     turn.assistantText += text;
-    this.emit({ type: 'assistant-chunk', turnId: turn.id, text: text.trim() });
+    // Pieces as the model wrote them (leading spaces included): the UI joins them as they are.
+    this.emit({ type: 'assistant-chunk', turnId: turn.id, text });
   }
 
   // ---------- user speech (measured, never gated) ----------
@@ -335,7 +336,7 @@ export class S2sSession {
   private flushTextInto(turn: Turn): void {
     if (!this.pendingText) return;
     turn.assistantText += this.pendingText;
-    this.emit({ type: 'assistant-chunk', turnId: turn.id, text: this.pendingText.trim() });
+    this.emit({ type: 'assistant-chunk', turnId: turn.id, text: this.pendingText });
     this.pendingText = '';
   }
 

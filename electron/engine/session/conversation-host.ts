@@ -105,6 +105,8 @@ export class ConversationHost {
   private mutedNow = false;
   private talkPressed = false;
   private restartPending = false;
+  /** Sessions being stopped: their closing events still count. */
+  private readonly stopping = new Set<LiveSession>();
   /** Turn ids already used by earlier sessions (see onSessionEvent). */
   private turnBase = 0;
   private maxTurnId = 0;
@@ -192,10 +194,19 @@ export class ConversationHost {
     this.running = undefined;
     running.sink.detach();
     this.lastEpoch = running.sink.currentEpoch;
-    await running.session.stop();
+    await this.stopSession(running.session);
     running.timers.dispose();
     this.history = running.session.conversation();
     this.setStatus({ state: 'idle' });
+  }
+
+  private async stopSession(session: LiveSession): Promise<void> {
+    this.stopping.add(session);
+    try {
+      await session.stop();
+    } finally {
+      this.stopping.delete(session);
+    }
   }
 
   private receive(data: unknown): void {
@@ -357,7 +368,8 @@ export class ConversationHost {
   }
 
   private onSessionEvent(session: LiveSession, e: CascadeEvent): void {
-    if (this.running?.session !== session) return;
+    // A stopping session still reports its last turn (its final text and latency).
+    if (this.running?.session !== session && !this.stopping.has(session)) return;
     // Each session counts its turns from 1; the UI needs them unique across restarts and switches.
     if ('turnId' in e && e.turnId !== undefined) {
       const turnId = e.turnId + this.turnBase;
@@ -385,7 +397,7 @@ export class ConversationHost {
       running.sink.detach();
       running.sink.flush();
       this.lastEpoch = running.sink.currentEpoch;
-      await running.session.stop();
+      await this.stopSession(running.session);
       running.timers.dispose();
       this.history = running.session.conversation();
       await this.start(inputRate);

@@ -54,6 +54,11 @@ export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onMode
         <span className="livebar__dot" aria-hidden="true" />
         {label}
       </div>
+      {view.status.state === 'running' && (
+        <span className="livebar__providers" data-testid="running-providers">
+          {view.status.architecture === 's2s' ? `Speech-to-speech: ${view.status.providers.s2s}` : `Cascade: ${Object.values(view.status.providers).join(' → ')}`}
+        </span>
+      )}
       <Meter label="Microphone level" caption="You" value={muted ? 0 : micLevel} />
       <Meter label="Parley's voice level" caption="Parley" value={outLevel} />
       <div className="livebar__controls">

@@ -81,7 +81,7 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
       return { ...view, turns, partial: '' };
     }
     case 'assistant-chunk':
-      return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, speaking: true, assistant: t.assistant ? `${t.assistant} ${e.text}` : e.text })) };
+      return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, speaking: true, assistant: joinChunk(t.assistant, e.text) })) };
     case 'assistant-done':
       return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, speaking: false, assistant: e.text, interrupted: e.interrupted })) };
     case 'tool-call':
@@ -109,6 +109,15 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
     case 'notice':
       return { ...view, notices: [...view.notices.slice(-2), { id: view.nextId, text: e.message }], nextId: view.nextId + 1 };
   }
+}
+
+/**
+ * Cascade chunks are whole sentences (joined with a space); speech-to-speech pieces come with
+ * their own leading spaces, and punctuation attaches to the word before.
+ */
+export function joinChunk(before: string, chunk: string): string {
+  if (!before) return chunk.trimStart();
+  return /^[\s.,!?;:]/.test(chunk) ? before + chunk : `${before} ${chunk}`;
 }
 
 function newTurn(id: number, user: string): TurnView {

@@ -35,6 +35,8 @@ let playerRate = 0;
 let playerOpening: Promise<void> | undefined;
 /** Playback frames that arrive while the player is still opening. */
 let pendingFrames: ArrayBuffer[] = [];
+/** The engine's playback epoch (a new sink announces its own with a flush, maybe before the player exists). */
+let playbackEpoch = 0;
 
 /**
  * The live conversation: the channel to the engine, the microphone and the player. The engine
@@ -117,7 +119,10 @@ export const useLiveStore = create<LiveState>((set, get) => ({
 function onMessage(message: ConversationMessage): void {
   if (message.type === 'playback') {
     player?.control(message.op, message.epoch);
-    if (message.op === 'flush') pendingFrames = [];
+    if (message.op === 'flush') {
+      playbackEpoch = message.epoch;
+      pendingFrames = [];
+    }
     return;
   }
   if (message.type === 'session') {
@@ -141,6 +146,7 @@ function ensurePlayer(rate: number): Promise<void> {
     player = undefined;
     const settings = await getApi()?.getSettings();
     player = await Player.open({ sampleRate: rate, deviceId: settings?.audio.outputDeviceId, onReport });
+    player.control('flush', playbackEpoch);
     playerRate = rate;
     for (const f of pendingFrames.splice(0)) playFrame(f);
   })()

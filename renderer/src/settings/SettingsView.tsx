@@ -4,12 +4,20 @@ import type { Settings } from '../../../electron/shared/settings';
 import { AudioFields } from './AudioFields';
 import { SchemaForm } from './SchemaForm';
 
-type Kind = 'stt' | 'llm' | 'tts';
+type Kind = 'stt' | 'llm' | 'tts' | 's2s';
 const STAGES: { kind: Kind; label: string }[] = [
   { kind: 'stt', label: 'Speech to text' },
   { kind: 'llm', label: 'Language model' },
   { kind: 'tts', label: 'Text to speech' },
+  { kind: 's2s', label: 'Speech-to-speech model' },
 ];
+
+/** The provider chosen for a stage (the cascade's three, or the speech-to-speech model). */
+const chosenId = (settings: Settings, kind: Kind) => (kind === 's2s' ? settings.s2s.provider : settings.cascade[kind]);
+const choose = (draft: Settings, kind: Kind, id: string) => {
+  if (kind === 's2s') draft.s2s.provider = id;
+  else draft.cascade[kind] = id;
+};
 
 /** Providers, keys, turn-taking and prompt. Saved through the engine, which validates everything. */
 export function SettingsView({ api }: { api: ParleyApi }) {
@@ -56,14 +64,14 @@ export function SettingsView({ api }: { api: ParleyApi }) {
     >
       {STAGES.map(({ kind, label }) => {
         const options = providers.filter((p) => p.kind === kind);
-        const chosen = options.find((p) => p.id === settings.cascade[kind]) ?? options[0];
+        const chosen = options.find((p) => p.id === chosenId(settings, kind)) ?? options[0];
         return (
           <fieldset key={kind}>
             <legend>{label}</legend>
             <ProviderSelect
               options={options}
               value={chosen?.id ?? ''}
-              onChange={(id) => update((d) => void (d.cascade[kind] = id))}
+              onChange={(id) => update((d) => choose(d, kind, id))}
             />
             {chosen && (
               <>

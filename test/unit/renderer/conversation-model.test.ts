@@ -67,6 +67,17 @@ describe('the conversation view model (renderer)', () => {
     expect(voiceToVoiceStats([])).toEqual({ values: [] });
   });
 
+  it('joins sentence chunks with a space and speech-to-speech pieces as written', () => {
+    const cascade = play([
+      { type: 'user-final', turnId: 1, text: 'hi' },
+      { type: 'assistant-chunk', turnId: 1, text: 'Hello there.' },
+      { type: 'assistant-chunk', turnId: 1, text: 'How are you?' },
+    ]);
+    expect(cascade.turns[0]!.assistant).toBe('Hello there. How are you?');
+    const moshi = play([' Hello', ' there', ',', ' friend', '.'].map((text) => ({ type: 'assistant-chunk' as const, turnId: 1, text })), play([{ type: 'user-final', turnId: 1, text: '(spoke 1.2 s)' }]));
+    expect(moshi.turns[0]!.assistant).toBe('Hello there, friend.');
+  });
+
   it('a stopped session resets the live state but keeps the transcript', () => {
     let v = play([
       { type: 'user-final', turnId: 1, text: 'hi' },

@@ -68,7 +68,7 @@ describe('speech-to-speech: Moshi', () => {
     expect(h.moshi.stats.utterancesHeard).toBe(1);
     const assistant = h.events.find((e) => e.type === 'assistant-done');
     expect(assistant).toMatchObject({ text: 'Hello there, friend.', interrupted: false });
-    expect(h.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual(['Hello', 'there', ',', 'friend', '.']);
+    expect(h.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual([' Hello', ' there', ',', ' friend', '.']);
     const user = h.events.find((e) => e.type === 'user-final') as { text: string };
     expect(user.text).toMatch(/^\(spoke \d\.\d s\)$/);
     const latency = h.events.find((e) => e.type === 'latency') as Extract<CascadeEvent, { type: 'latency' }>;

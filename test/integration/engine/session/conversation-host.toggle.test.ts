@@ -72,7 +72,7 @@ describe('architecture toggle (ConversationHost)', () => {
     expect(h.moshi!.stats.secondsHeard).toBeGreaterThan(0.5);
     h.player.command({ type: 'mute', muted: false });
     await h.speak(await question());
-    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'assistant-chunk' && m.event.text === 'again', 15_000);
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'assistant-chunk' && m.event.text === ' again', 15_000);
     const status = h.player.messages.filter(isRunning).at(-1) as { status: { architecture: string; providers: Record<string, string>; playbackRate: number } };
     expect(status.status).toMatchObject({ architecture: 's2s', providers: { s2s: 'moshi' }, playbackRate: 24000 });
   }, 60_000);

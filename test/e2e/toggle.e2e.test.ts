@@ -1,0 +1,91 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readWavFile, writeWavFile } from '../../electron/engine/audio/wav.js';
+import { startFakeDeepgram } from '../fakes/deepgram.js';
+import { startFakeMoshi } from '../fakes/moshi.js';
+import { startFakeOpenAi } from '../fakes/openai.js';
+import { concat, silence, tightTrim } from '../helpers/signals.js';
+import { speechFile } from '../paths.js';
+import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+
+// The architecture toggle in the real UI switches a live conversation: the first utterance is
+// answered by Moshi (fake server, Ogg/Opus both ways through the real engine), the second by the
+// cascade, in one conversation, without stopping it.
+const run = chromiumAvailable() || process.env.CI === 'true';
+
+describe.runIf(run)('the architecture toggle in the browser', () => {
+  let serve: ChildProcess;
+  let url = '';
+  let browser: Browser;
+  let moshi: Awaited<ReturnType<typeof startFakeMoshi>>;
+  const closers: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    const deepgram = await startFakeDeepgram({ utterances: ['and now the cascade'] });
+    const openai = await startFakeOpenAi({ llm: () => ({ text: 'The cascade answers.' }) });
+    moshi = await startFakeMoshi({ replies: [[' Hello', ' from', ' Moshi', '.']] });
+    closers.push(deepgram.close, openai.close, moshi.close);
+    const speech = async (name: string) => {
+      const wav = await readWavFile(speechFile(name));
+      return tightTrim(wav.channels[0]!, wav.sampleRate, -40);
+    };
+    // 3 s to switch to Moshi, utterance 1, 4 s to switch back, utterance 2, then silence.
+    const mic = concat(silence(16000, 3), await speech('librivox-ss01-0880.wav'), silence(16000, 4), await speech('librivox-ss01-0880.wav'), silence(16000, 3));
+    const wavPath = path.join(mkdtempSync(path.join(tmpdir(), 'parley-mic-')), 'mic.wav');
+    await writeWavFile(wavPath, { sampleRate: 16000, channels: [mic] }, 'pcm16');
+    const served = await startServe({ PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key, PARLEY_MOSHI_URL: moshi.baseUrl });
+    serve = served.process;
+    url = served.url;
+    browser = await launch(wavPath);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    serve?.kill('SIGTERM');
+    for (const c of closers) await c();
+  });
+
+  it('switches a live conversation to Moshi and back; each answer comes from the architecture in use', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(url);
+    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Start conversation' }).click();
+    await page.getByTestId('running-providers').getByText('Cascade: deepgram → openai → openai').waitFor({ timeout: 10_000 });
+
+    const toggle = page.getByRole('radiogroup', { name: 'Architecture' });
+    await toggle.getByRole('radio', { name: 'Speech-to-speech' }).click();
+    await page.getByRole('list', { name: 'Notices' }).getByText(/Switched to speech-to-speech \(moshi\) in \d+ ms/).waitFor({ timeout: 10_000 });
+    await page.getByTestId('running-providers').getByText('Speech-to-speech: moshi').waitFor();
+    expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).getAttribute('aria-checked')).toBe('true');
+
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log
+      .getByText('Hello from Moshi.')
+      .waitFor({ timeout: 15_000 })
+      .catch(async (e: unknown) => {
+        await screenshot(page, 'toggle-failed');
+        console.log(await page.locator('main').innerText(), JSON.stringify(moshi.stats));
+        throw e;
+      });
+    await log.getByText(/\(spoke \d\.\d s\)/).waitFor();
+    expect(moshi.stats.secondsHeard).toBeGreaterThan(3);
+    await screenshot(page, 'toggle-moshi');
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    await toggle.getByRole('radio', { name: 'Cascade' }).click();
+    await page.getByRole('list', { name: 'Notices' }).getByText(/Switched to the cascade in \d+ ms/).waitFor({ timeout: 10_000 });
+    await log.getByText('and now the cascade').waitFor({ timeout: 15_000 });
+    await log.getByText('The cascade answers.').waitFor({ timeout: 10_000 });
+    // One conversation: Moshi's turn is still there above the cascade's, finished and measured.
+    expect(await log.getByRole('article').count()).toBe(2);
+    await page.getByTestId('session-stats').getByText(/over 2 turns/).waitFor();
+    await screenshot(page, 'toggle-back');
+    expect(problems).toEqual([]);
+  }, 90_000);
+});
