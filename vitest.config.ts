@@ -30,6 +30,8 @@ export default defineConfig({
           // The real builds (tsc + vite) the browser loads.
           globalSetup: ['test/e2e/build-once.ts'],
           testTimeout: 60_000,
+          // Each file runs Chromium, a server and real-time audio: one at a time keeps their timing honest on 2 cores.
+          fileParallelism: false,
         },
       },
     ],
