@@ -13,6 +13,7 @@ import { ROOT, speechFile } from '../paths.js';
 import { whiteNoise } from '../helpers/signals.js';
 import { bargeInReaction, measureTurns, overheadStats } from './cascade.js';
 import { measureDesktopTurns } from './desktop.js';
+import { codecPerFrame, moshiClientOverhead, toggleTime } from './s2s.js';
 import { barChartSvg, waterfallSvg, writePng } from './chart.js';
 import { summarize, table } from './stats.js';
 
@@ -101,6 +102,7 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const runFoundation = only === undefined || only === 'foundation';
 const runCascade = only === undefined || only === 'cascade';
 const runDesktop = only === undefined || only === 'desktop';
+const runS2s = only === undefined || only === 's2s';
 if (runFoundation) await foundation();
 
 async function foundation() {
@@ -286,4 +288,46 @@ await writePng(
   path.join(OUT, 'desktop-path.png'),
 );
 progress(`wrote ${path.relative(ROOT, OUT)}/desktop.json and desktop-path.png`);
+}
+
+if (runS2s) await speechToSpeech();
+
+async function speechToSpeech() {
+const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
+const TARGETS = { codecMs: 2, clientMs: 10, toggleMs: 1000 };
+progress('Speech-to-speech: Ogg/Opus codec, 30 s of speech in 80 ms frames...');
+const codec = await codecPerFrame();
+const benchVad = await SileroVadModel.load();
+progress('Speech-to-speech: Moshi client against the fake server (4 answers, real time)...');
+const client = await moshiClientOverhead(benchVad, 4);
+progress('Speech-to-speech: architecture toggle in the app host (6 switches each way)...');
+const toggle = await toggleTime(benchVad, 6);
+await benchVad.release();
+console.log('\nSpeech-to-speech (ms)');
+console.log(
+  table(
+    ['metric', 'p50', 'p99 / max', 'target'],
+    [
+      ['Ogg/Opus encode, per 80 ms frame (24 kHz mono, 32 kbit/s)', f(codec.encodeMs.p50, 3), f(codec.encodeMs.p99, 3), `< ${TARGETS.codecMs}`],
+      ['Ogg/Opus decode, per 80 ms frame', f(codec.decodeMs.p50, 3), f(codec.decodeMs.p99, 3), `< ${TARGETS.codecMs}`],
+      ['Moshi client uplink: 20 ms of mic pushed -> message at the server', f(client.uplinkMs.p50, 2), f(client.uplinkMs.max, 2), ''],
+      ['Moshi client downlink: server sends answer frame -> audio handed to the sink', f(client.downlinkMs.p50, 2), f(client.downlinkMs.max, 2), `< ${TARGETS.clientMs}`],
+      ['voice-to-voice against the fake (it answers after 400 ms of silence)', f(client.voiceToVoiceMs.p50, 1), f(client.voiceToVoiceMs.max, 1), ''],
+      ['toggle cascade -> speech-to-speech (stop + start + handshake)', f(toggle.toSpeechToSpeechMs.p50, 1), f(toggle.toSpeechToSpeechMs.max, 1), `< ${TARGETS.toggleMs}`],
+      ['toggle speech-to-speech -> cascade', f(toggle.toCascadeMs.p50, 1), f(toggle.toCascadeMs.max, 1), `< ${TARGETS.toggleMs}`],
+    ],
+  ),
+);
+console.log(`codec: ${f(codec.kbps, 1)} kbit/s with Ogg overhead; first frame (headers, warm-up) ${f(codec.firstEncodeMs, 2)} ms`);
+writeFileSync(path.join(OUT, 's2s.json'), JSON.stringify({ benchmark: 's2s', date: new Date().toISOString(), machine, targets: TARGETS, codec, moshiClient: client, toggle }, null, 2) + '\n');
+await writePng(
+  barChartSvg('Speech-to-speech, p50 (ms)', 'ms', [
+    { label: 'Opus encode / 80 ms', value: codec.encodeMs.p50, target: TARGETS.codecMs },
+    { label: 'Opus decode / 80 ms', value: codec.decodeMs.p50, target: TARGETS.codecMs },
+    { label: 'Moshi client uplink', value: client.uplinkMs.p50, target: TARGETS.clientMs },
+    { label: 'Moshi client downlink', value: client.downlinkMs.p50, target: TARGETS.clientMs },
+  ]),
+  path.join(OUT, 's2s.png'),
+);
+progress(`wrote ${path.relative(ROOT, OUT)}/s2s.json and s2s.png`);
 }

@@ -42,7 +42,18 @@ const FRAME = 1920; // 80 ms: Moshi's step
  * in step), so its pacing follows the client's microphone.
  */
 export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
-  const stats = { connections: 0, bytesIn: 0, secondsHeard: 0, framesOut: 0, tokensOut: [] as string[], utterancesHeard: 0, firstReplyFrameAt: [] as number[] };
+  const stats = {
+    connections: 0,
+    bytesIn: 0,
+    secondsHeard: 0,
+    framesOut: 0,
+    tokensOut: [] as string[],
+    utterancesHeard: 0,
+    firstReplyFrameAt: [] as number[],
+    /** performance.now() when each audio message arrived, and when each answer's first frame was sent. */
+    audioArrivals: [] as number[],
+    replySentAt: [] as number[],
+  };
   const server = await listenWebSocket((req, socket, head, wss) => {
     if (!req.url?.startsWith('/api/chat')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
@@ -120,6 +131,7 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
       }
       while (faults[0] && faults[0].afterMs <= heardMs) fire(faults.shift()!);
       if (reply) {
+        if (reply.frame === 0) stats.replySentAt.push(performance.now());
         const token = reply.tokens[reply.frame];
         frameOut(voiceFrame(reply.frame), token);
         reply.frame++;
@@ -157,6 +169,7 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary || !ready || data.length === 0 || data[0] !== 0x01) return;
+      stats.audioArrivals.push(performance.now());
       stats.bytesIn += data.length;
       const payload = new Uint8Array(data.subarray(1));
       chain = chain.then(async () => {

@@ -95,6 +95,12 @@ export class MoshiClient implements S2sClient {
             ws.terminate();
             return reject(new ParleyError('provider/protocol', `the server at ${url} does not speak Moshi's protocol (its first message was not a handshake)`, { provider: this.id }));
           }
+          // The web client's handshake carries a protocol version; this client speaks version 0.
+          if (bytes.length >= 3 && bytes[1] !== 0) {
+            clearTimeout(timer);
+            ws.terminate();
+            return reject(new ParleyError('provider/protocol', `the Moshi server at ${url} speaks protocol version ${bytes[1]}; this version of Parley speaks version 0 (update Parley or use a matching server)`, { provider: this.id }));
+          }
           ready = true;
           this.ready = true;
           clearTimeout(timer);

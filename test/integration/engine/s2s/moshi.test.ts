@@ -84,11 +84,13 @@ describe('speech-to-speech: Moshi', () => {
     expect(h.session.transcript.map((t) => t.role)).toEqual(['user', 'assistant']);
   }, 30_000);
 
-  it("accepts the web client's handshake form; refuses a server that is not Moshi; times out a silent one; names an unreachable one", async () => {
+  it("accepts the web client's handshake form; refuses a server that is not Moshi or speaks another version; times out a silent one; names an unreachable one", async () => {
     const web = await call({ handshake: [0x00, 0x00, 0x00] });
     await web.session.start();
     const notMoshi = await call({ handshake: [0x02, 0x41] });
     await expect(notMoshi.session.start()).rejects.toMatchObject({ code: 'provider/protocol', message: expect.stringContaining("does not speak Moshi's protocol") });
+    const newer = await call({ handshake: [0x00, 0x02, 0x00] });
+    await expect(newer.session.start()).rejects.toMatchObject({ code: 'provider/protocol', message: expect.stringContaining('speaks protocol version 2; this version of Parley speaks version 0') });
     const silent = await call({ handshakeDelayMs: 'never' }, { handshakeTimeoutMs: 1000 });
     await expect(silent.session.start()).rejects.toMatchObject({ code: 'provider/timeout', message: expect.stringContaining('did not say it was ready within 1 s') });
     const nowhere = new MoshiClient(MoshiSettingsSchema.parse({ baseUrl: 'ws://127.0.0.1:9/api/chat' }));
