@@ -57,7 +57,7 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
     conversation.notice(`Conversations are not being saved: ${e.message}`);
   });
   const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), log, warn: (m) => io.stderr(`parley: ${m}\n`) });
-  const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info() };
+  const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info(), 'parley:server-logs': () => conversation.serverLogs() };
   let server;
   try {
     server = await startServeServer({ rendererDir: dir, port: port.data, handlers, conversation });
@@ -68,7 +68,7 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   io.stdout(`Parley is serving on ${server.url}\n(only this machine can connect; press Ctrl+C to stop)\n`);
   await started;
   await until;
-  await conversation.stop();
+  await conversation.shutdown();
   await server.close();
   await engine.stop();
   return EXIT_OK;

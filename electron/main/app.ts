@@ -45,9 +45,9 @@ export interface MainOptions {
   outDir: string;
   engine: EngineHost;
   /** Settings and key channels (see engine/settings/handlers.ts). */
-  handlers: Omit<InvokeHandlers, 'parley:engine-info'>;
+  handlers: Omit<InvokeHandlers, 'parley:engine-info' | 'parley:server-logs'>;
   /** The live conversation (audio over the window's MessagePort). */
-  conversation: Pick<ConversationHost, 'attach' | 'stop' | 'toggleTalking' | 'setMuted' | 'muted'>;
+  conversation: Pick<ConversationHost, 'attach' | 'shutdown' | 'toggleTalking' | 'setMuted' | 'muted' | 'serverLogs'>;
   /** The push-to-talk accelerator from the saved settings. */
   pushToTalkShortcut: () => string;
   /** Lets main re-apply the shortcut when settings are saved. */
@@ -69,7 +69,7 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
   const url = appUrl(options);
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
-    void options.conversation.stop();
+    void options.conversation.shutdown();
     void options.engine.stop();
   });
 
@@ -81,7 +81,7 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
     callback(isAllowedPermission(permission, details.requestingUrl, url, details.mediaTypes ?? []));
   });
   electron.session.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && isAppUrl(origin, url));
-  registerIpc(electron.ipcMain, { ...options.handlers, 'parley:engine-info': () => options.engine.info() }, (sender) => isAppUrl(sender, url));
+  registerIpc(electron.ipcMain, { ...options.handlers, 'parley:engine-info': () => options.engine.info(), 'parley:server-logs': () => options.conversation.serverLogs() }, (sender) => isAppUrl(sender, url));
   registerConversationPort(electron.ipcMain, options.conversation, (sender) => isAppUrl(sender, url));
 
   void options.engine.start();

@@ -61,6 +61,8 @@ export const invokeChannels = {
   'parley:keys-status': { request: z.undefined(), response: KeyStatusesSchema },
   'parley:key-set': { request: z.object({ name: KeyNameSchema, value: z.string().trim().min(8).max(512) }), response: KeyStatusesSchema },
   'parley:key-delete': { request: z.object({ name: KeyNameSchema }), response: KeyStatusesSchema },
+  /** The output of a local model server Parley started (Moshi), for the settings view. */
+  'parley:server-logs': { request: z.undefined(), response: z.object({ running: z.boolean(), lines: z.array(z.string()) }) },
   /** One real, minimal authenticated call with the saved (or environment) key. */
   'parley:key-test': { request: z.object({ name: KeyNameSchema }), response: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: ErrorInfoSchema })]) },
 } as const;
@@ -83,6 +85,7 @@ export interface ParleyApi {
   setKey(name: (typeof KEY_NAMES)[number], value: string): Promise<KeyStatuses>;
   deleteKey(name: (typeof KEY_NAMES)[number]): Promise<KeyStatuses>;
   testKey(name: (typeof KEY_NAMES)[number]): Promise<{ ok: true } | { ok: false; error: z.infer<typeof ErrorInfoSchema> }>;
+  serverLogs(): Promise<{ running: boolean; lines: string[] }>;
 }
 
 /** Builds window.parley from one `invoke` (Electron IPC in the preload, a WebSocket when served). */
@@ -96,5 +99,6 @@ export function createParleyApi(invoke: <C extends InvokeChannel>(channel: C, pa
     setKey: (name, value) => invoke('parley:key-set', { name, value }),
     deleteKey: (name) => invoke('parley:key-delete', { name }),
     testKey: (name) => invoke('parley:key-test', { name }),
+    serverLogs: () => invoke('parley:server-logs'),
   };
 }

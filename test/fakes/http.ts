@@ -11,18 +11,21 @@ export interface FakeServer {
 }
 
 /** An HTTP server on 127.0.0.1 (random port) that can be closed even with connections open. */
-export async function listen(handler: http.RequestListener): Promise<FakeServer> {
+export async function listen(handler: http.RequestListener, port = 0): Promise<FakeServer> {
   const server = http.createServer(handler);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -54,7 +57,7 @@ export async function recordRequest(req: http.IncomingMessage, res: http.ServerR
 }
 
 /** An HTTP server that only upgrades to WebSocket (the handler decides), on 127.0.0.1. */
-export async function listenWebSocket(onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer, wss: WebSocketServer) => void, onRequest?: http.RequestListener) {
+export async function listenWebSocket(onUpgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer, wss: WebSocketServer) => void, onRequest?: http.RequestListener, port = 0) {
   const wss = new WebSocketServer({ noServer: true });
   const server = await listen(
     onRequest ??
@@ -62,6 +65,7 @@ export async function listenWebSocket(onUpgrade: (req: http.IncomingMessage, soc
         res.writeHead(404);
         res.end();
       }),
+    port,
   );
   server.server.on('upgrade', (req, socket, head) => onUpgrade(req, socket, head, wss));
   return {

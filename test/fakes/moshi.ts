@@ -29,6 +29,8 @@ export interface FakeMoshiOptions {
   /** Send raw PCM instead of Ogg/Opus (a server speaking another protocol). */
   rawPcm?: boolean;
   faults?: MoshiFault[];
+  /** Listen on this port (default: any free one). */
+  port?: number;
 }
 
 const RATE = 24000;
@@ -60,7 +62,7 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => void serve(ws));
-  });
+  }, undefined, options.port);
 
   async function serve(ws: WebSocket) {
     stats.connections++;

@@ -14,6 +14,13 @@ export const MoshiSettingsSchema = z.object({
   handshakeTimeoutMs: z.number().int().min(1000).max(300_000).default(30_000),
   /** moshi-server (Rust) auth id, sent as the kyutai-api-key header; the Python server needs none. */
   authId: z.string().optional(),
+  /**
+   * Start the server on this machine with this command (e.g. `python -m moshi.server --port 8998
+   * --static none`, or `moshi-server worker --config config.toml`); empty = connect to the URL as it is.
+   */
+  launchCommand: z.string().max(2000).optional(),
+  /** How long a started server may take to load the model and open its port, in ms. */
+  startTimeoutMs: z.number().int().min(5000).max(1_800_000).default(300_000),
 });
 export type MoshiSettings = z.infer<typeof MoshiSettingsSchema>;
 

@@ -17,6 +17,8 @@ import { Resampler } from '../audio/resampler.js';
 import type { CascadeEvent } from '../cascade/events.js';
 import { CascadeSession } from '../cascade/session.js';
 import type { ConversationState } from '../cascade/events.js';
+import { LocalServer } from '../s2s/local-server.js';
+import { moshiChatUrl } from '../s2s/moshi.js';
 import { S2sSession } from '../s2s/session.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, describeError } from '../errors.js';
@@ -105,6 +107,7 @@ export class ConversationHost {
   private mutedNow = false;
   private talkPressed = false;
   private restartPending = false;
+  private server: { key: string; instance: LocalServer } | undefined;
   /** Sessions being stopped: their closing events still count. */
   private readonly stopping = new Set<LiveSession>();
   /** Turn ids already used by earlier sessions (see onSessionEvent). */
@@ -163,6 +166,30 @@ export class ConversationHost {
   /** The global shortcut (it has no key-up): press once to talk, again to send. */
   toggleTalking(): void {
     this.setTalking(!this.talkPressed);
+  }
+
+  /** The local model server Parley runs (one at a time); a new command or URL replaces it. */
+  private localServerFor(command: string, baseUrl: string, startTimeoutMs: number): LocalServer {
+    const url = new URL(moshiChatUrl(baseUrl));
+    const key = `${command}\n${url.host}`;
+    if (this.server?.key !== key) {
+      void this.server?.instance.stop();
+      const instance = new LocalServer({ command, host: url.hostname, port: Number(url.port || 80), startTimeoutMs, notify: (message) => this.notice(message) });
+      this.server = { key, instance };
+    }
+    return this.server.instance;
+  }
+
+  /** The local server's recent output, for the UI (empty when Parley runs none). */
+  serverLogs(): { running: boolean; lines: string[] } {
+    return { running: this.server?.instance.running ?? false, lines: this.server?.instance.logs() ?? [] };
+  }
+
+  /** Quit: the conversation ends and a server Parley started is stopped. */
+  async shutdown(): Promise<void> {
+    await this.stop();
+    await this.server?.instance.stop();
+    this.server = undefined;
   }
 
   /** Tells the user something in the conversation view (e.g. the transcript log cannot be written). */
@@ -319,6 +346,10 @@ export class ConversationHost {
     try {
       if (settings.architecture === 's2s') {
         const resolved = await resolve('s2s', settings.s2s.provider);
+        const launch = resolved.settings.launchCommand;
+        if (resolved.descriptor.id === 'moshi' && typeof launch === 'string' && launch.trim()) {
+          await this.localServerFor(launch, String(resolved.settings.baseUrl), Number(resolved.settings.startTimeoutMs)).ensureRunning();
+        }
         const client = createProvider(resolved, context);
         const sink = sinkAt(client.sampleRate);
         const session = new S2sSession({

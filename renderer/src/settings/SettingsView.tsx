@@ -3,6 +3,7 @@ import { KEY_LABELS, type KeyStatuses, type ParleyApi, type ProviderInfo } from 
 import type { Settings } from '../../../electron/shared/settings';
 import { AudioFields } from './AudioFields';
 import { SchemaForm } from './SchemaForm';
+import { ServerLogs } from './ServerLogs';
 
 type Kind = 'stt' | 'llm' | 'tts' | 's2s';
 const STAGES: { kind: Kind; label: string }[] = [
@@ -80,6 +81,7 @@ export function SettingsView({ api }: { api: ParleyApi }) {
                   values={settings.providers[kind][chosen.id] ?? {}}
                   onChange={(values) => update((d) => void (d.providers[kind][chosen.id] = values))}
                 />
+                {kind === 's2s' && chosen.id === 'moshi' && <ServerLogs api={api} />}
                 {chosen.keyName && keys && <KeyField api={api} name={chosen.keyName} label={KEY_LABELS[chosen.keyName]} status={keys[chosen.keyName]} onStatus={setKeys} />}
               </>
             )}

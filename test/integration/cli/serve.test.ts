@@ -31,7 +31,7 @@ async function start() {
   await settings.load();
   const secrets = new MemorySecretStore();
   const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => e.vadModel(), env: {} });
-  server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(settings, secrets, {}), 'parley:engine-info': () => e.info() }, conversation });
+  server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(settings, secrets, {}), 'parley:engine-info': () => e.info(), 'parley:server-logs': () => conversation.serverLogs() }, conversation });
   return server;
 }
 
