@@ -10,24 +10,18 @@ import {
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { Settings } from '../../shared/settings.js';
 
-type Architecture = Settings['architecture'];
 import { int16ToFloat32 } from '../audio/pcm.js';
 import { RemoteAudioSink } from '../audio/remote-sink.js';
 import { Resampler } from '../audio/resampler.js';
 import type { CascadeEvent } from '../cascade/events.js';
-import { CascadeSession } from '../cascade/session.js';
-import type { ConversationState } from '../cascade/events.js';
 import { LocalServer } from '../s2s/local-server.js';
 import { moshiChatUrl } from '../s2s/moshi.js';
-import { S2sSession } from '../s2s/session.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, describeError } from '../errors.js';
-import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { SecretStore } from '../settings/secret-store.js';
-import { TimerService, calculatorTool, dateTimeTool } from '../tools/builtins.js';
-import { ToolRegistry } from '../tools/registry.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
+import { createLiveSession, type Architecture, type BuiltSession, type LiveSession } from './session-factory.js';
 import type { TranscriptLog } from './transcript-log.js';
 
 /** One connected UI (the Electron window's MessagePort, or a served page's WebSocket). */
@@ -55,31 +49,9 @@ const STT_RATE = 16000;
 const REPLAYED: ReadonlySet<ConversationEvent['type']> = new Set(['user-final', 'assistant-done', 'tool-call', 'tool-result', 'latency', 'error', 'notice']);
 const MAX_REPLAY = 5000;
 
-/** What the host needs of either architecture's session. */
-export interface LiveSession {
-  readonly conversationState: ConversationState;
-  start(): Promise<void>;
-  pushAudio(samples: Float32Array): Promise<void>;
-  /** Push-to-talk released, or muted: the user's speech ends now (no-op for full duplex). */
-  endUserSpeech(): Promise<void>;
-  /** The stop-talking button. */
-  interruptReply(): boolean;
-  subscribe(listener: (e: CascadeEvent) => void): () => void;
-  stop(): Promise<void>;
-  /** The conversation so far, for the next session. */
-  conversation(): ChatMessage[];
-}
-
-interface Running {
-  architecture: Architecture;
-  session: LiveSession;
-  sink: RemoteAudioSink;
-  timers: TimerService;
+interface Running extends BuiltSession<RemoteAudioSink> {
   resampler: Resampler | undefined;
-  providers: Record<string, string>;
   inputRate: number;
-  /** Full-duplex models need audio all the time: gated audio is replaced by silence, not dropped. */
-  continuous: boolean;
   /** The settings it was built from (see sessionFingerprint). */
   fingerprint: string;
 }
@@ -319,83 +291,32 @@ export class ConversationHost {
 
   private async build(inputRate: number): Promise<Running> {
     const settings = this.o.settings();
-    const env = this.o.env ?? process.env;
-    const resolve = async <K extends ProviderKind>(kind: K, id: string) => {
-      // Keys are stored by service (OPENAI -> 'openai'), shared by that service's providers.
-      const savedKey = await this.o.secrets.get(keyNameOf(findProvider(kind, id)));
-      return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, env, savedKey);
-    };
-    const timers = new TimerService((t) => this.emitEvent({ type: 'notice', message: `Timer '${t.label}' finished.` }));
-    let tools: ToolRegistry | undefined;
-    if (settings.toolsEnabled) {
-      tools = new ToolRegistry().register(dateTimeTool).register(calculatorTool);
-      for (const t of timers.tools()) tools.register(t);
-    }
-    const context = { clock: this.clock, log: (m: string) => this.o.warn?.(m), tools };
-    // Configuration first (keys, endpoints), then the model: the error the user can fix comes first.
-    const loadVad = () => {
-      const vad = this.o.vadModel();
-      vad.reset();
-      return vad;
-    };
-    const sinkAt = (rate: number) =>
-      new RemoteAudioSink(rate, { block: (epoch, block, samples) => this.peer?.sendAudio(encodePlaybackFrame(epoch, block, samples)), control: (op, epoch) => this.peer?.send({ type: 'playback', op, epoch }) }, this.clock, {
-        firstEpoch: ++this.lastEpoch,
-      });
-    const base = { timers, inputRate, resampler: inputRate === STT_RATE ? undefined : new Resampler({ inputRate, outputRate: STT_RATE }), fingerprint: sessionFingerprint(settings) };
-    try {
-      if (settings.architecture === 's2s') {
-        const resolved = await resolve('s2s', settings.s2s.provider);
-        const launch = resolved.settings.launchCommand;
-        if (resolved.descriptor.id === 'moshi' && typeof launch === 'string' && launch.trim()) {
-          await this.localServerFor(launch, String(resolved.settings.baseUrl), Number(resolved.settings.startTimeoutMs)).ensureRunning();
-        }
-        const client = createProvider(resolved, context);
-        const sink = sinkAt(client.sampleRate);
-        const session = new S2sSession({
-          client,
-          vad: loadVad(),
-          sink,
-          clock: this.clock,
-          log: this.o.log,
-          instructions: settings.systemPrompt,
-          history: this.history.flatMap((m) => ((m.role === 'user' || m.role === 'assistant') && m.content ? [{ role: m.role, text: m.content }] : [])),
-          vadOptions: { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs },
-        });
-        session.subscribe((e) => this.onSessionEvent(session, e));
-        return { ...base, architecture: 's2s', session, sink, providers: { s2s: resolved.descriptor.id }, continuous: true };
-      }
-      const sttR = await resolve('stt', settings.cascade.stt);
-      const llmR = await resolve('llm', settings.cascade.llm);
-      const ttsR = await resolve('tts', settings.cascade.tts);
-      const fallbackLlm = settings.cascade.fallbackLlm ? createProvider(await resolve('llm', settings.cascade.fallbackLlm), context) : undefined;
-      const fallbackTts = settings.cascade.fallbackTts ? createProvider(await resolve('tts', settings.cascade.fallbackTts), context) : undefined;
-      const tts = createProvider(ttsR, context);
-      const sink = sinkAt(tts.sampleRate);
-      const session = new CascadeSession({
-        stt: createProvider(sttR, context),
-        llm: createProvider(llmR, context),
-        tts,
-        ...(fallbackLlm ? { fallbackLlm } : {}),
-        ...(fallbackTts ? { fallbackTts } : {}),
-        vad: loadVad(),
-        sink,
-        tools,
-        systemPrompt: settings.systemPrompt,
-        clock: this.clock,
-        log: this.o.log,
-        history: this.history,
-        turnTaking: {
-          vad: { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs },
-          bargeIn: settings.turnTaking.bargeIn ? {} : false,
-        },
-      });
-      session.subscribe((e) => this.onSessionEvent(session, e));
-      return { ...base, architecture: 'cascade', session, sink, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false };
-    } catch (e) {
-      timers.dispose();
-      throw e;
-    }
+    const built = await createLiveSession(settings, settings.architecture, {
+      secrets: this.o.secrets,
+      env: this.o.env ?? process.env,
+      clock: this.clock,
+      // The engine's one VAD model: the live session is the only user (restarts reset it).
+      vad: () => {
+        const vad = this.o.vadModel();
+        vad.reset();
+        return vad;
+      },
+      sinkAt: (rate) =>
+        new RemoteAudioSink(rate, { block: (epoch, block, samples) => this.peer?.sendAudio(encodePlaybackFrame(epoch, block, samples)), control: (op, epoch) => this.peer?.send({ type: 'playback', op, epoch }) }, this.clock, {
+          firstEpoch: ++this.lastEpoch,
+        }),
+      history: this.history,
+      log: this.o.log,
+      warn: this.o.warn,
+      notice: (m) => this.notice(m),
+      beforeS2s: async ({ id, settings: s }) => {
+        const launch = s.launchCommand;
+        if (id === 'moshi' && typeof launch === 'string' && launch.trim()) await this.localServerFor(launch, String(s.baseUrl), Number(s.startTimeoutMs)).ensureRunning();
+      },
+    });
+    const session = built.session;
+    session.subscribe((e) => this.onSessionEvent(session, e));
+    return { ...built, inputRate, resampler: inputRate === STT_RATE ? undefined : new Resampler({ inputRate, outputRate: STT_RATE }), fingerprint: sessionFingerprint(settings) };
   }
 
   private onSessionEvent(session: LiveSession, e: CascadeEvent): void {

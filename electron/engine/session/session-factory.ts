@@ -1,0 +1,123 @@
+import type { Settings } from '../../shared/settings.js';
+import type { AudioSink } from '../audio/playout.js';
+import type { CascadeEvent, ConversationState } from '../cascade/events.js';
+import { CascadeSession } from '../cascade/session.js';
+import type { Clock } from '../clock.js';
+import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
+import type { ChatMessage } from '../providers/types.js';
+import { S2sSession } from '../s2s/session.js';
+import type { SecretStore } from '../settings/secret-store.js';
+import { TimerService, calculatorTool, dateTimeTool } from '../tools/builtins.js';
+import { ToolRegistry } from '../tools/registry.js';
+import type { SpeechProbabilityModel } from '../vad/silero.js';
+import type { TranscriptLog } from './transcript-log.js';
+
+export type Architecture = Settings['architecture'];
+
+/** What the app needs of either architecture's session. */
+export interface LiveSession {
+  readonly conversationState: ConversationState;
+  start(): Promise<void>;
+  pushAudio(samples: Float32Array): Promise<void>;
+  /** Push-to-talk released, or muted: the user's speech ends now (no-op for full duplex). */
+  endUserSpeech(): Promise<void>;
+  /** The stop-talking button. */
+  interruptReply(): boolean;
+  subscribe(listener: (e: CascadeEvent) => void): () => void;
+  stop(): Promise<void>;
+  /** The conversation so far, for the next session. */
+  conversation(): ChatMessage[];
+}
+
+export interface SessionDeps<S extends AudioSink> {
+  secrets: SecretStore;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  /** A VAD model for this session alone (it is recurrent: never shared by two live sessions). */
+  vad: () => SpeechProbabilityModel;
+  /** Where the voice goes, at the rate the TTS or model speaks. */
+  sinkAt: (rate: number) => S;
+  history: ChatMessage[];
+  log?: TranscriptLog;
+  warn?: (message: string) => void;
+  notice?: (message: string) => void;
+  /** Runs before a speech-to-speech model is connected (e.g. start its local server). */
+  beforeS2s?: (resolved: { id: string; settings: Record<string, unknown> }) => Promise<void>;
+}
+
+export interface BuiltSession<S extends AudioSink> {
+  architecture: Architecture;
+  session: LiveSession;
+  sink: S;
+  timers: TimerService;
+  /** By role: stt/llm/tts, or s2s. */
+  providers: Record<string, string>;
+  /** Full-duplex models need audio all the time (gated audio becomes silence). */
+  continuous: boolean;
+}
+
+/**
+ * Builds the session of an architecture from saved settings and keys: providers resolved first (a
+ * missing key or bad endpoint is the error the user sees, before any model loads), then the VAD
+ * and the sink. Used by the app's live conversation and by the side-by-side comparison.
+ */
+export async function createLiveSession<S extends AudioSink>(settings: Settings, architecture: Architecture, deps: SessionDeps<S>): Promise<BuiltSession<S>> {
+  const resolve = async <K extends ProviderKind>(kind: K, id: string) => {
+    // Keys are stored by service (OPENAI -> 'openai'), shared by that service's providers.
+    const savedKey = await deps.secrets.get(keyNameOf(findProvider(kind, id)));
+    return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, deps.env, savedKey);
+  };
+  const timers = new TimerService((t) => deps.notice?.(`Timer '${t.label}' finished.`));
+  let tools: ToolRegistry | undefined;
+  if (settings.toolsEnabled) {
+    tools = new ToolRegistry().register(dateTimeTool).register(calculatorTool);
+    for (const t of timers.tools()) tools.register(t);
+  }
+  const context = { clock: deps.clock, log: (m: string) => deps.warn?.(m), tools };
+  const vadOptions = { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs };
+  try {
+    if (architecture === 's2s') {
+      const resolved = await resolve('s2s', settings.s2s.provider);
+      await deps.beforeS2s?.({ id: resolved.descriptor.id, settings: resolved.settings });
+      const client = createProvider(resolved, context);
+      const sink = deps.sinkAt(client.sampleRate);
+      const session = new S2sSession({
+        client,
+        vad: deps.vad(),
+        sink,
+        clock: deps.clock,
+        log: deps.log,
+        instructions: settings.systemPrompt,
+        history: deps.history.flatMap((m) => ((m.role === 'user' || m.role === 'assistant') && m.content ? [{ role: m.role, text: m.content }] : [])),
+        vadOptions,
+      });
+      return { architecture, session, sink, timers, providers: { s2s: resolved.descriptor.id }, continuous: true };
+    }
+    const sttR = await resolve('stt', settings.cascade.stt);
+    const llmR = await resolve('llm', settings.cascade.llm);
+    const ttsR = await resolve('tts', settings.cascade.tts);
+    const fallbackLlm = settings.cascade.fallbackLlm ? createProvider(await resolve('llm', settings.cascade.fallbackLlm), context) : undefined;
+    const fallbackTts = settings.cascade.fallbackTts ? createProvider(await resolve('tts', settings.cascade.fallbackTts), context) : undefined;
+    const tts = createProvider(ttsR, context);
+    const sink = deps.sinkAt(tts.sampleRate);
+    const session = new CascadeSession({
+      stt: createProvider(sttR, context),
+      llm: createProvider(llmR, context),
+      tts,
+      ...(fallbackLlm ? { fallbackLlm } : {}),
+      ...(fallbackTts ? { fallbackTts } : {}),
+      vad: deps.vad(),
+      sink,
+      tools,
+      systemPrompt: settings.systemPrompt,
+      clock: deps.clock,
+      log: deps.log,
+      history: deps.history,
+      turnTaking: { vad: vadOptions, bargeIn: settings.turnTaking.bargeIn ? {} : false },
+    });
+    return { architecture, session, sink, timers, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false };
+  } catch (e) {
+    timers.dispose();
+    throw e;
+  }
+}
