@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ParleyError } from '../engine/errors.js';
 import { ConversationHost } from '../engine/session/conversation-host.js';
 import { EngineHost } from '../engine/session/engine-host.js';
+import { SileroVadModel } from '../engine/vad/silero.js';
 import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { settingsHandlers } from '../engine/settings/handlers.js';
 import { MemorySecretStore } from '../engine/settings/secret-store.js';
@@ -56,7 +57,7 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
     io.stderr(`parley: ${e.message}\n`);
     conversation.notice(`Conversations are not being saved: ${e.message}`);
   });
-  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), log, warn: (m) => io.stderr(`parley: ${m}\n`) });
+  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), loadVad: () => SileroVadModel.load(), log, warn: (m) => io.stderr(`parley: ${m}\n`) });
   const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info(), 'parley:server-logs': () => conversation.serverLogs() };
   let server;
   try {

@@ -46,7 +46,7 @@ const log = new JsonlTranscriptLog(path.join(app.getPath('userData'), 'transcrip
   console.warn(`parley: ${e.message}`);
   conversation.notice(`Conversations are not being saved: ${e.message}`);
 });
-const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), log, warn: (m) => console.warn(`parley: ${m}`) });
+const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), loadVad: () => SileroVadModel.load(), log, warn: (m) => console.warn(`parley: ${m}`) });
 const settingsSaved: (() => void)[] = [];
 const handlers = settingsHandlers(settings, secrets, process.env, (what) => {
   conversation.settingsChanged(what);

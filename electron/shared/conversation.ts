@@ -89,6 +89,8 @@ export const ConversationCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('talk'), pressed: z.boolean() }),
   /** The stop-talking button: cut the assistant off as a barge-in would. */
   z.object({ type: z.literal('interrupt') }),
+  /** Replay the last user utterance through both architectures, side by side. */
+  z.object({ type: z.literal('compare') }),
   /** Playback progress from the UI's player: the engine's AudioSink is only as true as these. */
   z.object({ type: z.literal('block-started'), epoch: z.number().int().nonnegative(), block: z.number().int().nonnegative() }),
   z.object({ type: z.literal('played'), epoch: z.number().int().nonnegative(), samples: z.number().int().nonnegative(), drained: z.boolean() }),
@@ -115,8 +117,26 @@ export const SessionStatusSchema = z.discriminatedUnion('state', [
 ]);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
+export const CompareResultSchema = z.object({
+  architecture: z.enum(['cascade', 's2s']),
+  providers: z.record(z.string(), z.string()),
+  user: z.string(),
+  assistant: z.string(),
+  latency: z.object({ spans: z.partialRecord(LatencyMarkSchema, z.number()), voiceToVoiceMs: z.number().optional(), originAt: z.number().optional(), overlapMs: z.number().optional() }).optional(),
+  error: ErrorInfoSchema.optional(),
+});
+export type CompareResult = z.infer<typeof CompareResultSchema>;
+
 /** Engine -> UI. */
 export const ConversationMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('compare'),
+    state: z.enum(['running', 'done', 'failed']),
+    /** Length of the replayed utterance. */
+    utteranceMs: z.number().optional(),
+    results: z.array(CompareResultSchema).optional(),
+    error: ErrorInfoSchema.optional(),
+  }),
   z.object({ type: z.literal('session'), status: SessionStatusSchema }),
   /** `replayed`: sent again to a UI that (re)connected, to rebuild the transcript. */
   z.object({ type: z.literal('event'), event: ConversationEventSchema, replayed: z.boolean().optional() }),

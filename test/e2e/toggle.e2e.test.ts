@@ -25,7 +25,7 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
   const closers: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
-    const deepgram = await startFakeDeepgram({ utterances: ['and now the cascade'] });
+    const deepgram = await startFakeDeepgram({ utterances: ['and now the cascade', 'and now the cascade'] });
     const openai = await startFakeOpenAi({ llm: () => ({ text: 'The cascade answers.' }) });
     moshi = await startFakeMoshi({ replies: [[' Hello', ' from', ' Moshi', '.']] });
     closers.push(deepgram.close, openai.close, moshi.close);
@@ -86,6 +86,15 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     expect(await log.getByRole('article').count()).toBe(2);
     await page.getByTestId('session-stats').getByText(/over 2 turns/).waitFor();
     await screenshot(page, 'toggle-back');
+
+    // Compare: the last utterance replayed through both architectures, answers and waterfalls side by side.
+    await page.getByRole('button', { name: 'Compare both architectures on my last utterance' }).click();
+    const compare = page.getByRole('region', { name: 'Comparison of both architectures' });
+    await compare.getByRole('article', { name: 'Cascade (deepgram → openai → openai)' }).getByText('The cascade answers.').waitFor({ timeout: 30_000 });
+    await compare.getByRole('article', { name: 'Speech-to-speech (moshi)' }).getByText('Hello from Moshi.').waitFor();
+    expect(await compare.getByRole('figure').count()).toBe(2);
+    await screenshot(page, 'compare');
+    expect(await accessibilityViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 });

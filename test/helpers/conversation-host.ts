@@ -49,7 +49,7 @@ export function useConversationHost() {
       await secrets.set('deepgram', o.deepgramKey ?? deepgram.key);
       await secrets.set('openai', openai.key);
     }
-    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
+    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, loadVad: () => SileroVadModel.load(), env: {} });
     const player = new RemotePlayer();
     player.handle = host.attach(player);
     const h = {

@@ -21,6 +21,7 @@ import { ParleyError, describeError } from '../errors.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
+import { compareArchitectures, lastUtterance, type ReleasableVad } from './compare.js';
 import { createLiveSession, type Architecture, type BuiltSession, type LiveSession } from './session-factory.js';
 import type { TranscriptLog } from './transcript-log.js';
 
@@ -42,7 +43,12 @@ export interface ConversationHostOptions {
   log?: TranscriptLog;
   /** Where the engine's own warnings go (provider logs). */
   warn?: (message: string) => void;
+  /** A fresh VAD model for side work (the comparison), released after use. Without it, no comparison. */
+  loadVad?: () => Promise<ReleasableVad>;
 }
+
+/** The microphone audio kept for the comparison (its last utterance is replayed), in seconds. */
+const MIC_HISTORY_S = 30;
 
 const STT_RATE = 16000;
 /** Events kept to rebuild the transcript in a UI that reconnects (a reload, a new window). */
@@ -80,6 +86,10 @@ export class ConversationHost {
   private talkPressed = false;
   private restartPending = false;
   private server: { key: string; instance: LocalServer } | undefined;
+  /** The last MIC_HISTORY_S of the user's (ungated) microphone at 16 kHz, as a ring. */
+  private readonly micHistory = new Float32Array(STT_RATE * MIC_HISTORY_S);
+  private micWritten = 0;
+  private comparing = false;
   /** Sessions being stopped: their closing events still count. */
   private readonly stopping = new Set<LiveSession>();
   /** Turn ids already used by earlier sessions (see onSessionEvent). */
@@ -164,6 +174,41 @@ export class ConversationHost {
     this.server = undefined;
   }
 
+  private rememberMic(audio: Float32Array): void {
+    for (let i = 0; i < audio.length; i++) this.micHistory[(this.micWritten + i) % this.micHistory.length] = audio[i]!;
+    this.micWritten += audio.length;
+  }
+
+  /** The remembered microphone audio, oldest first. */
+  private micRecording(): Float32Array {
+    const n = Math.min(this.micWritten, this.micHistory.length);
+    const out = new Float32Array(n);
+    const start = this.micWritten - n;
+    for (let i = 0; i < n; i++) out[i] = this.micHistory[(start + i) % this.micHistory.length]!;
+    return out;
+  }
+
+  /** Replays the user's last utterance through both architectures and sends both results. */
+  private async compare(): Promise<void> {
+    if (this.comparing) return;
+    const fail = (error: ErrorInfo) => this.peer?.send({ type: 'compare', state: 'failed', error });
+    if (!this.o.loadVad) return fail({ code: 'session/not-ready', message: 'Comparing is not available in this build.' });
+    this.comparing = true;
+    try {
+      const vad = await this.o.loadVad();
+      const utterance = await lastUtterance(this.micRecording(), vad).finally(() => vad.release?.());
+      if (!utterance) return fail({ code: 'session/not-ready', message: 'Nothing to compare yet: say something first, then compare.' });
+      const utteranceMs = Math.round((utterance.length / STT_RATE) * 1000);
+      this.peer?.send({ type: 'compare', state: 'running', utteranceMs });
+      const results = await compareArchitectures({ utterance, settings: this.o.settings(), secrets: this.o.secrets, env: this.o.env ?? process.env, clock: this.clock, loadVad: this.o.loadVad });
+      this.peer?.send({ type: 'compare', state: 'done', utteranceMs, results });
+    } catch (e) {
+      fail(errorInfo(e));
+    } finally {
+      this.comparing = false;
+    }
+  }
+
   /** Tells the user something in the conversation view (e.g. the transcript log cannot be written). */
   notice(message: string): void {
     this.emitEvent({ type: 'notice', message });
@@ -238,6 +283,9 @@ export class ConversationHost {
       case 'interrupt':
         running?.session.interruptReply();
         return;
+      case 'compare':
+        void this.compare();
+        return;
       case 'block-started':
         running?.sink.blockStarted(command.epoch, command.block);
         return;
@@ -262,6 +310,7 @@ export class ConversationHost {
     if (gated && !running.continuous) return;
     const samples = gated ? new Float32Array(frame.samples.length) : int16ToFloat32(frame.samples);
     const audio = running.resampler ? running.resampler.process(samples) : samples;
+    if (!gated) this.rememberMic(audio);
     this.queueAudio((r) => r.session.pushAudio(audio));
   }
 

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { Settings } from '../../../electron/shared/settings';
+import { CompareView } from './CompareView';
 import { LatencyPanel } from './LatencyPanel';
 import { LiveBar } from './LiveBar';
 import { errorAction } from './model';
@@ -11,7 +12,8 @@ export function ConversationView({ mode, onModeChange, onOpenSettings }: { mode:
   const view = useLiveStore((s) => s.view);
   const micError = useLiveStore((s) => s.micError);
   const linked = useLiveStore((s) => s.linked);
-  const { connect, dismiss, start } = useLiveStore.getState();
+  const comparing = useLiveStore((s) => s.compare?.state === 'running');
+  const { connect, dismiss, start, requestCompare } = useLiveStore.getState();
   useEffect(() => connect(), [connect]);
   const failed = view.status.state === 'failed' ? view.status.error : undefined;
   return (
@@ -52,6 +54,17 @@ export function ConversationView({ mode, onModeChange, onOpenSettings }: { mode:
         <Transcript turns={view.turns} partial={view.partial} listening={view.status.state === 'running'} />
         <LatencyPanel turns={view.turns} />
       </div>
+      <div className="compare__actions">
+        <button
+          type="button"
+          onClick={requestCompare}
+          disabled={view.status.state !== 'running' || view.turns.length === 0 || comparing}
+          title="Replay your last utterance through the cascade and speech-to-speech, and show both answers and their latency"
+        >
+          {comparing ? 'Comparing…' : 'Compare both architectures on my last utterance'}
+        </button>
+      </div>
+      <CompareView />
       {view.notices.length > 0 && (
         <ul className="notices" aria-label="Notices">
           {view.notices.map((n) => (

@@ -27,15 +27,16 @@ export function LatencyPanel({ turns }: { turns: TurnView[] }) {
   );
 }
 
-function Waterfall({ turnId, latency }: { turnId: number; latency: LatencyView }) {
+export function Waterfall({ turnId, latency, caption }: { turnId: number; latency: LatencyView; caption?: string }) {
   const spans = latency.spans;
   const total = Math.max(1, latency.voiceToVoiceMs ?? 0, ...Object.values(spans).map((v) => v ?? 0));
   const min = Math.min(0, ...Object.values(spans).map((v) => v ?? 0));
   const range = total - min;
   return (
-    <figure className="waterfall" aria-label={`Turn ${turnId} latency waterfall`}>
+    <figure className="waterfall" aria-label={caption ? `${caption} latency waterfall` : `Turn ${turnId} latency waterfall`}>
       <figcaption>
-        Turn {turnId}: voice-to-voice <strong data-testid="voice-to-voice">{latency.voiceToVoiceMs !== undefined ? ms(latency.voiceToVoiceMs) : '—'}</strong>
+        {caption ?? `Turn ${turnId}`}: voice-to-voice <strong data-testid="voice-to-voice">{latency.voiceToVoiceMs !== undefined ? ms(latency.voiceToVoiceMs) : '—'}</strong>
+        {latency.overlapMs ? <span> · spoke over you {ms(latency.overlapMs)}</span> : null}
       </figcaption>
       <table>
         <tbody>

@@ -15,6 +15,8 @@ export interface ToolActivity {
 export interface LatencyView {
   spans: Partial<Record<LatencyMarkName, number>>;
   voiceToVoiceMs?: number;
+  /** Speech-to-speech: the model spoke over the user this long. */
+  overlapMs?: number;
 }
 
 export interface TurnView {
@@ -96,7 +98,13 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
       if (e.phase === 'released') return { ...view, bargeInSuspected: false };
       return { ...view, bargeInSuspected: false, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, interrupted: true })) };
     case 'latency':
-      return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, latency: { spans: e.report.spans, ...(e.report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: e.report.voiceToVoiceMs } : {}) } })) };
+      return {
+        ...view,
+        turns: mapTurn(view.turns, e.turnId, (t) => ({
+          ...t,
+          latency: { spans: e.report.spans, ...(e.report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: e.report.voiceToVoiceMs } : {}), ...(e.report.overlapMs ? { overlapMs: e.report.overlapMs } : {}) },
+        })),
+      };
     case 'error': {
       if (e.turnId !== undefined && view.turns.some((t) => t.id === e.turnId)) {
         return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, errors: [...t.errors, { stage: e.stage, error: e.error }] })) };

@@ -19,6 +19,9 @@ interface LiveState {
   muted: boolean;
   /** Push-to-talk is held. */
   talking: boolean;
+  /** The side-by-side comparison of both architectures on the last utterance. */
+  compare?: Extract<ConversationMessage, { type: 'compare' }>;
+  requestCompare(): void;
   connect(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -111,12 +114,21 @@ export const useLiveStore = create<LiveState>((set, get) => ({
     channel?.send({ type: 'interrupt' });
   },
 
+  requestCompare() {
+    channel?.send({ type: 'compare' });
+    set({ compare: { type: 'compare', state: 'running' } });
+  },
+
   dismiss(problemId) {
     set((s) => ({ view: dismissProblem(s.view, problemId) }));
   },
 }));
 
 function onMessage(message: ConversationMessage): void {
+  if (message.type === 'compare') {
+    useLiveStore.setState({ compare: message });
+    return;
+  }
   if (message.type === 'playback') {
     player?.control(message.op, message.epoch);
     if (message.op === 'flush') {

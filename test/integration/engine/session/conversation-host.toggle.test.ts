@@ -99,4 +99,27 @@ describe('architecture toggle (ConversationHost)', () => {
     await h.host.shutdown();
     expect(h.host.serverLogs().running).toBe(false);
   }, 30_000);
+
+  it('compare: replays the last utterance through both architectures and reports both answers and latencies', async () => {
+    const h = await setup({ utterances: ['what time is it', 'what time is it'], openai: { llm: () => ({ text: 'It is noon.' }) }, moshi: { replies: [[' Noon', ',', ' I', ' think', '.']] } });
+    h.player.command({ type: 'compare' });
+    await h.player.waitFor((m) => m.type === 'compare' && m.state === 'failed');
+    expect(h.player.messages.find((m) => m.type === 'compare')).toMatchObject({ error: { message: expect.stringContaining('say something first') } });
+    h.player.command({ type: 'start', inputRate: 16000 });
+    await h.player.waitFor(isRunning);
+    await h.speak(await question());
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'latency', 15_000);
+    await h.store.update((s) => void (s.s2s.provider = 'moshi'));
+    h.player.command({ type: 'compare' });
+    const running = await h.player.waitFor((m) => m.type === 'compare' && m.state === 'running');
+    expect((running as { utteranceMs: number }).utteranceMs).toBeGreaterThan(2000);
+    const done = (await h.player.waitFor((m) => m.type === 'compare' && m.state === 'done', 30_000)) as { results: { architecture: string; user: string; assistant: string; latency?: { voiceToVoiceMs?: number }; error?: unknown }[] };
+    const [cascade, s2s] = done.results;
+    expect(cascade).toMatchObject({ architecture: 'cascade', user: 'what time is it', assistant: 'It is noon.' });
+    expect(cascade!.latency!.voiceToVoiceMs).toBeGreaterThan(0);
+    expect(s2s).toMatchObject({ architecture: 's2s', assistant: 'Noon, I think.' });
+    expect(s2s!.latency!.voiceToVoiceMs).toBeGreaterThan(0);
+    expect(cascade!.error).toBeUndefined();
+    expect(s2s!.error).toBeUndefined();
+  }, 60_000);
 });
