@@ -1,14 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWavFile, writeWavFile } from '../../electron/engine/audio/wav.js';
 import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { concat, silence, tightTrim } from '../helpers/signals.js';
-import { speechFile } from '../paths.js';
+import { microphoneWav } from '../helpers/speech.js';
 import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
 
 // A spoken conversation through the real UI: Chromium's fake microphone plays a recording of two
@@ -34,13 +29,7 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
       tts: { msPerChar: 60, firstByteMs: 60 },
     });
     // The microphone: 1 s of silence, utterance 1, 2.2 s of silence, utterance 2, 3 s of silence.
-    const speech = async (name: string) => {
-      const wav = await readWavFile(speechFile(name));
-      return tightTrim(wav.channels[0]!, wav.sampleRate, -40);
-    };
-    const mic = concat(silence(16000, 1), await speech('librivox-ss01-0880.wav'), silence(16000, 2.2), await speech('librivox-ss01-0890.wav'), silence(16000, 3));
-    const wavPath = path.join(mkdtempSync(path.join(tmpdir(), 'parley-mic-')), 'mic.wav');
-    await writeWavFile(wavPath, { sampleRate: 16000, channels: [mic] }, 'pcm16');
+    const wavPath = await microphoneWav([1, 'librivox-ss01-0880.wav', 2.2, 'librivox-ss01-0890.wav', 3]);
     const served = await startServe({ PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key });
     serve = served.process;
     url = served.url;

@@ -1,15 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWavFile, writeWavFile } from '../../electron/engine/audio/wav.js';
 import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeMoshi } from '../fakes/moshi.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { concat, silence, tightTrim } from '../helpers/signals.js';
-import { speechFile } from '../paths.js';
+import { microphoneWav } from '../helpers/speech.js';
 import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
 
 // The architecture toggle in the real UI switches a live conversation: the first utterance is
@@ -29,14 +24,8 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     const openai = await startFakeOpenAi({ llm: () => ({ text: 'The cascade answers.' }) });
     moshi = await startFakeMoshi({ replies: [[' Hello', ' from', ' Moshi', '.']] });
     closers.push(deepgram.close, openai.close, moshi.close);
-    const speech = async (name: string) => {
-      const wav = await readWavFile(speechFile(name));
-      return tightTrim(wav.channels[0]!, wav.sampleRate, -40);
-    };
     // 3 s to switch to Moshi, utterance 1, 4 s to switch back, utterance 2, then silence.
-    const mic = concat(silence(16000, 3), await speech('librivox-ss01-0880.wav'), silence(16000, 4), await speech('librivox-ss01-0880.wav'), silence(16000, 3));
-    const wavPath = path.join(mkdtempSync(path.join(tmpdir(), 'parley-mic-')), 'mic.wav');
-    await writeWavFile(wavPath, { sampleRate: 16000, channels: [mic] }, 'pcm16');
+    const wavPath = await microphoneWav([3, 'librivox-ss01-0880.wav', 4, 'librivox-ss01-0880.wav', 3]);
     const served = await startServe({ PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key, PARLEY_MOSHI_URL: moshi.baseUrl });
     serve = served.process;
     url = served.url;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterEach } from 'vitest';
 import { float32ToInt16 } from '../../electron/engine/audio/pcm.js';
 import { ConversationHost } from '../../electron/engine/session/conversation-host.js';
 import { MemorySecretStore } from '../../electron/engine/settings/secret-store.js';
@@ -13,6 +13,8 @@ import { startFakeMoshi, type FakeMoshiOptions } from '../fakes/moshi.js';
 import { startFakeOpenAi, type FakeOpenAiOptions } from '../fakes/openai.js';
 import { startFakeRealtime, type FakeRealtimeOptions } from '../fakes/openai-realtime.js';
 import { RemotePlayer } from './remote-player.js';
+import { speakInRealTime } from './speech.js';
+import { useSileroVad } from './vad.js';
 
 /**
  * For a test file: the desktop app's live conversation in Node. A real ConversationHost builds real
@@ -20,11 +22,7 @@ import { RemotePlayer } from './remote-player.js';
  * fakes), and a RemotePlayer plays the engine's frames in real time and reports back.
  */
 export function useConversationHost() {
-  let vad: SileroVadModel;
-  beforeAll(async () => {
-    vad = await SileroVadModel.load();
-  });
-  afterAll(async () => vad.release());
+  const vad = useSileroVad();
   const open: { close(): Promise<void> }[] = [];
   afterEach(async () => {
     for (const o of open.splice(0)) await o.close();
@@ -49,7 +47,7 @@ export function useConversationHost() {
       await secrets.set('deepgram', o.deepgramKey ?? deepgram.key);
       await secrets.set('openai', openai.key);
     }
-    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, loadVad: () => SileroVadModel.load(), env: {} });
+    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env: {} });
     const player = new RemotePlayer();
     player.handle = host.attach(player);
     const h = {
@@ -62,14 +60,7 @@ export function useConversationHost() {
       realtime,
       moshi,
       /** Streams 16 kHz audio as the UI's microphone would: 20 ms Int16 frames in real time. */
-      async speak(audio: Float32Array) {
-        const t0 = Date.now();
-        for (let i = 0; i < audio.length; i += 320) {
-          player.handle.receive(new Uint8Array(encodeMicrophoneFrame(float32ToInt16(audio.subarray(i, i + 320)))));
-          const wait = t0 + (i + 320) / 16 - Date.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        }
-      },
+      speak: (audio: Float32Array) => speakInRealTime((b) => player.handle.receive(new Uint8Array(encodeMicrophoneFrame(float32ToInt16(b)))), audio),
       close: async () => {
         player.stop();
         await host.stop();

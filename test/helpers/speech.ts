@@ -1,4 +1,7 @@
-import { readWavFile } from '../../electron/engine/audio/wav.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readWavFile, writeWavFile } from '../../electron/engine/audio/wav.js';
 import { speechFile } from '../paths.js';
 import { concat, silence, tightTrim } from './signals.js';
 
@@ -15,4 +18,29 @@ export async function feed(push: (s: Float32Array) => unknown, audio: Float32Arr
     await push(audio.subarray(i, i + 320));
     if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
   }
+}
+
+/** Streams 16 kHz audio in 20 ms blocks at real-time pace (as a microphone would), awaiting each push. */
+export async function speakInRealTime(push: (block: Float32Array) => unknown, audio: Float32Array): Promise<void> {
+  const t0 = Date.now();
+  for (let i = 0; i < audio.length; i += 320) {
+    await push(audio.subarray(i, i + 320));
+    const wait = t0 + (i + 320) / 16 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** A fake-microphone WAV for Chromium: real recordings (tightly trimmed) and seconds of silence, in order. */
+export async function microphoneWav(parts: (string | number)[]): Promise<string> {
+  const audio: Float32Array[] = [];
+  for (const part of parts) {
+    if (typeof part === 'number') audio.push(silence(16000, part));
+    else {
+      const wav = await readWavFile(speechFile(part));
+      audio.push(tightTrim(wav.channels[0]!, wav.sampleRate, -40));
+    }
+  }
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'parley-mic-')), 'mic.wav');
+  await writeWavFile(file, { sampleRate: 16000, channels: [concat(...audio)] }, 'pcm16');
+  return file;
 }

@@ -1,58 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClockedSink } from '../../../../electron/engine/audio/playout.js';
+import { describe, expect, it } from 'vitest';
 import { rms } from '../../../../electron/engine/audio/pcm.js';
 import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
-import { systemClock } from '../../../../electron/engine/clock.js';
 import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/s2s/moshi.js';
-import { S2sSession } from '../../../../electron/engine/s2s/session.js';
-import { SileroVadModel } from '../../../../electron/engine/vad/silero.js';
 import { startFakeMoshi, type FakeMoshiOptions } from '../../../fakes/moshi.js';
 import { concat, silence } from '../../../helpers/signals.js';
+import { useS2sHarness } from '../../../helpers/s2s.js';
 import { paddedSpeech } from '../../../helpers/speech.js';
 
 // Speech-to-speech with Moshi: the real client (Ogg/Opus both ways) and S2sSession (real Silero
 // measuring, real-time ClockedSink playing) against a fake Moshi server speaking the exact protocol.
 
-let vad: SileroVadModel;
-beforeAll(async () => {
-  vad = await SileroVadModel.load();
-});
-afterAll(async () => vad.release());
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) await o.close();
-});
+
+const harness = useS2sHarness();
 
 async function call(fake: FakeMoshiOptions = {}, settings: Record<string, unknown> = {}) {
   const moshi = await startFakeMoshi(fake);
   const client = new MoshiClient(MoshiSettingsSchema.parse({ baseUrl: moshi.baseUrl, ...settings }));
-  const sink = new ClockedSink(24000, systemClock, true);
-  vad.reset();
-  const session = new S2sSession({ client, vad, sink });
-  const events: CascadeEvent[] = [];
-  session.subscribe((e) => events.push(e));
-  const h = {
-    moshi,
-    client,
-    session,
-    sink,
-    events,
-    /** Streams 16 kHz audio in real time, 20 ms at a time. */
-    async speak(audio: Float32Array) {
-      const t0 = Date.now();
-      for (let i = 0; i < audio.length; i += 320) {
-        await session.pushAudio(audio.subarray(i, i + 320));
-        const wait = t0 + ((i + 320) / 16) - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-    },
-    close: async () => {
-      await session.stop();
-      await moshi.close();
-    },
-  };
-  open.push(h);
-  return h;
+  return { moshi, ...harness(client, moshi) };
 }
 
 const question = async () => concat((await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0)).audio, silence(16000, 2.2));
