@@ -32,8 +32,11 @@ export const SettingsSchema = z.object({
       s2s: z.record(z.string(), ProviderSettingsSchema).default({}),
     })
     .default({ stt: {}, llm: {}, tts: {}, s2s: {} }),
-  /** Speech-to-speech: which model answers when the architecture is 's2s'. */
-  s2s: z.object({ provider: z.string().default('moshi') }).default({ provider: 'moshi' }),
+  /**
+   * Speech-to-speech: which model answers when the architecture is 's2s', and whether the user's
+   * words are transcribed by the cascade's STT for models that give no transcript (Moshi).
+   */
+  s2s: z.object({ provider: z.string().default('moshi'), transcribeUser: z.boolean().default(false) }).default({ provider: 'moshi', transcribeUser: false }),
   systemPrompt: z.string().max(20_000).default(DEFAULT_SYSTEM_PROMPT),
   toolsEnabled: z.boolean().default(true),
   turnTaking: z

@@ -9,7 +9,7 @@ import type { TranscriptLog } from '../session/transcript-log.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
-import type { ChatMessage } from '../providers/types.js';
+import type { ChatMessage, SttProvider, SttStream } from '../providers/types.js';
 import type { S2sClient, S2sEvent } from './types.js';
 
 export interface S2sSessionOptions {
@@ -31,6 +31,11 @@ export interface S2sSessionOptions {
   maxLagMs?: number;
   /** Model audio quieter than this RMS counts as silence (Moshi streams silence between words). Default 0.01 (-40 dBFS). */
   speakingRms?: number;
+  /**
+   * Transcribes the user's side with this STT, for models that give no transcript (Moshi).
+   * Optional: without it the turn shows the speaking activity.
+   */
+  stt?: SttProvider;
 }
 
 const MIC_RATE = 16000;
@@ -45,6 +50,8 @@ interface Turn {
   answered: boolean;
   /** The user cut the answer off (turn-based models). */
   interrupted: boolean;
+  /** userText came from a transcription (not the speaking-activity placeholder). */
+  userTranscribed: boolean;
 }
 
 /**
@@ -76,6 +83,8 @@ export class S2sSession {
   /** A model response is arriving; its audio starts at `responseBase` in the sink's count. */
   private responseActive = false;
   private responseBase = 0;
+  private stt: SttStream | undefined;
+  private readonly sttAbort = new AbortController();
 
   constructor(private readonly o: S2sSessionOptions) {
     this.clock = o.clock ?? systemClock;
@@ -110,6 +119,7 @@ export class S2sSession {
       this.emit({ type: 'notice', message: `${this.o.client.displayName} takes no text context: it starts this conversation fresh (the transcript so far is kept here).` });
     }
     await this.o.client.connect({ signal, instructions: this.o.instructions, history: this.o.history });
+    if (this.o.stt) await this.openStt(this.o.stt);
     this.emit({ type: 'state', state: 'listening' });
     this.pumping = this.pump();
   }
@@ -118,6 +128,7 @@ export class S2sSession {
   async pushAudio(samples: Float32Array): Promise<void> {
     if (this.stopped) return;
     this.o.client.pushAudio(this.resampler ? this.resampler.process(samples) : samples);
+    this.stt?.push(samples);
     try {
       for (const e of await this.vad.push(samples)) this.onVad(e);
     } catch (e) {
@@ -150,11 +161,37 @@ export class S2sSession {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.sttAbort.abort();
+    this.stt?.close();
     await this.o.client.close();
     await this.pumping;
     this.closeTurn();
     this.o.sink.flush();
     await this.o.log?.flush();
+  }
+
+  // ---------- the user's words (optional STT) ----------
+
+  private async openStt(provider: SttProvider): Promise<void> {
+    try {
+      this.stt = await provider.open({ sampleRate: MIC_RATE, signal: this.sttAbort.signal });
+    } catch (e) {
+      // The conversation works without it: say so and go on.
+      this.emit({ type: 'error', stage: 'stt', error: e instanceof ParleyError ? e : new ParleyError('provider/unreachable', describeError(e)) });
+      return;
+    }
+    const stream = this.stt;
+    void (async () => {
+      for await (const e of stream) {
+        if (e.type === 'partial') this.emit({ type: 'user-partial', text: e.text });
+        else if (e.type === 'final' && e.text) {
+          const turn = this.turn ?? this.openTurn('');
+          turn.userText = turn.userTranscribed ? `${turn.userText} ${e.text}` : e.text;
+          turn.userTranscribed = true;
+          this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
+        } else if (e.type === 'error') this.emit({ type: 'error', stage: 'stt', error: e.error });
+      }
+    })();
   }
 
   // ---------- model output ----------
@@ -175,6 +212,7 @@ export class S2sSession {
         if (!e.final) return this.emit({ type: 'user-partial', text: e.text });
         const turn = this.turn ?? this.openTurn('');
         turn.userText = e.text.trim();
+        turn.userTranscribed = true;
         this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
         return;
       }
@@ -299,7 +337,7 @@ export class S2sSession {
       const speechEnd = e.detectedAt - (e.atMs - e.endMs);
       turn.latency.mark('speechEnd', speechEnd);
       turn.latency.mark('endOfTurn', e.detectedAt);
-      if (!turn.userText && !this.o.client.transcribesUser) {
+      if (!turn.userText && !this.o.client.transcribesUser && !this.stt) {
         // No transcript from this model: the turn shows the speaking activity.
         turn.userText = `(spoke ${((speechEnd - this.userSpeechStartAt) / 1000 + 0.001).toFixed(1)} s)`;
         this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
@@ -309,7 +347,7 @@ export class S2sSession {
   }
 
   private openTurn(userText: string): Turn {
-    const turn: Turn = { id: this.nextTurnId++, latency: new TurnLatency(this.clock), userText, assistantText: '', overlapMs: 0, answered: false, interrupted: false };
+    const turn: Turn = { id: this.nextTurnId++, latency: new TurnLatency(this.clock), userText, assistantText: '', overlapMs: 0, answered: false, interrupted: false, userTranscribed: false };
     this.turn = turn;
     return turn;
   }

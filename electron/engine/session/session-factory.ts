@@ -80,9 +80,12 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
       const resolved = await resolve('s2s', settings.s2s.provider);
       await deps.beforeS2s?.({ id: resolved.descriptor.id, settings: resolved.settings });
       const client = createProvider(resolved, context);
+      // Optional: the cascade's STT transcribes the user for a model that does not (Moshi).
+      const stt = settings.s2s.transcribeUser && !client.transcribesUser ? createProvider(await resolve('stt', settings.cascade.stt), context) : undefined;
       const sink = deps.sinkAt(client.sampleRate);
       const session = new S2sSession({
         client,
+        ...(stt ? { stt } : {}),
         vad: deps.vad(),
         sink,
         clock: deps.clock,

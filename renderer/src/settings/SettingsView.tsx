@@ -81,7 +81,15 @@ export function SettingsView({ api }: { api: ParleyApi }) {
                   values={settings.providers[kind][chosen.id] ?? {}}
                   onChange={(values) => update((d) => void (d.providers[kind][chosen.id] = values))}
                 />
-                {kind === 's2s' && chosen.id === 'moshi' && <ServerLogs api={api} />}
+                {kind === 's2s' && chosen.id === 'moshi' && (
+                  <>
+                    <div className="field field--inline">
+                      <input id="s2s-transcribe" type="checkbox" checked={settings.s2s.transcribeUser} onChange={(e) => update((d) => void (d.s2s.transcribeUser = e.target.checked))} />
+                      <label htmlFor="s2s-transcribe">Transcribe what I say with the speech-to-text provider above (Moshi gives no transcript of your side)</label>
+                    </div>
+                    <ServerLogs api={api} />
+                  </>
+                )}
                 {chosen.keyName && keys && <KeyField api={api} name={chosen.keyName} label={KEY_LABELS[chosen.keyName]} status={keys[chosen.keyName]} onStatus={setKeys} />}
               </>
             )}

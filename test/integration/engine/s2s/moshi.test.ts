@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { rms } from '../../../../electron/engine/audio/pcm.js';
 import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
 import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/s2s/moshi.js';
+import { systemClock } from '../../../../electron/engine/clock.js';
+import { DeepgramSettingsSchema, DeepgramStt } from '../../../../electron/engine/providers/stt/deepgram.js';
+import type { S2sSessionOptions } from '../../../../electron/engine/s2s/session.js';
+import { startFakeDeepgram } from '../../../fakes/deepgram.js';
 import { startFakeMoshi, type FakeMoshiOptions } from '../../../fakes/moshi.js';
 import { concat, silence } from '../../../helpers/signals.js';
 import { useS2sHarness } from '../../../helpers/s2s.js';
@@ -13,10 +17,10 @@ import { paddedSpeech } from '../../../helpers/speech.js';
 
 const harness = useS2sHarness();
 
-async function call(fake: FakeMoshiOptions = {}, settings: Record<string, unknown> = {}) {
+async function call(fake: FakeMoshiOptions = {}, settings: Record<string, unknown> = {}, options: Partial<S2sSessionOptions> = {}) {
   const moshi = await startFakeMoshi(fake);
   const client = new MoshiClient(MoshiSettingsSchema.parse({ baseUrl: moshi.baseUrl, ...settings }));
-  return { moshi, ...harness(client, moshi) };
+  return { moshi, ...harness(client, moshi, options) };
 }
 
 const question = async () => concat((await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0)).audio, silence(16000, 2.2));
@@ -101,4 +105,20 @@ describe('speech-to-speech: Moshi', () => {
     await h.speak(silence(16000, 2));
     expect(h.session.failure).toMatchObject({ code: 'provider/protocol', message: expect.stringContaining('not an Ogg/Opus stream') });
   }, 20_000);
+
+  it("optionally transcribes the user's side with the cascade's STT (Moshi gives no transcript)", async () => {
+    const deepgram = await startFakeDeepgram({ utterances: ['what time is it'] });
+    try {
+      const stt = new DeepgramStt(DeepgramSettingsSchema.parse({ baseUrl: deepgram.url }), deepgram.key, { clock: systemClock });
+      const h = await call({}, {}, { stt });
+      await h.session.start();
+      await h.speak(await question());
+      await h.session.stop();
+      const users = h.events.filter((e) => e.type === 'user-final').map((e) => (e as { text: string }).text);
+      expect(users).toEqual(['what time is it']);
+      expect(h.session.transcript[0]).toEqual({ role: 'user', text: 'what time is it' });
+    } finally {
+      await deepgram.close();
+    }
+  }, 30_000);
 });
