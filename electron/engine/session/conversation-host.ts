@@ -379,6 +379,9 @@ export class ConversationHost {
     }
     this.emitEvent(toWire(e));
     if (e.type === 'state') this.maybeRestart();
+    // The model's connection is gone: end the session and say so (the transcript stays; Try again restarts).
+    const failure = session.failure;
+    if (e.type === 'error' && failure && this.running?.session === session) void this.stop().then(() => this.setStatus({ state: 'failed', error: failure.toInfo() }));
   }
 
   /**

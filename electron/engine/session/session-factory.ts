@@ -3,6 +3,7 @@ import type { AudioSink } from '../audio/playout.js';
 import type { CascadeEvent, ConversationState } from '../cascade/events.js';
 import { CascadeSession } from '../cascade/session.js';
 import type { Clock } from '../clock.js';
+import type { ParleyError } from '../errors.js';
 import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
 import type { ChatMessage } from '../providers/types.js';
 import { S2sSession } from '../s2s/session.js';
@@ -27,6 +28,8 @@ export interface LiveSession {
   stop(): Promise<void>;
   /** The conversation so far, for the next session. */
   conversation(): ChatMessage[];
+  /** A fault that ended the session (a dropped model connection), if any. */
+  readonly failure?: ParleyError;
 }
 
 export interface SessionDeps<S extends AudioSink> {
