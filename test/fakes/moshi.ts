@@ -28,6 +28,8 @@ export interface FakeMoshiOptions {
   endOfSpeechMs?: number;
   /** Send raw PCM instead of Ogg/Opus (a server speaking another protocol). */
   rawPcm?: boolean;
+  /** Echo: every frame heard is played back one step later (no answers, no tokens). */
+  echo?: boolean;
   faults?: MoshiFault[];
   /** Listen on this port (default: any free one). */
   port?: number;
@@ -132,6 +134,10 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
         }
       }
       while (faults[0] && faults[0].afterMs <= heardMs) fire(faults.shift()!);
+      if (options.echo) {
+        frameOut(input.slice());
+        return;
+      }
       if (reply) {
         if (reply.frame === 0) stats.replySentAt.push(performance.now());
         const token = reply.tokens[reply.frame];

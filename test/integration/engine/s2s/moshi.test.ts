@@ -121,4 +121,16 @@ describe('speech-to-speech: Moshi', () => {
       await deepgram.close();
     }
   }, 30_000);
+
+  it('echo: what the microphone said comes back through Ogg/Opus both ways, in real time', async () => {
+    const h = await call({ echo: true });
+    await h.session.start();
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0);
+    await h.speak(concat(audio, silence(16000, 0.6)));
+    await h.session.stop();
+    // The echo is the user's speech: loud where the speech was, decoded from the server's Opus.
+    const played = h.sink.recording();
+    expect(played.length).toBeGreaterThan(24000 * 2.5);
+    expect(rms(played)).toBeGreaterThan(0.5 * rms(audio));
+  }, 30_000);
 });
