@@ -16,13 +16,15 @@ import { EXIT_OK, type CliIo } from './io.js';
 import { parleyVersion } from './package-info.js';
 import { startServeServer } from './serve/server.js';
 
-export const SERVE_USAGE = `Usage: parley serve [--port <n>]
+export const SERVE_USAGE = `Usage: parley serve [--port <n>] [--allow-launch]
 
 Runs the engine and serves the app's interface on http://127.0.0.1 for a browser (and for the
 end-to-end tests). The printed URL carries a random access token; other pages cannot connect.
 
 Options:
-  --port <n>   port to listen on (default: any free port)
+  --port <n>       port to listen on (default: any free port)
+  --allow-launch   let the page's settings start a local model server (its launch command runs
+                   on this machine; each command is printed before it runs)
 `;
 
 /** out/renderer, next to out/node where this file is compiled. */
@@ -31,7 +33,7 @@ function rendererDir(): string {
 }
 
 export async function serveCommand(args: string[], io: CliIo, until: Promise<void> = waitForSignal()): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ args, strict: true, options: { port: { type: 'string' }, 'allow-launch': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     io.stdout(SERVE_USAGE);
     return EXIT_OK;
@@ -57,7 +59,12 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
     io.stderr(`parley: ${e.message}\n`);
     conversation.notice(`Conversations are not being saved: ${e.message}`);
   });
-  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), loadVad: () => SileroVadModel.load(), log, warn: (m) => io.stderr(`parley: ${m}\n`) });
+  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(),
+    loadVad: () => SileroVadModel.load(),
+    // Opting in on the command line is the approval; each command is shown before it runs.
+    ...(values['allow-launch'] ? { approveLaunch: async (command: string) => (io.stderr(`parley: starting a local server: ${command}\n`), true) } : {}),
+    log,
+    warn: (m) => io.stderr(`parley: ${m}\n`) });
   const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info(), 'parley:server-logs': () => conversation.serverLogs() };
   let server;
   try {

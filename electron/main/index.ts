@@ -1,5 +1,6 @@
 // Electron entry point: adapts the real Electron API to the injected surface in app.ts.
-import { BrowserWindow, Menu, Tray, app, globalShortcut, ipcMain, nativeImage, safeStorage, session } from 'electron';
+import { BrowserWindow, Menu, Tray, app, dialog, globalShortcut, ipcMain, nativeImage, safeStorage, session } from 'electron';
+import { CommandApprovals } from './approvals.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultResourcesDir } from '../engine/resources.js';
@@ -46,12 +47,36 @@ const log = new JsonlTranscriptLog(path.join(app.getPath('userData'), 'transcrip
   console.warn(`parley: ${e.message}`);
   conversation.notice(`Conversations are not being saved: ${e.message}`);
 });
-const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(), loadVad: () => SileroVadModel.load(), log, warn: (m) => console.warn(`parley: ${m}`) });
+const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(),
+  loadVad: () => SileroVadModel.load(),
+  approveLaunch: (command) => approveLaunch(command),
+  log,
+  warn: (m) => console.warn(`parley: ${m}`) });
 const settingsSaved: (() => void)[] = [];
 const handlers = settingsHandlers(settings, secrets, process.env, (what) => {
   conversation.settingsChanged(what);
   for (const l of settingsSaved) l();
 });
+
+/**
+ * A launch command comes from settings the renderer can edit: it runs only after the user allowed
+ * it in a native dialog (main process), remembered per command in userData (never writable by the
+ * renderer).
+ */
+const approvals = new CommandApprovals(path.join(app.getPath('userData'), 'approved-commands.json'), async (command) => {
+  const { response } = await dialog.showMessageBox({
+    type: 'warning',
+    buttons: ['Run it', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: 'Parley wants to start a local speech-to-speech server',
+    detail: `This command will run on your computer:\n\n${command}\n\nOnly allow it if you entered it yourself.`,
+  });
+  return response === 0;
+});
+function approveLaunch(command: string): Promise<boolean> {
+  return approvals.approve(command);
+}
 
 function createTray(): TraySurface {
   const tray = new Tray(nativeImage.createFromPath(path.join(resourcesDir, 'icons', 'tray.png')));

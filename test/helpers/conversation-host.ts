@@ -28,7 +28,9 @@ export function useConversationHost() {
     for (const o of open.splice(0)) await o.close();
   });
 
-  return async function setup(o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions } = {}) {
+  return async function setup(
+    o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions; approveLaunch?: (command: string) => Promise<boolean> } = {},
+  ) {
     const deepgram = await startFakeDeepgram({ utterances: o.utterances ?? ['what time is it'] });
     const openai = await startFakeOpenAi(o.openai);
     const realtime = o.realtime ? await startFakeRealtime({ apiKey: openai.key, ...o.realtime }) : undefined;
@@ -47,7 +49,7 @@ export function useConversationHost() {
       await secrets.set('deepgram', o.deepgramKey ?? deepgram.key);
       await secrets.set('openai', openai.key);
     }
-    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env: {} });
+    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env: {}, ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}) });
     const player = new RemotePlayer();
     player.handle = host.attach(player);
     const h = {

@@ -45,6 +45,12 @@ export interface ConversationHostOptions {
   warn?: (message: string) => void;
   /** A fresh VAD model for side work (the comparison), released after use. Without it, no comparison. */
   loadVad?: () => Promise<ReleasableVad>;
+  /**
+   * Asks the user, outside the renderer, to allow running a local server's launch command (a
+   * native dialog in the app; an opt-in flag for `parley serve`). Settings come from the UI, so a
+   * command is never run on the UI's word alone. Without it, launch commands are refused.
+   */
+  approveLaunch?: (command: string) => Promise<boolean>;
 }
 
 /** The microphone audio kept for the comparison (its last utterance is replayed), in seconds. */
@@ -86,6 +92,7 @@ export class ConversationHost {
   private talkPressed = false;
   private restartPending = false;
   private server: { key: string; instance: LocalServer } | undefined;
+  private readonly approved = new Set<string>();
   /** The last MIC_HISTORY_S of the user's (ungated) microphone at 16 kHz, as a ring. */
   private readonly micHistory = new Float32Array(STT_RATE * MIC_HISTORY_S);
   private micWritten = 0;
@@ -160,6 +167,16 @@ export class ConversationHost {
       this.server = { key, instance };
     }
     return this.server.instance;
+  }
+
+  /** A launch command runs only once the user allowed it outside the renderer (remembered per command). */
+  private async approve(command: string): Promise<void> {
+    if (this.approved.has(command)) return;
+    if (!this.o.approveLaunch) {
+      throw new ParleyError('settings/invalid', 'Starting a local server needs your approval, which this mode cannot ask for: start the Moshi server yourself and set its URL (or run `parley serve --allow-launch`).', { provider: 'moshi' });
+    }
+    if (!(await this.o.approveLaunch(command))) throw new ParleyError('settings/invalid', `You did not allow Parley to run: ${command}`, { provider: 'moshi' });
+    this.approved.add(command);
   }
 
   /** The local server's recent output, for the UI (empty when Parley runs none). */
@@ -360,7 +377,9 @@ export class ConversationHost {
       notice: (m) => this.notice(m),
       beforeS2s: async ({ id, settings: s }) => {
         const launch = s.launchCommand;
-        if (id === 'moshi' && typeof launch === 'string' && launch.trim()) await this.localServerFor(launch, String(s.baseUrl), Number(s.startTimeoutMs)).ensureRunning();
+        if (id !== 'moshi' || typeof launch !== 'string' || !launch.trim()) return;
+        await this.approve(launch.trim());
+        await this.localServerFor(launch, String(s.baseUrl), Number(s.startTimeoutMs)).ensureRunning();
       },
     });
     const session = built.session;

@@ -77,7 +77,7 @@ describe('architecture toggle (ConversationHost)', () => {
     expect(status.status).toMatchObject({ architecture: 's2s', providers: { s2s: 'moshi' }, playbackRate: 24000 });
   }, 60_000);
 
-  it('starts a local Moshi server from its launch command, shows its logs, and stops it on quit', async () => {
+  it('starts a local Moshi server from its launch command once the user allowed it, shows its logs, and stops it on quit', async () => {
     const net = await import('node:net');
     const path = await import('node:path');
     const { ROOT } = await import('../../../paths.js');
@@ -85,16 +85,25 @@ describe('architecture toggle (ConversationHost)', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const h = await setup();
+    const asked: string[] = [];
+    let allow = false;
+    const h = await setup({ approveLaunch: async (command) => (asked.push(command), allow) });
     const launchCommand = `"${process.execPath}" "${path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')}" "${path.join(ROOT, 'test', 'fakes', 'moshi-server-process.ts')}" --port ${port} --delay-ms 300`;
     await h.store.update((s) => {
       s.architecture = 's2s';
       s.s2s.provider = 'moshi';
       s.providers.s2s.moshi = { baseUrl: `ws://127.0.0.1:${port}/api/chat`, launchCommand };
     });
+    // The settings came from the UI: nothing runs until the user allows it (outside the renderer).
+    h.player.command({ type: 'start', inputRate: 16000 });
+    const refused = await h.player.waitFor((m) => m.type === 'session' && m.status.state === 'failed');
+    expect(refused).toMatchObject({ status: { error: { message: `You did not allow Parley to run: ${launchCommand}` } } });
+    expect(h.host.serverLogs().running).toBe(false);
+    allow = true;
     h.player.command({ type: 'start', inputRate: 16000 });
     await h.player.waitFor(isRunning, 20_000);
     await h.player.waitFor(notice(/Starting the local Moshi server/));
+    expect(asked).toEqual([launchCommand, launchCommand]);
     expect(h.host.serverLogs()).toMatchObject({ running: true, lines: expect.arrayContaining(['loading the model...']) });
     await h.host.shutdown();
     expect(h.host.serverLogs().running).toBe(false);
