@@ -64,6 +64,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const llm = page.getByRole('group', { name: 'Language model' });
     await llm.getByLabel('Provider').selectOption('anthropic');
+    await expect.poll(() => llm.getByLabel('Provider').inputValue()).toBe('anthropic');
     // Fields come from the Anthropic schema: its model default shows as the placeholder.
     const model = llm.getByLabel('Model', { exact: true });
     expect(await model.getAttribute('placeholder')).toBe('claude-haiku-4-5');

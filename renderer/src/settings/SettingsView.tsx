@@ -31,7 +31,8 @@ export function SettingsView({ api }: { api: ParleyApi }) {
     void Promise.all([api.listProviders(), api.getSettings(), api.keyStatus()])
       .then(([p, s, k]) => {
         setProviders(p);
-        setSettings(s);
+        // A late answer never overwrites what the user already started editing.
+        setSettings((current) => current ?? s);
         setKeys(k);
       })
       .catch((e: unknown) => setStatus({ kind: 'error', text: `Could not load settings: ${e instanceof Error ? e.message : String(e)}` }));
@@ -39,10 +40,13 @@ export function SettingsView({ api }: { api: ParleyApi }) {
 
   if (!settings) return <p role="status">{status?.text ?? 'Loading settings…'}</p>;
 
+  // Each edit applies to the latest state (two quick edits never undo each other).
   const update = (change: (draft: Settings) => void) => {
-    const draft = structuredClone(settings);
-    change(draft);
-    setSettings(draft);
+    setSettings((current) => {
+      const draft = structuredClone(current ?? settings);
+      change(draft);
+      return draft;
+    });
     setStatus(undefined);
   };
   const save = async () => {
