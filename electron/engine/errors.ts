@@ -23,6 +23,16 @@ export class ParleyError extends Error {
   }
 }
 
+/** Any thrown value as a ParleyError: itself, or wrapped under `code` with its description. */
+export function asParleyError(e: unknown, code: ErrorCode): ParleyError {
+  return e instanceof ParleyError ? e : new ParleyError(code, describeError(e), { cause: e });
+}
+
+/** What crosses to the UI for any thrown value (see asParleyError). */
+export function toErrorInfo(e: unknown, code: ErrorCode = 'provider/unreachable'): ErrorInfo {
+  return asParleyError(e, code).toInfo();
+}
+
 /** Faults worth trying again (after a backoff): the service may answer next time. */
 export function isRetryable(e: unknown): boolean {
   return e instanceof ParleyError && ['provider/rate-limited', 'provider/server-error', 'provider/unreachable', 'provider/timeout', 'provider/disconnected'].includes(e.code);

@@ -1,7 +1,7 @@
 import type { AudioSink } from '../audio/playout.js';
 import { rms } from '../audio/pcm.js';
 import { systemClock, type Clock } from '../clock.js';
-import { ParleyError, describeError, isAbort } from '../errors.js';
+import { asParleyError, isAbort } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
 import { abortableSleep, backoffDelay, DEFAULT_RETRY } from '../providers/retry.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
@@ -150,7 +150,7 @@ export class CascadeSession {
     try {
       for (const event of await this.vad.push(samples)) this.onVadEvent(event);
     } catch (e) {
-      this.emit({ type: 'error', stage: 'vad', error: e instanceof ParleyError ? e : new ParleyError('onnx/inference-failed', describeError(e)) });
+      this.emit({ type: 'error', stage: 'vad', error: asParleyError(e, 'onnx/inference-failed') });
     }
   }
 
@@ -220,7 +220,7 @@ export class CascadeSession {
           return;
         } catch (e) {
           if (isAbort(e) || this.stopped) return;
-          const error = e instanceof ParleyError ? e : new ParleyError('provider/unreachable', describeError(e));
+          const error = asParleyError(e, 'provider/unreachable');
           this.emit({ type: 'error', stage: 'stt', error });
           // A bad or missing key will not fix itself: wait for the next audio to try again.
           if (error.code === 'provider/invalid-key' || error.code === 'provider/missing-key' || ++this.sttFailures > 3) {

@@ -3,7 +3,7 @@ import { rms } from '../audio/pcm.js';
 import { Resampler } from '../audio/resampler.js';
 import type { CascadeEvent, ConversationState } from '../cascade/events.js';
 import { systemClock, type Clock } from '../clock.js';
-import { ParleyError, describeError } from '../errors.js';
+import { ParleyError, asParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
 import type { TranscriptLog } from '../session/transcript-log.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
@@ -132,7 +132,7 @@ export class S2sSession {
     try {
       for (const e of await this.vad.push(samples)) this.onVad(e);
     } catch (e) {
-      this.emit({ type: 'error', stage: 'vad', error: e instanceof ParleyError ? e : new ParleyError('onnx/inference-failed', describeError(e)) });
+      this.emit({ type: 'error', stage: 'vad', error: asParleyError(e, 'onnx/inference-failed') });
     }
   }
 
@@ -177,7 +177,7 @@ export class S2sSession {
       this.stt = await provider.open({ sampleRate: MIC_RATE, signal: this.sttAbort.signal });
     } catch (e) {
       // The conversation works without it: say so and go on.
-      this.emit({ type: 'error', stage: 'stt', error: e instanceof ParleyError ? e : new ParleyError('provider/unreachable', describeError(e)) });
+      this.emit({ type: 'error', stage: 'stt', error: asParleyError(e, 'provider/unreachable') });
       return;
     }
     const stream = this.stt;
@@ -185,7 +185,7 @@ export class S2sSession {
       for await (const e of stream) {
         if (e.type === 'partial') this.emit({ type: 'user-partial', text: e.text });
         else if (e.type === 'final' && e.text) {
-          const turn = this.turn ?? this.openTurn('');
+          const turn = this.turn ?? this.openTurn();
           turn.userText = turn.userTranscribed ? `${turn.userText} ${e.text}` : e.text;
           turn.userTranscribed = true;
           this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
@@ -210,7 +210,7 @@ export class S2sSession {
         return;
       case 'user-transcript': {
         if (!e.final) return this.emit({ type: 'user-partial', text: e.text });
-        const turn = this.turn ?? this.openTurn('');
+        const turn = this.turn ?? this.openTurn();
         turn.userText = e.text.trim();
         turn.userTranscribed = true;
         this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });
@@ -228,9 +228,7 @@ export class S2sSession {
         void this.o.sink.drain().then(() => {
           if (this.responseActive || this.stopped) return;
           if (!e.interrupted && this.turn?.assistantText && !this.userSpeaking) this.closeTurn();
-          if (!this.modelSpeaking) return;
-          this.modelSpeaking = false;
-          if (!this.userSpeaking) this.setState('listening');
+          if (this.modelSpeaking) this.modelWentQuiet();
         });
         return;
       case 'notice':
@@ -279,10 +277,14 @@ export class S2sSession {
         if (!this.userSpeaking) this.setState('assistant-speaking');
       }
     } else if (this.modelSpeaking && this.clock.now() - this.lastVoiceAt > 300) {
-      this.modelSpeaking = false;
-      if (!this.userSpeaking) this.setState('listening');
+      this.modelWentQuiet();
     }
     if (text) this.appendAssistant(text);
+  }
+
+  private modelWentQuiet(): void {
+    this.modelSpeaking = false;
+    if (!this.userSpeaking) this.setState('listening');
   }
 
   /**
@@ -314,7 +316,7 @@ export class S2sSession {
   }
 
   private appendAssistant(text: string): void {
-    const turn = this.turn ?? this.openTurn('');
+    const turn = this.turn ?? this.openTurn();
     turn.assistantText += text;
     // Pieces as the model wrote them (leading spaces included): the UI joins them as they are.
     this.emit({ type: 'assistant-chunk', turnId: turn.id, text });
@@ -328,7 +330,7 @@ export class S2sSession {
       this.closeTurn();
       this.userSpeaking = true;
       this.userSpeechStartAt = e.detectedAt;
-      this.openTurn('');
+      this.openTurn();
       this.setState('user-speaking');
     } else if (e.type === 'speech-end') {
       this.userSpeaking = false;
@@ -346,8 +348,8 @@ export class S2sSession {
     }
   }
 
-  private openTurn(userText: string): Turn {
-    const turn: Turn = { id: this.nextTurnId++, latency: new TurnLatency(this.clock), userText, assistantText: '', overlapMs: 0, answered: false, interrupted: false, userTranscribed: false };
+  private openTurn(): Turn {
+    const turn: Turn = { id: this.nextTurnId++, latency: new TurnLatency(this.clock), userText: '', assistantText: '', overlapMs: 0, answered: false, interrupted: false, userTranscribed: false };
     this.turn = turn;
     return turn;
   }
@@ -356,8 +358,8 @@ export class S2sSession {
   private closeTurn(): void {
     const turn = this.turn;
     if (!turn) return;
+    this.flushText();
     this.turn = undefined;
-    this.flushTextInto(turn);
     const assistant = turn.assistantText.trim();
     if (turn.userText) this.transcript.push({ role: 'user', text: turn.userText });
     if (assistant) {
@@ -369,13 +371,6 @@ export class S2sSession {
       this.o.log?.write({ kind: 'latency', turnId: turn.id, at: new Date().toISOString(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
       this.emit({ type: 'latency', turnId: turn.id, report });
     }
-  }
-
-  private flushTextInto(turn: Turn): void {
-    if (!this.pendingText) return;
-    turn.assistantText += this.pendingText;
-    this.emit({ type: 'assistant-chunk', turnId: turn.id, text: this.pendingText });
-    this.pendingText = '';
   }
 
   /** Audio dropped to keep up with real time, so far (ms). */

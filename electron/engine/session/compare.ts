@@ -1,9 +1,10 @@
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { Settings } from '../../shared/settings.js';
 import { ClockedSink } from '../audio/playout.js';
+import { feedInRealTime } from '../audio/real-time-feed.js';
 import type { CascadeEvent } from '../cascade/events.js';
 import type { Clock } from '../clock.js';
-import { ParleyError, describeError } from '../errors.js';
+import { toErrorInfo } from '../errors.js';
 import type { TurnLatencyReport } from '../metrics/latency.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import { detectSpeechSegments } from '../vad/segments.js';
@@ -55,7 +56,7 @@ async function runOne(architecture: Architecture, o: Parameters<typeof compareAr
     built = await createLiveSession(o.settings, architecture, { secrets: o.secrets, env: o.env, clock: o.clock, vad: () => vad, sinkAt: (rate) => new ClockedSink(rate, o.clock), history: [] });
   } catch (e) {
     await vad.release?.();
-    return { ...result, error: errorInfo(e) };
+    return { ...result, error: toErrorInfo(e) };
   }
   result.providers = built.providers;
   const { session } = built;
@@ -77,21 +78,9 @@ async function runOne(architecture: Architecture, o: Parameters<typeof compareAr
     await session.start();
     const input = new Float32Array(Math.round(RATE * 0.3) + o.utterance.length);
     input.set(o.utterance, Math.round(RATE * 0.3));
-    const block = RATE / 50;
-    const silence = new Float32Array(block);
-    const started = o.clock.now();
-    for (let i = 0; ; i += block) {
-      const inInput = i < input.length;
-      if (!inInput) {
-        const waited = o.clock.now() - started - (input.length / RATE) * 1000;
-        if (done || waited > MAX_WAIT_MS || (answered && o.clock.now() - lastActivity > QUIET_MS)) break;
-      }
-      await session.pushAudio(inInput ? input.subarray(i, i + block) : silence);
-      const wait = started + ((i + block) / RATE) * 1000 - o.clock.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
+    await feedInRealTime((b) => session.pushAudio(b), input, o.clock, (waited) => done || waited > MAX_WAIT_MS || (answered && o.clock.now() - lastActivity > QUIET_MS));
   } catch (e) {
-    result.error ??= errorInfo(e);
+    result.error ??= toErrorInfo(e);
   } finally {
     await session.stop();
     built.timers.dispose();
@@ -101,6 +90,3 @@ async function runOne(architecture: Architecture, o: Parameters<typeof compareAr
   return result;
 }
 
-function errorInfo(e: unknown): ErrorInfo {
-  return e instanceof ParleyError ? e.toInfo() : { code: 'provider/unreachable', message: describeError(e) };
-}

@@ -17,7 +17,7 @@ import type { CascadeEvent } from '../cascade/events.js';
 import { LocalServer } from '../s2s/local-server.js';
 import { moshiChatUrl } from '../s2s/moshi.js';
 import { systemClock, type Clock } from '../clock.js';
-import { ParleyError, describeError } from '../errors.js';
+import { ParleyError, describeError, toErrorInfo } from '../errors.js';
 import type { ChatMessage } from '../providers/types.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
@@ -220,7 +220,7 @@ export class ConversationHost {
       const results = await compareArchitectures({ utterance, settings: this.o.settings(), secrets: this.o.secrets, env: this.o.env ?? process.env, clock: this.clock, loadVad: this.o.loadVad });
       this.peer?.send({ type: 'compare', state: 'done', utteranceMs, results });
     } catch (e) {
-      fail(errorInfo(e));
+      fail(toErrorInfo(e));
     } finally {
       this.comparing = false;
     }
@@ -252,22 +252,27 @@ export class ConversationHost {
     await this.starting;
     const running = this.running;
     if (!running) return;
-    this.running = undefined;
-    running.sink.detach();
-    this.lastEpoch = running.sink.currentEpoch;
-    await this.stopSession(running.session);
-    running.timers.dispose();
-    this.history = running.session.conversation();
+    await this.retire(running, false);
     this.setStatus({ state: 'idle' });
   }
 
-  private async stopSession(session: LiveSession): Promise<void> {
-    this.stopping.add(session);
+  /**
+   * Ends a running session: its sink lets go of the player (flushing it when another session takes
+   * over), its last turn still reports while it stops, and the conversation is kept for the next.
+   */
+  private async retire(running: Running, flushPlayer: boolean): Promise<void> {
+    this.running = undefined;
+    running.sink.detach();
+    if (flushPlayer) running.sink.flush();
+    this.lastEpoch = running.sink.currentEpoch;
+    this.stopping.add(running.session);
     try {
-      await session.stop();
+      await running.session.stop();
     } finally {
-      this.stopping.delete(session);
+      this.stopping.delete(running.session);
     }
+    running.timers.dispose();
+    this.history = running.session.conversation();
   }
 
   private receive(data: unknown): void {
@@ -351,7 +356,7 @@ export class ConversationHost {
       this.running = undefined;
       await running?.session.stop();
       running?.timers.dispose();
-      this.setStatus({ state: 'failed', error: errorInfo(e) });
+      this.setStatus({ state: 'failed', error: toErrorInfo(e) });
     }
   }
 
@@ -416,13 +421,7 @@ export class ConversationHost {
     const inputRate = running.inputRate;
     const began = this.clock.now();
     this.starting = (async () => {
-      this.running = undefined;
-      running.sink.detach();
-      running.sink.flush();
-      this.lastEpoch = running.sink.currentEpoch;
-      await this.stopSession(running.session);
-      running.timers.dispose();
-      this.history = running.session.conversation();
+      await this.retire(running, true);
       await this.start(inputRate);
       const now = this.running as Running | undefined;
       if (!now) return;
@@ -457,9 +456,6 @@ function sessionFingerprint(s: Settings): string {
   return JSON.stringify([s.architecture, s.cascade, s.s2s, s.providers, s.systemPrompt, s.toolsEnabled, s.turnTaking]);
 }
 
-function errorInfo(e: unknown): ErrorInfo {
-  return e instanceof ParleyError ? e.toInfo() : { code: 'provider/unreachable', message: describeError(e) };
-}
 
 /** A cascade event as it crosses to the UI. */
 export function toWire(e: CascadeEvent): ConversationEvent {
