@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ClockedSink } from '../engine/audio/playout.js';
 import { downmixToMono } from '../engine/audio/pcm.js';
+import { feedInRealTime } from '../engine/audio/real-time-feed.js';
 import { resample } from '../engine/audio/resampler.js';
 import { readWavFile, writeWavFile } from '../engine/audio/wav.js';
 import type { CascadeEvent } from '../engine/cascade/events.js';
@@ -242,21 +243,11 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   });
   try {
     await session.start();
-    const block = (16000 * BLOCK_MS) / 1000;
-    const started = clock.now();
-    const silenceBlock = new Float32Array(block);
     // The recording, then silence until the model has been quiet a while (it answers in its own time).
-    for (let i = 0; ; i += block) {
-      const inInput = i < audio.length;
-      if (!inInput) {
-        const tail = clock.now() - (started + (audio.length / 16000) * 1000);
-        const quiet = clock.now() - Math.max(lastActivity, session.lastModelVoiceAt);
-        if (tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking') || session.failure) break;
-      }
-      await session.pushAudio(inInput ? audio.subarray(i, i + block) : silenceBlock);
-      const wait = started + ((i + block) / 16000) * 1000 - clock.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
+    await feedInRealTime((b) => session.pushAudio(b), audio, clock, (tail) => {
+      const quiet = clock.now() - Math.max(lastActivity, session.lastModelVoiceAt);
+      return tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking') || session.failure !== undefined;
+    });
   } finally {
     await session.stop();
     await vad.release();

@@ -1,7 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { feedInRealTime } from '../../electron/engine/audio/real-time-feed.js';
 import { readWavFile, writeWavFile } from '../../electron/engine/audio/wav.js';
+import { systemClock } from '../../electron/engine/clock.js';
 import { speechFile } from '../paths.js';
 import { concat, silence, tightTrim } from './signals.js';
 
@@ -22,12 +24,7 @@ export async function feed(push: (s: Float32Array) => unknown, audio: Float32Arr
 
 /** Streams 16 kHz audio in 20 ms blocks at real-time pace (as a microphone would), awaiting each push. */
 export async function speakInRealTime(push: (block: Float32Array) => unknown, audio: Float32Array): Promise<void> {
-  const t0 = Date.now();
-  for (let i = 0; i < audio.length; i += 320) {
-    await push(audio.subarray(i, i + 320));
-    const wait = t0 + (i + 320) / 16 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
+  await feedInRealTime(async (b) => void (await push(b)), audio, systemClock, () => true);
 }
 
 /** A fake-microphone WAV for Chromium: real recordings (tightly trimmed) and seconds of silence, in order. */
