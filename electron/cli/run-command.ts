@@ -12,8 +12,7 @@ import { ParleyError } from '../engine/errors.js';
 import { LATENCY_MARKS, type TurnLatencyReport } from '../engine/metrics/latency.js';
 import { createProvider, findProvider, providerIds, resolveProvider } from '../engine/providers/registry.js';
 import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
-import { TimerService, calculatorTool, dateTimeTool } from '../engine/tools/builtins.js';
-import { ToolRegistry } from '../engine/tools/registry.js';
+import { TimerService, builtinTools } from '../engine/tools/builtins.js';
 import { S2sSession } from '../engine/s2s/session.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
@@ -132,8 +131,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const sink = new ClockedSink(ttsProvider.sampleRate, clock, Boolean(o.out));
   const vad = await SileroVadModel.load();
   const timers = new TimerService((t) => io.stderr(`parley: timer '${t.label}' finished\n`));
-  const tools = o['no-tools'] ? undefined : new ToolRegistry().register(dateTimeTool).register(calculatorTool);
-  for (const t of o['no-tools'] ? [] : timers.tools()) tools!.register(t);
+  const tools = o['no-tools'] ? undefined : builtinTools(timers);
   const log = o.log ? new JsonlTranscriptLog(o.log, (e) => io.stderr(`parley: ${e.message}\n`)) : undefined;
   const session = new CascadeSession({
     stt: createProvider(stt, context),
@@ -230,7 +228,7 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   const wav = await readWavFile(o.in);
   const audio = resample(downmixToMono(wav.channels), wav.sampleRate, 16000);
   const clock = systemClock;
-  const tools = o['no-tools'] ? undefined : new ToolRegistry().register(dateTimeTool).register(calculatorTool);
+  const tools = o['no-tools'] ? undefined : builtinTools();
   const client = createProvider(resolved, { clock, log: (m) => io.stderr(`parley: ${m}\n`), tools });
   const sink = new ClockedSink(client.sampleRate, clock, Boolean(o.out));
   const vad = await SileroVadModel.load();

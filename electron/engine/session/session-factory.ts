@@ -8,8 +8,7 @@ import { createProvider, findProvider, keyNameOf, resolveProvider, type Provider
 import type { ChatMessage } from '../providers/types.js';
 import { S2sSession } from '../s2s/session.js';
 import type { SecretStore } from '../settings/secret-store.js';
-import { TimerService, calculatorTool, dateTimeTool } from '../tools/builtins.js';
-import { ToolRegistry } from '../tools/registry.js';
+import { TimerService, builtinTools } from '../tools/builtins.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import type { TranscriptLog } from './transcript-log.js';
 
@@ -71,11 +70,7 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
     return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, deps.env, savedKey);
   };
   const timers = new TimerService((t) => deps.notice?.(`Timer '${t.label}' finished.`));
-  let tools: ToolRegistry | undefined;
-  if (settings.toolsEnabled) {
-    tools = new ToolRegistry().register(dateTimeTool).register(calculatorTool);
-    for (const t of timers.tools()) tools.register(t);
-  }
+  const tools = settings.toolsEnabled ? builtinTools(timers) : undefined;
   const context = { clock: deps.clock, log: (m: string) => deps.warn?.(m), tools };
   const vadOptions = { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs };
   try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ParleyError } from '../errors.js';
 import { evaluateExpression } from './calculator.js';
-import type { Tool } from './registry.js';
+import { ToolRegistry, type Tool } from './registry.js';
 
 export const dateTimeTool: Tool<{ timeZone?: string | undefined }> = {
   name: 'get_current_datetime',
@@ -101,4 +101,11 @@ export class TimerService {
     };
     return [set, cancel, list] as Tool[];
   }
+}
+
+/** The built-in tools offered to the models: date/time, calculator, and the timers when given. */
+export function builtinTools(timers?: TimerService): ToolRegistry {
+  const registry = new ToolRegistry().register(dateTimeTool).register(calculatorTool);
+  for (const t of timers?.tools() ?? []) registry.register(t);
+  return registry;
 }
