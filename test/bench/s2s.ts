@@ -6,6 +6,7 @@ import { ClockedSink } from '../../electron/engine/audio/playout.js';
 import { resample } from '../../electron/engine/audio/resampler.js';
 import { readWavFile } from '../../electron/engine/audio/wav.js';
 import { OggOpusDecoder, OggOpusEncoder } from '../../electron/engine/codec/ogg-opus.js';
+import { feedInRealTime } from '../../electron/engine/audio/real-time-feed.js';
 import { systemClock } from '../../electron/engine/clock.js';
 import { MoshiClient, MoshiSettingsSchema } from '../../electron/engine/s2s/moshi.js';
 import { S2sSession } from '../../electron/engine/s2s/session.js';
@@ -66,16 +67,7 @@ export async function moshiClientOverhead(vad: SileroVadModel, turns = 4) {
   await session.start();
   const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0);
   const input = concat(audio, silence(16000, 2));
-  const t0 = performance.now();
-  let sent = 0;
-  for (let turn = 0; turn < turns; turn++) {
-    for (let i = 0; i < input.length; i += 320) {
-      await session.pushAudio(input.subarray(i, i + 320));
-      sent += 320;
-      const wait = t0 + (sent / 16000) * 1000 - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-  }
+  await feedInRealTime((b) => session.pushAudio(b), concat(...Array.from({ length: turns }, () => input)), systemClock, () => true);
   await session.stop();
   await moshi.close();
   // Uplink: each 20 ms push completes one Opus packet, sent at once (the first also carries the headers).

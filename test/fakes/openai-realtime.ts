@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { listenWebSocket, sleep } from './http.js';
+import { listenWebSocket, sleep, tonePcm } from './http.js';
 
 export interface RealtimeReply {
   text?: string;
@@ -94,7 +94,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
         if (response.cancelled || ws.readyState !== ws.OPEN) break;
         const piece = (i > 0 ? ' ' : '') + word;
         send({ type: textName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: piece });
-        send({ type: audioName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: tone(piece.length * (options.msPerChar ?? 50)).toString('base64') });
+        send({ type: audioName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: tonePcm(piece.length * (options.msPerChar ?? 50), RATE, 200, 0.25).toString('base64') });
         await sleep(10); // faster than real time, as the real service streams
       }
       if (!response.cancelled) {
@@ -188,13 +188,6 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
   }
 
   return { url: server.url, key, stats, close: server.close };
-}
-
-function tone(ms: number): Buffer {
-  const n = Math.round((RATE * ms) / 1000);
-  const buf = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(0.25 * 32767 * Math.sin((2 * Math.PI * 200 * i) / RATE)), i * 2);
-  return buf;
 }
 
 export type FakeRealtime = Awaited<ReturnType<typeof startFakeRealtime>>;
