@@ -61,7 +61,8 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     // The reply's text appears as its audio plays.
     await log.getByText(/Once upon a time/).waitFor({ timeout: 10_000 });
     await state.getByText('Parley is speaking').waitFor();
-    expect(await page.getByRole('meter', { name: "Parley's voice level" }).getAttribute('aria-valuenow')).not.toBe('0');
+    // The meter follows the player's reports (every 40 ms, 0 between blocks): it shows the voice within a moment.
+    await expect.poll(() => page.getByRole('meter', { name: "Parley's voice level" }).getAttribute('aria-valuenow'), { timeout: 2000 }).not.toBe('0');
     await screenshot(page, 'conversation-speaking');
     expect(await accessibilityViolations(page)).toEqual([]);
 
