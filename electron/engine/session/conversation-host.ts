@@ -426,7 +426,9 @@ export class ConversationHost {
       const now = this.running as Running | undefined;
       if (!now) return;
       const ms = Math.round(this.clock.now() - began);
-      if (switching) this.emitEvent({ type: 'notice', message: `Switched to ${now.architecture === 's2s' ? `speech-to-speech (${now.providers.s2s})` : 'the cascade'} in ${ms} ms; the conversation so far came along.` });
+      // A model that takes no text has already said it starts fresh: claim nothing more.
+      const target = now.architecture === 's2s' ? `speech-to-speech (${now.providers.s2s})` : 'the cascade';
+      if (switching) this.emitEvent({ type: 'notice', message: `Switched to ${target} in ${ms} ms${now.carriesHistory ? '; the conversation so far came along' : ''}.` });
       else this.emitEvent({ type: 'notice', message: `Settings applied: ${Object.values(now.providers).join(' → ')}.` });
     })().finally(() => (this.starting = undefined));
   }

@@ -56,6 +56,8 @@ export interface BuiltSession<S extends AudioSink> {
   providers: Record<string, string>;
   /** Full-duplex models need audio all the time (gated audio becomes silence). */
   continuous: boolean;
+  /** The conversation so far reaches the model (Moshi takes no text: it starts fresh). */
+  carriesHistory: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
         history: deps.history.flatMap((m) => ((m.role === 'user' || m.role === 'assistant') && m.content ? [{ role: m.role, text: m.content }] : [])),
         vadOptions,
       });
-      return { architecture, session, sink, timers, providers: { s2s: resolved.descriptor.id }, continuous: true };
+      return { architecture, session, sink, timers, providers: { s2s: resolved.descriptor.id }, continuous: true, carriesHistory: client.acceptsTextHistory };
     }
     const sttR = await resolve('stt', settings.cascade.stt);
     const llmR = await resolve('llm', settings.cascade.llm);
@@ -116,7 +118,7 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
       history: deps.history,
       turnTaking: { vad: vadOptions, bargeIn: settings.turnTaking.bargeIn ? {} : false },
     });
-    return { architecture, session, sink, timers, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false };
+    return { architecture, session, sink, timers, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false, carriesHistory: true };
   } catch (e) {
     timers.dispose();
     throw e;

@@ -31,7 +31,7 @@ describe('architecture toggle (ConversationHost)', () => {
     await h.player.waitFor((m) => m.type === 'session' && (m.status.state === 'running' || m.status.state === 'failed') && h.player.messages.filter(isRunning).length === 2 || (m.type === 'session' && m.status.state === 'failed'));
     const failed = h.player.messages.find((m) => m.type === 'session' && m.status.state === 'failed');
     expect(failed).toBeUndefined();
-    const switched = await h.player.waitFor(notice(/^Switched to speech-to-speech \(openai-realtime\) in \d+ ms/));
+    const switched = await h.player.waitFor(notice(/^Switched to speech-to-speech \(openai-realtime\) in \d+ ms; the conversation so far came along\.$/));
     expect(Number(/in (\d+) ms/.exec((switched as { event: { message: string } }).event.message)![1])).toBeLessThan(1000);
     expect(h.host.architecture).toBe('s2s');
     // Realtime got the cascade's turn as conversation items.
@@ -66,6 +66,10 @@ describe('architecture toggle (ConversationHost)', () => {
     h.host.settingsChanged();
     await h.player.waitFor(notice(/Moshi takes no text context: it starts this conversation fresh/));
     await h.player.waitFor(notice(/^Switched to speech-to-speech \(moshi\)/));
+    // One story: it starts fresh; nothing claims the conversation came along.
+    const notices = h.player.events('notice').map((e) => e.message);
+    expect(notices.filter((m) => /came along|carried/.test(m))).toEqual([]);
+    expect(notices.find((m) => m.startsWith('Switched to'))).toMatch(/^Switched to speech-to-speech \(moshi\) in \d+ ms\.$/);
     // Moshi needs audio all the time: muted, it still gets (silent) frames and keeps its pace.
     h.player.command({ type: 'mute', muted: true });
     await h.speak(silence(16000, 1));
