@@ -42,7 +42,7 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   if (!port.success) throw new ParleyError('cli/usage', `invalid --port: ${values.port}`);
   const dir = rendererDir();
   if (!existsSync(path.join(dir, 'index.html'))) throw new ParleyError('cli/usage', 'the interface is not built: run `npm run build` first');
-  const engine = new EngineHost(parleyVersion());
+  const engine = new EngineHost(parleyVersion(), undefined, undefined, 'memory');
   const started = engine.start();
   // Settings persist in PARLEY_DATA_DIR (default ~/.parley); keys entered in the page are kept in
   // memory only (headless mode has no OS keychain), the environment's <NAME>_API_KEY otherwise.

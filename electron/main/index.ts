@@ -33,7 +33,7 @@ function defaultSession(): ElectronSurface['session'] {
   };
 }
 
-const engine = new EngineHost(app.getVersion(), () => SileroVadModel.load());
+const engine = new EngineHost(app.getVersion(), () => SileroVadModel.load(), undefined, 'encrypted');
 // Settings in userData, API keys encrypted with the OS keychain (safeStorage): never sent to the renderer.
 const settings = new SettingsStore(path.join(app.getPath('userData'), 'settings.json'));
 const loaded = await settings.load();

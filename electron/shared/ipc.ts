@@ -23,6 +23,8 @@ export const EngineInfoSchema = z.object({
   ]),
   /** Things the user must be told (e.g. a corrupt settings file was replaced by defaults). */
   notices: z.array(z.string()),
+  /** Where API keys typed into the UI are kept: encrypted on disk (desktop app), or in memory only (`parley serve`). */
+  keyStorage: z.enum(['encrypted', 'memory']),
 });
 export type EngineInfo = z.infer<typeof EngineInfoSchema>;
 

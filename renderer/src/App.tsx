@@ -56,7 +56,9 @@ export function App() {
           onChange={(architecture) => void api.updateSettings({ ...setup.settings, architecture }).then((settings) => setSetup({ ...setup, settings }))}
         />
       )}
-      {view === 'status' && missing.length > 0 && <Onboarding missing={missing} onOpenSettings={() => setView('settings')} />}
+      {view === 'status' && missing.length > 0 && connection.state === 'connected' && (
+        <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} />
+      )}
       {connection.state === 'connected' &&
         connection.info.notices.map((n) => (
           <p key={n} className="problem" role="alert">

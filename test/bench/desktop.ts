@@ -42,7 +42,7 @@ export async function measureDesktopTurns(vad: SileroVadModel, latency: { sttFin
   await secrets.set('deepgram', deepgram.key);
   await secrets.set('openai', openai.key);
   const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
-  const info: EngineInfo = { version: 'bench', platform: process.platform, vad: { state: 'ready', provider: 'cpu', loadMs: 0 }, notices: [] };
+  const info: EngineInfo = { version: 'bench', platform: process.platform, vad: { state: 'ready', provider: 'cpu', loadMs: 0 }, notices: [], keyStorage: 'memory' };
   const server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(store, secrets, {}), 'parley:engine-info': () => info, 'parley:server-logs': () => host.serverLogs() }, conversation: host });
   const socket = new WebSocket(`${server.origin.replace('http', 'ws')}/conversation?token=${server.token}`, { origin: server.origin });
   const player = new RemotePlayer();

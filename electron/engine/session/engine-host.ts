@@ -13,6 +13,8 @@ export class EngineHost {
     private readonly version: string,
     private readonly loadVad: () => Promise<SileroVadModel> = () => SileroVadModel.load(),
     private readonly clock: Clock = systemClock,
+    /** Where the SecretStore keeps keys typed into the UI (the UI tells the user). */
+    private readonly keyStorage: EngineInfo['keyStorage'] = 'memory',
   ) {}
 
   async start(): Promise<void> {
@@ -39,7 +41,7 @@ export class EngineHost {
   }
 
   info(): EngineInfo {
-    return { version: this.version, platform: process.platform, vad: this.vad, notices: [...this.notices] };
+    return { version: this.version, platform: process.platform, vad: this.vad, notices: [...this.notices], keyStorage: this.keyStorage };
   }
 
   async stop(): Promise<void> {
