@@ -118,6 +118,8 @@ export class ConversationHost {
       void this.stop().then(() => old.close());
     }
     this.peer = peer;
+    // A failed start belonged to the page that pressed Start; a fresh page starts from idle.
+    if (this.status.state === 'failed') this.status = { state: 'idle' };
     peer.send({ type: 'session', status: this.status });
     for (const event of this.replay) peer.send({ type: 'event', event, replayed: true });
     return {
@@ -434,7 +436,9 @@ export class ConversationHost {
   }
 
   private emitEvent(event: ConversationEvent): void {
-    if (REPLAYED.has(event.type)) {
+    // Problems outside a turn are banners of their moment, not part of the transcript: a fresh page does not get them.
+    const banner = event.type === 'error' && event.turnId === undefined;
+    if (REPLAYED.has(event.type) && !banner) {
       this.replay.push(event);
       if (this.replay.length > MAX_REPLAY) this.replay.splice(0, this.replay.length - MAX_REPLAY);
     }

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { useConversationHost } from '../../../helpers/conversation-host.js';
+import { RemotePlayer } from '../../../helpers/remote-player.js';
+
+// A page opened later (a reload, a new tab) gets the transcript back, but not the banners of
+// problems from before it was there: those belonged to an earlier attempt and may be long gone.
+const setup = useConversationHost();
+
+describe('a fresh page (ConversationHost.attach)', () => {
+  it('gets neither the earlier failed start nor the earlier problems outside a turn', async () => {
+    const h = await setup({ saveKeys: false });
+    h.player.handle.receive('{"type": "not a command"}');
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'error');
+    h.player.command({ type: 'start', inputRate: 16000 });
+    await h.player.waitFor((m) => m.type === 'session' && m.status.state === 'failed');
+
+    const fresh = new RemotePlayer();
+    fresh.handle = h.host.attach(fresh);
+    expect(fresh.messages.filter((m) => m.type === 'session').map((m) => m.type === 'session' && m.status.state)).toEqual(['idle']);
+    expect(fresh.events('error')).toEqual([]);
+    // It still works: starting again reports the problem again, to the page that asked.
+    fresh.command({ type: 'start', inputRate: 16000 });
+    await fresh.waitFor((m) => m.type === 'session' && m.status.state === 'failed');
+  });
+});
