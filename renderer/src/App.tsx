@@ -2,7 +2,9 @@ import { useEffect, useState } from 'react';
 import type { EngineInfo, KeyStatuses, ProviderInfo } from '../../electron/shared/ipc';
 import type { Settings } from '../../electron/shared/settings';
 import { ArchitectureToggle } from './ArchitectureToggle';
+import { restartAdvice } from './conversation/channel';
 import { ConversationView } from './conversation/ConversationView';
+import { useLiveStore } from './conversation/store';
 import { Onboarding, missingKeys } from './Onboarding';
 import { SettingsView } from './settings/SettingsView';
 import { getApi, useAppStore } from './store';
@@ -13,6 +15,8 @@ type View = 'status' | 'settings';
 export function App() {
   const connection = useAppStore((s) => s.connection);
   const refresh = useAppStore((s) => s.refresh);
+  // The engine's process ended: one banner says so and how to restart; nothing else claims to work.
+  const engineGone = useLiveStore((s) => s.engineGone);
   const [view, setView] = useState<View>('status');
   const api = connection.state === 'connected' ? getApi() : undefined;
   const [setup, setSetup] = useState<{ settings: Settings; providers: ProviderInfo[]; keys: KeyStatuses } | undefined>();
@@ -20,7 +24,10 @@ export function App() {
   // What is configured, for the toggle and the first-run guide (refreshed when leaving settings).
   useEffect(() => {
     if (!api || view !== 'status') return;
-    void Promise.all([api.getSettings(), api.listProviders(), api.keyStatus()]).then(([settings, providers, keys]) => setSetup({ settings, providers, keys }));
+    void Promise.all([api.getSettings(), api.listProviders(), api.keyStatus()])
+      .then(([settings, providers, keys]) => setSetup({ settings, providers, keys }))
+      // The engine went away meanwhile: its banner says so.
+      .catch(() => undefined);
   }, [api, view]);
   const missing = setup ? missingKeys(setup.settings, setup.providers, setup.keys) : [];
 
@@ -59,15 +66,22 @@ export function App() {
       {view === 'status' && missing.length > 0 && connection.state === 'connected' && (
         <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} />
       )}
+      {engineGone && (
+        <p className="problem" role="alert" data-testid="engine-gone">
+          <span>{restartAdvice()}</span>
+        </p>
+      )}
       {connection.state === 'connected' &&
+        !engineGone &&
         connection.info.notices.map((n) => (
           <p key={n} className="problem" role="alert">
-            {n}
+            <span>{n}</span>
           </p>
         ))}
       {view === 'status' && api && setup && (
         <ConversationView
           mode={setup.settings.mode}
+          architecture={setup.settings.architecture}
           onModeChange={(mode) => void api.updateSettings({ ...setup.settings, mode }).then((settings) => setSetup({ ...setup, settings }))}
           onOpenSettings={() => setView('settings')}
         />
@@ -76,7 +90,7 @@ export function App() {
         <section className="status" aria-live="polite" role="status">
           {connection.state === 'connecting' && <p>Connecting to the engine…</p>}
           {connection.state === 'unavailable' && <p className="status__error">{connection.reason}</p>}
-          {connection.state === 'connected' && <VadStatus vad={connection.info.vad} />}
+          {connection.state === 'connected' && (engineGone ? <p>Not connected to the engine.</p> : <VadStatus vad={connection.info.vad} />)}
         </section>
       ) : (
         <SettingsView api={api} />

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import type { Settings } from '../../../electron/shared/settings';
 import { CompareView } from './CompareView';
 import { LatencyPanel } from './LatencyPanel';
@@ -7,23 +7,54 @@ import { errorAction } from './model';
 import { useLiveStore } from './store';
 import { Transcript } from './Transcript';
 
-/** The main screen: controls, the transcript, problems where they happened, and latency. */
-export function ConversationView({ mode, onModeChange, onOpenSettings }: { mode: Settings['mode']; onModeChange: (m: Settings['mode']) => void; onOpenSettings: () => void }) {
+/**
+ * The main screen: controls, the transcript, problems where they happened, and latency. Each
+ * problem is one banner; when the engine itself is gone the app shows that alone (see App).
+ */
+export function ConversationView({
+  mode,
+  architecture,
+  onModeChange,
+  onOpenSettings,
+}: {
+  mode: Settings['mode'];
+  architecture: Settings['architecture'];
+  onModeChange: (m: Settings['mode']) => void;
+  onOpenSettings: () => void;
+}) {
   const view = useLiveStore((s) => s.view);
   const micError = useLiveStore((s) => s.micError);
   const linked = useLiveStore((s) => s.linked);
+  const engineGone = useLiveStore((s) => s.engineGone);
   const comparing = useLiveStore((s) => s.compare?.state === 'running');
-  const { connect, dismiss, start, requestCompare } = useLiveStore.getState();
+  const { connect, dismiss, start, requestCompare, settingsChanged } = useLiveStore.getState();
   useEffect(() => connect(), [connect]);
+  // Another listening mode or architecture: the banners about the previous one no longer apply.
+  const shown = useRef({ mode, architecture });
+  useEffect(() => {
+    if (shown.current.mode === mode && shown.current.architecture === architecture) return;
+    shown.current = { mode, architecture };
+    settingsChanged();
+  }, [mode, architecture, settingsChanged]);
   const failed = view.status.state === 'failed' ? view.status.error : undefined;
   return (
     <div className="conversation">
       <LiveBar mode={mode} onModeChange={onModeChange} />
-      {!linked && <p className="problem" role="alert">The live conversation is not connected to the engine.</p>}
-      {micError && <p className="problem" role="alert">{micError}</p>}
+      {!linked && !engineGone && (
+        <p className="problem" role="alert">
+          <span>The live conversation is not connected to the engine.</span>
+        </p>
+      )}
+      {micError && !engineGone && (
+        <p className="problem" role="alert">
+          <span>{micError}</span>
+        </p>
+      )}
       {failed && (
         <div className="problem" role="alert">
-          <span>Could not start: {failed.message}</span>
+          <span>
+            {view.failedAfterRunning ? 'Stopped' : 'Could not start'}: {failed.message}
+          </span>
           {errorAction(failed) === 'open-settings' ? (
             <button type="button" onClick={onOpenSettings}>
               Open settings

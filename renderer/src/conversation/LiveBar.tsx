@@ -12,7 +12,7 @@ const STATE_LABEL: Record<ConversationState, string> = {
 
 /** Live state, meters and the controls of the conversation. */
 export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onModeChange: (mode: Settings['mode']) => void }) {
-  const { mic, muted, talking, micLevel, outLevel, view } = useLiveStore();
+  const { mic, muted, talking, micLevel, outLevel, view, linked } = useLiveStore();
   const { start, stop, setMuted, setTalking, interrupt } = useLiveStore.getState();
   const running = view.status.state === 'running';
   const starting = mic === 'opening' || view.status.state === 'starting';
@@ -63,7 +63,8 @@ export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onMode
       <Meter label="Parley's voice level" caption="Parley" value={outLevel} />
       <div className="livebar__controls">
         {mic === 'off' && !starting ? (
-          <button type="button" className="primary" onClick={() => void start()}>
+          // Nothing to start without the engine (its banner says why and how to get it back).
+          <button type="button" className="primary" onClick={() => void start()} disabled={!linked}>
             Start conversation
           </button>
         ) : (

@@ -43,8 +43,10 @@ export interface ConversationView {
   /** The user's words in progress (provisional until the turn ends). */
   partial: string;
   turns: TurnView[];
-  /** Faults outside a turn (a provider refused the key, the STT dropped...), newest last. */
+  /** Faults outside a turn (a provider refused the key, the STT dropped...): one per stage and kind, newest last. */
   problems: Problem[];
+  /** The session failed after it had been running (it stopped), rather than failing to start. */
+  failedAfterRunning: boolean;
   notices: { id: number; text: string }[];
   /** A barge-in is suspected: the reply is paused while the engine makes sure. */
   bargeInSuspected: boolean;
@@ -57,18 +59,48 @@ export const emptyConversation: ConversationView = {
   partial: '',
   turns: [],
   problems: [],
+  failedAfterRunning: false,
   notices: [],
   bargeInSuspected: false,
   nextId: 1,
 };
 
 export function reduceConversation(view: ConversationView, message: ConversationMessage): ConversationView {
-  if (message.type === 'session') {
-    const running = message.status.state === 'running';
-    return { ...view, status: message.status, ...(running ? {} : { state: 'listening' as const, partial: '', bargeInSuspected: false }) };
+  if (message.type === 'session') return reduceStatus(view, message.status);
+  if (message.type === 'event') {
+    // A problem from before this page was there is not news (the transcript is: it is replayed).
+    if (message.replayed && message.event.type === 'error' && message.event.turnId === undefined) return view;
+    return clearSolved(reduceEvent(view, message.event), message.event);
   }
-  if (message.type === 'event') return reduceEvent(view, message.event);
   return view;
+}
+
+function reduceStatus(view: ConversationView, status: SessionStatus): ConversationView {
+  const before = view.status;
+  const next: ConversationView = { ...view, status, ...(status.state === 'running' ? {} : { state: 'listening' as const, partial: '', bargeInSuspected: false }) };
+  // A new session, or another listening mode or architecture: the banners of the one before are stale.
+  const changed = status.state === 'starting' || (status.state === 'running' && before.state === 'running' && (status.mode !== before.mode || status.architecture !== before.architecture));
+  if (changed) return { ...next, problems: [], failedAfterRunning: false };
+  if (status.state === 'failed') {
+    // The fault that ended the session is shown once, as the failure.
+    const same = (p: Problem) => p.error.code === status.error.code && p.error.message === status.error.message;
+    return { ...next, problems: view.problems.filter((p) => !same(p)), failedAfterRunning: before.state === 'running' };
+  }
+  return next;
+}
+
+/** Events that show a stage works again clear that stage's problems. */
+const SOLVES: Partial<Record<ConversationEvent['type'], readonly string[]>> = {
+  'user-partial': ['stt'],
+  'user-final': ['stt'],
+  // Reply text comes in step with its audio: the LLM, the TTS (or the speech-to-speech model) and playback work.
+  'assistant-chunk': ['llm', 'tts', 's2s', 'playback'],
+};
+
+function clearSolved(view: ConversationView, e: ConversationEvent): ConversationView {
+  const stages = SOLVES[e.type];
+  if (!stages || !view.problems.some((p) => stages.includes(p.stage))) return view;
+  return { ...view, problems: view.problems.filter((p) => !stages.includes(p.stage)) };
 }
 
 function reduceEvent(view: ConversationView, e: ConversationEvent): ConversationView {
@@ -109,9 +141,9 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
       if (e.turnId !== undefined && view.turns.some((t) => t.id === e.turnId)) {
         return { ...view, turns: mapTurn(view.turns, e.turnId, (t) => ({ ...t, errors: [...t.errors, { stage: e.stage, error: e.error }] })) };
       }
-      // The same fault again (a retry loop) is not a new problem.
-      const last = view.problems.at(-1);
-      if (last && last.error.code === e.error.code && last.error.message === e.error.message) return view;
+      // The same fault again (a retry loop, a new countdown) updates its banner: one banner per problem.
+      const same = view.problems.find((p) => p.stage === e.stage && p.error.code === e.error.code);
+      if (same) return { ...view, problems: view.problems.map((p) => (p === same ? { ...p, error: e.error } : p)) };
       return { ...view, problems: [...view.problems.slice(-4), { id: view.nextId, stage: e.stage, error: e.error }], nextId: view.nextId + 1 };
     }
     case 'notice':
@@ -134,6 +166,11 @@ function newTurn(id: number, user: string): TurnView {
 
 function mapTurn(turns: TurnView[], id: number, change: (t: TurnView) => TurnView): TurnView[] {
   return turns.map((t) => (t.id === id ? change(t) : t));
+}
+
+/** No banners: problems gone, and a failed start back to idle (another mode or architecture, or the engine gone). */
+export function clearBanners(view: ConversationView): ConversationView {
+  return { ...view, problems: [], failedAfterRunning: false, ...(view.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}) };
 }
 
 export function dismissProblem(view: ConversationView, id: number): ConversationView {

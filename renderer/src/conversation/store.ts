@@ -1,16 +1,18 @@
 import { create } from 'zustand';
-import { decodeAudioFrame, encodeMicrophoneFrame, type ConversationChannel, type ConversationMessage } from '../../../electron/shared/conversation';
+import { decodeAudioFrame, encodeMicrophoneFrame, type ConversationMessage } from '../../../electron/shared/conversation';
 import { MicrophoneError, openMicrophone, type Microphone } from '../audio/microphone';
 import { Player } from '../audio/player';
 import type { PlayoutReport } from '../audio/worklet-messages';
 import { getApi } from '../store';
-import { openConversationChannel } from './channel';
-import { dismissProblem, emptyConversation, reduceConversation, type ConversationView } from './model';
+import { openConversationChannel, type LiveChannel } from './channel';
+import { clearBanners, dismissProblem, emptyConversation, reduceConversation, type ConversationView } from './model';
 
 interface LiveState {
   view: ConversationView;
   /** The conversation channel to the engine is open. */
   linked: boolean;
+  /** The engine went away (its process ended): nothing works until it is started again. */
+  engineGone: boolean;
   mic: 'off' | 'opening' | 'on';
   micError?: string;
   /** Microphone and assistant levels (RMS, 0-1) for the meters. */
@@ -29,9 +31,11 @@ interface LiveState {
   setTalking(pressed: boolean): void;
   interrupt(): void;
   dismiss(problemId: number): void;
+  /** The listening mode or architecture changed: the banners of before no longer apply. */
+  settingsChanged(): void;
 }
 
-let channel: ConversationChannel | undefined;
+let channel: LiveChannel | undefined;
 let microphone: Microphone | undefined;
 let player: Player | undefined;
 let playerRate = 0;
@@ -49,6 +53,7 @@ let playbackEpoch = 0;
 export const useLiveStore = create<LiveState>((set, get) => ({
   view: emptyConversation,
   linked: false,
+  engineGone: false,
   mic: 'off',
   micLevel: 0,
   outLevel: 0,
@@ -62,10 +67,13 @@ export const useLiveStore = create<LiveState>((set, get) => ({
     set({ linked: true });
     channel.onMessage((m) => onMessage(m));
     channel.onAudio((frame) => onPlaybackFrame(frame));
-    channel.onClose((reason) => {
+    channel.onClose(({ reason, engineGone }) => {
       channel = undefined;
       void closeAudio();
-      set((s) => ({ linked: false, mic: 'off', micError: reason, view: reduceConversation(s.view, { type: 'session', status: { state: 'idle' } }) }));
+      const stopped = (s: LiveState) => reduceConversation(s.view, { type: 'session', status: { state: 'idle' } });
+      // The engine gone is one problem, said once (with how to restart): the others died with it.
+      if (engineGone) set((s) => ({ linked: false, engineGone: true, mic: 'off', micError: undefined, micLevel: 0, outLevel: 0, view: clearBanners(stopped(s)) }));
+      else set((s) => ({ linked: false, mic: 'off', micError: reason, view: stopped(s) }));
     });
   },
 
@@ -121,6 +129,10 @@ export const useLiveStore = create<LiveState>((set, get) => ({
 
   dismiss(problemId) {
     set((s) => ({ view: dismissProblem(s.view, problemId) }));
+  },
+
+  settingsChanged() {
+    set((s) => ({ micError: undefined, view: clearBanners(s.view) }));
   },
 }));
 
