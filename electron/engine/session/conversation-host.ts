@@ -105,6 +105,8 @@ export class ConversationHost {
   /** The player's epoch as the last sink left it (sinks on the same player must not reuse one). */
   private lastEpoch = 0;
   private audioChain: Promise<void> = Promise.resolve();
+  /** Counts the UIs attached so far: a session started for an earlier one does not put its problems in front of a newer one. */
+  private peerGeneration = 0;
   private readonly clock: Clock;
 
   constructor(private readonly o: ConversationHostOptions) {
@@ -118,6 +120,7 @@ export class ConversationHost {
       void this.stop().then(() => old.close());
     }
     this.peer = peer;
+    this.peerGeneration++;
     // A failed start belonged to the page that pressed Start; a fresh page starts from idle.
     if (this.status.state === 'failed') this.status = { state: 'idle' };
     peer.send({ type: 'session', status: this.status });
@@ -346,6 +349,7 @@ export class ConversationHost {
   }
 
   private async start(inputRate: number): Promise<void> {
+    const generation = this.peerGeneration;
     this.setStatus({ state: 'starting' });
     this.turnBase = this.maxTurnId;
     try {
@@ -358,7 +362,8 @@ export class ConversationHost {
       this.running = undefined;
       await running?.session.stop();
       running?.timers.dispose();
-      this.setStatus({ state: 'failed', error: toErrorInfo(e) });
+      // A start the previous UI asked for is not the newer UI's failure.
+      this.setStatus(generation === this.peerGeneration ? { state: 'failed', error: toErrorInfo(e) } : { state: 'idle' });
     }
   }
 
@@ -390,7 +395,12 @@ export class ConversationHost {
       },
     });
     const session = built.session;
-    session.subscribe((e) => this.onSessionEvent(session, e));
+    const generation = this.peerGeneration;
+    session.subscribe((e) => {
+      // The problems of a session started for an earlier UI (being stopped now) are not the newer UI's.
+      if (e.type === 'error' && e.turnId === undefined && generation !== this.peerGeneration) return;
+      this.onSessionEvent(session, e);
+    });
     return { ...built, inputRate, resampler: inputRate === STT_RATE ? undefined : new Resampler({ inputRate, outputRate: STT_RATE }), fingerprint: sessionFingerprint(settings) };
   }
 

@@ -23,3 +23,25 @@ describe('a fresh page (ConversationHost.attach)', () => {
     await fresh.waitFor((m) => m.type === 'session' && m.status.state === 'failed');
   });
 });
+
+describe('a fresh page taking over a session that is still failing', () => {
+  it('gets none of the old session’s problems, nor its failed start, while it is being stopped', async () => {
+    const h = await setup();
+    const net = await import('node:net');
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    // Deepgram unreachable: the session's STT keeps reporting that it cannot connect.
+    await h.store.update((s) => void (s.providers.stt.deepgram = { baseUrl: `ws://127.0.0.1:${port}` }));
+    h.player.command({ type: 'start', inputRate: 16000 });
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'error');
+
+    const fresh = new RemotePlayer();
+    fresh.handle = h.host.attach(fresh);
+    await h.player.waitFor(() => h.player.closed);
+    await h.host.stop();
+    expect(fresh.events('error')).toEqual([]);
+    expect(fresh.messages.filter((m) => m.type === 'session' && m.status.state === 'failed')).toEqual([]);
+  });
+});
