@@ -1,4 +1,4 @@
-// Lint, including the layering rules of DESIGN.md: dependencies point one way
+// Lint, including the layering rules of docs/DESIGN.md: dependencies point one way
 // (renderer -> shared <- preload/main -> engine -> shared), enforced here rather than by convention.
 import js from '@eslint/js';
 import globals from 'globals';

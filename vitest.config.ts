@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Test layers from DESIGN.md, one vitest project each. CI reads the JSON report for its summary line.
+// Test layers from docs/DESIGN.md, one vitest project each. CI reads the JSON report for its summary line.
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],

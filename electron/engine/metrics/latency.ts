@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 
 /**
- * The marks of one turn, in order (DESIGN.md): the user stops speaking, the turn is judged over, the
+ * The marks of one turn, in order (docs/DESIGN.md): the user stops speaking, the turn is judged over, the
  * transcript is final, the LLM's first token, the first speakable sentence, the TTS's first audio
  * byte, the first audio actually played. Voice-to-voice = firstAudioPlayed - speechEnd.
  */

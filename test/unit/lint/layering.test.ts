@@ -2,7 +2,7 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../paths.js';
 
-// The layering of DESIGN.md is enforced by ESLint; these cases prove each rule actually fires.
+// The layering of docs/DESIGN.md is enforced by ESLint; these cases prove each rule actually fires.
 const eslint = new ESLint({ cwd: ROOT });
 
 async function importErrors(file: string, source: string): Promise<string[]> {
