@@ -26,6 +26,7 @@ export function ConversationView({
   const micError = useLiveStore((s) => s.micError);
   const linked = useLiveStore((s) => s.linked);
   const engineGone = useLiveStore((s) => s.engineGone);
+  const closedReason = useLiveStore((s) => s.closedReason);
   const comparing = useLiveStore((s) => s.compare?.state === 'running');
   const { connect, dismiss, start, requestCompare, settingsChanged } = useLiveStore.getState();
   useEffect(() => connect(), [connect]);
@@ -42,7 +43,7 @@ export function ConversationView({
       <LiveBar mode={mode} onModeChange={onModeChange} />
       {!linked && !engineGone && (
         <p className="problem" role="alert">
-          <span>The live conversation is not connected to the engine.</span>
+          <span>The live conversation is not connected to the engine{closedReason ? ` (${closedReason})` : ''}.</span>
         </p>
       )}
       {micError && !engineGone && (

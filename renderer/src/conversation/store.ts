@@ -13,6 +13,8 @@ interface LiveState {
   linked: boolean;
   /** The engine went away (its process ended): nothing works until it is started again. */
   engineGone: boolean;
+  /** Why the channel closed when the engine is still there (e.g. another window took over). */
+  closedReason?: string;
   mic: 'off' | 'opening' | 'on';
   micError?: string;
   /** Microphone and assistant levels (RMS, 0-1) for the meters. */
@@ -73,7 +75,7 @@ export const useLiveStore = create<LiveState>((set, get) => ({
       const stopped = (s: LiveState) => reduceConversation(s.view, { type: 'session', status: { state: 'idle' } });
       // The engine gone is one problem, said once (with how to restart): the others died with it.
       if (engineGone) set((s) => ({ linked: false, engineGone: true, mic: 'off', micError: undefined, micLevel: 0, outLevel: 0, view: clearBanners(stopped(s)) }));
-      else set((s) => ({ linked: false, mic: 'off', micError: reason, view: stopped(s) }));
+      else set((s) => ({ linked: false, closedReason: reason, mic: 'off', micLevel: 0, outLevel: 0, view: stopped(s) }));
     });
   },
 
