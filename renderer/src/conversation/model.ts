@@ -83,7 +83,8 @@ function reduceStatus(view: ConversationView, status: SessionStatus): Conversati
   if (changed) return { ...next, problems: [], failedAfterRunning: false };
   if (status.state === 'failed') {
     // The fault that ended the session is shown once, as the failure.
-    const same = (p: Problem) => p.error.code === status.error.code && p.error.message === status.error.message;
+    const failure = status.error;
+    const same = (p: Problem) => p.error.code === failure.code && (p.error.message === failure.message || (failure.provider !== undefined && p.error.provider === failure.provider));
     return { ...next, problems: view.problems.filter((p) => !same(p)), failedAfterRunning: before.state === 'running' };
   }
   return next;

@@ -55,6 +55,9 @@ describe('problem banners (renderer model)', () => {
     // It had been running: it stopped, it did not fail to start.
     expect(v.failedAfterRunning).toBe(true);
     expect(apply(emptyConversation, status({ state: 'starting' }), status({ state: 'failed', error: dropped })).failedAfterRunning).toBe(false);
+    // The retries said it with a countdown, the failure says it finally: still one problem, one banner.
+    const gaveUp: ErrorInfo = { code: 'provider/unreachable', message: "Can't reach Deepgram at wss://api.deepgram.com; gave up", provider: 'deepgram' };
+    expect(apply(emptyConversation, status({ state: 'starting' }), error('stt', unreachable(4)), status({ state: 'failed', error: gaveUp })).problems).toEqual([]);
   });
 
   it('problems replayed from before this page was opened are not shown; the transcript is', () => {
