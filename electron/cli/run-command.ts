@@ -156,6 +156,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const fallbackLlm = o['fallback-llm'] ? resolveFromEnvironment('llm', o['fallback-llm']) : undefined;
   const fallbackTts = o['fallback-tts'] ? resolveFromEnvironment('tts', o['fallback-tts']) : undefined;
   const wav = await openWavStream(o.in);
+  const input = withTailSilence(monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), TAIL_SILENCE_S);
 
   const clock = systemClock;
   const context = { clock, log: (m: string) => io.stderr(`parley: ${m}\n`) };
@@ -185,7 +186,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     // The recording is read from disk as it plays (memory stays flat for any length), then a short silence.
     const started = clock.now();
     let fed = 0;
-    for await (const block of withTailSilence(monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), TAIL_SILENCE_S)) {
+    for await (const block of input) {
       await session.pushAudio(block);
       fed += block.length;
       if (o.speed > 0) {
@@ -259,6 +260,7 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   findProvider('s2s', o.s2s);
   const resolved = resolveFromEnvironment('s2s', o.s2s);
   const wav = await openWavStream(o.in);
+  const input = monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK);
   const clock = systemClock;
   const tools = o['no-tools'] ? undefined : builtinTools();
   const client = createProvider(resolved, { clock, log: (m) => io.stderr(`parley: ${m}\n`), tools });
@@ -274,7 +276,7 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   try {
     await session.start();
     // The recording, then silence until the model has been quiet a while (it answers in its own time).
-    await feedInRealTime((b) => session.pushAudio(b), monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), clock, (tail) => {
+    await feedInRealTime((b) => session.pushAudio(b), input, clock, (tail) => {
       const quiet = clock.now() - Math.max(lastActivity, session.lastModelVoiceAt);
       return tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking') || session.failure !== undefined;
     });

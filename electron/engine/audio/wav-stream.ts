@@ -92,14 +92,17 @@ export async function openWavStream(path: string, options: WavStreamOptions = {}
  * may be shorter): downmixed and resampled chunk by chunk, the same samples as converting the
  * whole signal at once.
  */
-export async function* monoBlocks(chunks: AsyncIterable<Float32Array[]>, inputRate: number, outputRate: number, blockSize: number): AsyncGenerator<Float32Array> {
+export function monoBlocks(chunks: AsyncIterable<Float32Array[]>, inputRate: number, outputRate: number, blockSize: number): AsyncGenerator<Float32Array> {
+  // Built now, not on the first pull, so an unsupported rate is reported before any work starts.
   const resampler = new Resampler({ inputRate, outputRate });
   const chunker = new FrameChunker(blockSize);
-  for await (const chunk of chunks) yield* chunker.push(resampler.process(downmixToMono(chunk)));
-  yield* chunker.push(resampler.flush());
-  const rest = chunker.pendingSamples;
-  const last = chunker.flush();
-  if (last) yield last.subarray(0, rest);
+  return (async function* () {
+    for await (const chunk of chunks) yield* chunker.push(resampler.process(downmixToMono(chunk)));
+    yield* chunker.push(resampler.flush());
+    const rest = chunker.pendingSamples;
+    const last = chunker.flush();
+    if (last) yield last.subarray(0, rest);
+  })();
 }
 
 async function readAt(handle: WavFileHandle, at: number, length: number): Promise<Uint8Array> {
