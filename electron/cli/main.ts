@@ -1,5 +1,6 @@
 import { ParleyError, describeError } from '../engine/errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './io.js';
+import { plainParseError } from './options.js';
 import { parleyVersion } from './package-info.js';
 import { RUN_USAGE, runCommand } from './run-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
@@ -42,7 +43,11 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     }
     const command = commands[first];
     if (!command) throw new ParleyError('cli/usage', `unknown command '${first}' (try: parley --help)`);
-    return await command(rest, io);
+    try {
+      return await command(rest, io);
+    } catch (e) {
+      throw plainParseError(e, first); // commands that call parseArgs directly
+    }
   } catch (e) {
     io.stderr(`parley: error: ${errorLine(e)}\n`);
     return isBadInput(e) ? EXIT_BAD_INPUT : EXIT_FAILURE;
@@ -59,7 +64,5 @@ function isBadInput(e: unknown): boolean {
     if (e.code === 'provider/missing-key') return true; // configuration, like a bad option
     return !e.code.startsWith('provider/') && e.code !== 'onnx/inference-failed';
   }
-  // node:util parseArgs rejects unknown options and missing values with these codes.
-  const code = (e as { code?: string } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+  return false;
 }

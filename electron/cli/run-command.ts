@@ -1,21 +1,20 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ClockedSink } from '../engine/audio/playout.js';
-import { downmixToMono } from '../engine/audio/pcm.js';
 import { feedInRealTime } from '../engine/audio/real-time-feed.js';
-import { resample } from '../engine/audio/resampler.js';
-import { readWavFile, writeWavFile } from '../engine/audio/wav.js';
+import { writeWavFile } from '../engine/audio/wav.js';
+import { monoBlocks, openWavStream } from '../engine/audio/wav-stream.js';
 import type { CascadeEvent } from '../engine/cascade/events.js';
 import { CascadeSession } from '../engine/cascade/session.js';
 import { systemClock } from '../engine/clock.js';
 import { ParleyError } from '../engine/errors.js';
 import { LATENCY_MARKS, type TurnLatencyReport } from '../engine/metrics/latency.js';
-import { createProvider, findProvider, providerIds, resolveProvider } from '../engine/providers/registry.js';
+import { createProvider, findProvider, providerIds, resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
 import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { TimerService, builtinTools } from '../engine/tools/builtins.js';
 import { S2sSession } from '../engine/s2s/session.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
+import { checkOptions, parseCommandArgs } from './options.js';
 
 export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
 
@@ -24,12 +23,16 @@ clients), then prints what you said, what Parley answered and the latency of eve
 With --mode s2s it streams the WAV (then silence) into one speech-to-speech model in real time.
 
 Options:
-  --in <file.wav>        the user's audio (any WAV; resampled to 16 kHz mono)
+  --in <file.wav>        the user's audio (any WAV, any length: read as it plays, resampled to
+                         16 kHz mono; convert MP3/FLAC/Ogg first, e.g. with ffmpeg or sox)
   --out <file.wav>       write the assistant's voice (as played) to this file
   --mode <m>             cascade | s2s (default cascade)
   --s2s <id>             ${providerIds('s2s').join(' | ')} (default moshi; with --mode s2s)
   --stt <id>             ${providerIds('stt').join(' | ')} (default deepgram)
   --llm <id>             ${providerIds('llm').join(' | ')} (default openai)
+  --llm-model <name>     the model the LLM runs, e.g. llama3.2 or qwen2.5:7b with --llm ollama,
+                         gpt-4o-mini with openai, claude-haiku-4-5 with anthropic (default: the
+                         provider's own)
   --tts <id>             ${providerIds('tts').join(' | ')} (default openai)
   --fallback-llm <id>    LLM to use when the main one keeps failing (after retries)
   --fallback-tts <id>    TTS to use when the main one keeps failing
@@ -50,6 +53,7 @@ const OptionsSchema = z.object({
   out: z.string().min(1).optional(),
   stt: z.string().default('deepgram'),
   llm: z.string().default('openai'),
+  'llm-model': z.string().min(1).optional(),
   tts: z.string().default('openai'),
   'fallback-llm': z.string().optional(),
   'fallback-tts': z.string().optional(),
@@ -63,6 +67,15 @@ const OptionsSchema = z.object({
 });
 type RunOptions = z.infer<typeof OptionsSchema>;
 
+const EXPECTS: Record<string, string> = {
+  in: 'the path of a WAV file',
+  out: 'the path of the WAV file to write',
+  'llm-model': 'a model name, e.g. llama3.2',
+  speed: 'a number from 0 to 100 (1 = real time, 0 = as fast as possible)',
+  log: 'the path of a .jsonl file',
+  mode: 'cascade or s2s',
+};
+
 interface TurnReport {
   user: string;
   assistant: string;
@@ -73,11 +86,35 @@ interface TurnReport {
   errors: { stage: string; code: string; message: string }[];
 }
 
-const BLOCK_MS = 20;
+/** 20 ms blocks at 16 kHz, as a microphone delivers. */
+const BLOCK = 320;
 const TAIL_SILENCE_S = 1.5;
 
+/** The blocks, then `seconds` of silence in blocks of the same size (the pause after a question). */
+async function* withTailSilence(blocks: AsyncIterable<Float32Array>, seconds: number): AsyncGenerator<Float32Array> {
+  yield* blocks;
+  const silence = new Float32Array(BLOCK);
+  for (let left = Math.round(16000 * seconds); left > 0; left -= BLOCK) yield left >= BLOCK ? silence : silence.subarray(0, left);
+}
+
+/**
+ * A provider's settings from the environment, as `resolveProvider` reads them; a missing key is
+ * said the CLI's way (there are no settings to add it to here, only the environment variable).
+ */
+function resolveFromEnvironment<K extends ProviderKind>(kind: K, id: string, saved: Record<string, unknown> = {}) {
+  try {
+    return resolveProvider(kind, id, saved);
+  } catch (e) {
+    if (e instanceof ParleyError && e.code === 'provider/missing-key') {
+      const d = findProvider(kind, id);
+      throw new ParleyError('provider/missing-key', `no API key for ${d.displayName}: set ${d.keyEnv ?? d.env}_API_KEY in the environment (e.g. export ${d.keyEnv ?? d.env}_API_KEY=...)`, { provider: id, cause: e });
+    }
+    throw e;
+  }
+}
+
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('run', {
     args,
     strict: true,
     options: {
@@ -85,6 +122,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       out: { type: 'string' },
       stt: { type: 'string' },
       llm: { type: 'string' },
+      'llm-model': { type: 'string' },
       tts: { type: 'string' },
       'fallback-llm': { type: 'string' },
       'fallback-tts': { type: 'string' },
@@ -103,12 +141,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (!values.in) throw new ParleyError('cli/usage', 'run needs the user audio: parley run --in question.wav');
-  const checked = OptionsSchema.safeParse(values);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    throw new ParleyError('cli/usage', `invalid --${issue.path.join('.')}: ${issue.message}`);
-  }
-  const o = checked.data;
+  const o = checkOptions(OptionsSchema, values, EXPECTS);
   if (o.mode === 's2s') return runSpeechToSpeech(o, io);
 
   // Configuration first: an unknown provider, a missing key or a bad endpoint is reported before any work.
@@ -117,13 +150,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   findProvider('tts', o.tts);
   if (o['fallback-llm']) findProvider('llm', o['fallback-llm']);
   if (o['fallback-tts']) findProvider('tts', o['fallback-tts']);
-  const stt = resolveProvider('stt', o.stt);
-  const llm = resolveProvider('llm', o.llm);
-  const tts = resolveProvider('tts', o.tts);
-  const fallbackLlm = o['fallback-llm'] ? resolveProvider('llm', o['fallback-llm']) : undefined;
-  const fallbackTts = o['fallback-tts'] ? resolveProvider('tts', o['fallback-tts']) : undefined;
-  const wav = await readWavFile(o.in);
-  const audio = resample(downmixToMono(wav.channels), wav.sampleRate, 16000);
+  const stt = resolveFromEnvironment('stt', o.stt);
+  const llm = resolveFromEnvironment('llm', o.llm, o['llm-model'] ? { model: o['llm-model'] } : {});
+  const tts = resolveFromEnvironment('tts', o.tts);
+  const fallbackLlm = o['fallback-llm'] ? resolveFromEnvironment('llm', o['fallback-llm']) : undefined;
+  const fallbackTts = o['fallback-tts'] ? resolveFromEnvironment('tts', o['fallback-tts']) : undefined;
+  const wav = await openWavStream(o.in);
+  const input = withTailSilence(monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), TAIL_SILENCE_S);
 
   const clock = systemClock;
   const context = { clock, log: (m: string) => io.stderr(`parley: ${m}\n`) };
@@ -150,21 +183,21 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const collected = collectTurns((l) => session.subscribe(l), o, io);
   try {
     await session.start();
-    const block = (16000 * BLOCK_MS) / 1000;
-    const padded = new Float32Array(audio.length + Math.round(16000 * TAIL_SILENCE_S));
-    padded.set(audio);
+    // The recording is read from disk as it plays (memory stays flat for any length), then a short silence.
     const started = clock.now();
-    for (let i = 0; i < padded.length; i += block) {
-      await session.pushAudio(padded.subarray(i, i + block));
+    let fed = 0;
+    for await (const block of input) {
+      await session.pushAudio(block);
+      fed += block.length;
       if (o.speed > 0) {
-        const due = started + ((i + block) / 16000) * (1000 / o.speed);
-        const wait = due - clock.now();
+        const wait = started + (fed / 16000) * (1000 / o.speed) - clock.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
     }
     await session.finishInput();
     await session.idle();
   } finally {
+    await wav.close();
     await session.stop();
     timers.dispose();
     await vad.release();
@@ -223,10 +256,11 @@ const S2S_QUIET_MS = 1500;
 
 async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   if (o.speed !== 1) throw new ParleyError('cli/usage', 'speech-to-speech runs in real time: --speed does not apply with --mode s2s');
+  if (o['llm-model']) throw new ParleyError('cli/usage', '--llm-model chooses the cascade\'s LLM: it does not apply with --mode s2s');
   findProvider('s2s', o.s2s);
-  const resolved = resolveProvider('s2s', o.s2s);
-  const wav = await readWavFile(o.in);
-  const audio = resample(downmixToMono(wav.channels), wav.sampleRate, 16000);
+  const resolved = resolveFromEnvironment('s2s', o.s2s);
+  const wav = await openWavStream(o.in);
+  const input = monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK);
   const clock = systemClock;
   const tools = o['no-tools'] ? undefined : builtinTools();
   const client = createProvider(resolved, { clock, log: (m) => io.stderr(`parley: ${m}\n`), tools });
@@ -242,11 +276,12 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   try {
     await session.start();
     // The recording, then silence until the model has been quiet a while (it answers in its own time).
-    await feedInRealTime((b) => session.pushAudio(b), audio, clock, (tail) => {
+    await feedInRealTime((b) => session.pushAudio(b), input, clock, (tail) => {
       const quiet = clock.now() - Math.max(lastActivity, session.lastModelVoiceAt);
       return tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking') || session.failure !== undefined;
     });
   } finally {
+    await wav.close();
     await session.stop();
     await vad.release();
   }

@@ -1,13 +1,15 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { readWavFile } from '../engine/audio/wav.js';
+import { monoBlocks, openWavStream } from '../engine/audio/wav-stream.js';
 import { systemClock } from '../engine/clock.js';
 import { ParleyError } from '../engine/errors.js';
 import { DEFAULT_ENDPOINTER } from '../engine/vad/endpointer.js';
-import { detectSpeechSegments } from '../engine/vad/segments.js';
+import { cudaProviderInstalled, type OnnxDevice } from '../engine/onnx/session.js';
+import { detectSpeechInBlocks } from '../engine/vad/segments.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { EXIT_OK, type CliIo } from './io.js';
+import { checkOptions, parseCommandArgs } from './options.js';
 
 export const VAD_USAGE = `Usage: parley vad <file.wav> [options]
 
@@ -16,7 +18,7 @@ bundled Silero VAD and prints the segments in seconds.
 
 Options:
   --json                   print one JSON object instead of a table
-  --threshold <p>          speech starts at probability >= p (0-1, default ${DEFAULT_ENDPOINTER.activationThreshold})
+  --threshold <p>          speech starts at probability >= p (above 0 and below 1, default ${DEFAULT_ENDPOINTER.activationThreshold})
   --neg-threshold <p>      speech continues while probability >= p (default threshold - 0.15)
   --min-speech-ms <ms>     shorter bursts are ignored (default ${DEFAULT_ENDPOINTER.minSpeechMs})
   --min-silence-ms <ms>    silence that ends a segment (default ${DEFAULT_ENDPOINTER.minSilenceMs})
@@ -25,6 +27,7 @@ Options:
   --model <file.onnx>      a Silero VAD v5/v6 model instead of the bundled one
 `;
 
+// The endpointer needs 0 < p < 1: at 0 everything is speech, at 1 nothing ever is.
 const probability = z.coerce.number().gt(0).lt(1);
 const milliseconds = z.coerce.number().min(0).max(600_000);
 const OptionsSchema = z.object({
@@ -38,8 +41,18 @@ const OptionsSchema = z.object({
   model: z.string().min(1).optional(),
 });
 
+const EXPECTS: Record<string, string> = {
+  threshold: 'a probability above 0 and below 1, e.g. 0.5',
+  'neg-threshold': 'a probability above 0 and below 1, e.g. 0.35',
+  'min-speech-ms': 'a number of milliseconds from 0 to 600000',
+  'min-silence-ms': 'a number of milliseconds from 0 to 600000',
+  device: 'one of auto, cpu, cuda, coreml, dml',
+  threads: 'a whole number from 1 to 64',
+  model: 'the path of an .onnx file',
+};
+
 export async function vadCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseArgs({
+  const parsed = parseCommandArgs('vad', {
     args,
     allowPositionals: true,
     strict: true,
@@ -62,20 +75,23 @@ export async function vadCommand(args: string[], io: CliIo): Promise<number> {
   const file = parsed.positionals[0];
   if (!file) throw new ParleyError('cli/usage', 'vad needs a WAV file: parley vad <file.wav>');
   if (parsed.positionals.length > 1) throw new ParleyError('cli/usage', `vad takes one file, got ${parsed.positionals.length}`);
-  const checked = OptionsSchema.safeParse(parsed.values);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    throw new ParleyError('cli/usage', `invalid --${issue.path.join('.')}: ${issue.message}`);
-  }
-  const o = checked.data;
+  const o = checkOptions(OptionsSchema, parsed.values, EXPECTS);
   if (o['neg-threshold'] !== undefined && o['neg-threshold'] > (o.threshold ?? DEFAULT_ENDPOINTER.activationThreshold)) {
-    throw new ParleyError('cli/usage', 'invalid --neg-threshold: must not exceed --threshold');
+    throw new ParleyError('cli/usage', '--neg-threshold must not be above --threshold');
   }
 
-  const audio = await readWavFile(file);
-  const model = await SileroVadModel.load({ device: o.device, threads: o.threads, ...(o.model ? { modelPath: o.model } : {}) });
+  // Streamed a chunk at a time: a recording of any length fits in memory.
+  const audio = await openWavStream(file);
+  let model: SileroVadModel;
   try {
-    const result = await detectSpeechSegments(audio, model, {
+    model = await loadModel(o.device, o.threads, o.model, io);
+  } catch (e) {
+    await audio.close();
+    throw e;
+  }
+  try {
+    const blocks = monoBlocks(audio.chunks(), audio.sampleRate, audio.sampleRate, audio.sampleRate); // 1 s blocks
+    const result = await detectSpeechInBlocks(blocks, audio.sampleRate, model, {
       clock: systemClock,
       activationThreshold: o.threshold,
       deactivationThreshold: o['neg-threshold'],
@@ -88,7 +104,7 @@ export async function vadCommand(args: string[], io: CliIo): Promise<number> {
         file: path.resolve(file),
         durationS: seconds(result.durationMs),
         sampleRate: audio.sampleRate,
-        channels: audio.channels.length,
+        channels: audio.channelCount,
         encoding: audio.encoding,
         segments: result.segments.map((s) => ({ start: seconds(s.startMs), end: seconds(s.endMs) })),
         speechS: seconds(result.speechMs),
@@ -101,7 +117,7 @@ export async function vadCommand(args: string[], io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const lines = [
-      `${path.basename(file)}: ${seconds(result.durationMs).toFixed(2)} s, ${audio.sampleRate} Hz, ${audio.channels.length} ch, ${audio.encoding}`,
+      `${path.basename(file)}: ${seconds(result.durationMs).toFixed(2)} s, ${audio.sampleRate} Hz, ${audio.channelCount} ch, ${audio.encoding}`,
     ];
     if (result.segments.length > 0) {
       lines.push('    #     start       end  duration');
@@ -119,6 +135,30 @@ export async function vadCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(lines.join('\n') + '\n');
     return EXIT_OK;
   } finally {
+    await audio.close();
     await model.release();
   }
+}
+
+/**
+ * Loads Silero on the requested device. When that device cannot be used the model runs on the CPU
+ * and one line says why (onnxruntime's own native error text is kept off the terminal).
+ */
+async function loadModel(device: OnnxDevice, threads: number, modelPath: string | undefined, io: CliIo): Promise<SileroVadModel> {
+  const load = (d: OnnxDevice) => SileroVadModel.load({ device: d, threads, ...(modelPath ? { modelPath } : {}) });
+  if (device === 'cuda' && !cudaProviderInstalled()) {
+    io.stderr('parley: --device cuda: the CUDA provider of onnxruntime is not installed (see the README, "GPU"); running on cpu\n');
+    return load('cpu');
+  }
+  if (device !== 'cpu') quietNativeOnnxLog();
+  const model = await load(device);
+  const failed = model.fallbacks[0];
+  if (failed && device !== 'auto') io.stderr(`parley: --device ${device} cannot be used (${failed.error.split('\n')[0]}); running on ${model.provider}\n`);
+  return model;
+}
+
+/** onnxruntime prints provider load failures straight to the terminal; the line above says it better. */
+function quietNativeOnnxLog(): void {
+  const ort = createRequire(import.meta.url)('onnxruntime-node') as { env: { logLevel?: string } };
+  ort.env.logLevel = 'fatal';
 }

@@ -6,17 +6,24 @@ const BLOCK = RATE / 50; // 20 ms, as a microphone delivers
 /**
  * Plays a 16 kHz recording into `push` as a microphone would (20 ms blocks at real-time pace),
  * then keeps sending silence, as a quiet room does, until `stop(tailMs)` says the listener is done
- * (tailMs: time since the recording ended).
+ * (tailMs: time since the recording ended). The recording may be a stream of blocks (e.g. a WAV
+ * read from disk a chunk at a time), pulled only as fast as it is played.
  */
-export async function feedInRealTime(push: (block: Float32Array) => Promise<void>, audio: Float32Array, clock: Clock, stop: (tailMs: number) => boolean): Promise<void> {
+export async function feedInRealTime(push: (block: Float32Array) => Promise<void>, audio: Float32Array | AsyncIterable<Float32Array>, clock: Clock, stop: (tailMs: number) => boolean): Promise<void> {
   const silence = new Float32Array(BLOCK);
   const started = clock.now();
-  const endsAt = started + (audio.length / RATE) * 1000;
-  for (let i = 0; ; i += BLOCK) {
-    const inInput = i < audio.length;
-    if (!inInput && stop(clock.now() - endsAt)) return;
-    await push(inInput ? audio.subarray(i, i + BLOCK) : silence);
-    const wait = started + ((i + BLOCK) / RATE) * 1000 - clock.now();
+  let sent = 0;
+  const send = async (block: Float32Array) => {
+    await push(block);
+    sent += block.length;
+    const wait = started + (sent / RATE) * 1000 - clock.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
+  };
+  for await (const block of audio instanceof Float32Array ? blocksOf(audio) : audio) await send(block);
+  const endsAt = started + (sent / RATE) * 1000;
+  while (!stop(clock.now() - endsAt)) await send(silence);
+}
+
+function* blocksOf(audio: Float32Array): Generator<Float32Array> {
+  for (let i = 0; i < audio.length; i += BLOCK) yield audio.subarray(i, i + BLOCK);
 }

@@ -23,33 +23,61 @@ const FORMAT_NAMES: Record<number, string> = {
 
 const BYTES: Record<WavEncoding, number> = { pcm8: 1, pcm16: 2, pcm24: 3, pcm32: 4, float32: 4, float64: 8 };
 
-/** Decodes a RIFF/WAVE file into planar float channels. Throws ParleyError('wav/...') on bad input. */
-export function decodeWav(bytes: Uint8Array): WavAudio {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 12) {
-    throw new ParleyError(bytes.length === 0 ? 'wav/empty' : 'wav/truncated', `not a WAV file: only ${bytes.length} bytes`);
+/** Where a WAV's samples are and how they are encoded. */
+export interface WavLayout {
+  encoding: WavEncoding;
+  channelCount: number;
+  sampleRate: number;
+  /** Bytes per frame (one sample of every channel). */
+  blockAlign: number;
+  /** Byte offset of the first sample. */
+  dataOffset: number;
+  frames: number;
+}
+
+/** A read the layout parser needs: `length` bytes at `at` (fewer come back at the end of the file). */
+export interface ByteRequest {
+  at: number;
+  length: number;
+}
+
+/**
+ * Walks the RIFF chunks of a file of `total` bytes, asking for only the bytes it needs (chunk
+ * headers and the fmt body), so the same rules serve bytes in memory and a file streamed from disk.
+ * Throws ParleyError('wav/...') on bad input.
+ */
+export function* parseWavLayout(total: number): Generator<ByteRequest, WavLayout, Uint8Array> {
+  if (total < 12) {
+    throw new ParleyError(total === 0 ? 'wav/empty' : 'wav/truncated', `not a WAV file: only ${total} bytes`);
   }
-  const riff = ascii(bytes, 0, 4);
+  const head = yield { at: 0, length: 12 };
+  const riff = ascii(head, 0, 4);
   if (riff === 'RIFX' || riff === 'RF64') {
     throw new ParleyError('wav/unsupported-encoding', `${riff} WAV containers are not supported (use a standard little-endian RIFF WAV)`);
   }
-  if (riff !== 'RIFF') throw new ParleyError('wav/not-riff', 'not a WAV file: missing RIFF header');
-  if (ascii(bytes, 8, 4) !== 'WAVE') throw new ParleyError('wav/not-wave', 'not a WAV file: RIFF type is not WAVE');
+  if (riff !== 'RIFF') {
+    const other = otherAudioFormat(head);
+    if (other) throw new ParleyError('wav/not-riff', `this is ${other.name} file, not a WAV: ${convertHint(other.ext)}`);
+    throw new ParleyError('wav/not-riff', 'not a WAV file: missing RIFF header');
+  }
+  if (ascii(head, 8, 4) !== 'WAVE') throw new ParleyError('wav/not-wave', 'not a WAV file: RIFF type is not WAVE');
 
   let fmt: { encoding: WavEncoding; channels: number; sampleRate: number; blockAlign: number } | undefined;
   let data: { offset: number; length: number } | undefined;
   let pos = 12;
-  while (pos + 8 <= bytes.length) {
-    const id = ascii(bytes, pos, 4);
-    const size = view.getUint32(pos + 4, true);
+  while (pos + 8 <= total) {
+    const header = yield { at: pos, length: 8 };
+    const id = ascii(header, 0, 4);
+    const size = new DataView(header.buffer, header.byteOffset, 8).getUint32(4, true);
     const body = pos + 8;
     if (id === 'fmt ') {
-      if (body + Math.min(size, 16) > bytes.length || size < 16) {
-        throw new ParleyError('wav/truncated', `truncated WAV: fmt chunk has ${Math.min(size, bytes.length - body)} of 16 bytes`);
+      if (body + Math.min(size, 16) > total || size < 16) {
+        throw new ParleyError('wav/truncated', `truncated WAV: fmt chunk has ${Math.min(size, total - body)} of 16 bytes`);
       }
-      fmt = parseFmt(view, body, size);
+      const fmtBytes = yield { at: body, length: Math.min(size, 40) };
+      fmt = parseFmt(new DataView(fmtBytes.buffer, fmtBytes.byteOffset, fmtBytes.byteLength), 0, size);
     } else if (id === 'data') {
-      const available = bytes.length - body;
+      const available = total - body;
       // 0 and 0xFFFFFFFF are placeholders written by recorders that stream and never patch the header.
       if ((size === 0xffffffff || size === 0) && available > 0) {
         data = { offset: body, length: available };
@@ -66,10 +94,37 @@ export function decodeWav(bytes: Uint8Array): WavAudio {
   if (!data) throw new ParleyError('wav/missing-data', 'invalid WAV: no data chunk');
   const frames = Math.floor(data.length / fmt.blockAlign);
   if (frames === 0) throw new ParleyError('wav/empty', 'WAV file has no audio (zero-length data)');
+  return { encoding: fmt.encoding, channelCount: fmt.channels, sampleRate: fmt.sampleRate, blockAlign: fmt.blockAlign, dataOffset: data.offset, frames };
+}
+
+/** How to turn a compressed recording into a WAV Parley reads (16 kHz mono is what it uses inside). */
+function convertHint(ext: string): string {
+  return `convert it first, e.g. \`ffmpeg -i in.${ext} -ar 16000 -ac 1 out.wav\` or \`sox in.${ext} -r 16000 -c 1 out.wav\``;
+}
+
+/** Names common compressed audio containers by their magic bytes (people pass them for WAVs). */
+function otherAudioFormat(head: Uint8Array): { name: string; ext: string } | undefined {
+  const tag = ascii(head, 0, 4);
+  if (tag.startsWith('ID3') || (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0 && (head[1]! & 0x06) !== 0)) return { name: 'an MP3', ext: 'mp3' };
+  if (tag === 'fLaC') return { name: 'a FLAC', ext: 'flac' };
+  if (tag === 'OggS') return { name: 'an Ogg (Vorbis or Opus)', ext: 'ogg' };
+  if (ascii(head, 4, 4) === 'ftyp') return { name: 'an MP4/M4A (AAC)', ext: 'm4a' };
+  if (tag === 'FORM' && /^AIF[FC]$/.test(ascii(head, 8, 4))) return { name: 'an AIFF', ext: 'aiff' };
+  if (tag === '\x1aE\xdf\xa3') return { name: 'a WebM/Matroska', ext: 'webm' };
+  return undefined;
+}
+
+/** Decodes a RIFF/WAVE file into planar float channels. Throws ParleyError('wav/...') on bad input. */
+export function decodeWav(bytes: Uint8Array): WavAudio {
+  const parser = parseWavLayout(bytes.length);
+  let step = parser.next();
+  while (!step.done) step = parser.next(bytes.subarray(step.value.at, step.value.at + step.value.length));
+  const layout = step.value;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
-    sampleRate: fmt.sampleRate,
-    encoding: fmt.encoding,
-    channels: decodeSamples(view, data.offset, frames, fmt.channels, fmt.encoding),
+    sampleRate: layout.sampleRate,
+    encoding: layout.encoding,
+    channels: decodeSamples(view, layout.dataOffset, layout.frames, layout.channelCount, layout.encoding),
   };
 }
 
@@ -110,7 +165,8 @@ function parseFmt(view: DataView, at: number, size: number) {
   return { encoding, channels, sampleRate, blockAlign };
 }
 
-function decodeSamples(view: DataView, offset: number, frames: number, channelCount: number, encoding: WavEncoding): Float32Array[] {
+/** Decodes `frames` interleaved frames starting at `offset` into planar float channels. */
+export function decodeSamples(view: DataView, offset: number, frames: number, channelCount: number, encoding: WavEncoding): Float32Array[] {
   const out = Array.from({ length: channelCount }, () => new Float32Array(frames));
   const step = BYTES[encoding];
   let p = offset;

@@ -1,6 +1,7 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ParleyError, describeError } from '../errors.js';
+import { PRIVATE_FILE_MODE, makePrivateDir, tightenFile } from '../private-files.js';
 
 /** One line of the per-session JSONL log: the transcript and each turn's latency, as they happen. */
 export type TranscriptEntry =
@@ -17,7 +18,11 @@ export interface TranscriptLog {
   flush(): Promise<void>;
 }
 
-/** Appends JSON lines to a file, in order, never blocking the caller. A write failure is reported once, not thrown. */
+/**
+ * Appends JSON lines to a file, in order, never blocking the caller. A write failure is reported
+ * once, not thrown. What people said is private: a folder it creates is 0700, the file 0600 (an
+ * existing file is tightened on open).
+ */
 export class JsonlTranscriptLog implements TranscriptLog {
   private chain: Promise<void>;
   private failed = false;
@@ -26,15 +31,15 @@ export class JsonlTranscriptLog implements TranscriptLog {
     readonly file: string,
     private readonly onError: (e: ParleyError) => void = () => {},
   ) {
-    this.chain = mkdir(path.dirname(file), { recursive: true }).then(
-      () => undefined,
+    this.chain = makePrivateDir(path.dirname(file)).then(
+      () => tightenFile(file),
       (e) => this.fail(e),
     );
   }
 
   write(entry: TranscriptEntry): void {
     const line = JSON.stringify(entry) + '\n';
-    this.chain = this.chain.then(() => (this.failed ? undefined : appendFile(this.file, line).catch((e) => this.fail(e))));
+    this.chain = this.chain.then(() => (this.failed ? undefined : appendFile(this.file, line, { mode: PRIVATE_FILE_MODE }).catch((e) => this.fail(e))));
   }
 
   flush(): Promise<void> {

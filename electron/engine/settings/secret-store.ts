@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ParleyError, describeError } from '../errors.js';
+import { PRIVATE_FILE_MODE, makePrivateDir, tightenFile } from '../private-files.js';
 
 /** Encrypts secrets at rest. In the app this is Electron's safeStorage (OS keychain / DPAPI / libsecret). */
 export interface Encryptor {
@@ -57,6 +58,7 @@ export class EncryptedFileSecretStore implements SecretStore {
 
   private async load(): Promise<Record<string, string>> {
     if (this.cache) return this.cache;
+    await tightenFile(this.file); // one saved by an older Parley may be 0644
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as unknown;
       this.cache = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
@@ -70,11 +72,12 @@ export class EncryptedFileSecretStore implements SecretStore {
   private async save(all: Record<string, string>): Promise<void> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      await writeFile(tmp, JSON.stringify(all, null, 2) + '\n', { encoding: 'utf8', mode: 0o600 });
+      await makePrivateDir(path.dirname(this.file));
+      await writeFile(tmp, JSON.stringify(all, null, 2) + '\n', { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
       await rename(tmp, this.file);
       this.cache = all;
     } catch (e) {
+      await unlink(tmp).catch(() => undefined);
       const why = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : describeError(e);
       throw new ParleyError('file/write-failed', `cannot save the API key: ${why}`, { cause: e });
     }

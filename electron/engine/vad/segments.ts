@@ -26,26 +26,43 @@ export async function detectSpeechSegments(
   model: SpeechProbabilityModel,
   options: Omit<VoiceActivityDetectorOptions, 'inputRate' | 'collectAudio'> = {},
 ): Promise<SpeechDetection> {
+  const mono = downmixToMono(audio.channels);
+  const block = audio.sampleRate; // one second at a time, as a stream would arrive
+  async function* blocks() {
+    for (let i = 0; i < mono.length; i += block) yield mono.subarray(i, i + block);
+  }
+  return detectSpeechInBlocks(blocks(), audio.sampleRate, model, options);
+}
+
+/** Runs a recording streamed as mono blocks at `sampleRate` through the VAD, holding no more than a block. */
+export async function detectSpeechInBlocks(
+  blocks: AsyncIterable<Float32Array>,
+  sampleRate: number,
+  model: SpeechProbabilityModel,
+  options: Omit<VoiceActivityDetectorOptions, 'inputRate' | 'collectAudio'> = {},
+): Promise<SpeechDetection> {
   const clock = options.clock ?? systemClock;
   const started = clock.now();
-  const mono = downmixToMono(audio.channels);
   model.reset();
   let frames = 0;
   const vad = new VoiceActivityDetector(model, {
     ...options,
-    inputRate: audio.sampleRate,
+    inputRate: sampleRate,
     collectAudio: false,
     onProbability: (p, at, frame) => {
       frames++;
       options.onProbability?.(p, at, frame);
     },
   });
-  const block = audio.sampleRate; // one second at a time, as a stream would arrive
   const events = [];
-  for (let i = 0; i < mono.length; i += block) events.push(...(await vad.push(mono.subarray(i, i + block))));
+  let samples = 0;
+  for await (const block of blocks) {
+    samples += block.length;
+    events.push(...(await vad.push(block)));
+  }
   events.push(...(await vad.end()));
 
-  const durationMs = (mono.length / audio.sampleRate) * 1000;
+  const durationMs = (samples / sampleRate) * 1000;
   const segments: SpeechSegment[] = [];
   let misfires = 0;
   for (const e of events) {

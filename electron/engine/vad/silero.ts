@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import { ParleyError, describeError } from '../errors.js';
-import { createOnnxSession, loadOrt, type OnnxDevice, type OnnxEnvironment, type OnnxSession } from '../onnx/session.js';
+import { createOnnxSession, loadOrt, type OnnxDevice, type OnnxEnvironment, type OnnxSession, type ProviderAttempt } from '../onnx/session.js';
 import { defaultResourcesDir } from '../resources.js';
 
 export const SILERO_SAMPLE_RATE = 16000;
@@ -101,6 +101,11 @@ export class SileroVadModel implements SpeechProbabilityModel {
 
   get provider(): string {
     return this.onnx.provider;
+  }
+
+  /** Devices tried before `provider`, and why each could not be used. */
+  get fallbacks(): readonly ProviderAttempt[] {
+    return this.onnx.fallbacks;
   }
 
   release(): Promise<void> {

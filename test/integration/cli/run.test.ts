@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeWavFile } from '../../../electron/engine/audio/wav.js';
 import { readWavFile } from '../../../electron/engine/audio/wav.js';
@@ -11,6 +12,7 @@ import { startFakeMoshi } from '../../fakes/moshi.js';
 import { startFakeOpenAi } from '../../fakes/openai.js';
 import { startFakeRealtime } from '../../fakes/openai-realtime.js';
 import { paddedSpeech } from '../../helpers/speech.js';
+import { writeSilentWav } from '../../helpers/wav-files.js';
 import { ROOT } from '../../paths.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -18,11 +20,11 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-function parley(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function parley(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // A clean environment: only what the test sets (no real keys or endpoints leak in).
     const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PARLEY_SHARED_MODELS: process.env.PARLEY_SHARED_MODELS ?? '', ...env };
-    execFile(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), ...args], { cwd: ROOT, env: childEnv }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs, path.join(ROOT, 'bin', 'parley.js'), ...args], { cwd: ROOT, env: childEnv }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -97,8 +99,52 @@ describe('parley run', () => {
   it('a missing key is a clear error naming the variable (exit 2)', async () => {
     const r = await parley(['run', '--in', await questionWav()], { OPENAI_API_KEY: 'x' });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('parley: error: no API key for Deepgram: set DEEPGRAM_API_KEY or add the key in settings');
+    // The CLI has no settings screen: the environment variable is the one place to put the key.
+    expect(r.stderr.trim()).toBe('parley: error: no API key for Deepgram: set DEEPGRAM_API_KEY in the environment (e.g. export DEEPGRAM_API_KEY=...)');
   });
+
+  it('--llm-model chooses the model of the chosen LLM (here Ollama)', async () => {
+    const deepgram = await startFakeDeepgram({ utterances: ['hello'] });
+    // Ollama's OpenAI-compatible API ignores the key; the client sends a placeholder.
+    const ollama = await startFakeOpenAi({ apiKey: 'not-needed', llm: () => ({ text: 'Hi from a local model.' }) });
+    const openai = await startFakeOpenAi({});
+    closers.push(deepgram.close, ollama.close, openai.close);
+    const env = { PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OLLAMA_URL: ollama.baseUrl, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key };
+    const r = await parley(['run', '--in', await questionWav(), '--speed', '0', '--json', '--llm', 'ollama', '--llm-model', 'qwen2.5:7b'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).turns[0]).toMatchObject({ user: 'hello', assistant: 'Hi from a local model.' });
+    const chats = ollama.requests.filter((q) => q.path.endsWith('/chat/completions'));
+    expect(chats.map((q) => q.body.model)).toEqual(['qwen2.5:7b']);
+    const help = await parley(['run', '--help'], {});
+    expect(help.stdout).toMatch(/--llm-model <name> +the model the LLM runs/);
+  });
+
+  it('bad options are said in plain words', async () => {
+    const speed = await parley(['run', '--in', 'x.wav', '--speed', 'fast'], {});
+    expect(speed.code).toBe(2);
+    expect(speed.stderr).toBe('parley: error: --speed must be a number from 0 to 100 (1 = real time, 0 = as fast as possible) (got "fast")\n');
+    const unknown = await parley(['run', '--in', 'x.wav', '--voice', 'alloy'], {});
+    expect(unknown.stderr).toBe('parley: error: unknown option --voice (see: parley run --help)\n');
+  });
+
+  it('streams a 512 MiB recording with --speed 0 with bounded memory', async () => {
+    const deepgram = await startFakeDeepgram({ utterances: [] });
+    const openai = await startFakeOpenAi({});
+    closers.push(deepgram.close, openai.close);
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-run-big-'));
+    const big = path.join(dir, 'big.wav');
+    // 256 channels of float64 silence at 16 kHz (sparse on disk): 16.4 s of audio in 512 MiB.
+    writeSilentWav(big, 512 * 1024 * 1024, { channels: 256 });
+    const rssFile = path.join(dir, 'peak-rss');
+    const env = { PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key, PARLEY_TEST_PEAK_RSS_FILE: rssFile };
+    const r = await parley(['run', '--in', big, '--speed', '0', '--json'], env, ['--import', pathToFileURL(path.join(ROOT, 'test', 'helpers', 'report-peak-rss.mjs')).href]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ turns: [] });
+    // All of it reached speech-to-text (16.4 s of audio and the 1.5 s pause after it).
+    expect(deepgram.stats.audioBytes / 32000).toBeGreaterThan(17.5);
+    // Reading the file whole would need at least its 512 MiB; streaming needs the runtime and one chunk.
+    expect(Number(readFileSync(rssFile, 'utf8')) / 1024).toBeLessThan(350);
+  }, 60_000);
 
   it('an unreachable endpoint is named (exit 1)', async () => {
     const env = { PARLEY_DEEPGRAM_URL: 'ws://127.0.0.1:9', DEEPGRAM_API_KEY: 'k', OPENAI_API_KEY: 'k' };

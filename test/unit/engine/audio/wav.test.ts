@@ -6,6 +6,7 @@ import { decodeWav, encodeWav, readWavFile, writeWavFile, type WavEncoding } fro
 import { ParleyError } from '../../../../electron/engine/errors.js';
 import type { ErrorCode } from '../../../../electron/shared/errors.js';
 import { sine } from '../../../helpers/signals.js';
+import { buildWav } from '../../../helpers/wav-files.js';
 
 /** Quantisation step of each encoding: a round trip must land within half of it. */
 const STEP: Record<WavEncoding, number> = { pcm8: 1 / 128, pcm16: 1 / 32768, pcm24: 1 / 8388608, pcm32: 1 / 2147483648, float32: 0, float64: 0 };
@@ -18,36 +19,6 @@ function codeOf(fn: () => unknown): ErrorCode | undefined {
     throw e;
   }
   return undefined;
-}
-
-/** A hand-built WAV: header fields as given, so malformed files can be made on purpose. */
-function buildWav(o: { format?: number; channels?: number; rate?: number; bits?: number; blockAlign?: number; data?: Uint8Array; dataSize?: number; extra?: Uint8Array; fmtSize?: number }) {
-  const channels = o.channels ?? 1;
-  const bits = o.bits ?? 16;
-  const data = o.data ?? new Uint8Array(8);
-  const fmtSize = o.fmtSize ?? 16;
-  const extra = o.extra ?? new Uint8Array(0);
-  const out = new Uint8Array(12 + 8 + fmtSize + extra.length + 8 + data.length);
-  const v = new DataView(out.buffer);
-  const put = (at: number, s: string) => [...s].forEach((c, i) => (out[at + i] = c.charCodeAt(0)));
-  put(0, 'RIFF');
-  v.setUint32(4, out.length - 8, true);
-  put(8, 'WAVE');
-  put(12, 'fmt ');
-  v.setUint32(16, fmtSize, true);
-  v.setUint16(20, o.format ?? 1, true);
-  v.setUint16(22, channels, true);
-  v.setUint32(24, o.rate ?? 16000, true);
-  v.setUint32(28, (o.rate ?? 16000) * channels * (bits / 8), true);
-  v.setUint16(32, o.blockAlign ?? channels * Math.ceil(bits / 8), true);
-  v.setUint16(34, bits, true);
-  let at = 20 + fmtSize;
-  out.set(extra, at);
-  at += extra.length;
-  put(at, 'data');
-  v.setUint32(at + 4, o.dataSize ?? data.length, true);
-  out.set(data, at + 8);
-  return out;
 }
 
 describe('WAV', () => {
@@ -131,6 +102,26 @@ describe('WAV', () => {
     const noFmt = buildWav({});
     noFmt.set([106, 117, 110, 107], 12); // rename 'fmt ' to 'junk'
     expect(codeOf(() => decodeWav(noFmt))).toBe('wav/missing-fmt');
+  });
+
+  it.each([
+    ['MP3 (ID3 tag)', [0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0x21, 0, 0], /MP3/],
+    ['MP3 (bare frame)', [0xff, 0xfb, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0], /MP3/],
+    ['FLAC', [...'fLaC'].map((c) => c.charCodeAt(0)).concat([0, 0, 0, 0x22, 0, 0, 0, 0]), /FLAC/],
+    ['Ogg', [...'OggS'].map((c) => c.charCodeAt(0)).concat([0, 2, 0, 0, 0, 0, 0, 0]), /Ogg/],
+  ])('says a %s file is not a WAV and how to convert it', (_what, head, format) => {
+    const bytes = new Uint8Array(64);
+    bytes.set(head);
+    let message = '';
+    try {
+      decodeWav(bytes);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(format);
+    expect(message).toMatch(/not a WAV/);
+    expect(message).toContain('ffmpeg -i');
+    expect(message).toMatch(/-ar 16000 -ac 1/);
   });
 
   it('explains unsupported encodings in words', () => {
