@@ -12,6 +12,10 @@ export type MoshiFault =
   | { kind: 'odd-messages'; afterMs: number }
   /** An error message from the server (0x05). */
   | { kind: 'error-message'; afterMs: number; message: string }
+  /** One audio message carrying `seconds` of valid Ogg/Opus (a hostile or broken server's flood). */
+  | { kind: 'flood'; afterMs: number; seconds: number }
+  /** One audio message of `bytes` bytes of bogus Ogg pages (capture patterns, broken CRCs). */
+  | { kind: 'oversize'; afterMs: number; bytes: number }
   /** The model stops producing for durationMs, then everything it owed arrives at once. */
   | { kind: 'stall'; afterMs: number; durationMs: number };
 
@@ -163,6 +167,18 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
           send(Buffer.concat([Buffer.from([0x04]), Buffer.from('{"text_temperature":0.7}')]));
           ws.send('a text frame');
           break;
+        case 'flood': {
+          const tone = new Float32Array(Math.round(f.seconds * RATE));
+          for (let i = 0; i < tone.length; i++) tone[i] = 0.2 * Math.sin((2 * Math.PI * 330 * i) / RATE);
+          send(Buffer.concat([Buffer.from([0x01]), Buffer.from(encoder.push(tone))]));
+          break;
+        }
+        case 'oversize': {
+          const page = Buffer.alloc(64);
+          page.write('OggS', 0);
+          send(Buffer.concat([Buffer.from([0x01]), Buffer.alloc(f.bytes, page)]));
+          break;
+        }
         case 'error-message':
           send(Buffer.concat([Buffer.from([0x05]), Buffer.from(f.message, 'utf8')]));
           break;

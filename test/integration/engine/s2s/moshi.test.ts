@@ -99,6 +99,20 @@ describe('speech-to-speech: Moshi', () => {
     expect(h.session.skippedMs).toBeGreaterThan(600);
   }, 30_000);
 
+  it('a flood of audio in one message is cut to what can still play live, and a message over 1 MiB ends the call clearly', async () => {
+    const h = await call({ faults: [{ kind: 'flood', afterMs: 400, seconds: 120 }] });
+    await h.session.start();
+    await h.speak(silence(16000, 1.5));
+    expect(h.events.some((e) => e.type === 'notice' && /more than 2 s of audio in one message/.test(e.message))).toBe(true);
+    expect(h.session.failure).toBeUndefined();
+    await h.session.stop();
+
+    const o = await call({ faults: [{ kind: 'oversize', afterMs: 400, bytes: 2 << 20 }] });
+    await o.session.start();
+    await o.speak(silence(16000, 1.5));
+    expect(o.session.failure).toMatchObject({ code: 'provider/protocol', message: expect.stringContaining('over 1 MiB') });
+  }, 30_000);
+
   it('a server sending raw PCM instead of Ogg/Opus is refused with a clear protocol error', async () => {
     const h = await call({ rawPcm: true });
     await h.session.start();
