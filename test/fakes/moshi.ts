@@ -35,6 +35,8 @@ export interface FakeMoshiOptions {
   /** Echo: every frame heard is played back one step later (no answers, no tokens). */
   echo?: boolean;
   faults?: MoshiFault[];
+  /** Send each text token as two messages, split before its last byte (a UTF-8 character may straddle them). */
+  splitText?: boolean;
   /** Listen on this port (default: any free one). */
   port?: number;
 }
@@ -107,7 +109,11 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
       }
       if (token) {
         stats.tokensOut.push(token);
-        send(Buffer.concat([Buffer.from([0x02]), Buffer.from(token, 'utf8')]));
+        const bytes = Buffer.from(token, 'utf8');
+        if (options.splitText && bytes.length > 1) {
+          send(Buffer.concat([Buffer.from([0x02]), bytes.subarray(0, bytes.length - 1)]));
+          send(Buffer.concat([Buffer.from([0x02]), bytes.subarray(bytes.length - 1)]));
+        } else send(Buffer.concat([Buffer.from([0x02]), bytes]));
       }
     };
     const voiceFrame = (index: number) => {

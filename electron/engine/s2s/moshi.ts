@@ -66,6 +66,9 @@ export class MoshiClient implements S2sClient {
   private decodedSamples = 0;
   private unknownKinds = new Set<number>();
   private floodReported = false;
+  private corruptReported = 0;
+  /** The model's text as one UTF-8 stream: a character split across two messages stays whole. */
+  private readonly textDecoder = new TextDecoder('utf-8');
   private closing = false;
   private failed = false;
   /** The handshake came: audio may flow (Moshi's servers start reading only then). */
@@ -158,6 +161,7 @@ export class MoshiClient implements S2sClient {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.corruptReported > 1) this.notice(`Moshi's audio arrived damaged ${this.corruptReported} times in this call; each damaged part was skipped`);
     const ws = this.ws;
     if (!ws || ws.readyState === ws.CLOSED) return this.queue.end();
     await new Promise<void>((resolve) => {
@@ -177,7 +181,7 @@ export class MoshiClient implements S2sClient {
   private onMessage(bytes: Uint8Array): void {
     let message;
     try {
-      message = decodeMoshiMessage(bytes);
+      message = decodeMoshiMessage(bytes, this.textDecoder);
     } catch (e) {
       return this.queue.push({ type: 'error', error: new ParleyError('provider/protocol', `Moshi sent a malformed message (${describeError(e)}); skipped`, { provider: this.id }), fatal: false });
     }
@@ -214,6 +218,11 @@ export class MoshiClient implements S2sClient {
       return this.fail(e instanceof ParleyError ? new ParleyError('provider/protocol', `Moshi's audio is not Ogg/Opus as expected: ${e.message}`, { provider: this.id }) : new ParleyError('provider/protocol', describeError(e), { provider: this.id }));
     }
     this.decodedSamples += pcm.length;
+    const corrupt = this.decoder.corruptPages;
+    if (corrupt > this.corruptReported) {
+      if (this.corruptReported === 0) this.notice("Moshi's audio arrived damaged; the damaged part was skipped");
+      this.corruptReported = corrupt;
+    }
     if (this.decoder.droppedPackets > 0 && !this.floodReported) {
       this.floodReported = true;
       this.notice(`Moshi sent more than ${MAX_SAMPLES_PER_MESSAGE / RATE} s of audio in one message; the excess was skipped to stay live`);
@@ -222,11 +231,6 @@ export class MoshiClient implements S2sClient {
       return this.fail(new ParleyError('provider/protocol', `Moshi sent ${this.audioBytes} bytes of audio that are not an Ogg/Opus stream`, { provider: this.id }));
     }
     if (pcm.length > 0) this.queue.push({ type: 'audio', samples: pcm });
-  }
-
-  /** Damaged pages skipped so far (reported by the session as a quality notice). */
-  get corruptPages(): number {
-    return this.decoder.corruptPages;
   }
 
   private notice(message: string): void {

@@ -39,6 +39,8 @@ export interface S2sSessionOptions {
 }
 
 const MIC_RATE = 16000;
+/** Backlog skips closer together than this (ms) are one episode of falling behind: one notice. */
+const LAG_EPISODE_MS = 3000;
 
 interface Turn {
   id: number;
@@ -80,6 +82,10 @@ export class S2sSession {
   private stopped = false;
   private fatal: ParleyError | undefined;
   private droppedMs = 0;
+  /** When backlog was last skipped: skips less than LAG_EPISODE_MS apart are one episode, one notice. */
+  private lastSkipAt: number | undefined;
+  /** Text of audio blocks written but not yet sounding, oldest first (kept if their audio is skipped). */
+  private unplayedText: { text: string; shown: boolean }[] = [];
   /** A model response is arriving; its audio starts at `responseBase` in the sink's count. */
   private responseActive = false;
   private responseBase = 0;
@@ -148,6 +154,7 @@ export class S2sSession {
     if (this.o.client.interrupt || this.o.sink.written() <= this.o.sink.played()) return false;
     this.o.sink.flush();
     this.pendingText = '';
+    this.takeUnplayedText(); // silenced: never heard, so never in the transcript
     return true;
   }
 
@@ -248,12 +255,21 @@ export class S2sSession {
       this.responseActive = true;
       this.responseBase = sink.written();
     }
-    // Keep the conversation live: a paced model's backlog beyond maxLagMs is dropped, and the user is told.
+    // Keep the conversation live: a paced model's backlog beyond maxLagMs is dropped, and the user is
+    // told once per episode (a model that cannot keep up would otherwise print a notice per frame).
+    const maxLagMs = this.o.maxLagMs ?? 600;
     const backlogMs = ((sink.written() - sink.played()) / rate) * 1000;
-    if (this.o.client.paced && backlogMs > (this.o.maxLagMs ?? 600)) {
+    if (this.o.client.paced && backlogMs > maxLagMs) {
       sink.flush();
       this.droppedMs += backlogMs;
-      this.emit({ type: 'notice', message: `${this.o.client.displayName} fell ${Math.round(backlogMs)} ms behind real time; skipped ahead to stay live` });
+      // The words of the skipped audio were still said by the model: they stay in the transcript.
+      const skippedText = this.takeUnplayedText();
+      if (skippedText) this.appendAssistant(skippedText);
+      const now = this.clock.now();
+      if (this.lastSkipAt === undefined || now - this.lastSkipAt > LAG_EPISODE_MS) {
+        this.emit({ type: 'notice', message: `${this.o.client.displayName} fell ${Math.round(backlogMs)} ms behind real time; skipped ahead to stay live` });
+      }
+      this.lastSkipAt = now;
     }
     const voiced = rms(samples) >= (this.o.speakingRms ?? 0.01);
     const text = this.pendingText;
@@ -261,7 +277,22 @@ export class S2sSession {
     const now = this.clock.now();
     if (voiced) this.lastVoiceAt = now;
     if (voiced && this.userSpeaking && this.turn) this.turn.overlapMs += (samples.length / rate) * 1000;
-    sink.write(samples, () => this.onBlockPlaying(voiced, text));
+    const entry = { text, shown: false };
+    if (text) this.unplayedText.push(entry);
+    sink.write(samples, () => {
+      if (entry.shown) return;
+      entry.shown = true;
+      this.unplayedText = this.unplayedText.filter((e) => !e.shown);
+      this.onBlockPlaying(voiced, entry.text);
+    });
+  }
+
+  /** The text of blocks that will never sound (their audio was flushed), marked as taken. */
+  private takeUnplayedText(): string {
+    const text = this.unplayedText.map((e) => e.text).join('');
+    for (const e of this.unplayedText) e.shown = true;
+    this.unplayedText = [];
+    return text;
   }
 
   /** A block of model audio began to sound: the text generated with it appears now. */
@@ -297,6 +328,7 @@ export class S2sSession {
     if (!client.interrupt || sink.written() <= sink.played()) return false;
     const playedMs = ((sink.played() - this.responseBase) / sink.sampleRate) * 1000;
     sink.flush();
+    this.takeUnplayedText(); // cut off: never heard, so never in the transcript
     this.responseActive = false;
     this.responseBase = 0;
     this.pendingText = '';
