@@ -3,9 +3,16 @@ import type { WebSocket } from 'ws';
 import { OggOpusEncoder } from '../../electron/engine/codec/ogg-opus.js';
 import { listenWebSocket } from './http.js';
 
-export type MoshiFault =
+export type MoshiFault = MoshiFaultKind & {
+  /** Only on this connection (1 = the first); default every connection. */
+  connection?: number;
+};
+
+type MoshiFaultKind =
   /** Close the socket abruptly. */
   | { kind: 'drop'; afterMs: number }
+  /** Stop sending anything, for good, with the socket left open (a hung model). */
+  | { kind: 'freeze'; afterMs: number }
   /** An audio message whose payload is not Ogg. */
   | { kind: 'garbage'; afterMs: number }
   /** Messages of kinds the client does not know, an empty message, a control without action, a text frame. */
@@ -35,6 +42,8 @@ export interface FakeMoshiOptions {
   /** Echo: every frame heard is played back one step later (no answers, no tokens). */
   echo?: boolean;
   faults?: MoshiFault[];
+  /** Close these connections (1 = the first) right after their handshake: a server that keeps dying. */
+  dropAfterHandshake?: (connection: number) => boolean;
   /** Send each text token as two messages, split before its last byte (a UTF-8 character may straddle them). */
   splitText?: boolean;
   /** Listen on this port (default: any free one). */
@@ -73,12 +82,12 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
   }, undefined, options.port);
 
   async function serve(ws: WebSocket) {
-    stats.connections++;
+    const connection = ++stats.connections;
     const decoder = new ReferenceDecoder();
     await decoder.ready;
     const encoder = new OggOpusEncoder({ sampleRate: RATE });
     const replies = (options.replies ?? [[' Hello', ' there', '.']]).map((r) => [...r]);
-    const faults = [...(options.faults ?? [])].sort((a, b) => a.afterMs - b.afterMs);
+    const faults = (options.faults ?? []).filter((f) => f.connection === undefined || f.connection === stats.connections).sort((a, b) => a.afterMs - b.afterMs);
     let heard = new Float32Array(0);
     let heardMs = 0;
     let speechMs = 0;
@@ -89,8 +98,9 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
     let ready = false;
     let chain = Promise.resolve();
 
+    let frozen = false;
     const send = (bytes: Uint8Array) => {
-      if (ws.readyState !== ws.OPEN) return;
+      if (ws.readyState !== ws.OPEN || frozen) return;
       if (Date.now() < stalledUntil) owed.push(bytes);
       else {
         for (const b of owed.splice(0)) ws.send(b);
@@ -163,6 +173,9 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
         case 'drop':
           ws.terminate();
           break;
+        case 'freeze':
+          frozen = true;
+          break;
         case 'garbage':
           send(Buffer.concat([Buffer.from([0x01]), Buffer.from('definitely not an ogg page', 'utf8')]));
           break;
@@ -226,6 +239,7 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
     setTimeout(() => {
       ready = true;
       if (ws.readyState === ws.OPEN) ws.send(Buffer.from(options.handshake ?? [0x00]));
+      if (options.dropAfterHandshake?.(connection)) ws.close(1011, 'model crashed');
     }, options.handshakeDelayMs ?? 30);
   }
 

@@ -147,6 +147,10 @@ export class MoshiClient implements S2sClient {
     });
   }
 
+  reopen(): MoshiClient {
+    return new MoshiClient(this.settings);
+  }
+
   pushAudio(samples: Float32Array): void {
     const ws = this.ws;
     // Nothing before the handshake: the Ogg stream (headers first) starts with the first audio after it.

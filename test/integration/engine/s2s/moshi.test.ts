@@ -89,13 +89,38 @@ describe('speech-to-speech: Moshi', () => {
     expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Un café noir.' });
   }, 30_000);
 
-  it('a dropped connection mid-call ends it with a typed error; the transcript so far is kept', async () => {
-    const h = await call({ faults: [{ kind: 'drop', afterMs: 3600 }] });
+  it('a dropped connection mid-call reconnects, says what was lost, and the call goes on', async () => {
+    const h = await call({ faults: [{ kind: 'drop', afterMs: 1200, connection: 1 }] });
     await h.session.start();
     await h.speak(await question());
+    expect(h.moshi.stats.connections).toBe(2);
+    const notices = h.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
+    expect(notices).toContainEqual(expect.stringMatching(/^Moshi closed the connection mid-call .*; reconnecting to Moshi$/));
+    expect(notices).toContainEqual(expect.stringMatching(/^Reconnected to Moshi after \d+\.\d s\. What you said in that time was not heard; Moshi starts fresh/));
+    expect(h.session.failure).toBeUndefined();
+    await h.session.stop();
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Hello there.' }); // answered on the new connection
+  }, 30_000);
+
+  it('a server that is gone for good ends the call after the reconnect budget, with a typed error; the transcript so far is kept', async () => {
+    const h = await call({ faults: [{ kind: 'drop', afterMs: 3600, connection: 1 }, { kind: 'drop', afterMs: 200, connection: 2 }, { kind: 'drop', afterMs: 200, connection: 3 }] }, {}, { maxReconnects: 2 });
+    await h.session.start();
+    await h.speak(await question());
+    expect(h.moshi.stats.connections).toBe(3); // the first, then two reconnects that drop again
     expect(h.session.failure).toMatchObject({ code: 'provider/disconnected', message: expect.stringContaining('mid-call') });
     await h.session.stop();
     expect(h.session.transcript[0]).toMatchObject({ role: 'user' });
+  }, 30_000);
+
+  it('a model that stops sending is noticed, then taken as dead and reconnected', async () => {
+    const h = await call({ faults: [{ kind: 'freeze', afterMs: 400, connection: 1 }] }, {}, { stallNoticeMs: 1000, stallReconnectMs: 2000 });
+    await h.session.start();
+    await h.speak(await question());
+    const notices = h.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
+    expect(notices.filter((n) => /^Moshi has sent nothing for \d s$/.test(n))).toHaveLength(1);
+    expect(notices).toContainEqual(expect.stringMatching(/^Moshi stopped responding \(nothing for 2 s\); reconnecting to Moshi$/));
+    expect(h.moshi.stats.connections).toBe(2);
+    expect(h.session.failure).toBeUndefined();
   }, 30_000);
 
   it('a model that stalls and then bursts is skipped ahead to stay live, says so once, and keeps the words of what it skipped', async () => {
