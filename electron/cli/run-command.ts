@@ -278,8 +278,8 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
     // The recording, then silence until the model has been quiet a while (it answers in its own time).
     await feedInRealTime((b) => session.pushAudio(b), input, clock, (tail) => {
       const quiet = clock.now() - Math.max(lastActivity, session.lastModelVoiceAt);
-      return tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking') || session.failure !== undefined;
-    });
+      return tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking');
+    }, () => session.failure !== undefined);
   } finally {
     await wav.close();
     await session.stop();
@@ -287,7 +287,9 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   }
   if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
   if (session.failure && collected.turns.size === 0) collected.sessionErrors.push({ stage: 's2s', code: session.failure.code, message: session.failure.message });
-  return report(collected, o, io);
+  const code = report(collected, o, io);
+  // A call that died is a failed run, whatever was said before it died.
+  return session.failure ? EXIT_FAILURE : code;
 }
 
 function spansOf(report: TurnLatencyReport): Pick<TurnReport, 'spans' | 'voiceToVoiceMs' | 'overlapMs'> {

@@ -3,15 +3,26 @@ import type { WebSocket } from 'ws';
 import { OggOpusEncoder } from '../../electron/engine/codec/ogg-opus.js';
 import { listenWebSocket } from './http.js';
 
-export type MoshiFault =
+export type MoshiFault = MoshiFaultKind & {
+  /** Only on this connection (1 = the first); default every connection. */
+  connection?: number;
+};
+
+type MoshiFaultKind =
   /** Close the socket abruptly. */
   | { kind: 'drop'; afterMs: number }
+  /** Stop sending anything, for good, with the socket left open (a hung model). */
+  | { kind: 'freeze'; afterMs: number }
   /** An audio message whose payload is not Ogg. */
   | { kind: 'garbage'; afterMs: number }
   /** Messages of kinds the client does not know, an empty message, a control without action, a text frame. */
   | { kind: 'odd-messages'; afterMs: number }
   /** An error message from the server (0x05). */
   | { kind: 'error-message'; afterMs: number; message: string }
+  /** One audio message carrying `seconds` of valid Ogg/Opus (a hostile or broken server's flood). */
+  | { kind: 'flood'; afterMs: number; seconds: number }
+  /** One audio message of `bytes` bytes of bogus Ogg pages (capture patterns, broken CRCs). */
+  | { kind: 'oversize'; afterMs: number; bytes: number }
   /** The model stops producing for durationMs, then everything it owed arrives at once. */
   | { kind: 'stall'; afterMs: number; durationMs: number };
 
@@ -31,6 +42,10 @@ export interface FakeMoshiOptions {
   /** Echo: every frame heard is played back one step later (no answers, no tokens). */
   echo?: boolean;
   faults?: MoshiFault[];
+  /** Close these connections (1 = the first) right after their handshake: a server that keeps dying. */
+  dropAfterHandshake?: (connection: number) => boolean;
+  /** Send each text token as two messages, split before its last byte (a UTF-8 character may straddle them). */
+  splitText?: boolean;
   /** Listen on this port (default: any free one). */
   port?: number;
 }
@@ -67,12 +82,12 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
   }, undefined, options.port);
 
   async function serve(ws: WebSocket) {
-    stats.connections++;
+    const connection = ++stats.connections;
     const decoder = new ReferenceDecoder();
     await decoder.ready;
     const encoder = new OggOpusEncoder({ sampleRate: RATE });
     const replies = (options.replies ?? [[' Hello', ' there', '.']]).map((r) => [...r]);
-    const faults = [...(options.faults ?? [])].sort((a, b) => a.afterMs - b.afterMs);
+    const faults = (options.faults ?? []).filter((f) => f.connection === undefined || f.connection === stats.connections).sort((a, b) => a.afterMs - b.afterMs);
     let heard = new Float32Array(0);
     let heardMs = 0;
     let speechMs = 0;
@@ -83,8 +98,9 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
     let ready = false;
     let chain = Promise.resolve();
 
+    let frozen = false;
     const send = (bytes: Uint8Array) => {
-      if (ws.readyState !== ws.OPEN) return;
+      if (ws.readyState !== ws.OPEN || frozen) return;
       if (Date.now() < stalledUntil) owed.push(bytes);
       else {
         for (const b of owed.splice(0)) ws.send(b);
@@ -103,7 +119,11 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
       }
       if (token) {
         stats.tokensOut.push(token);
-        send(Buffer.concat([Buffer.from([0x02]), Buffer.from(token, 'utf8')]));
+        const bytes = Buffer.from(token, 'utf8');
+        if (options.splitText && bytes.length > 1) {
+          send(Buffer.concat([Buffer.from([0x02]), bytes.subarray(0, bytes.length - 1)]));
+          send(Buffer.concat([Buffer.from([0x02]), bytes.subarray(bytes.length - 1)]));
+        } else send(Buffer.concat([Buffer.from([0x02]), bytes]));
       }
     };
     const voiceFrame = (index: number) => {
@@ -153,6 +173,9 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
         case 'drop':
           ws.terminate();
           break;
+        case 'freeze':
+          frozen = true;
+          break;
         case 'garbage':
           send(Buffer.concat([Buffer.from([0x01]), Buffer.from('definitely not an ogg page', 'utf8')]));
           break;
@@ -163,6 +186,18 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
           send(Buffer.concat([Buffer.from([0x04]), Buffer.from('{"text_temperature":0.7}')]));
           ws.send('a text frame');
           break;
+        case 'flood': {
+          const tone = new Float32Array(Math.round(f.seconds * RATE));
+          for (let i = 0; i < tone.length; i++) tone[i] = 0.2 * Math.sin((2 * Math.PI * 330 * i) / RATE);
+          send(Buffer.concat([Buffer.from([0x01]), Buffer.from(encoder.push(tone))]));
+          break;
+        }
+        case 'oversize': {
+          const page = Buffer.alloc(64);
+          page.write('OggS', 0);
+          send(Buffer.concat([Buffer.from([0x01]), Buffer.alloc(f.bytes, page)]));
+          break;
+        }
         case 'error-message':
           send(Buffer.concat([Buffer.from([0x05]), Buffer.from(f.message, 'utf8')]));
           break;
@@ -204,6 +239,7 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
     setTimeout(() => {
       ready = true;
       if (ws.readyState === ws.OPEN) ws.send(Buffer.from(options.handshake ?? [0x00]));
+      if (options.dropAfterHandshake?.(connection)) ws.close(1011, 'model crashed');
     }, options.handshakeDelayMs ?? 30);
   }
 

@@ -142,12 +142,15 @@ export interface OggOpusDecodeResult {
  */
 export class OggOpusDecoder {
   readonly sampleRate: OpusRate;
-  private readonly reader = new OggPacketReader();
+  // An Opus packet is at most 120 ms of 1275-byte frames (RFC 6716: 48 x 1275 = 61,200 bytes).
+  private readonly reader = new OggPacketReader({ maxPacketBytes: 65_536 });
   private readonly decoder: Decoder;
   private headerSeen = false;
   private tagsSeen = false;
   private skip = 0;
   badPackets = 0;
+  /** Packets skipped undecoded because one push already produced `maxSamples`. */
+  droppedPackets = 0;
 
   constructor(sampleRate: OpusRate = 24000) {
     this.sampleRate = sampleRate;
@@ -159,8 +162,14 @@ export class OggOpusDecoder {
     return this.reader.corrupt;
   }
 
-  push(bytes: Uint8Array): Float32Array {
+  /**
+   * Decodes what `bytes` complete. At most `maxSamples` come out of one push: a live stream never
+   * needs more at once, and a flood (minutes of audio in one message) must not become gigabytes of
+   * PCM; the rest is skipped undecoded and counted in droppedPackets.
+   */
+  push(bytes: Uint8Array, maxSamples = Infinity): Float32Array {
     const out: Float32Array[] = [];
+    let produced = 0;
     for (const packet of this.reader.push(bytes)) {
       if (!this.headerSeen) {
         this.readHead(packet.data);
@@ -168,6 +177,10 @@ export class OggOpusDecoder {
       }
       if (!this.tagsSeen && startsWith(packet.data, 'OpusTags')) {
         this.tagsSeen = true;
+        continue;
+      }
+      if (produced >= maxSamples) {
+        this.droppedPackets++;
         continue;
       }
       let pcm: Uint8Array;
@@ -186,6 +199,7 @@ export class OggOpusDecoder {
         this.skip -= drop;
       }
       if (floats.length > 0) out.push(floats);
+      produced += floats.length;
     }
     return concatFloat32(out);
   }

@@ -95,76 +95,103 @@ export class OggPageWriter {
   }
 }
 
+/** The largest possible Ogg page: a 27-byte header, 255 lacing values and 255 full segments. */
+export const MAX_OGG_PAGE_BYTES = HEADER_BYTES + 255 + 255 * 255;
+
+export interface OggPacketReaderOptions {
+  /**
+   * A packet growing past this many bytes (continued over many pages) is dropped and counted as
+   * corrupt: the stream is hostile or broken, and memory must stay bounded. Default 1 MiB.
+   */
+  maxPacketBytes?: number;
+}
+
 /**
  * Reads an Ogg stream pushed in arbitrary chunks and yields whole packets (joining packets that
  * continue across pages). Pages with a bad CRC or broken structure are counted and skipped: the
  * reader resynchronises on the next capture pattern, as a real-time stream must.
+ *
+ * Work is linear in the bytes pushed: pages are parsed in place, and only an incomplete page at the
+ * end of a chunk (at most one page, 65 KiB) is carried over to the next push.
  */
 export class OggPacketReader {
-  private buffer: Uint8Array = new Uint8Array(0);
+  /** An incomplete page (or a possible capture pattern) left over from the last push. */
+  private rest: Uint8Array = new Uint8Array(0);
   private partial: Uint8Array[] = [];
-  /** Places where the stream had to be skipped (garbage or a damaged page, until the next good page; a lost continuation). */
+  private partialBytes = 0;
+  /** The packet in progress outgrew maxPacketBytes: drop the rest of it. */
+  private discarding = false;
+  private readonly maxPacketBytes: number;
+  /** Places where the stream had to be skipped (garbage or a damaged page, until the next good page; a lost continuation; an oversized packet). */
   corrupt = 0;
   /** Skipping bytes since the last good page (one damaged stretch counts once). */
   private resyncing = false;
   private serial: number | undefined;
 
+  constructor(options: OggPacketReaderOptions = {}) {
+    this.maxPacketBytes = options.maxPacketBytes ?? 1 << 20;
+  }
+
   push(chunk: Uint8Array): OggPacket[] {
-    this.buffer = this.buffer.length ? concatBytes([this.buffer, chunk]) : chunk.slice();
+    const buf = this.rest.length ? concatBytes([this.rest, chunk]) : chunk;
     const packets: OggPacket[] = [];
+    let pos = 0;
     for (;;) {
-      const start = findCapture(this.buffer);
+      const start = findCapture(buf, pos);
       if (start < 0) {
         // Keep a possible partial capture pattern at the end.
-        const keep = Math.min(3, this.buffer.length);
-        if (this.buffer.length > keep) this.skipping();
-        this.buffer = this.buffer.slice(this.buffer.length - keep);
+        const keepFrom = Math.max(pos, buf.length - 3);
+        if (keepFrom > pos) this.skipping();
+        pos = keepFrom;
         break;
       }
-      if (start > 0) {
+      if (start > pos) {
         this.skipping();
-        this.buffer = this.buffer.slice(start);
+        pos = start;
       }
-      if (this.buffer.length < HEADER_BYTES) break;
-      const nseg = this.buffer[26]!;
+      if (buf.length - pos < HEADER_BYTES) break;
+      const nseg = buf[pos + 26]!;
       const headerLen = HEADER_BYTES + nseg;
-      if (this.buffer.length < headerLen) break;
-      const lacing = this.buffer.subarray(HEADER_BYTES, headerLen);
-      const bodyLen = lacing.reduce((n, x) => n + x, 0);
-      if (this.buffer.length < headerLen + bodyLen) break;
-      const page = this.buffer.slice(0, headerLen + bodyLen);
-      this.buffer = this.buffer.slice(headerLen + bodyLen);
-      const view = new DataView(page.buffer);
-      const stored = view.getUint32(22, true);
-      const zeroed = page.slice();
-      zeroed.fill(0, 22, 26);
-      if (page[4] !== 0 || oggCrc(zeroed) !== stored) {
-        // Not a page after all (or damaged): drop it and anything continued from it.
+      if (buf.length - pos < headerLen) break;
+      const lacing = buf.subarray(pos + HEADER_BYTES, pos + headerLen);
+      let bodyLen = 0;
+      for (let i = 0; i < lacing.length; i++) bodyLen += lacing[i]!;
+      if (buf.length - pos < headerLen + bodyLen) break;
+      const page = buf.subarray(pos, pos + headerLen + bodyLen);
+      const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+      if (page[4] !== 0 || pageCrc(page) !== view.getUint32(22, true)) {
+        // Not a page after all (or damaged): drop it and anything continued from it; look for the
+        // next capture pattern after this one ("OggS" cannot overlap itself).
         this.skipping();
-        this.partial = [];
-        this.buffer = concatBytes([page.subarray(4), this.buffer]);
+        this.dropPartial();
+        pos += CAPTURE.length;
         continue;
       }
+      pos += page.length;
       this.resyncing = false;
       const flags = page[5]!;
       const granule = view.getBigInt64(6, true);
       this.serial ??= view.getUint32(14, true);
-      if ((flags & FLAG_CONTINUED) === 0 && this.partial.length > 0) {
-        this.corrupt++; // the continuation never came
-        this.partial = [];
+      const continued = (flags & FLAG_CONTINUED) !== 0;
+      if (!continued && (this.partial.length > 0 || this.discarding)) {
+        if (this.partial.length > 0) this.corrupt++; // the continuation never came
+        this.dropPartial();
       }
-      if ((flags & FLAG_CONTINUED) !== 0 && this.partial.length === 0) {
+      if (continued && this.partial.length === 0 && !this.discarding) {
         // Continues a packet we never saw the start of: skip its first packet's tail.
         let i = 0;
         let skip = 0;
         while (i < lacing.length && lacing[i] === 255) skip += lacing[i++]!;
         if (i < lacing.length) skip += lacing[i++]!;
         this.corrupt++;
+        if (i === lacing.length && lacing.at(-1) === 255) this.discarding = true; // the tail goes on
         this.readSegments(page, headerLen + skip, lacing.subarray(i), flags, granule, packets);
         continue;
       }
       this.readSegments(page, headerLen, lacing, flags, granule, packets);
     }
+    // Carry over only what is left (less than one page); packets in progress were copied.
+    this.rest = pos < buf.length ? buf.slice(pos) : new Uint8Array(0);
     return packets;
   }
 
@@ -173,27 +200,60 @@ export class OggPacketReader {
     this.resyncing = true;
   }
 
+  private dropPartial(): void {
+    this.partial = [];
+    this.partialBytes = 0;
+    this.discarding = false;
+  }
+
   private readSegments(page: Uint8Array, at: number, lacing: Uint8Array, flags: number, granule: bigint, out: OggPacket[]): void {
     let offset = at;
     let packetStart = offset;
     for (let i = 0; i < lacing.length; i++) {
       offset += lacing[i]!;
       if (lacing[i]! < 255) {
-        this.partial.push(page.subarray(packetStart, offset));
-        const data = concatBytes(this.partial);
-        this.partial = [];
-        const lastOnPage = i === lacing.length - 1 || !lacing.subarray(i + 1).some((x) => x < 255);
-        out.push({ data, granule: lastOnPage ? granule : -1n, bos: (flags & FLAG_BOS) !== 0, eos: (flags & FLAG_EOS) !== 0 && lastOnPage });
+        const piece = page.subarray(packetStart, offset);
         packetStart = offset;
+        if (this.discarding || this.partialBytes + piece.length > this.maxPacketBytes) {
+          if (!this.discarding) this.corrupt++;
+          this.dropPartial();
+          continue;
+        }
+        // Copied: the page lives in the caller's chunk.
+        const data = this.partial.length ? concatBytes([...this.partial, piece]) : piece.slice();
+        this.dropPartial();
+        let lastOnPage = true;
+        for (let j = i + 1; j < lacing.length; j++) if (lacing[j]! < 255) lastOnPage = false;
+        out.push({ data, granule: lastOnPage ? granule : -1n, bos: (flags & FLAG_BOS) !== 0, eos: (flags & FLAG_EOS) !== 0 && lastOnPage });
       }
     }
     // A page ending on a 255 segment: the packet goes on in the next page.
-    if (packetStart < offset) this.partial.push(page.subarray(packetStart, offset));
+    if (packetStart < offset && !this.discarding) {
+      const piece = page.subarray(packetStart, offset);
+      if (this.partialBytes + piece.length > this.maxPacketBytes) {
+        this.corrupt++;
+        this.dropPartial();
+        this.discarding = true;
+      } else {
+        this.partial.push(piece.slice());
+        this.partialBytes += piece.length;
+      }
+    }
   }
 }
 
-function findCapture(b: Uint8Array): number {
-  for (let i = 0; i + 3 < b.length; i++) if (b[i] === 0x4f && b[i + 1] === 0x67 && b[i + 2] === 0x67 && b[i + 3] === 0x53) return i;
+/** The page's CRC, computed as if its CRC field (bytes 22-25) were zero, without copying the page. */
+function pageCrc(page: Uint8Array): number {
+  let crc = 0;
+  for (let i = 0; i < page.length; i++) {
+    const b = i >= 22 && i < 26 ? 0 : page[i]!;
+    crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ b) & 0xff]!) >>> 0;
+  }
+  return crc;
+}
+
+function findCapture(b: Uint8Array, from: number): number {
+  for (let i = from; i + 3 < b.length; i++) if (b[i] === 0x4f && b[i + 1] === 0x67 && b[i + 2] === 0x67 && b[i + 3] === 0x53) return i;
   return -1;
 }
 

@@ -15,6 +15,8 @@ export interface ConnectOptions {
    * attached. The caller resume()s once it listens.
    */
   paused?: boolean;
+  /** Largest message accepted from the server, in bytes (ws defaults to 100 MiB). */
+  maxPayload?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export function connectWebSocket(url: string, options: ConnectOptions): Promise<
   const { provider, displayName } = options;
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(abortError());
-    const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.timeoutMs ?? 10_000 });
+    const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.timeoutMs ?? 10_000, ...(options.maxPayload ? { maxPayload: options.maxPayload } : {}) });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;

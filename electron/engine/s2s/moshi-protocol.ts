@@ -32,8 +32,13 @@ export type MoshiMessage =
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-/** Parses one message; throws on an empty or malformed one (the caller reports and goes on). */
-export function decodeMoshiMessage(data: Uint8Array): MoshiMessage {
+/**
+ * Parses one message; throws on an empty or malformed one (the caller reports and goes on).
+ * `text` decodes text pieces as one stream (a character may be split across two messages); pass
+ * the same decoder for a whole call.
+ */
+export function decodeMoshiMessage(data: Uint8Array, text?: InstanceType<typeof TextDecoder>): MoshiMessage {
+  const decodeText = (bytes: Uint8Array) => (text ? text.decode(bytes, { stream: true }) : utf8.decode(bytes));
   if (data.length === 0) throw new Error('empty message');
   const payload = data.subarray(1);
   switch (data[0]) {
@@ -42,7 +47,7 @@ export function decodeMoshiMessage(data: Uint8Array): MoshiMessage {
     case MOSHI_KIND.audio:
       return { kind: 'audio', data: payload };
     case MOSHI_KIND.text:
-      return { kind: 'text', text: utf8.decode(payload) };
+      return { kind: 'text', text: decodeText(payload) };
     case MOSHI_KIND.control:
       if (payload.length < 1) throw new Error('control message without an action');
       return { kind: 'control', action: payload[0]! };
@@ -58,7 +63,7 @@ export function decodeMoshiMessage(data: Uint8Array): MoshiMessage {
       return { kind: 'ping' };
     case MOSHI_KIND.coloredText:
       if (payload.length < 1) throw new Error('colored text without a color');
-      return { kind: 'colored-text', color: payload[0]!, text: utf8.decode(payload.subarray(1)) };
+      return { kind: 'colored-text', color: payload[0]!, text: decodeText(payload.subarray(1)) };
     default:
       return { kind: 'unknown', code: data[0]! };
   }

@@ -25,6 +25,13 @@ export const MoshiSettingsSchema = z.object({
 export type MoshiSettings = z.infer<typeof MoshiSettingsSchema>;
 
 const RATE = 24000;
+/**
+ * Moshi sends one 80 ms frame (a few hundred bytes of Ogg/Opus) per message; anything near this
+ * size is not Moshi, and ws would otherwise buffer up to 100 MiB per message.
+ */
+export const MOSHI_MAX_MESSAGE_BYTES = 1 << 20;
+/** At most this much audio is decoded from one message (the session keeps only ~0.6 s of backlog anyway). */
+const MAX_SAMPLES_PER_MESSAGE = RATE * 2;
 /** Audio received without a single decodable Opus packet: this is not an Ogg/Opus stream. */
 const NOT_OPUS_AFTER_BYTES = 16_384;
 
@@ -58,6 +65,10 @@ export class MoshiClient implements S2sClient {
   private audioBytes = 0;
   private decodedSamples = 0;
   private unknownKinds = new Set<number>();
+  private floodReported = false;
+  private corruptReported = 0;
+  /** The model's text as one UTF-8 stream: a character split across two messages stays whole. */
+  private readonly textDecoder = new TextDecoder('utf-8');
   private closing = false;
   private failed = false;
   /** The handshake came: audio may flow (Moshi's servers start reading only then). */
@@ -73,6 +84,7 @@ export class MoshiClient implements S2sClient {
       headers: this.settings.authId ? { 'kyutai-api-key': this.settings.authId } : undefined,
       signal: options.signal,
       paused: true,
+      maxPayload: MOSHI_MAX_MESSAGE_BYTES,
     }).catch((e: unknown) => {
       if (e instanceof ParleyError && e.code === 'provider/unreachable') {
         throw new ParleyError('provider/unreachable', `${e.message}. Is the Moshi server running? Start it (e.g. \`python -m moshi.server\`, or moshi-server on a GPU machine) or set its URL in settings.`, { provider: this.id, cause: e });
@@ -124,11 +136,19 @@ export class MoshiClient implements S2sClient {
         this.queue.end();
       });
       ws.resume();
-      ws.on('error', (e: Error) => {
+      ws.on('error', (e: Error & { code?: string }) => {
         if (!ready) return;
-        if (!this.closing) this.fail(new ParleyError('provider/disconnected', `Moshi connection failed: ${describeError(e)}`, { provider: this.id }));
+        if (this.closing) return;
+        if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          return this.fail(new ParleyError('provider/protocol', `Moshi sent a message over ${MOSHI_MAX_MESSAGE_BYTES / (1 << 20)} MiB (a real Moshi frame is a few hundred bytes); the call was ended`, { provider: this.id }));
+        }
+        this.fail(new ParleyError('provider/disconnected', `Moshi connection failed: ${describeError(e)}`, { provider: this.id }));
       });
     });
+  }
+
+  reopen(): MoshiClient {
+    return new MoshiClient(this.settings);
   }
 
   pushAudio(samples: Float32Array): void {
@@ -145,6 +165,7 @@ export class MoshiClient implements S2sClient {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.corruptReported > 1) this.notice(`Moshi's audio arrived damaged ${this.corruptReported} times in this call; each damaged part was skipped`);
     const ws = this.ws;
     if (!ws || ws.readyState === ws.CLOSED) return this.queue.end();
     await new Promise<void>((resolve) => {
@@ -164,7 +185,7 @@ export class MoshiClient implements S2sClient {
   private onMessage(bytes: Uint8Array): void {
     let message;
     try {
-      message = decodeMoshiMessage(bytes);
+      message = decodeMoshiMessage(bytes, this.textDecoder);
     } catch (e) {
       return this.queue.push({ type: 'error', error: new ParleyError('provider/protocol', `Moshi sent a malformed message (${describeError(e)}); skipped`, { provider: this.id }), fatal: false });
     }
@@ -196,20 +217,24 @@ export class MoshiClient implements S2sClient {
     this.audioBytes += data.length;
     let pcm: Float32Array;
     try {
-      pcm = this.decoder.push(data);
+      pcm = this.decoder.push(data, MAX_SAMPLES_PER_MESSAGE);
     } catch (e) {
       return this.fail(e instanceof ParleyError ? new ParleyError('provider/protocol', `Moshi's audio is not Ogg/Opus as expected: ${e.message}`, { provider: this.id }) : new ParleyError('provider/protocol', describeError(e), { provider: this.id }));
     }
     this.decodedSamples += pcm.length;
+    const corrupt = this.decoder.corruptPages;
+    if (corrupt > this.corruptReported) {
+      if (this.corruptReported === 0) this.notice("Moshi's audio arrived damaged; the damaged part was skipped");
+      this.corruptReported = corrupt;
+    }
+    if (this.decoder.droppedPackets > 0 && !this.floodReported) {
+      this.floodReported = true;
+      this.notice(`Moshi sent more than ${MAX_SAMPLES_PER_MESSAGE / RATE} s of audio in one message; the excess was skipped to stay live`);
+    }
     if (this.decodedSamples === 0 && this.audioBytes > NOT_OPUS_AFTER_BYTES) {
       return this.fail(new ParleyError('provider/protocol', `Moshi sent ${this.audioBytes} bytes of audio that are not an Ogg/Opus stream`, { provider: this.id }));
     }
     if (pcm.length > 0) this.queue.push({ type: 'audio', samples: pcm });
-  }
-
-  /** Damaged pages skipped so far (reported by the session as a quality notice). */
-  get corruptPages(): number {
-    return this.decoder.corruptPages;
   }
 
   private notice(message: string): void {

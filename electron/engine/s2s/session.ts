@@ -10,6 +10,7 @@ import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
 import type { ChatMessage, SttProvider, SttStream } from '../providers/types.js';
+import { abortableSleep } from '../providers/retry.js';
 import type { S2sClient, S2sEvent } from './types.js';
 
 export interface S2sSessionOptions {
@@ -36,9 +37,22 @@ export interface S2sSessionOptions {
    * Optional: without it the turn shows the speaking activity.
    */
   stt?: SttProvider;
+  /** Reconnects after a dropped or dead call, for the whole session (clients with reopen()). Default 3. */
+  maxReconnects?: number;
+  /**
+   * Nothing from the model for this long (ms) while it should be sending (a paced model always,
+   * others during a reply): the user is told. Default 2000 paced, 5000 otherwise.
+   */
+  stallNoticeMs?: number;
+  /** Nothing for this long (ms): the call is taken as dead and reconnected (or ended). Default 6000 paced, 15000 otherwise. */
+  stallReconnectMs?: number;
 }
 
 const MIC_RATE = 16000;
+/** Backoff before reconnect attempt n: 250 ms, 500 ms, 1 s, ... (ms). */
+const reconnectDelay = (attempt: number) => Math.min(4000, 250 * 2 ** (attempt - 1));
+/** Backlog skips closer together than this (ms) are one episode of falling behind: one notice. */
+const LAG_EPISODE_MS = 3000;
 
 interface Turn {
   id: number;
@@ -80,14 +94,28 @@ export class S2sSession {
   private stopped = false;
   private fatal: ParleyError | undefined;
   private droppedMs = 0;
+  /** When backlog was last skipped: skips less than LAG_EPISODE_MS apart are one episode, one notice. */
+  private lastSkipAt: number | undefined;
+  /** Text of audio blocks written but not yet sounding, oldest first (kept if their audio is skipped). */
+  private unplayedText: { text: string; shown: boolean }[] = [];
   /** A model response is arriving; its audio starts at `responseBase` in the sink's count. */
   private responseActive = false;
   private responseBase = 0;
   private stt: SttStream | undefined;
   private readonly sttAbort = new AbortController();
+  /** The model's connection now (replaced on reconnect). */
+  private client: S2sClient;
+  private reconnectsLeft: number;
+  private reconnection: Promise<void> | undefined;
+  /** Cancels reconnect backoffs and handshakes when the session stops. */
+  private readonly lifetime = new AbortController();
+  private lastModelEventAt = 0;
+  private stallNoticed = false;
 
   constructor(private readonly o: S2sSessionOptions) {
     this.clock = o.clock ?? systemClock;
+    this.client = o.client;
+    this.reconnectsLeft = o.maxReconnects ?? 3;
     this.vad = new VoiceActivityDetector(o.vad, { ...o.vadOptions, clock: this.clock, collectAudio: false });
     this.resampler = o.client.sampleRate === MIC_RATE ? undefined : new Resampler({ inputRate: MIC_RATE, outputRate: o.client.sampleRate });
     if (o.sink.sampleRate !== o.client.sampleRate) throw new ParleyError('audio/invalid-rate', `the sink plays ${o.sink.sampleRate} Hz but ${o.client.displayName} speaks ${o.client.sampleRate} Hz`);
@@ -118,7 +146,8 @@ export class S2sSession {
     if (this.o.history?.length && !this.o.client.acceptsTextHistory) {
       this.emit({ type: 'notice', message: `${this.o.client.displayName} takes no text context: it starts this conversation fresh (the transcript so far is kept here).` });
     }
-    await this.o.client.connect({ signal, instructions: this.o.instructions, history: this.o.history });
+    await this.client.connect({ signal, instructions: this.o.instructions, history: this.o.history });
+    this.lastModelEventAt = this.clock.now();
     if (this.o.stt) await this.openStt(this.o.stt);
     this.emit({ type: 'state', state: 'listening' });
     this.pumping = this.pump();
@@ -127,8 +156,9 @@ export class S2sSession {
   /** Microphone audio at 16 kHz mono, streamed continuously. */
   async pushAudio(samples: Float32Array): Promise<void> {
     if (this.stopped) return;
-    this.o.client.pushAudio(this.resampler ? this.resampler.process(samples) : samples);
+    this.client.pushAudio(this.resampler ? this.resampler.process(samples) : samples);
     this.stt?.push(samples);
+    this.checkStall();
     try {
       for (const e of await this.vad.push(samples)) this.onVad(e);
     } catch (e) {
@@ -145,9 +175,10 @@ export class S2sSession {
    */
   interruptReply(): boolean {
     if (this.cutOffModel()) return true;
-    if (this.o.client.interrupt || this.o.sink.written() <= this.o.sink.played()) return false;
+    if (this.client.interrupt || this.o.sink.written() <= this.o.sink.played()) return false;
     this.o.sink.flush();
     this.pendingText = '';
+    this.takeUnplayedText(); // silenced: never heard, so never in the transcript
     return true;
   }
 
@@ -162,8 +193,9 @@ export class S2sSession {
     if (this.stopped) return;
     this.stopped = true;
     this.sttAbort.abort();
+    this.lifetime.abort();
     this.stt?.close();
-    await this.o.client.close();
+    await this.client.close();
     await this.pumping;
     this.closeTurn();
     this.o.sink.flush();
@@ -197,11 +229,103 @@ export class S2sSession {
   // ---------- model output ----------
 
   private async pump(): Promise<void> {
-    for await (const e of this.o.client.events()) this.onModel(e);
-    if (!this.stopped && !this.fatal) this.emit({ type: 'notice', message: `${this.o.client.displayName} ended the call` });
+    for (;;) {
+      const client = this.client;
+      // Events of a connection that was replaced (its last words after a drop) are not the call's.
+      for await (const e of client.events()) if (client === this.client) this.onModel(e);
+      if (this.reconnection) await this.reconnection;
+      if (this.stopped || this.fatal) return;
+      if (client !== this.client) continue; // reconnected: read the new connection
+      this.emit({ type: 'notice', message: `${client.displayName} ended the call` });
+      return;
+    }
+  }
+
+  // ---------- a dropped or stalled call ----------
+
+  /** A stalled model (nothing arriving while it should be sending): tell the user, then reconnect. */
+  private checkStall(): void {
+    if (!this.pumping || this.reconnection || this.fatal) return;
+    const paced = this.client.paced;
+    if (!paced && !this.responseActive) return; // a turn-based model is quiet between replies
+    const silentMs = this.clock.now() - this.lastModelEventAt;
+    const name = this.client.displayName;
+    if (silentMs > (this.o.stallReconnectMs ?? (paced ? 6000 : 15_000))) {
+      const error = new ParleyError('provider/timeout', `${name} stopped responding (nothing for ${Math.round(silentMs / 1000)} s)`, { provider: this.client.id });
+      if (this.client.reopen) this.reconnection = this.reconnect(error);
+      else if (paced) this.fail(error);
+      else {
+        // The reply hung: end it here and keep listening (the model may answer the next turn).
+        this.responseActive = false;
+        this.lastModelEventAt = this.clock.now();
+        this.flushText();
+        this.emit({ type: 'error', stage: 's2s', error, ...(this.turn ? { turnId: this.turn.id } : {}) });
+        this.closeTurn();
+        this.modelWentQuiet();
+      }
+    } else if (silentMs > (this.o.stallNoticeMs ?? (paced ? 2000 : 5000)) && !this.stallNoticed) {
+      this.stallNoticed = true;
+      this.emit({ type: 'notice', message: `${name} has sent nothing for ${Math.round(silentMs / 1000)} s` });
+    }
+  }
+
+  /**
+   * Replaces the dead connection with a new one (backoff between attempts; one budget for the
+   * whole session). What the user said in the gap is lost, and a model without text context starts
+   * fresh: the notice says both.
+   */
+  private async reconnect(cause: ParleyError): Promise<void> {
+    const name = this.client.displayName;
+    const lostAt = this.clock.now();
+    this.emit({ type: 'notice', message: `${cause.message}; reconnecting to ${name}` });
+    let error = cause;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (this.stopped) return;
+        const old = this.client;
+        if (this.reconnectsLeft <= 0 || !old.reopen) return this.fail(error);
+        this.reconnectsLeft--;
+        const next = old.reopen();
+        this.client = next;
+        void old.close();
+        this.o.sink.flush();
+        this.takeUnplayedText();
+        this.responseActive = false;
+        try {
+          await abortableSleep(reconnectDelay(attempt), this.lifetime.signal);
+          await next.connect({ signal: this.lifetime.signal, instructions: this.o.instructions, history: this.textHistory() });
+        } catch (e) {
+          if (this.stopped) return;
+          error = asParleyError(e, 'provider/unreachable');
+          void next.close();
+          continue;
+        }
+        this.lastModelEventAt = this.clock.now();
+        this.stallNoticed = false;
+        const gap = ((this.clock.now() - lostAt) / 1000).toFixed(1);
+        const memory = next.acceptsTextHistory ? 'the conversation so far came along' : `${name} starts fresh: it does not remember the conversation before the drop`;
+        this.emit({ type: 'notice', message: `Reconnected to ${name} after ${gap} s. What you said in that time was not heard; ${memory}.` });
+        return;
+      }
+    } finally {
+      this.reconnection = undefined;
+    }
+  }
+
+  /** The call cannot go on: the session ends with this error. */
+  private fail(error: ParleyError): void {
+    this.fatal = error;
+    this.emit({ type: 'error', stage: 's2s', error, ...(this.turn ? { turnId: this.turn.id } : {}) });
+  }
+
+  /** The conversation so far as text, for a model that takes it on reconnect. */
+  private textHistory(): { role: 'user' | 'assistant'; text: string }[] {
+    return this.conversation().map((m) => ({ role: m.role as 'user' | 'assistant', text: m.content }));
   }
 
   private onModel(e: S2sEvent): void {
+    this.lastModelEventAt = this.clock.now();
+    this.stallNoticed = false;
     switch (e.type) {
       case 'audio':
         return this.onModelAudio(e.samples);
@@ -234,7 +358,11 @@ export class S2sSession {
       case 'notice':
         return this.emit({ type: 'notice', message: e.message });
       case 'error':
-        if (e.fatal) this.fatal = e.error;
+        if (e.fatal && this.client.reopen && (e.error.code === 'provider/disconnected' || e.error.code === 'provider/timeout')) {
+          this.reconnection ??= this.reconnect(e.error);
+          return;
+        }
+        if (e.fatal) return this.fail(e.error);
         return this.emit({ type: 'error', stage: 's2s', error: e.error, ...(this.turn ? { turnId: this.turn.id } : {}) });
       case 'ready':
         return;
@@ -248,12 +376,21 @@ export class S2sSession {
       this.responseActive = true;
       this.responseBase = sink.written();
     }
-    // Keep the conversation live: a paced model's backlog beyond maxLagMs is dropped, and the user is told.
+    // Keep the conversation live: a paced model's backlog beyond maxLagMs is dropped, and the user is
+    // told once per episode (a model that cannot keep up would otherwise print a notice per frame).
+    const maxLagMs = this.o.maxLagMs ?? 600;
     const backlogMs = ((sink.written() - sink.played()) / rate) * 1000;
-    if (this.o.client.paced && backlogMs > (this.o.maxLagMs ?? 600)) {
+    if (this.client.paced && backlogMs > maxLagMs) {
       sink.flush();
       this.droppedMs += backlogMs;
-      this.emit({ type: 'notice', message: `${this.o.client.displayName} fell ${Math.round(backlogMs)} ms behind real time; skipped ahead to stay live` });
+      // The words of the skipped audio were still said by the model: they stay in the transcript.
+      const skippedText = this.takeUnplayedText();
+      if (skippedText) this.appendAssistant(skippedText);
+      const now = this.clock.now();
+      if (this.lastSkipAt === undefined || now - this.lastSkipAt > LAG_EPISODE_MS) {
+        this.emit({ type: 'notice', message: `${this.client.displayName} fell ${Math.round(backlogMs)} ms behind real time; skipped ahead to stay live` });
+      }
+      this.lastSkipAt = now;
     }
     const voiced = rms(samples) >= (this.o.speakingRms ?? 0.01);
     const text = this.pendingText;
@@ -261,7 +398,22 @@ export class S2sSession {
     const now = this.clock.now();
     if (voiced) this.lastVoiceAt = now;
     if (voiced && this.userSpeaking && this.turn) this.turn.overlapMs += (samples.length / rate) * 1000;
-    sink.write(samples, () => this.onBlockPlaying(voiced, text));
+    const entry = { text, shown: false };
+    if (text) this.unplayedText.push(entry);
+    sink.write(samples, () => {
+      if (entry.shown) return;
+      entry.shown = true;
+      this.unplayedText = this.unplayedText.filter((e) => !e.shown);
+      this.onBlockPlaying(voiced, entry.text);
+    });
+  }
+
+  /** The text of blocks that will never sound (their audio was flushed), marked as taken. */
+  private takeUnplayedText(): string {
+    const text = this.unplayedText.map((e) => e.text).join('');
+    for (const e of this.unplayedText) e.shown = true;
+    this.unplayedText = [];
+    return text;
   }
 
   /** A block of model audio began to sound: the text generated with it appears now. */
@@ -292,11 +444,12 @@ export class S2sSession {
    * text that was heard, and tell the model where it was cut. Returns whether anything was cut.
    */
   private cutOffModel(): boolean {
-    const client = this.o.client;
+    const client = this.client;
     const sink = this.o.sink;
     if (!client.interrupt || sink.written() <= sink.played()) return false;
     const playedMs = ((sink.played() - this.responseBase) / sink.sampleRate) * 1000;
     sink.flush();
+    this.takeUnplayedText(); // cut off: never heard, so never in the transcript
     this.responseActive = false;
     this.responseBase = 0;
     this.pendingText = '';
@@ -339,7 +492,7 @@ export class S2sSession {
       const speechEnd = e.detectedAt - (e.atMs - e.endMs);
       turn.latency.mark('speechEnd', speechEnd);
       turn.latency.mark('endOfTurn', e.detectedAt);
-      if (!turn.userText && !this.o.client.transcribesUser && !this.stt) {
+      if (!turn.userText && !this.client.transcribesUser && !this.stt) {
         // No transcript from this model: the turn shows the speaking activity.
         turn.userText = `(spoke ${((speechEnd - this.userSpeechStartAt) / 1000 + 0.001).toFixed(1)} s)`;
         this.emit({ type: 'user-final', turnId: turn.id, text: turn.userText });

@@ -51,4 +51,9 @@ export interface S2sClient {
   interrupt?(playedMs: number): void;
   events(): AsyncIterable<S2sEvent>;
   close(): Promise<void>;
+  /**
+   * A new, unconnected client with the same settings, to reconnect after a dropped or stalled call
+   * (a client is one connection: its event stream ends with it). Without it a drop ends the session.
+   */
+  reopen?(): S2sClient;
 }

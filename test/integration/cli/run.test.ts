@@ -193,6 +193,16 @@ describe('parley run', () => {
     expect(report.turns).toEqual([expect.objectContaining({ user: 'what is new', assistant: 'Not much, and you?' })]);
   }, 40_000);
 
+  it('--mode s2s: a call that dies after the handshake is a failed run (exit 1), not a quiet success', async () => {
+    // Drops after the user's turn, then every reconnect drops too (a server that keeps dying).
+    const moshi = await startFakeMoshi({ faults: [{ kind: 'drop', afterMs: 4000, connection: 1 }, ...[2, 3, 4].map((connection) => ({ kind: 'drop' as const, afterMs: 100, connection }))] });
+    closers.push(moshi.close);
+    const r = await parley(['run', '--mode', 's2s', '--s2s', 'moshi', '--in', await questionWav()], { PARLEY_MOSHI_URL: moshi.baseUrl });
+    expect(r.code).toBe(1);
+    expect(moshi.stats.connections).toBe(4); // three reconnects, then the run gives up
+    expect(r.stderr).toMatch(/s2s error: Moshi closed the connection mid-call/);
+  }, 30_000);
+
   it('--mode s2s against nothing: a one-line error that says what to do (exit 1)', async () => {
     const r = await parley(['run', '--mode', 's2s', '--in', await questionWav()], { PARLEY_MOSHI_URL: 'ws://127.0.0.1:9' });
     expect(r.code).toBe(1);

@@ -75,28 +75,78 @@ describe('speech-to-speech: Moshi', () => {
     const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
     expect(errors.map((e) => e.error.code)).toEqual(['provider/protocol', 'provider/protocol', 'provider/server-error']);
     expect(errors[2]!.error.message).toBe('Moshi: sampling hiccup');
-    expect(h.client.corruptPages).toBeGreaterThanOrEqual(1);
+    expect(notices).toContainEqual("Moshi's audio arrived damaged; the damaged part was skipped");
     await h.session.stop();
     expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Hello there.' });
     expect(h.session.failure).toBeUndefined();
   }, 30_000);
 
-  it('a dropped connection mid-call ends it with a typed error; the transcript so far is kept', async () => {
-    const h = await call({ faults: [{ kind: 'drop', afterMs: 3600 }] });
+  it('a character split across two text messages comes out whole', async () => {
+    const h = await call({ replies: [[' Un', ' café', ' noir.']], splitText: true });
     await h.session.start();
     await h.speak(await question());
+    await h.session.stop();
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Un café noir.' });
+  }, 30_000);
+
+  it('a dropped connection mid-call reconnects, says what was lost, and the call goes on', async () => {
+    const h = await call({ faults: [{ kind: 'drop', afterMs: 1200, connection: 1 }] });
+    await h.session.start();
+    await h.speak(await question());
+    expect(h.moshi.stats.connections).toBe(2);
+    const notices = h.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
+    expect(notices).toContainEqual(expect.stringMatching(/^Moshi closed the connection mid-call .*; reconnecting to Moshi$/));
+    expect(notices).toContainEqual(expect.stringMatching(/^Reconnected to Moshi after \d+\.\d s\. What you said in that time was not heard; Moshi starts fresh/));
+    expect(h.session.failure).toBeUndefined();
+    await h.session.stop();
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'Hello there.' }); // answered on the new connection
+  }, 30_000);
+
+  it('a server that is gone for good ends the call after the reconnect budget, with a typed error; the transcript so far is kept', async () => {
+    const h = await call({ faults: [{ kind: 'drop', afterMs: 3600, connection: 1 }, { kind: 'drop', afterMs: 200, connection: 2 }, { kind: 'drop', afterMs: 200, connection: 3 }] }, {}, { maxReconnects: 2 });
+    await h.session.start();
+    await h.speak(await question());
+    expect(h.moshi.stats.connections).toBe(3); // the first, then two reconnects that drop again
     expect(h.session.failure).toMatchObject({ code: 'provider/disconnected', message: expect.stringContaining('mid-call') });
     await h.session.stop();
     expect(h.session.transcript[0]).toMatchObject({ role: 'user' });
   }, 30_000);
 
-  it('a model that stalls and then bursts is skipped ahead to stay live, and says so', async () => {
-    const h = await call({ replies: [Array.from({ length: 30 }, (_, i) => ` w${i}`)], faults: [{ kind: 'stall', afterMs: 3400, durationMs: 1200 }] });
+  it('a model that stops sending is noticed, then taken as dead and reconnected', async () => {
+    const h = await call({ faults: [{ kind: 'freeze', afterMs: 400, connection: 1 }] }, {}, { stallNoticeMs: 1000, stallReconnectMs: 2000 });
     await h.session.start();
     await h.speak(await question());
-    const notice = h.events.find((e) => e.type === 'notice' && /fell \d+ ms behind real time; skipped ahead/.test(e.message));
-    expect(notice).toBeDefined();
-    expect(h.session.skippedMs).toBeGreaterThan(600);
+    const notices = h.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
+    expect(notices.filter((n) => /^Moshi has sent nothing for \d s$/.test(n))).toHaveLength(1);
+    expect(notices).toContainEqual(expect.stringMatching(/^Moshi stopped responding \(nothing for 2 s\); reconnecting to Moshi$/));
+    expect(h.moshi.stats.connections).toBe(2);
+    expect(h.session.failure).toBeUndefined();
+  }, 30_000);
+
+  it('a model that stalls and then bursts is skipped ahead to stay live, says so once, and keeps the words of what it skipped', async () => {
+    const h = await call({ replies: [Array.from({ length: 30 }, (_, i) => ` w${i}`)], faults: [{ kind: 'stall', afterMs: 3400, durationMs: 2000 }] });
+    await h.session.start();
+    await h.speak(concat(await question(), silence(16000, 1.5)));
+    const notices = h.events.filter((e) => e.type === 'notice' && /fell \d+ ms behind real time; skipped ahead/.test(e.message));
+    expect(notices).toHaveLength(1); // a 2 s burst needs several skips: one episode, one notice
+    expect(h.session.skippedMs).toBeGreaterThan(1200);
+    await h.session.stop();
+    expect(h.moshi.stats.tokensOut).toHaveLength(30);
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: h.moshi.stats.tokensOut.join('').trim() });
+  }, 30_000);
+
+  it('a flood of audio in one message is cut to what can still play live, and a message over 1 MiB ends the call clearly', async () => {
+    const h = await call({ faults: [{ kind: 'flood', afterMs: 400, seconds: 120 }] });
+    await h.session.start();
+    await h.speak(silence(16000, 1.5));
+    expect(h.events.some((e) => e.type === 'notice' && /more than 2 s of audio in one message/.test(e.message))).toBe(true);
+    expect(h.session.failure).toBeUndefined();
+    await h.session.stop();
+
+    const o = await call({ faults: [{ kind: 'oversize', afterMs: 400, bytes: 2 << 20 }] });
+    await o.session.start();
+    await o.speak(silence(16000, 1.5));
+    expect(o.session.failure).toMatchObject({ code: 'provider/protocol', message: expect.stringContaining('over 1 MiB') });
   }, 30_000);
 
   it('a server sending raw PCM instead of Ogg/Opus is refused with a clear protocol error', async () => {

@@ -136,14 +136,16 @@ describe('architecture toggle (ConversationHost)', () => {
     expect(s2s!.error).toBeUndefined();
   }, 60_000);
 
-  it('a speech-to-speech model that drops the call ends the session with the error; the transcript stays; Try again works', async () => {
-    const h = await setup({ moshi: { replies: [[' Hi', '.']], faults: [{ kind: 'drop', afterMs: 4400 }] } });
+  it('a speech-to-speech model that drops the call for good ends the session with the error; the transcript stays; Try again works', async () => {
+    // The first call drops after the answer; every reconnect is closed right after its handshake.
+    const h = await setup({ moshi: { replies: [[' Hi', '.']], faults: [{ kind: 'drop', afterMs: 4400, connection: 1 }], dropAfterHandshake: (n) => n > 1 } });
     await h.store.update((s) => void (s.architecture = 's2s'));
     h.player.command({ type: 'start', inputRate: 16000 });
     await h.player.waitFor(isRunning);
     await h.speak(await question());
     const failed = await h.player.waitFor((m) => m.type === 'session' && m.status.state === 'failed', 10_000);
     expect(failed).toMatchObject({ status: { error: { code: 'provider/disconnected', message: expect.stringContaining('mid-call') } } });
+    expect(h.player.events('notice').filter((e) => /reconnecting to Moshi$/.test(e.message))).toHaveLength(4); // the drop, then 3 reconnects that died
     expect(h.player.events('assistant-done').map((e) => e.text)).toEqual(['Hi.']);
     h.player.command({ type: 'start', inputRate: 16000 });
     await h.player.waitFor(() => h.player.messages.filter(isRunning).length === 2);

@@ -109,6 +109,16 @@ describe('Ogg/Opus codec (24 kHz mono, as Moshi speaks it)', () => {
     expect(total).toBe(whole.length - 480);
   });
 
+  it('decodes at most maxSamples from one push and counts the packets it skipped undecoded', async () => {
+    const pcm = (await speech24k()).subarray(0, 24000 * 3);
+    const bytes = new Uint8Array(encodeInChunks(pcm, 480).flatMap((c) => [...c]));
+    const decoder = new OggOpusDecoder();
+    const out = decoder.push(bytes, 24000);
+    expect(out.length).toBeGreaterThanOrEqual(24000);
+    expect(out.length).toBeLessThan(24000 + 960); // stops within one packet of the cap
+    expect(decoder.droppedPackets).toBeGreaterThan(90); // ~2 s of 20 ms packets
+  });
+
   it('refuses a stream that is not Opus with a typed protocol error', () => {
     const notOpus = new OggPacketReader();
     expect(notOpus.push(new Uint8Array(100))).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OggPacketReader, OggPageWriter, oggCrc } from '../../../../electron/engine/codec/ogg.js';
+import { OggPacketReader, OggPageWriter, concatBytes, oggCrc } from '../../../../electron/engine/codec/ogg.js';
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -54,5 +54,36 @@ describe('Ogg framing', () => {
     const tail = r2.push(big.subarray(secondPageAt));
     expect(tail.map((p) => p.data)).toEqual([bytes(10, 8)]);
     expect(r2.corrupt).toBe(1);
+  });
+
+  it('reads megabytes pushed at once in one pass: valid pages, and bogus pages with capture patterns', () => {
+    // Before pages were parsed in place, each page copied the rest of the buffer: 4 MB took about a minute.
+    const writer = new OggPageWriter();
+    const packets = Array.from({ length: 10_000 }, (_, i) => bytes(400, i));
+    const stream = concatBytes(packets.map((p, i) => writer.pagePackets([p], BigInt(i))));
+    expect(stream.length).toBeGreaterThan(4_000_000);
+    const reader = new OggPacketReader();
+    const got = reader.push(stream);
+    expect(got.length).toBe(10_000);
+    expect(got[9_999]!.data).toEqual(packets[9_999]);
+
+    const bogusPage = new Uint8Array(64);
+    bogusPage.set([0x4f, 0x67, 0x67, 0x53]);
+    bogusPage[26] = 10; // ten lacing values of 0: a plausible header whose CRC is wrong
+    const bogus = concatBytes(Array.from({ length: 2 << 14 }, () => bogusPage)); // 2 MiB
+    const after = writer.pagePackets([bytes(50, 7)], 1n);
+    const r2 = new OggPacketReader();
+    expect(r2.push(concatBytes([bogus, after])).map((p) => p.data)).toEqual([bytes(50, 7)]);
+    expect(r2.corrupt).toBe(1); // one damaged stretch
+  }, 20_000);
+
+  it('drops a packet that grows past the size limit across pages, keeps memory bounded, and reads on', () => {
+    const writer = new OggPageWriter();
+    const huge = writer.pagePackets([bytes(200_000, 1)], 1n); // continued over four pages
+    const next = writer.pagePackets([bytes(30, 2)], 2n);
+    const reader = new OggPacketReader({ maxPacketBytes: 100_000 });
+    const got = [...reader.push(huge), ...reader.push(next)];
+    expect(got.map((p) => p.data)).toEqual([bytes(30, 2)]);
+    expect(reader.corrupt).toBe(1);
   });
 });
