@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { startServeServer } from '../../electron/cli/serve/server.js';
+import { serveProtocols } from '../../electron/shared/serve-token.js';
 import { float32ToInt16 } from '../../electron/engine/audio/pcm.js';
 import { systemClock } from '../../electron/engine/clock.js';
 import type { TurnLatencyReport } from '../../electron/engine/metrics/latency.js';
@@ -44,7 +45,7 @@ export async function measureDesktopTurns(vad: SileroVadModel, latency: { sttFin
   const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
   const info: EngineInfo = { version: 'bench', platform: process.platform, vad: { state: 'ready', provider: 'cpu', loadMs: 0 }, notices: [] };
   const server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(store, secrets, {}), 'parley:engine-info': () => info, 'parley:server-logs': () => host.serverLogs() }, conversation: host });
-  const socket = new WebSocket(`${server.origin.replace('http', 'ws')}/conversation?token=${server.token}`, { origin: server.origin });
+  const socket = new WebSocket(`${server.origin.replace('http', 'ws')}/conversation`, serveProtocols(server.token), { origin: server.origin });
   const player = new RemotePlayer();
   player.handle = { receive: (c) => socket.send(JSON.stringify(c)), detach: () => socket.close() };
   socket.on('message', (data: Buffer, isBinary) => {

@@ -1,8 +1,9 @@
 import { ConversationMessageSchema, type ConversationChannel, type ConversationMessage } from '../../../electron/shared/conversation';
+import { engineProtocols } from '../serve-token';
 
 /**
  * The conversation channel of this page: the preload's MessagePort inside Electron, else the
- * `/conversation` WebSocket of `parley serve` (same origin; the server checks its token cookie).
+ * `/conversation` WebSocket of `parley serve` (same origin; the token goes as a subprotocol).
  */
 export function openConversationChannel(): ConversationChannel | undefined {
   if (window.parley) return window.parley.openConversation();
@@ -11,7 +12,7 @@ export function openConversationChannel(): ConversationChannel | undefined {
 }
 
 function webSocketChannel(url: string): ConversationChannel {
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(url, engineProtocols());
   socket.binaryType = 'arraybuffer';
   const messageListeners: ((m: ConversationMessage) => void)[] = [];
   const audioListeners: ((frame: ArrayBuffer) => void)[] = [];
