@@ -126,7 +126,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     // The WebSockets work (the engine state above came over /api) and the URL is clean (replaced, so
     // the history entry holds no token either).
     expect(page.url()).toBe(`${new URL(url).origin}/`);
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
     expect(await context.cookies()).toEqual([]);
     expect(requested.length).toBeGreaterThan(0);
     for (const r of requested) expect(r).not.toContain(token);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { float32ToInt16 } from '../../electron/engine/audio/pcm.js';
+import type { Clock } from '../../electron/engine/clock.js';
 import { ConversationHost } from '../../electron/engine/session/conversation-host.js';
 import { MemorySecretStore } from '../../electron/engine/settings/secret-store.js';
 import { SettingsStore } from '../../electron/engine/settings/settings-store.js';
@@ -29,7 +30,7 @@ export function useConversationHost() {
   });
 
   return async function setup(
-    o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions; approveLaunch?: (command: string) => Promise<boolean> } = {},
+    o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions; approveLaunch?: (command: string) => Promise<boolean>; clock?: Clock; warn?: (message: string) => void } = {},
   ) {
     const deepgram = await startFakeDeepgram({ utterances: o.utterances ?? ['what time is it'] });
     const openai = await startFakeOpenAi(o.openai);
@@ -49,7 +50,7 @@ export function useConversationHost() {
       await secrets.set('deepgram', o.deepgramKey ?? deepgram.key);
       await secrets.set('openai', openai.key);
     }
-    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env: {}, ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}) });
+    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env: {}, ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.warn ? { warn: o.warn } : {}) });
     const player = new RemotePlayer();
     player.handle = host.attach(player);
     const h = {
