@@ -14,6 +14,7 @@ import { systemClock } from '../../electron/engine/clock.js';
 import type { TurnLatencyReport } from '../../electron/engine/metrics/latency.js';
 import { ConversationHost } from '../../electron/engine/session/conversation-host.js';
 import { settingsHandlers } from '../../electron/engine/settings/handlers.js';
+import { saveBoundKey } from '../../electron/engine/settings/key-binding.js';
 import { MemorySecretStore } from '../../electron/engine/settings/secret-store.js';
 import { SettingsStore } from '../../electron/engine/settings/settings-store.js';
 import type { SileroVadModel } from '../../electron/engine/vad/silero.js';
@@ -40,8 +41,8 @@ export async function measureDesktopTurns(vad: SileroVadModel, latency: { sttFin
     s.toolsEnabled = false;
   });
   const secrets = new MemorySecretStore();
-  await secrets.set('deepgram', deepgram.key);
-  await secrets.set('openai', openai.key);
+  await saveBoundKey(secrets, 'deepgram', deepgram.key, deepgram.url);
+  await saveBoundKey(secrets, 'openai', openai.key, openai.baseUrl);
   const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
   const info: EngineInfo = { version: 'bench', platform: process.platform, vad: { state: 'ready', provider: 'cpu', loadMs: 0 }, notices: [] };
   const server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(store, secrets, {}), 'parley:engine-info': () => info, 'parley:server-logs': () => host.serverLogs() }, conversation: host });

@@ -153,6 +153,7 @@ export function voiceToVoiceStats(turns: TurnView[]): { values: { turnId: number
 export function errorAction(error: ErrorInfo): 'open-settings' | 'retry' | undefined {
   switch (error.code) {
     case 'provider/missing-key':
+    case 'provider/key-wrong-host':
     case 'provider/invalid-key':
     case 'settings/invalid':
     case 'cli/usage':
