@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { ServeServer } from '../../../electron/cli/serve/server.js';
@@ -152,4 +153,29 @@ describe('parley serve', () => {
       { type: 'session', status: { state: 'failed', error: expect.objectContaining({ code: 'provider/missing-key' }) } },
     ]);
   });
+});
+
+describe('parley serve with a page that stops reading', () => {
+  it('drops the connection once too much is left unread, instead of buffering without bound', async () => {
+    const started = await startTestServe();
+    server = started.server;
+    engine = started.engine;
+    const s = started.server;
+    const { port } = new URL(s.origin);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(upgradeRequest(s, '/api'));
+    await new Promise((r) => socket.once('data', r));
+    // Never read again; ask for the provider catalog (tens of kB each) until the server gives up.
+    socket.pause();
+    const request = wsFrame(0x1, Buffer.from(JSON.stringify({ id: 1, channel: 'parley:providers' })));
+    for (let i = 0; i < 4000 && started.warnings.length === 0; i++) {
+      socket.write(request);
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    }
+    await vi.waitFor(() => expect(started.warnings).toContainEqual(expect.stringMatching(/^closed a page's connection: it left \d+ bytes unread$/)), 20_000);
+    socket.destroy();
+    expect(await stillServing(s)).toBe(true);
+  }, 60_000);
 });
