@@ -114,6 +114,30 @@ describe.runIf(run)('the served app in Chromium', () => {
     await tts.getByText('The OpenAI key works.').waitFor();
   });
 
+  it('settings: a key saved for one host is not sent to another; the field says so and Test explains', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const tts = page.getByRole('group', { name: 'Text to speech' });
+    await tts.getByLabel(/OpenAI API key/).fill(openai.key);
+    await tts.getByRole('button', { name: 'Save key' }).click();
+    await tts.getByText('(set)').waitFor();
+    // Point the provider somewhere else (as a client holding the token could).
+    const requestsBefore = openai.requests.length;
+    await tts.getByLabel('Base URL').fill('http://127.0.0.1:9/v1');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Settings saved.').waitFor();
+    await tts.getByText('(not set for this host)').waitFor();
+    await tts.getByRole('button', { name: 'Test' }).click();
+    await tts.getByText(`the OpenAI key was saved for ${new URL(openai.url).host}; enter it again to use it with 127.0.0.1:9`).waitFor();
+    await screenshot(page, 'settings-key-other-host');
+    expect(openai.requests.length).toBe(requestsBefore);
+    // Back where it was saved: set again.
+    await tts.getByLabel('Base URL').fill(openai.baseUrl);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await tts.getByText('(set)').waitFor();
+  });
+
   it('the token: taken from the fragment, gone from the address bar, never a cookie or in a request URL; the engine answers only with it', async () => {
     const token = new URL(url).hash.replace('#token=', '');
     expect(token.length).toBeGreaterThanOrEqual(32);

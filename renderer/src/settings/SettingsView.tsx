@@ -52,6 +52,8 @@ export function SettingsView({ api }: { api: ParleyApi }) {
   const save = async () => {
     try {
       setSettings(await api.updateSettings(settings));
+      // A key counts only for the host it was saved for: a changed endpoint can change its status.
+      setKeys(await api.keyStatus());
       setStatus({ kind: 'ok', text: 'Settings saved.' });
     } catch (e) {
       setStatus({ kind: 'error', text: `Not saved: ${e instanceof Error ? e.message : String(e)}` });
