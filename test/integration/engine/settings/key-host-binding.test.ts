@@ -115,4 +115,29 @@ describe('a saved key goes only to the host it was saved for', () => {
     expect(await h.handlers['parley:key-test']({ name: 'openai' })).toMatchObject({ ok: false, error: { code: 'provider/key-wrong-host', message: expect.stringMatching(/saved for api\.openai\.com/) } });
     expect(h.elsewhere.seen).toEqual([]);
   });
+
+  it('the key is saved for the provider in use: OpenAI Realtime on its own endpoint, or the TTS when the LLM is another service', async () => {
+    const h = await setup();
+    // An old Groq endpoint saved for the (unused) OpenAI LLM must not decide where the key goes.
+    await h.store.update((s) => {
+      s.providers.llm.openai = { baseUrl: 'https://api.groq.com/openai/v1' };
+      s.cascade.llm = 'anthropic';
+      s.providers.tts.openai = { baseUrl: `${h.openai.url}/v1` };
+    });
+    await h.handlers['parley:key-set']({ name: 'openai', value: 'sk-home-0123456789' });
+    expect(await h.handlers['parley:key-test']({ name: 'openai' })).toEqual({ ok: true });
+
+    await h.store.update((s) => {
+      s.architecture = 's2s';
+      s.s2s.provider = 'openai-realtime';
+      s.providers.s2s['openai-realtime'] = { baseUrl: `${h.elsewhere.url.replace('http', 'ws')}/v1/realtime` };
+    });
+    expect(await h.handlers['parley:keys-status'](undefined)).toMatchObject({ openai: 'wrong-host' });
+    await h.handlers['parley:key-set']({ name: 'openai', value: 'sk-realtime-host-1' });
+    expect(await h.handlers['parley:keys-status'](undefined)).toMatchObject({ openai: 'set' });
+    // Test calls the service's HTTP API on the Realtime endpoint's origin.
+    expect(await h.handlers['parley:key-test']({ name: 'openai' })).toEqual({ ok: true });
+    expect(h.elsewhere.seen).toEqual([expect.objectContaining({ path: '/v1/models', headers: expect.objectContaining({ authorization: 'Bearer sk-realtime-host-1' }) })]);
+  });
 });
+
