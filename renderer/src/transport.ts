@@ -1,6 +1,6 @@
 import { WsResponseSchema } from '../../electron/shared/dispatch';
 import { createParleyApi, type InvokeChannel, type InvokeResponse, type ParleyApi } from '../../electron/shared/ipc';
-import { engineProtocols } from './serve-token';
+import { engineProtocols, takeServeToken } from './serve-token';
 
 /**
  * The engine API for a page opened from `parley serve`: the same contract as the preload's
@@ -13,7 +13,12 @@ export function connectWebSocketApi(url = `${location.origin.replace(/^http/, 'w
   const socket = new WebSocket(url, engineProtocols());
   const opened = new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
-    socket.addEventListener('error', () => reject(new Error('cannot connect to the Parley engine')), { once: true });
+    socket.addEventListener(
+      'error',
+      // The server refuses a page without the token; the usual cause is an address typed or copied without it.
+      () => reject(new Error(takeServeToken() ? 'cannot connect to the Parley engine' : 'cannot connect to the Parley engine: open the full address printed by `parley serve` (it carries the access token)')),
+      { once: true },
+    );
   });
   socket.addEventListener('message', (event) => {
     const parsed = WsResponseSchema.safeParse(JSON.parse(String(event.data)));

@@ -163,6 +163,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     const stranger = await browser.newPage();
     const response = await stranger.goto(new URL(url).origin);
     expect(response?.status()).toBe(200);
+    await stranger.getByText('cannot connect to the Parley engine: open the full address printed by `parley serve` (it carries the access token)').waitFor();
     const outcome = await stranger.evaluate(
       (wsUrl) =>
         new Promise<string>((resolve) => {
