@@ -45,7 +45,8 @@ export interface ConversationView {
   turns: TurnView[];
   /** Faults outside a turn (a provider refused the key, the STT dropped...), newest last. */
   problems: Problem[];
-  notices: { id: number; text: string }[];
+  /** `kind` marks a notice that is updated in place rather than repeated. */
+  notices: { id: number; text: string; kind?: 'audio-dropped' }[];
   /** A barge-in is suspected: the reply is paused while the engine makes sure. */
   bargeInSuspected: boolean;
   nextId: number;
@@ -68,6 +69,11 @@ export function reduceConversation(view: ConversationView, message: Conversation
     return { ...view, status: message.status, ...(running ? {} : { state: 'listening' as const, partial: '', bargeInSuspected: false }) };
   }
   if (message.type === 'event') return reduceEvent(view, message.event);
+  if (message.type === 'audio-dropped') {
+    const text = `Microphone audio arrived faster than real time, so ${(message.droppedMs / 1000).toFixed(1)} s of it was left out (${message.frames} frames).`;
+    const others = view.notices.filter((n) => n.kind !== 'audio-dropped');
+    return { ...view, notices: [...others.slice(-2), { id: view.nextId, text, kind: 'audio-dropped' }], nextId: view.nextId + 1 };
+  }
   return view;
 }
 
