@@ -19,7 +19,8 @@ import { startServeServer } from './serve/server.js';
 export const SERVE_USAGE = `Usage: parley serve [--port <n>] [--allow-launch]
 
 Runs the engine and serves the app's interface on http://127.0.0.1 for a browser (and for the
-end-to-end tests). The printed URL carries a random access token; other pages cannot connect.
+end-to-end tests). The printed URL carries a random access token (after #, so it is never sent
+in a request; the page removes it from the address bar); other pages cannot reach the engine.
 
 Options:
   --port <n>       port to listen on (default: any free port)
@@ -68,7 +69,7 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info(), 'parley:server-logs': () => conversation.serverLogs() };
   let server;
   try {
-    server = await startServeServer({ rendererDir: dir, port: port.data, handlers, conversation });
+    server = await startServeServer({ rendererDir: dir, port: port.data, handlers, conversation, warn: (m) => io.stderr(`parley: ${m}\n`) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ParleyError('cli/usage', `port ${port.data} is already in use`);
     throw e;

@@ -141,6 +141,11 @@ export const ConversationMessageSchema = z.discriminatedUnion('type', [
   /** `replayed`: sent again to a UI that (re)connected, to rebuild the transcript. */
   z.object({ type: z.literal('event'), event: ConversationEventSchema, replayed: z.boolean().optional() }),
   z.object({ type: z.literal('playback'), op: z.enum(['flush', 'pause', 'resume']), epoch: z.number().int().nonnegative() }),
+  /**
+   * Microphone audio arrived faster than real time (beyond a short catch-up burst) and was dropped:
+   * running totals for this session, sent at the first drop and then at most once a second.
+   */
+  z.object({ type: z.literal('audio-dropped'), frames: z.number().int().nonnegative(), droppedMs: z.number().nonnegative() }),
 ]);
 export type ConversationMessage = z.infer<typeof ConversationMessageSchema>;
 

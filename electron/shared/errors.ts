@@ -31,6 +31,8 @@ export const errorCodes = [
   'settings/invalid',
   // providers (cloud and local services)
   'provider/missing-key',
+  /** A key exists, but was saved (or allowed by the environment) for another host: never sent there. */
+  'provider/key-wrong-host',
   'provider/invalid-key',
   'provider/rate-limited',
   'provider/server-error',

@@ -59,5 +59,6 @@ export function defaultSettings(): Settings {
 }
 
 /** What the renderer may know about a key. */
-export const KeyStatusSchema = z.enum(['set', 'not-set']);
+/** `wrong-host`: a key exists, but for another host than the one the settings now name (it is not sent there). */
+export const KeyStatusSchema = z.enum(['set', 'not-set', 'wrong-host']);
 export type KeyStatus = z.infer<typeof KeyStatusSchema>;

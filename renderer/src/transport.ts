@@ -1,18 +1,24 @@
 import { WsResponseSchema } from '../../electron/shared/dispatch';
 import { createParleyApi, type InvokeChannel, type InvokeResponse, type ParleyApi } from '../../electron/shared/ipc';
+import { engineProtocols, takeServeToken } from './serve-token';
 
 /**
  * The engine API for a page opened from `parley serve`: the same contract as the preload's
- * window.parley, carried over a WebSocket to the page's own origin (the server checks its token
- * cookie and Origin).
+ * window.parley, carried over a WebSocket to the page's own origin (the server checks the token,
+ * offered as a subprotocol, and the Origin).
  */
 export function connectWebSocketApi(url = `${location.origin.replace(/^http/, 'ws')}/api`): ParleyApi {
   let next = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(url, engineProtocols());
   const opened = new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
-    socket.addEventListener('error', () => reject(new Error('cannot connect to the Parley engine')), { once: true });
+    socket.addEventListener(
+      'error',
+      // The server refuses a page without the token; the usual cause is an address typed or copied without it.
+      () => reject(new Error(takeServeToken() ? 'cannot connect to the Parley engine' : 'cannot connect to the Parley engine: open the full address printed by `parley serve` (it carries the access token)')),
+      { once: true },
+    );
   });
   socket.addEventListener('message', (event) => {
     const parsed = WsResponseSchema.safeParse(JSON.parse(String(event.data)));

@@ -85,6 +85,7 @@ export async function toggleTime(vad: SileroVadModel, switches = 6) {
   const path = await import('node:path');
   const { ConversationHost } = await import('../../electron/engine/session/conversation-host.js');
   const { MemorySecretStore } = await import('../../electron/engine/settings/secret-store.js');
+  const { saveBoundKey } = await import('../../electron/engine/settings/key-binding.js');
   const { SettingsStore } = await import('../../electron/engine/settings/settings-store.js');
   const { startFakeDeepgram } = await import('../fakes/deepgram.js');
   const { startFakeOpenAi } = await import('../fakes/openai.js');
@@ -101,8 +102,8 @@ export async function toggleTime(vad: SileroVadModel, switches = 6) {
     s.providers.s2s.moshi = { baseUrl: moshi.baseUrl };
   });
   const secrets = new MemorySecretStore();
-  await secrets.set('deepgram', deepgram.key);
-  await secrets.set('openai', openai.key);
+  await saveBoundKey(secrets, 'deepgram', deepgram.key, deepgram.url);
+  await saveBoundKey(secrets, 'openai', openai.key, openai.baseUrl);
   const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
   const player = new RemotePlayer();
   player.handle = host.attach(player);

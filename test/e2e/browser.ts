@@ -43,7 +43,7 @@ export async function startServe(env: NodeJS.ProcessEnv, settingsFile?: string):
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
+      const m = /http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+/.exec(out);
       if (m) resolve(m[0]);
     });
     child.on('exit', (code) => reject(new Error(`parley serve exited (${code}): ${out}${err}`)));

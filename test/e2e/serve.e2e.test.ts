@@ -116,9 +116,65 @@ describe.runIf(run)('the served app in Chromium', () => {
     await tts.getByText('The OpenAI key works.').waitFor();
   });
 
-  it('without the token the page gets nothing', async () => {
+  it('settings: a key saved for one host is not sent to another; the field says so and Test explains', async () => {
     const page = await browser.newPage();
-    const response = await page.goto(new URL(url).origin);
-    expect(response?.status()).toBe(401);
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const tts = page.getByRole('group', { name: 'Text to speech' });
+    await tts.getByLabel(/OpenAI API key/).fill(openai.key);
+    await tts.getByRole('button', { name: 'Save key' }).click();
+    await tts.getByText('(set)').waitFor();
+    // Point the provider somewhere else (as a client holding the token could).
+    const requestsBefore = openai.requests.length;
+    await tts.getByLabel('Base URL').fill('http://127.0.0.1:9/v1');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Settings saved.').waitFor();
+    await tts.getByText('(not set for this host)').waitFor();
+    await tts.getByRole('button', { name: 'Test' }).click();
+    await tts.getByText(`the OpenAI key was saved for ${new URL(openai.url).host}; enter it again to use it with 127.0.0.1:9`).waitFor();
+    await screenshot(page, 'settings-key-other-host');
+    expect(openai.requests.length).toBe(requestsBefore);
+    // Back where it was saved: set again.
+    await tts.getByLabel('Base URL').fill(openai.baseUrl);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await tts.getByText('(set)').waitFor();
+  });
+
+  it('the token: taken from the fragment, gone from the address bar, never a cookie or in a request URL; the engine answers only with it', async () => {
+    const token = new URL(url).hash.replace('#token=', '');
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(`${r.url()} ${JSON.stringify(r.headers())}`));
+    await page.goto(url);
+    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    // The WebSockets work (the engine state above came over /api) and the URL is clean (replaced, so
+    // the history entry holds no token either).
+    expect(page.url()).toBe(`${new URL(url).origin}/`);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
+    expect(await context.cookies()).toEqual([]);
+    expect(requested.length).toBeGreaterThan(0);
+    for (const r of requested) expect(r).not.toContain(token);
+    // A reload in the same tab keeps working (the token is in this tab's sessionStorage).
+    await page.reload();
+    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await context.close();
+
+    // Without the token: the page (public build files) loads, the engine does not answer it.
+    const stranger = await browser.newPage();
+    const response = await stranger.goto(new URL(url).origin);
+    expect(response?.status()).toBe(200);
+    await stranger.getByText('cannot connect to the Parley engine: open the full address printed by `parley serve` (it carries the access token)').waitFor();
+    const outcome = await stranger.evaluate(
+      (wsUrl) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(wsUrl, ['parley', 'parley-token.not-the-token']);
+          ws.onopen = () => resolve('open');
+          ws.onerror = () => resolve('refused');
+        }),
+      `${new URL(url).origin.replace('http', 'ws')}/api`,
+    );
+    expect(outcome).toBe('refused');
   });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { float32ToInt16 } from '../../electron/engine/audio/pcm.js';
+import type { Clock } from '../../electron/engine/clock.js';
 import { ConversationHost } from '../../electron/engine/session/conversation-host.js';
+import { saveBoundKey } from '../../electron/engine/settings/key-binding.js';
 import { MemorySecretStore } from '../../electron/engine/settings/secret-store.js';
 import { SettingsStore } from '../../electron/engine/settings/settings-store.js';
 import { SileroVadModel } from '../../electron/engine/vad/silero.js';
@@ -29,7 +31,7 @@ export function useConversationHost() {
   });
 
   return async function setup(
-    o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions; approveLaunch?: (command: string) => Promise<boolean> } = {},
+    o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions; approveLaunch?: (command: string) => Promise<boolean>; clock?: Clock; warn?: (message: string) => void } = {},
   ) {
     const deepgram = await startFakeDeepgram({ utterances: o.utterances ?? ['what time is it'] });
     const openai = await startFakeOpenAi(o.openai);
@@ -45,17 +47,22 @@ export function useConversationHost() {
       if (moshi) s.providers.s2s.moshi = { baseUrl: moshi.baseUrl };
     });
     const secrets = new MemorySecretStore();
+    // Keys are saved as the settings page saves them: each for the host (here a fake) it goes to.
+    const saveKey = (name: 'deepgram' | 'openai', value: string) => saveBoundKey(secrets, name, value, name === 'deepgram' ? deepgram.url : openai.baseUrl);
     if (o.saveKeys !== false) {
-      await secrets.set('deepgram', o.deepgramKey ?? deepgram.key);
-      await secrets.set('openai', openai.key);
+      await saveKey('deepgram', o.deepgramKey ?? deepgram.key);
+      await saveKey('openai', openai.key);
     }
-    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env: {}, ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}) });
+    // One OpenAI key, two fake hosts: as for a user with a proxy, the environment names the Realtime one.
+    const env = realtime && o.saveKeys !== false ? { OPENAI_API_KEY: openai.key, PARLEY_OPENAI_REALTIME_URL: realtime.url } : {};
+    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env, ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.warn ? { warn: o.warn } : {}) });
     const player = new RemotePlayer();
     player.handle = host.attach(player);
     const h = {
       host,
       store,
       secrets,
+      saveKey,
       player,
       deepgram,
       openai,

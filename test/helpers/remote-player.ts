@@ -74,7 +74,7 @@ export class RemotePlayer implements ConversationPeer {
       const hit = this.messages.find(pred);
       if (hit) return hit;
       if (Date.now() - started > timeoutMs) {
-        const seen = this.messages.map((m) => (m.type === 'event' ? (m.event.type === 'error' || m.event.type === 'notice' ? `${m.event.type}(${m.event.type === 'error' ? m.event.error.message : m.event.message})` : m.event.type) : m.type === 'session' ? `session:${m.status.state}${m.status.state === 'failed' ? `(${m.status.error.message})` : ''}` : m.type === 'compare' ? `compare:${m.state}` : m.op));
+        const seen = this.messages.map((m) => (m.type === 'event' ? (m.event.type === 'error' || m.event.type === 'notice' ? `${m.event.type}(${m.event.type === 'error' ? m.event.error.message : m.event.message})` : m.event.type) : m.type === 'session' ? `session:${m.status.state}${m.status.state === 'failed' ? `(${m.status.error.message})` : ''}` : m.type === 'compare' ? `compare:${m.state}` : m.type === 'audio-dropped' ? `audio-dropped:${m.frames}` : m.op));
         throw new Error(`timed out; got ${seen.join(', ')}`);
       }
       await new Promise((r) => setTimeout(r, 10));

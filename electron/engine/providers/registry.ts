@@ -161,7 +161,14 @@ export interface ResolvedProvider<K extends ProviderKind> {
  * (PARLEY_<ENV>_URL, <ENV>_API_KEY) and the schema's defaults. Invalid settings and a missing key
  * are clear errors naming what to set.
  */
-export function resolveProvider<K extends ProviderKind>(kind: K, id: string, saved: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env, savedKey?: string): ResolvedProvider<K> {
+export function resolveProvider<K extends ProviderKind>(
+  kind: K,
+  id: string,
+  saved: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  /** A key, or what picks one for the resolved endpoint (then the environment is not consulted here). */
+  savedKey?: string | ((baseUrl: string | undefined) => string | undefined),
+): ResolvedProvider<K> {
   const descriptor = findProvider(kind, id);
   const envUrl = env[`PARLEY_${descriptor.env}_URL`];
   const input = { ...saved };
@@ -178,7 +185,8 @@ export function resolveProvider<K extends ProviderKind>(kind: K, id: string, sav
     throw new ParleyError('cli/usage', `invalid ${descriptor.displayName} setting ${where}: ${issue.message}`);
   }
   const keyEnv = descriptor.keyEnv ?? descriptor.env;
-  const apiKey = savedKey || env[`${keyEnv}_API_KEY`] || undefined;
+  const baseUrl = (parsed.data as { baseUrl?: unknown }).baseUrl;
+  const apiKey = (typeof savedKey === 'function' ? savedKey(typeof baseUrl === 'string' ? baseUrl : undefined) : savedKey || env[`${keyEnv}_API_KEY`]) || undefined;
   if (descriptor.requiresKey && !apiKey) {
     throw new ParleyError('provider/missing-key', `no API key for ${descriptor.displayName}: set ${keyEnv}_API_KEY or add the key in settings`, { provider: id });
   }

@@ -11,6 +11,7 @@ import type { ErrorInfo } from '../../shared/errors.js';
 import type { Settings } from '../../shared/settings.js';
 
 import { int16ToFloat32 } from '../audio/pcm.js';
+import { RealtimeBudget } from '../audio/realtime-budget.js';
 import { RemoteAudioSink } from '../audio/remote-sink.js';
 import { Resampler } from '../audio/resampler.js';
 import type { CascadeEvent } from '../cascade/events.js';
@@ -108,6 +109,9 @@ export class ConversationHost {
   /** Counts the UIs attached so far: a session started for an earlier one does not put its problems in front of a newer one. */
   private peerGeneration = 0;
   private readonly clock: Clock;
+  /** Microphone audio may not arrive faster than real time (see onAudio); one budget per started session. */
+  private micBudget: RealtimeBudget | undefined;
+  private lastDropReport = -Infinity;
 
   constructor(private readonly o: ConversationHostOptions) {
     this.clock = o.clock ?? systemClock;
@@ -258,6 +262,7 @@ export class ConversationHost {
     const running = this.running;
     if (!running) return;
     await this.retire(running, false);
+    this.reportDroppedAudio();
     this.setStatus({ state: 'idle' });
   }
 
@@ -333,12 +338,33 @@ export class ConversationHost {
       return;
     }
     if (frame.kind !== 'microphone') return;
+    // Without this, a client pushing audio faster than real time fills every queue behind it.
+    if (this.micBudget && !this.micBudget.admit((frame.samples.length / running.inputRate) * 1000)) return this.audioTooFast(this.micBudget);
     const gated = this.mutedNow || (this.o.settings().mode === 'push-to-talk' && !this.talkPressed);
     if (gated && !running.continuous) return;
     const samples = gated ? new Float32Array(frame.samples.length) : int16ToFloat32(frame.samples);
     const audio = running.resampler ? running.resampler.process(samples) : samples;
     if (!gated) this.rememberMic(audio);
     this.queueAudio((r) => r.session.pushAudio(audio));
+  }
+
+  private audioTooFast(budget: RealtimeBudget): void {
+    const { frames, ms } = budget.dropped;
+    if (frames === 1) this.o.warn?.('microphone audio is arriving faster than real time: dropping the excess');
+    const now = this.clock.now();
+    if (now - this.lastDropReport < 1000) return;
+    this.lastDropReport = now;
+    this.peer?.send({ type: 'audio-dropped', frames, droppedMs: ms });
+  }
+
+  /** Logs once, when the session ends, how much audio came too fast. */
+  private reportDroppedAudio(): void {
+    const dropped = this.micBudget?.dropped;
+    this.micBudget = undefined;
+    this.lastDropReport = -Infinity;
+    if (!dropped?.frames) return;
+    const amount = dropped.ms >= 60_000 ? `${(dropped.ms / 60_000).toFixed(1)} min` : `${(dropped.ms / 1000).toFixed(1)} s`;
+    this.o.warn?.(`dropped ${amount} of microphone audio (${dropped.frames} frames) that arrived faster than real time`);
   }
 
   /** Audio work runs in order, on the session it was meant for. */
@@ -351,6 +377,7 @@ export class ConversationHost {
   private async start(inputRate: number): Promise<void> {
     const generation = this.peerGeneration;
     this.setStatus({ state: 'starting' });
+    this.micBudget = new RealtimeBudget(this.clock);
     this.turnBase = this.maxTurnId;
     try {
       this.running = await this.build(inputRate);

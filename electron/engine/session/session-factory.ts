@@ -7,6 +7,7 @@ import type { ParleyError } from '../errors.js';
 import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
 import type { ChatMessage } from '../providers/types.js';
 import { S2sSession } from '../s2s/session.js';
+import { keyForEndpoint, readBoundKey } from '../settings/key-binding.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import { TimerService, builtinTools } from '../tools/builtins.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
@@ -67,9 +68,16 @@ export interface BuiltSession<S extends AudioSink> {
  */
 export async function createLiveSession<S extends AudioSink>(settings: Settings, architecture: Architecture, deps: SessionDeps<S>): Promise<BuiltSession<S>> {
   const resolve = async <K extends ProviderKind>(kind: K, id: string) => {
-    // Keys are stored by service (OPENAI -> 'openai'), shared by that service's providers.
-    const savedKey = await deps.secrets.get(keyNameOf(findProvider(kind, id)));
-    return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, deps.env, savedKey);
+    // Keys are stored by service (OPENAI -> 'openai'), shared by that service's providers, and
+    // sent only to the host each was saved for (or, from the environment, one it names).
+    const descriptor = findProvider(kind, id);
+    const name = keyNameOf(descriptor);
+    const stored = await readBoundKey(deps.secrets, name);
+    return resolveProvider(kind, id, settings.providers[kind][id] ?? {}, deps.env, (baseUrl) => {
+      const key = keyForEndpoint(name, stored, baseUrl, deps.env, id);
+      if (key.state === 'wrong-host' && descriptor.requiresKey) throw key.error;
+      return key.state === 'set' ? key.key : undefined;
+    });
   };
   const timers = new TimerService((t) => deps.notice?.(`Timer '${t.label}' finished.`));
   const tools = settings.toolsEnabled ? builtinTools(timers) : undefined;

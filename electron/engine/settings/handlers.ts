@@ -5,20 +5,24 @@ import { checkKey } from '../providers/key-check.js';
 import type { Settings } from '../../shared/settings.js';
 import { z } from 'zod';
 import { keyNameOf, providers } from '../providers/registry.js';
+import { defaultKeyOrigin, keyForEndpoint, keyOrigin, readBoundKey, saveBoundKey, type KeyAvailability } from './key-binding.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsStore } from './settings-store.js';
 
 type SettingsHandlers = Pick<InvokeHandlers, 'parley:providers' | 'parley:settings-get' | 'parley:settings-update' | 'parley:keys-status' | 'parley:key-set' | 'parley:key-delete' | 'parley:key-test'>;
 
 /**
- * The settings and key channels, for any transport. Keys go in, only their status comes out: a
- * key counts as set when it is saved or present in the environment (<NAME>_API_KEY). `onChange`
- * runs after every saved change (the live conversation applies it).
+ * The settings and key channels, for any transport. Keys go in, only their status comes out. A
+ * saved key is bound to the host the settings name for its service when it is saved, and is only
+ * ever sent there (see key-binding.ts); an environment key (<NAME>_API_KEY) goes to the service's
+ * API or to an endpoint the environment names. `onChange` runs after every saved change (the live
+ * conversation applies it).
  */
 export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env: NodeJS.ProcessEnv = process.env, onChange: (what: 'settings' | 'keys') => void = () => undefined): SettingsHandlers {
+  const availability = async (name: KeyName): Promise<KeyAvailability> => keyForEndpoint(name, await readBoundKey(secrets, name), keyEndpoint(name, store.settings, env)?.url, env);
   const statuses = async (): Promise<KeyStatuses> => {
-    const saved = new Set(await secrets.names());
-    return Object.fromEntries(KEY_NAMES.map((n) => [n, saved.has(n) || env[`${n.toUpperCase()}_API_KEY`] ? 'set' : 'not-set'])) as KeyStatuses;
+    const entries = await Promise.all(KEY_NAMES.map(async (n) => [n, (await availability(n).catch(() => ({ state: 'not-set' as const }))).state] as const));
+    return Object.fromEntries(entries) as KeyStatuses;
   };
   return {
     'parley:providers': providerCatalog,
@@ -30,8 +34,9 @@ export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env
     },
     'parley:keys-status': statuses,
     'parley:key-set': async (request) => {
-      const { name, value } = request as { name: string; value: string };
-      await secrets.set(name, value.trim());
+      const { name, value } = request as { name: KeyName; value: string };
+      // Bound to where the settings send this service now; moving it elsewhere later needs the key again.
+      await saveBoundKey(secrets, name, value.trim(), keyEndpoint(name, store.settings, env)?.url ?? defaultKeyOrigin(name)!);
       onChange('keys');
       return statuses();
     },
@@ -42,10 +47,11 @@ export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env
     },
     'parley:key-test': async (request) => {
       const name = (request as { name: KeyName }).name;
-      const key = (await secrets.get(name)) ?? env[`${name.toUpperCase()}_API_KEY`];
-      if (!key) return { ok: false as const, error: { code: 'provider/missing-key' as const, message: `no API key saved for ${name}`, provider: name } };
       try {
-        await checkKey(name, key, endpointFor(name, store.settings, env));
+        const key = await availability(name);
+        if (key.state === 'wrong-host') return { ok: false as const, error: key.error.toInfo() };
+        if (key.state === 'not-set') return { ok: false as const, error: { code: 'provider/missing-key' as const, message: `no API key saved for ${name}`, provider: name } };
+        await checkKey(name, key.key, keyEndpoint(name, store.settings, env)?.checkBase);
         return { ok: true as const };
       } catch (e) {
         const error = e instanceof ParleyError ? e.toInfo() : { code: 'provider/unreachable' as const, message: String(e) };
@@ -72,12 +78,30 @@ export function providerCatalog(): ProviderInfo[] {
   });
 }
 
-/** The endpoint a key is used against: a saved provider baseUrl for that service, PARLEY_<NAME>_URL, or the default. */
-function endpointFor(name: KeyName, settings: Settings, env: NodeJS.ProcessEnv): string | undefined {
-  for (const p of providers) {
-    if (keyNameOf(p) !== name || p.kind === 's2s') continue;
+/**
+ * Where the settings send a service's key now: the providers in use first (the selected
+ * architecture's, then the other's), then any other provider of that service; its saved baseUrl,
+ * else PARLEY_<PROVIDER>_URL, else its default. `checkBase` is the HTTP API the key Test calls: a
+ * speech-to-speech WebSocket has none of its own, so the service's API path on the same origin.
+ */
+export function keyEndpoint(name: string, settings: Settings, env: NodeJS.ProcessEnv): { url: string; checkBase: string } | undefined {
+  const cascade = [['stt', settings.cascade.stt], ['llm', settings.cascade.llm], ['tts', settings.cascade.tts], ['llm', settings.cascade.fallbackLlm], ['tts', settings.cascade.fallbackTts]] as const;
+  const s2s = [['s2s', settings.s2s.provider]] as const;
+  const selected = (settings.architecture === 's2s' ? [...s2s, ...cascade] : [...cascade, ...s2s]).flatMap(([kind, id]) => providers.filter((p) => p.kind === kind && p.id === id));
+  for (const p of [...selected, ...providers]) {
+    if (keyNameOf(p) !== name) continue;
     const saved = settings.providers[p.kind][p.id]?.baseUrl;
-    if (typeof saved === 'string') return saved;
+    const url = typeof saved === 'string' ? saved : (env[`PARLEY_${p.env}_URL`] ?? defaultBaseUrl(p));
+    if (!url) continue;
+    if (p.kind !== 's2s') return { url, checkBase: url };
+    const api = providers.find((q) => keyNameOf(q) === name && q.kind !== 's2s');
+    const apiPath = api ? new URL(defaultBaseUrl(api) ?? 'http://x/').pathname.replace(/\/$/, '') : '';
+    return { url, checkBase: `${keyOrigin(url)}${apiPath}` };
   }
-  return env[`PARLEY_${name.toUpperCase()}_URL`];
+  return undefined;
+}
+
+function defaultBaseUrl(p: (typeof providers)[number]): string | undefined {
+  const parsed = (p.settings.shape as Record<string, z.ZodType>).baseUrl?.safeParse(undefined);
+  return parsed?.success && typeof parsed.data === 'string' ? parsed.data : undefined;
 }

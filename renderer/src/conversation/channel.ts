@@ -1,4 +1,5 @@
 import { ConversationMessageSchema, type ConversationChannel, type ConversationMessage } from '../../../electron/shared/conversation';
+import { engineProtocols } from '../serve-token';
 
 /** Why the channel closed: `engineGone` when the engine itself went away (not a newer window taking over). */
 export interface ChannelClose {
@@ -11,7 +12,7 @@ export type LiveChannel = Omit<ConversationChannel, 'onClose'> & { onClose(liste
 
 /**
  * The conversation channel of this page: the preload's MessagePort inside Electron, else the
- * `/conversation` WebSocket of `parley serve` (same origin; the server checks its token cookie).
+ * `/conversation` WebSocket of `parley serve` (same origin; the token goes as a subprotocol).
  */
 export function openConversationChannel(): LiveChannel | undefined {
   if (window.parley) {
@@ -31,7 +32,7 @@ export function restartAdvice(): string {
 }
 
 function webSocketChannel(url: string): LiveChannel {
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(url, engineProtocols());
   socket.binaryType = 'arraybuffer';
   const messageListeners: ((m: ConversationMessage) => void)[] = [];
   const audioListeners: ((frame: ArrayBuffer) => void)[] = [];

@@ -47,7 +47,8 @@ export interface ConversationView {
   problems: Problem[];
   /** The session failed after it had been running (it stopped), rather than failing to start. */
   failedAfterRunning: boolean;
-  notices: { id: number; text: string }[];
+  /** `kind` marks a notice that is updated in place rather than repeated. */
+  notices: { id: number; text: string; kind?: 'audio-dropped' }[];
   /** A barge-in is suspected: the reply is paused while the engine makes sure. */
   bargeInSuspected: boolean;
   nextId: number;
@@ -71,6 +72,11 @@ export function reduceConversation(view: ConversationView, message: Conversation
     // A problem from before this page was there is not news (the transcript is: it is replayed).
     if (message.replayed && message.event.type === 'error' && message.event.turnId === undefined) return view;
     return clearSolved(reduceEvent(view, message.event), message.event);
+  }
+  if (message.type === 'audio-dropped') {
+    const text = `Microphone audio arrived faster than real time, so ${(message.droppedMs / 1000).toFixed(1)} s of it was left out (${message.frames} frames).`;
+    const others = view.notices.filter((n) => n.kind !== 'audio-dropped');
+    return { ...view, notices: [...others.slice(-2), { id: view.nextId, text, kind: 'audio-dropped' }], nextId: view.nextId + 1 };
   }
   return view;
 }
@@ -191,6 +197,7 @@ export function voiceToVoiceStats(turns: TurnView[]): { values: { turnId: number
 export function errorAction(error: ErrorInfo): 'open-settings' | 'retry' | undefined {
   switch (error.code) {
     case 'provider/missing-key':
+    case 'provider/key-wrong-host':
     case 'provider/invalid-key':
     case 'settings/invalid':
     case 'cli/usage':

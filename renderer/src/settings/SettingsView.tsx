@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { KEY_LABELS, type KeyStatuses, type ParleyApi, type ProviderInfo } from '../../../electron/shared/ipc';
-import type { Settings } from '../../../electron/shared/settings';
+import type { KeyStatus, Settings } from '../../../electron/shared/settings';
 import { AudioFields } from './AudioFields';
 import { SchemaForm } from './SchemaForm';
 import { ServerLogs } from './ServerLogs';
@@ -52,6 +52,8 @@ export function SettingsView({ api }: { api: ParleyApi }) {
   const save = async () => {
     try {
       setSettings(await api.updateSettings(settings));
+      // A key counts only for the host it was saved for: a changed endpoint can change its status.
+      setKeys(await api.keyStatus());
       setStatus({ kind: 'ok', text: 'Settings saved.' });
     } catch (e) {
       setStatus({ kind: 'error', text: `Not saved: ${e instanceof Error ? e.message : String(e)}` });
@@ -147,8 +149,8 @@ function ProviderSelect({ options, value, onChange }: { options: ProviderInfo[];
   );
 }
 
-/** Key entry: the key goes to the engine; only "set" / "not set" ever comes back. */
-function KeyField({ api, name, label, status, onStatus }: { api: ParleyApi; name: NonNullable<ProviderInfo['keyName']>; label: string; status: 'set' | 'not-set'; onStatus: (k: KeyStatuses) => void }) {
+/** Key entry: the key goes to the engine; only its status (set, not set, set for another host) ever comes back. */
+function KeyField({ api, name, label, status, onStatus }: { api: ParleyApi; name: NonNullable<ProviderInfo['keyName']>; label: string; status: KeyStatus; onStatus: (k: KeyStatuses) => void }) {
   const id = useId();
   const [value, setValue] = useState('');
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
@@ -169,19 +171,19 @@ function KeyField({ api, name, label, status, onStatus }: { api: ParleyApi; name
   return (
     <div className="field">
       <label htmlFor={id}>
-        {label} API key <span className="key-status">({status === 'set' ? 'set' : 'not set'})</span>
+        {label} API key <span className="key-status">({status === 'set' ? 'set' : status === 'wrong-host' ? 'not set for this host' : 'not set'})</span>
       </label>
       <div className="field__row">
         <input id={id} type="password" autoComplete="off" value={value} placeholder={status === 'set' ? '•••••••• (saved)' : 'paste your key'} onChange={(e) => setValue(e.target.value)} />
         <button type="button" disabled={value.trim().length < 8} onClick={() => void saveKey()}>
           Save key
         </button>
-        <button type="button" disabled={status !== 'set'} onClick={() => void testKey()}>
+        <button type="button" disabled={status === 'not-set'} onClick={() => void testKey()}>
           Test
         </button>
       </div>
-      <p aria-live="polite" className={result && !result.ok ? 'status__error' : undefined}>
-        {result?.text}
+      <p aria-live="polite" className={(result && !result.ok) || (!result && status === 'wrong-host') ? 'status__error' : undefined}>
+        {result?.text ?? (status === 'wrong-host' ? `The saved ${label} key is for another address than this provider now uses, so it is not sent there. Enter the key again to use it here.` : undefined)}
       </p>
     </div>
   );

@@ -88,3 +88,12 @@ describe('the conversation view model (renderer)', () => {
     expect(v.turns).toHaveLength(1);
   });
 });
+
+describe('audio dropped for arriving faster than real time', () => {
+  it('shows one notice with the running total, updated in place', () => {
+    let v = reduceConversation(emptyConversation, { type: 'event', event: { type: 'notice', message: 'Settings applied.' } });
+    v = reduceConversation(v, { type: 'audio-dropped', frames: 1, droppedMs: 20 });
+    v = reduceConversation(v, { type: 'audio-dropped', frames: 2500, droppedMs: 50_000 });
+    expect(v.notices.map((n) => n.text)).toEqual(['Settings applied.', 'Microphone audio arrived faster than real time, so 50.0 s of it was left out (2500 frames).']);
+  });
+});

@@ -108,8 +108,8 @@ describe('the live conversation (ConversationHost)', () => {
     h.player.handle.receive(new Uint8Array([7, 0, 0, 0, 1]));
     expect(h.player.events('error').map((e) => e.error.code)).toEqual(['session/invalid-message', 'session/invalid-message']);
     // Keys saved: the next start works.
-    await h.secrets.set('deepgram', h.deepgram.key);
-    await h.secrets.set('openai', h.openai.key);
+    await h.saveKey('deepgram', h.deepgram.key);
+    await h.saveKey('openai', h.openai.key);
     h.player.command({ type: 'start', inputRate: 48000 });
     await h.player.waitFor(running);
   }, 20_000);
@@ -134,7 +134,7 @@ describe('the live conversation (ConversationHost)', () => {
     await h.player.waitFor(running);
     const error = await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'error');
     expect(error).toMatchObject({ event: { stage: 'stt', error: { code: 'provider/invalid-key', provider: 'deepgram' } } });
-    await h.secrets.set('deepgram', h.deepgram.key);
+    await h.saveKey('deepgram', h.deepgram.key);
     h.host.settingsChanged('keys');
     await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'notice' && /Settings applied/.test(m.event.message));
     await h.speak((await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.2)).audio);
