@@ -199,7 +199,7 @@ export class AssistantReply {
     // user can still read it. Otherwise: everything that was spoken.
     const spokenFull = this.segments.map((s) => s.text).join(' ');
     const finalText = interrupted ? this.heardText() : this.failed ? this.fullText.trim() : spokenFull || this.fullText.trim();
-    const messages = [...this.messages];
+    const messages = answerEveryCall(this.messages);
     if (finalText) messages.push({ role: 'assistant', content: finalText });
     return { messages, text: finalText, fullText: this.fullText, interrupted, failed: this.failed };
   }
@@ -222,6 +222,30 @@ export class AssistantReply {
     }
     return parts.join(' ');
   }
+}
+
+/**
+ * The APIs reject a history with a tool call left unanswered (OpenAI and Anthropic answer every
+ * later request with 400). A call cut off by a barge-in is recorded as cancelled, so the model
+ * also knows it did not finish.
+ */
+function answerEveryCall(messages: readonly ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    out.push(m);
+    if (m.role !== 'assistant' || !m.toolCalls?.length) continue;
+    const answered = new Set<string>();
+    while (messages[i + 1]?.role === 'tool') {
+      const t = messages[++i] as Extract<ChatMessage, { role: 'tool' }>;
+      answered.add(t.toolCallId);
+      out.push(t);
+    }
+    for (const c of m.toolCalls) {
+      if (!answered.has(c.id)) out.push({ role: 'tool', toolCallId: c.id, name: c.name, content: JSON.stringify({ error: 'cancelled: the user interrupted before the tool finished' }) });
+    }
+  }
+  return out;
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {
