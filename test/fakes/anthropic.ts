@@ -27,10 +27,11 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
     if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
     const fault = faults.next();
     if (fault?.kind === 'status') return sendError(res, fault.status, fault.status === 429 ? 'rate_limit_error' : fault.status === 529 ? 'overloaded_error' : 'api_error', `fake ${fault.status}`);
+    if (fault?.kind === 'hang') return;
     await stream(record.body, res, fault);
   });
 
-  async function stream(body: Record<string, unknown>, res: http.ServerResponse, fault: Exclude<Fault, { kind: 'status' }> | undefined) {
+  async function stream(body: Record<string, unknown>, res: http.ServerResponse, fault: Exclude<Fault, { kind: 'status' | 'hang' }> | undefined) {
     const reply: FakeLlmReply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_fake' });
     const events: [string, object][] = [
@@ -60,6 +61,13 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
       if (fault && i === fault.after) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return;
+        if (fault.kind === 'drip') {
+          while (!res.destroyed) {
+            res.write('event: ping\ndata: {"type": "ping"}\n\n');
+            await sleep(fault.everyMs ?? 20);
+          }
+          return;
+        }
         if (fault.kind === 'malformed') {
           res.end('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
           return;

@@ -51,6 +51,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
     const invalid = invalidChatRequest(body);
     if (invalid) return sendError(res, 400, invalid.message, invalid.code, undefined, invalid.param);
     if (fault?.kind === 'status') return sendError(res, fault.status, `fake ${fault.status}`, fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', fault.retryAfterS);
+    if (fault?.kind === 'hang') return;
     const reply: FakeLlmReply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: String(body.model) };
@@ -72,6 +73,14 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return; // keep the socket open, send nothing more
         if (fault.kind === 'malformed') res.write('data: {"choices": [ this is not json\n\n');
+        if (fault.kind === 'drip') {
+          const empty = `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: '' }, finish_reason: null }] })}\n\n`;
+          while (!res.destroyed) {
+            res.write(empty);
+            await sleep(fault.everyMs ?? 20);
+          }
+          return;
+        }
       }
       res.write(`data: ${JSON.stringify(chunks[i])}\n\n`);
       if (i > 0) await sleep(reply.tokenMs ?? 0);
@@ -81,6 +90,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
 
   async function speech(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
     if (fault?.kind === 'status') return sendError(res, fault.status, `fake ${fault.status}`, 'server_error', fault.retryAfterS);
+    if (fault?.kind === 'hang') return;
     if (body.response_format !== 'pcm') return sendError(res, 400, 'this fake only streams pcm', 'invalid_request_error');
     const t = options.tts ?? {};
     const pcm = tonePcm(String(body.input ?? '').length * (t.msPerChar ?? 5));

@@ -140,3 +140,56 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: a malfor
     expect(second.messages.length).toBeGreaterThan(0);
   });
 });
+
+describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: deadlines', (vendor) => {
+  const deadlines = { firstTokenMs: 400, replyMs: 1500 };
+
+  it('a server that never answers (not even headers) ends the turn at the first-token deadline, without retries', async () => {
+    const h = await setup(vendor, () => ({ text: 'never sent' }), [{ kind: 'hang' }]);
+    const turn = reply({ llm: h.llm, tts: h.tts, llmDeadlines: deadlines });
+    const result = await turn.r.run(history('Hello?'));
+    expect(result.failed).toBe(true);
+    const errors = turn.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    expect(errors.map((e) => [e.stage, e.error.code])).toEqual([['llm', 'provider/timeout']]);
+    expect(errors[0]!.error.message).toBe(`the language model (${vendor}) sent no reply within 0.4 s`);
+    expect(h.llmRequests()).toHaveLength(1);
+    await until(() => h.llmRequests()[0]!.abortedByClient === true);
+  });
+
+  it('a server that keeps sending nothing (empty deltas, pings) ends the turn at the first-token deadline', async () => {
+    const h = await setup(vendor, () => ({ text: 'never sent' }), [{ kind: 'drip', after: 1, everyMs: 10 }]);
+    const turn = reply({ llm: h.llm, tts: h.tts, llmDeadlines: deadlines });
+    const result = await turn.r.run(history('Hello?'));
+    expect(result.failed).toBe(true);
+    expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { error: { message: string } }).error.message)).toEqual([`the language model (${vendor}) sent no reply within 0.4 s`]);
+    await until(() => h.llmRequests()[0]!.abortedByClient === true);
+  });
+
+  it('a reply that starts and then drips nothing forever ends at the whole-reply deadline; the finished sentence is spoken', async () => {
+    // OpenAI: role chunk + 4 words; Anthropic: message_start, block start, ping + 4 words.
+    const h = await setup(vendor, () => ({ text: 'Here you are. And then some more words' }), [{ kind: 'drip', after: vendor === 'openai' ? 5 : 7, everyMs: 10 }]);
+    const turn = reply({ llm: h.llm, tts: h.tts, llmDeadlines: deadlines });
+    const result = await turn.r.run(history('Hello?'));
+    expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { error: { message: string } }).error.message)).toEqual([`the language model (${vendor}) did not finish its reply within 1.5 s`]);
+    expect(result.failed).toBe(true);
+    expect(result.text).toBe('Here you are.');
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: the LLM fails mid-reply', (vendor) => {
+  it('the sentence already complete is spoken and recorded; the words after it are not', async () => {
+    // OpenAI: role chunk + 4 words; Anthropic: message_start, block start, ping + 4 words.
+    const h = await setup(vendor, () => ({ text: 'Sure thing, here it is. Anything else you need' }), [{ kind: 'drop', after: vendor === 'openai' ? 7 : 9 }]);
+    const turn = reply({ llm: h.llm, tts: h.tts });
+    const result = await turn.r.run(history('Hello?'));
+    expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { stage: string }).stage)).toEqual(['llm']);
+    expect(turn.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual(['Sure thing, here it is.']);
+    expect(turn.sink.played()).toBeGreaterThan(0);
+    expect(result).toMatchObject({ failed: true, text: 'Sure thing, here it is.' });
+    expect(result.messages).toEqual([{ role: 'assistant', content: 'Sure thing, here it is.' }]);
+  });
+});
