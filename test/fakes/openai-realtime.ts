@@ -16,6 +16,8 @@ export interface FakeRealtimeOptions {
   /** Audio per character of the answer (ms) and the pause before the first delta (ms). */
   msPerChar?: number;
   firstDeltaMs?: number;
+  /** Pause between the answer's word deltas (ms; default 10, faster than real time as the service streams). */
+  deltaMs?: number;
   /** Use the older (beta) event names: response.audio.delta, response.audio_transcript.delta. */
   legacyNames?: boolean;
   /** Close the socket after this many ms of input audio. */
@@ -44,14 +46,16 @@ const RATE = 24000;
 export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
   const key = options.apiKey ?? 'test-openai-key';
   const transcripts = [...(options.transcripts ?? ['hello there'])];
-  const stats = { connections: 0, sessions: [] as Record<string, unknown>[], items: [] as RecordedItem[], truncations: [] as { item_id: string; audio_end_ms: number }[], cancels: 0, audioMs: 0, responses: 0, cancelledResponses: 0 };
+  const stats = { connections: 0, rejectedKeys: 0, sessions: [] as Record<string, unknown>[], items: [] as RecordedItem[], truncations: [] as { item_id: string; audio_end_ms: number }[], cancels: 0, audioMs: 0, responses: 0, cancelledResponses: 0 };
   const server = await listenWebSocket((req, socket, head, wss) => {
-    if (req.headers.authorization !== `Bearer ${key}`) {
-      const body = JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
-      socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
+    // As the service does: the upgrade succeeds whatever the key, then a bad one is closed with 3000.
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (req.headers.authorization !== `Bearer ${key}`) {
+        stats.rejectedKeys++;
+        return ws.close(3000, 'invalid_request_error.invalid_api_key');
+      }
+      serve(ws);
+    });
   });
 
   function serve(ws: WebSocket) {
@@ -95,7 +99,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
         const piece = (i > 0 ? ' ' : '') + word;
         send({ type: textName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: piece });
         send({ type: audioName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: tonePcm(piece.length * (options.msPerChar ?? 50), RATE, 200, 0.25).toString('base64') });
-        await sleep(10); // faster than real time, as the real service streams
+        await sleep(options.deltaMs ?? 10);
       }
       if (!response.cancelled) {
         send({ type: options.legacyNames ? 'response.audio.done' : 'response.output_audio.done', response_id: response.id, item_id: itemId });
@@ -106,12 +110,14 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       if (current === response) current = undefined;
     };
 
-    const cancel = () => {
-      if (!current || current.cancelled) return;
-      current.cancelled = true;
+    /** Ends the active response; the service reports it after whatever triggered it (see speech_started). */
+    const cancel = (reason: 'turn_detected' | 'client_cancelled'): (() => void) | undefined => {
+      if (!current || current.cancelled) return undefined;
+      const response = current;
+      response.cancelled = true;
       stats.cancelledResponses++;
-      send({ type: 'response.done', response: { id: current.id, status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } } });
       current = undefined;
+      return () => send({ type: 'response.done', response: { id: response.id, status: 'cancelled', status_details: { type: 'cancelled', reason } } });
     };
 
     ws.on('message', (data: Buffer) => {
@@ -136,9 +142,13 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
         }
         case 'response.create':
           return void respond();
-        case 'response.cancel':
+        case 'response.cancel': {
           stats.cancels++;
-          return cancel();
+          const done = cancel('client_cancelled');
+          if (done) return done();
+          // With server or semantic VAD the service has already cancelled on the user's speech.
+          return send({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found', param: null, event_id: e.event_id ?? null } });
+        }
         case 'conversation.item.truncate':
           stats.truncations.push({ item_id: String(e.item_id), audio_end_ms: Number(e.audio_end_ms) });
           return send({ type: 'conversation.item.truncated', item_id: e.item_id, content_index: 0, audio_end_ms: e.audio_end_ms });
@@ -162,8 +172,11 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
             quietMs = 0;
             if (!speaking && speechMs >= 100) {
               speaking = true;
-              cancel(); // server VAD: the user talking over the answer interrupts it
+              // Server VAD (interrupt_response): the user talking over the answer cancels it at once;
+              // speech_started goes out first, the cancelled response.done after it.
+              const cancelled = cancel('turn_detected');
               send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(heardMs - speechMs), item_id: id('item') });
+              if (cancelled) setTimeout(cancelled, 20);
             }
           } else if (speaking) {
             quietMs += ms;

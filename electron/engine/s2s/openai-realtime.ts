@@ -108,9 +108,12 @@ export class OpenAiRealtimeClient implements S2sClient {
       });
       ws.on('close', (code: number, reason: Buffer) => {
         clearTimeout(timer);
-        const why = `${code}${reason.length ? `: ${decodeCloseReason(reason)}` : ''}`;
-        if (phase !== 'ready') reject(new ParleyError('provider/disconnected', `${this.displayName} closed the connection during setup (${why})`, { provider: this.id }));
-        else if (!this.closing) this.queue.push({ type: 'error', error: new ParleyError('provider/disconnected', `${this.displayName} closed the connection mid-call (${why})`, { provider: this.id }), fatal: true });
+        const text = decodeCloseReason(reason);
+        const why = `${code}${reason.length ? `: ${text}` : ''}`;
+        // The service refuses a bad key after the upgrade: close 3000 "invalid_request_error.invalid_api_key".
+        const refused = code === 3000 && /invalid_api_key|authentication/i.test(text) ? new ParleyError('provider/invalid-key', `invalid API key for ${this.displayName} (the service closed the connection: ${text})`, { provider: this.id }) : undefined;
+        if (phase !== 'ready') reject(refused ?? new ParleyError('provider/disconnected', `${this.displayName} closed the connection during setup (${why})`, { provider: this.id }));
+        else if (!this.closing) this.queue.push({ type: 'error', error: refused ?? new ParleyError('provider/disconnected', `${this.displayName} closed the connection mid-call (${why})`, { provider: this.id }), fatal: true });
         this.queue.end();
       });
       ws.resume();
@@ -125,9 +128,12 @@ export class OpenAiRealtimeClient implements S2sClient {
     this.send({ type: 'input_audio_buffer.append', audio: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') });
   }
 
-  /** The user spoke over the answer: stop it and cut the item at what was heard. */
+  /**
+   * The user spoke over the answer: cut the item at what was heard. The server's VAD (server or
+   * semantic, with interrupt_response) has already cancelled the response itself; a
+   * `response.cancel` on top would be refused with `response_cancel_not_active`.
+   */
   interrupt(playedMs: number): void {
-    if (this.responding) this.send({ type: 'response.cancel' });
     if (this.audioItem) this.send({ type: 'conversation.item.truncate', item_id: this.audioItem, content_index: 0, audio_end_ms: Math.max(0, Math.round(playedMs)) });
     this.audioItem = undefined;
   }

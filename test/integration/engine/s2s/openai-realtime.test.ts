@@ -58,7 +58,7 @@ describe('speech-to-speech: OpenAI Realtime', () => {
 
   it('the user talking over the answer cuts it at what was heard and truncates the item there', async () => {
     const long = 'Let me tell you about the history of lighthouses along the coast, which is a long and winding story with many keepers.';
-    const h = await call({ transcripts: ['tell me a story', 'stop'], reply: (items) => ({ text: items.filter((i) => i.role === 'user').length === 1 ? long : 'Okay.' }), msPerChar: 60 });
+    const h = await call({ transcripts: ['tell me a story', 'stop'], reply: (items) => ({ text: items.filter((i) => i.role === 'user').length === 1 ? long : 'Okay.' }), msPerChar: 60, deltaMs: 200 });
     await h.session.start();
     await h.speak(concat(await utterance(), silence(16000, 1.6), await utterance('librivox-ss01-0890.wav'), silence(16000, 2)));
     await h.session.stop();
@@ -70,11 +70,15 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     const cut = h.server.stats.truncations[0]!;
     expect(cut.audio_end_ms).toBeGreaterThan(0);
     expect(cut.audio_end_ms).toBeLessThan(long.length * 60);
+    // Server VAD already cancelled the answer: no extra response.cancel (it would be refused).
+    expect(h.server.stats.cancels).toBe(0);
+    expect(h.events.filter((e) => e.type === 'error')).toEqual([]);
   }, 40_000);
 
   it('a rejected key fails the connection with a typed error; a drop mid-call and error events are reported', async () => {
     const bad = await call({}, { key: 'sk-wrong' });
-    await expect(bad.session.start()).rejects.toMatchObject({ code: 'provider/invalid-key', provider: 'openai-realtime' });
+    await expect(bad.session.start()).rejects.toMatchObject({ code: 'provider/invalid-key', provider: 'openai-realtime', message: 'invalid API key for OpenAI Realtime (the service closed the connection: invalid_request_error.invalid_api_key)' });
+    expect(bad.server.stats.rejectedKeys).toBe(1);
     const flaky = await call({ errorAfterMs: 500, dropAfterMs: 1500 });
     await flaky.session.start();
     await flaky.speak(silence(16000, 2));
