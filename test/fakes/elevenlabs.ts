@@ -3,13 +3,16 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { keyCheckRoute, listenWebSocket, sleep, tonePcm } from './http.js';
 
+/** Refuse the upgrade with an HTTP status, or drop / stall after N audio messages. */
+export type ElevenLabsFault = { kind: 'status'; status: number } | { kind: 'drop' | 'stall'; after: number };
+
 export interface FakeElevenLabsOptions {
   apiKey?: string;
   /** A key that is valid but scoped without `user_read` (GET /v1/user answers 401 missing_permissions). */
   scopedKey?: string;
   msPerChar?: number;
   firstByteMs?: number;
-  faults?: ({ kind: 'drop' | 'stall'; after: number } | undefined)[];
+  faults?: (ElevenLabsFault | undefined)[];
   /**
    * Length of one second of the service's inactivity timeout, in real ms (default 1000). The
    * timeout itself is the query's `inactivity_timeout` (default 20 s, at most 180), as in the service;
@@ -39,7 +42,13 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}) {
       return;
     }
     stats.connections++;
-    wss.handleUpgrade(req, socket, head, (ws) => session(ws, req, url, faults.shift()));
+    const fault = faults.shift();
+    if (fault?.kind === 'status') {
+      const body = JSON.stringify({ detail: { status: 'internal_error', message: `fake ${fault.status}` } });
+      socket.end(`HTTP/1.1 ${fault.status} Error\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => session(ws, req, url, fault));
   }, userRoute(key, options.scopedKey));
 
   function session(ws: WebSocket, req: http.IncomingMessage, url: URL, fault: { kind: 'drop' | 'stall'; after: number } | undefined) {

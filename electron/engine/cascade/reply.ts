@@ -78,6 +78,8 @@ export class AssistantReply {
   private fullText = '';
   private failed = false;
   private ttsFailed = false;
+  /** end() was sent to the TTS (no more text). */
+  private ttsEnded = false;
   private playbackRmsValue = 0;
 
   constructor(private readonly d: ReplyDependencies) {
@@ -122,6 +124,7 @@ export class AssistantReply {
       this.failed = true;
       this.report(e);
     }
+    this.ttsEnded = true;
     this.tts?.end();
     await this.ttsDone;
     // Wait for the audio to play out; a barge-in (paused sink) ends the wait at once.
@@ -215,6 +218,8 @@ export class AssistantReply {
         this.ttsProvider = d.fallbackTts;
         const retry = this.ttsProvider.open({ signal: d.signal });
         for (const s of this.segments) retry.push(s.text);
+        // The reply may have ended before the failure surfaced: the replacement must hear it too.
+        if (this.ttsEnded) retry.end();
         this.tts = retry;
         return this.playTts(retry);
       }

@@ -7,10 +7,12 @@ import { AssistantReply, type ReplyDependencies } from '../../../../electron/eng
 import { TurnLatency } from '../../../../electron/engine/metrics/latency.js';
 import { AnthropicLlm, AnthropicSettingsSchema } from '../../../../electron/engine/providers/llm/anthropic.js';
 import { OpenAiChatLlm, OpenAiChatSettingsSchema } from '../../../../electron/engine/providers/llm/openai-chat.js';
+import { ElevenLabsSettingsSchema, ElevenLabsTts } from '../../../../electron/engine/providers/tts/elevenlabs.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from '../../../../electron/engine/providers/tts/openai-speech.js';
 import type { ChatMessage, LlmProvider } from '../../../../electron/engine/providers/types.js';
 import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
 import { startFakeAnthropic } from '../../../fakes/anthropic.js';
+import { startFakeElevenLabs } from '../../../fakes/elevenlabs.js';
 import type { Fault } from '../../../fakes/http.js';
 import { startFakeOpenAi, type LlmScript } from '../../../fakes/openai.js';
 
@@ -192,4 +194,20 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: the LLM 
     expect(result).toMatchObject({ failed: true, text: 'Sure thing, here it is.' });
     expect(result.messages).toEqual([{ role: 'assistant', content: 'Sure thing, here it is.' }]);
   });
+});
+
+describe('assistant reply: TTS fallback', () => {
+  it('ElevenLabs refuses (500 on every try): the fallback speaks the whole reply and the turn ends', async () => {
+    const h = await setup('openai', () => ({ text: 'First sentence here. And a second one.' }));
+    const elevenlabs = await startFakeElevenLabs({ faults: [{ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 }] });
+    closers.push(elevenlabs.close);
+    const primary = new ElevenLabsTts(ElevenLabsSettingsSchema.parse({ baseUrl: elevenlabs.url }), elevenlabs.key, FAST_RETRY);
+    const turn = reply({ llm: h.llm, tts: primary, fallbackTts: h.tts });
+    const result = await turn.r.run(history('Hello?'));
+    expect(elevenlabs.stats.connections).toBe(3);
+    expect(turn.events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(turn.events.find((e) => e.type === 'notice')).toMatchObject({ message: expect.stringMatching(/^elevenlabs failed .*; using openai$/) });
+    expect(turn.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual(['First sentence here.', 'And a second one.']);
+    expect(result).toMatchObject({ failed: false, text: 'First sentence here. And a second one.' });
+  }, 10_000);
 });
