@@ -5,6 +5,8 @@ export interface RealtimeReply {
   text?: string;
   /** The model calls this tool first; the reply text follows the tool's output. */
   toolCall?: { name: string; arguments: unknown };
+  /** Several calls in the same response (parallel function calls). */
+  toolCalls?: { name: string; arguments: unknown }[];
 }
 
 export interface FakeRealtimeOptions {
@@ -46,7 +48,7 @@ const RATE = 24000;
 export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
   const key = options.apiKey ?? 'test-openai-key';
   const transcripts = [...(options.transcripts ?? ['hello there'])];
-  const stats = { connections: 0, rejectedKeys: 0, sessions: [] as Record<string, unknown>[], items: [] as RecordedItem[], truncations: [] as { item_id: string; audio_end_ms: number }[], cancels: 0, audioMs: 0, responses: 0, cancelledResponses: 0 };
+  const stats = { connections: 0, rejectedKeys: 0, sessions: [] as Record<string, unknown>[], items: [] as RecordedItem[], truncations: [] as { item_id: string; audio_end_ms: number }[], cancels: 0, audioMs: 0, responses: 0, cancelledResponses: 0, refusedCreates: 0 };
   const server = await listenWebSocket((req, socket, head, wss) => {
     // As the service does: the upgrade succeeds whatever the key, then a bad one is closed with 3000.
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -80,14 +82,20 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       stats.responses++;
       send({ type: 'response.created', response: { id: response.id, status: 'in_progress' } });
       await sleep(options.firstDeltaMs ?? 40);
-      if (reply.toolCall && !stats.items.some((i) => i.type === 'function_call_output')) {
-        const callId = id('call');
-        const args = JSON.stringify(reply.toolCall.arguments);
-        send({ type: 'response.function_call_arguments.delta', response_id: response.id, call_id: callId, delta: args.slice(0, 5) });
-        send({ type: 'response.function_call_arguments.done', response_id: response.id, call_id: callId, name: reply.toolCall.name, arguments: args });
-        send({ type: 'response.done', response: { id: response.id, status: 'completed', output: [{ type: 'function_call', call_id: callId, name: reply.toolCall.name }] } });
-        current = undefined;
-        return; // the client sends the output and response.create
+      const calls = reply.toolCalls ?? (reply.toolCall ? [reply.toolCall] : []);
+      if (calls.length > 0 && !stats.items.some((i) => i.type === 'function_call_output')) {
+        const output: object[] = [];
+        for (const call of calls) {
+          const callId = id('call');
+          const args = JSON.stringify(call.arguments);
+          send({ type: 'response.function_call_arguments.delta', response_id: response.id, call_id: callId, delta: args.slice(0, 5) });
+          send({ type: 'response.function_call_arguments.done', response_id: response.id, call_id: callId, name: call.name, arguments: args });
+          output.push({ type: 'function_call', call_id: callId, name: call.name });
+          await sleep(20); // the response stays active a moment after each call (output items, usage)
+        }
+        send({ type: 'response.done', response: { id: response.id, status: 'completed', output } });
+        if (current === response) current = undefined;
+        return; // the client sends the outputs and one response.create
       }
       const text = reply.text ?? '';
       const itemId = id('item');
@@ -141,6 +149,11 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
           return send({ type: 'conversation.item.added', item: { id: id('item'), ...item } });
         }
         case 'response.create':
+          // Only one response may be active at a time.
+          if (current) {
+            stats.refusedCreates++;
+            return send({ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: `Conversation already has an active response in progress: ${current.id}. Wait until the response is finished before creating a new one.`, param: null, event_id: e.event_id ?? null } });
+          }
           return void respond();
         case 'response.cancel': {
           stats.cancels++;

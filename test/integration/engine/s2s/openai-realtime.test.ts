@@ -56,6 +56,27 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     expect(texts(h.events, 'assistant-done')).toEqual(['The answer is 42.']);
   }, 30_000);
 
+  it('two function calls in one response: both outputs go back, then one response.create after response.done', async () => {
+    const tools = new ToolRegistry().register(calculatorTool);
+    const outputs = (items: { type: string; output?: string }[]) => items.filter((i) => i.type === 'function_call_output').map((i) => (JSON.parse(i.output!) as { value: number }).value);
+    const h = await call(
+      {
+        reply: (items) =>
+          outputs(items).length > 0
+            ? { text: `That is ${outputs(items).join(' and ')}.` }
+            : { toolCalls: [{ name: 'calculate', arguments: { expression: '6*7' } }, { name: 'calculate', arguments: { expression: '2+2' } }] },
+      },
+      { tools },
+    );
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 2)));
+    await h.session.stop();
+    expect(outputs(h.server.stats.items)).toEqual([42, 4]);
+    expect(h.server.stats.refusedCreates).toBe(0);
+    expect(h.events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(texts(h.events, 'assistant-done')).toEqual(['That is 42 and 4.']);
+  }, 30_000);
+
   it('the user talking over the answer cuts it at what was heard and truncates the item there', async () => {
     const long = 'Let me tell you about the history of lighthouses along the coast, which is a long and winding story with many keepers.';
     const h = await call({ transcripts: ['tell me a story', 'stop'], reply: (items) => ({ text: items.filter((i) => i.role === 'user').length === 1 ? long : 'Okay.' }), msPerChar: 60, deltaMs: 200 });
