@@ -20,6 +20,8 @@ export interface FakeRealtimeOptions {
   firstDeltaMs?: number;
   /** Pause between the answer's word deltas (ms; default 10, faster than real time as the service streams). */
   deltaMs?: number;
+  /** The transcript runs this many words behind the audio (the rest comes after the last audio delta). */
+  transcriptLagWords?: number;
   /** Use the older (beta) event names: response.audio.delta, response.audio_transcript.delta. */
   legacyNames?: boolean;
   /** Close the socket after this many ms of input audio. */
@@ -102,14 +104,17 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       const words = text.split(' ');
       const audioName = options.legacyNames ? 'response.audio.delta' : 'response.output_audio.delta';
       const textName = options.legacyNames ? 'response.audio_transcript.delta' : 'response.output_audio_transcript.delta';
-      for (const [i, word] of words.entries()) {
+      const pieces = words.map((word, i) => (i > 0 ? ' ' : '') + word);
+      const lag = options.transcriptLagWords ?? 0;
+      const sendText = (i: number) => pieces[i] !== undefined && send({ type: textName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: pieces[i] });
+      for (const [i, piece] of pieces.entries()) {
         if (response.cancelled || ws.readyState !== ws.OPEN) break;
-        const piece = (i > 0 ? ' ' : '') + word;
-        send({ type: textName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: piece });
+        sendText(i - lag);
         send({ type: audioName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: tonePcm(piece.length * (options.msPerChar ?? 50), RATE, 200, 0.25).toString('base64') });
         await sleep(options.deltaMs ?? 10);
       }
       if (!response.cancelled) {
+        for (let i = Math.max(0, pieces.length - lag); i < pieces.length; i++) sendText(i);
         send({ type: options.legacyNames ? 'response.audio.done' : 'response.output_audio.done', response_id: response.id, item_id: itemId });
         send({ type: options.legacyNames ? 'response.audio_transcript.done' : 'response.output_audio_transcript.done', response_id: response.id, item_id: itemId, transcript: text });
         send({ type: 'response.done', response: { id: response.id, status: 'completed', output: [{ type: 'message', id: itemId }] } });

@@ -38,6 +38,16 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     expect(h.events.some((e) => e.type === 'error')).toBe(false);
   }, 30_000);
 
+  it('a transcript that lags the audio still comes out in order, as it is heard', async () => {
+    const answer = 'It is ten past nine in the morning where you are.';
+    const h = await call({ reply: () => ({ text: answer }), transcriptLagWords: 3, msPerChar: 30 });
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 3)));
+    await h.session.stop();
+    expect(texts(h.events, 'assistant-chunk').join('')).toBe(answer);
+    expect(texts(h.events, 'assistant-done')).toEqual([answer]);
+  }, 30_000);
+
   it('understands the older event names too (response.audio.delta, response.audio_transcript.delta)', async () => {
     const h = await call({ legacyNames: true, reply: () => ({ text: 'Legacy works.' }) });
     await h.session.start();
