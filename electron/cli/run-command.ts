@@ -247,7 +247,10 @@ function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: Ru
   }
   // Nothing understood because a provider failed: that is a failure of the run.
   const fatal = sessionErrors.length > 0 && all.length === 0;
-  return fatal ? EXIT_FAILURE : EXIT_OK;
+  // Questions heard but not one answered (the LLM or TTS failed every time): the run failed too.
+  const asked = all.filter((t) => t.user);
+  const noReply = asked.length > 0 && asked.every((t) => t.errors.some((e) => e.stage === 'llm' || e.stage === 'tts'));
+  return fatal || noReply ? EXIT_FAILURE : EXIT_OK;
 }
 
 /** After the input, speech-to-speech keeps listening (silence) until the model has answered. */

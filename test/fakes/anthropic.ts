@@ -23,12 +23,15 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
     if (!req.headers['anthropic-version']) return sendError(res, 400, 'invalid_request_error', 'anthropic-version header is required');
     const body = record.body as { max_tokens?: number };
     if (typeof body.max_tokens !== 'number') return sendError(res, 400, 'invalid_request_error', 'max_tokens: Field required');
+    const invalid = invalidMessages(record.body.messages);
+    if (invalid) return sendError(res, 400, 'invalid_request_error', invalid);
     const fault = faults.next();
     if (fault?.kind === 'status') return sendError(res, fault.status, fault.status === 429 ? 'rate_limit_error' : fault.status === 529 ? 'overloaded_error' : 'api_error', `fake ${fault.status}`);
+    if (fault?.kind === 'hang') return;
     await stream(record.body, res, fault);
   });
 
-  async function stream(body: Record<string, unknown>, res: http.ServerResponse, fault: Exclude<Fault, { kind: 'status' }> | undefined) {
+  async function stream(body: Record<string, unknown>, res: http.ServerResponse, fault: Exclude<Fault, { kind: 'status' | 'hang' }> | undefined) {
     const reply: FakeLlmReply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_fake' });
     const events: [string, object][] = [
@@ -43,7 +46,7 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
       index++;
     }
     for (const call of reply.toolCalls ?? []) {
-      const json = JSON.stringify(call.arguments);
+      const json = call.argumentsJson ?? JSON.stringify(call.arguments ?? {});
       events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: `toolu_${index}`, name: call.name, input: {} } }]);
       events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(0, 5) } }]);
       events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(5) } }]);
@@ -58,6 +61,13 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
       if (fault && i === fault.after) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return;
+        if (fault.kind === 'drip') {
+          while (!res.destroyed) {
+            res.write('event: ping\ndata: {"type": "ping"}\n\n');
+            await sleep(fault.everyMs ?? 20);
+          }
+          return;
+        }
         if (fault.kind === 'malformed') {
           res.end('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
           return;
@@ -76,4 +86,42 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
 function sendError(res: http.ServerResponse, status: number, type: string, message: string) {
   res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_fake', 'x-should-retry': 'false' });
   res.end(JSON.stringify({ type: 'error', error: { type, message } }));
+}
+
+interface WireBlock {
+  type?: string;
+  id?: string;
+  tool_use_id?: string;
+  input?: unknown;
+}
+
+/**
+ * The history checks the real Messages API makes (400 invalid_request_error, wording as the service
+ * gives it): every tool_use must be answered by a tool_result in the very next (user) message, a
+ * tool_result must answer a tool_use of the message before, and tool_use.input must be an object.
+ */
+export function invalidMessages(messages: unknown): string | undefined {
+  const list = (Array.isArray(messages) ? messages : []) as { role?: string; content?: unknown }[];
+  const blocks = (i: number): WireBlock[] => {
+    const c = list[i]?.content;
+    return Array.isArray(c) ? (c as WireBlock[]) : [];
+  };
+  for (let i = 0; i < list.length; i++) {
+    const uses = blocks(i).filter((b) => b.type === 'tool_use');
+    for (const [k, b] of blocks(i).entries()) {
+      if (b.type === 'tool_use' && (typeof b.input !== 'object' || b.input === null || Array.isArray(b.input))) return `messages.${i}.content.${k}.tool_use.input: Input should be a valid dictionary`;
+    }
+    const answered = new Set(blocks(i + 1).filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id));
+    const missing = list[i]?.role === 'assistant' ? uses.filter((u) => !answered.has(u.id)).map((u) => u.id) : [];
+    if (missing.length > 0) {
+      return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
+    const asked = new Set(list[i - 1]?.role === 'assistant' ? blocks(i - 1).filter((b) => b.type === 'tool_use').map((b) => b.id) : []);
+    for (const [k, b] of blocks(i).entries()) {
+      if (b.type === 'tool_result' && !asked.has(b.tool_use_id)) {
+        return `messages.${i}.content.${k}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${b.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+      }
+    }
+  }
+  return undefined;
 }

@@ -93,7 +93,11 @@ export type Fault =
   /** Stop sending after this many chunks, keeping the connection open. */
   | { kind: 'stall'; after: number }
   /** Send a malformed chunk after this many. */
-  | { kind: 'malformed'; after: number };
+  | { kind: 'malformed'; after: number }
+  /** After this many chunks, keep sending chunks that carry nothing (empty deltas, pings) until the client leaves. */
+  | { kind: 'drip'; after: number; everyMs?: number }
+  /** Take the request and never answer (not even headers). */
+  | { kind: 'hang' };
 
 export class FaultQueue {
   constructor(private readonly faults: (Fault | undefined)[] = []) {}

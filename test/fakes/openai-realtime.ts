@@ -5,6 +5,8 @@ export interface RealtimeReply {
   text?: string;
   /** The model calls this tool first; the reply text follows the tool's output. */
   toolCall?: { name: string; arguments: unknown };
+  /** Several calls in the same response (parallel function calls). */
+  toolCalls?: { name: string; arguments: unknown }[];
 }
 
 export interface FakeRealtimeOptions {
@@ -16,6 +18,10 @@ export interface FakeRealtimeOptions {
   /** Audio per character of the answer (ms) and the pause before the first delta (ms). */
   msPerChar?: number;
   firstDeltaMs?: number;
+  /** Pause between the answer's word deltas (ms; default 10, faster than real time as the service streams). */
+  deltaMs?: number;
+  /** The transcript runs this many words behind the audio (the rest comes after the last audio delta). */
+  transcriptLagWords?: number;
   /** Use the older (beta) event names: response.audio.delta, response.audio_transcript.delta. */
   legacyNames?: boolean;
   /** Close the socket after this many ms of input audio. */
@@ -44,14 +50,16 @@ const RATE = 24000;
 export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
   const key = options.apiKey ?? 'test-openai-key';
   const transcripts = [...(options.transcripts ?? ['hello there'])];
-  const stats = { connections: 0, sessions: [] as Record<string, unknown>[], items: [] as RecordedItem[], truncations: [] as { item_id: string; audio_end_ms: number }[], cancels: 0, audioMs: 0, responses: 0, cancelledResponses: 0 };
+  const stats = { connections: 0, rejectedKeys: 0, sessions: [] as Record<string, unknown>[], items: [] as RecordedItem[], truncations: [] as { item_id: string; audio_end_ms: number }[], cancels: 0, audioMs: 0, responses: 0, cancelledResponses: 0, refusedCreates: 0 };
   const server = await listenWebSocket((req, socket, head, wss) => {
-    if (req.headers.authorization !== `Bearer ${key}`) {
-      const body = JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
-      socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
+    // As the service does: the upgrade succeeds whatever the key, then a bad one is closed with 3000.
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (req.headers.authorization !== `Bearer ${key}`) {
+        stats.rejectedKeys++;
+        return ws.close(3000, 'invalid_request_error.invalid_api_key');
+      }
+      serve(ws);
+    });
   });
 
   function serve(ws: WebSocket) {
@@ -76,28 +84,37 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       stats.responses++;
       send({ type: 'response.created', response: { id: response.id, status: 'in_progress' } });
       await sleep(options.firstDeltaMs ?? 40);
-      if (reply.toolCall && !stats.items.some((i) => i.type === 'function_call_output')) {
-        const callId = id('call');
-        const args = JSON.stringify(reply.toolCall.arguments);
-        send({ type: 'response.function_call_arguments.delta', response_id: response.id, call_id: callId, delta: args.slice(0, 5) });
-        send({ type: 'response.function_call_arguments.done', response_id: response.id, call_id: callId, name: reply.toolCall.name, arguments: args });
-        send({ type: 'response.done', response: { id: response.id, status: 'completed', output: [{ type: 'function_call', call_id: callId, name: reply.toolCall.name }] } });
-        current = undefined;
-        return; // the client sends the output and response.create
+      const calls = reply.toolCalls ?? (reply.toolCall ? [reply.toolCall] : []);
+      if (calls.length > 0 && !stats.items.some((i) => i.type === 'function_call_output')) {
+        const output: object[] = [];
+        for (const call of calls) {
+          const callId = id('call');
+          const args = JSON.stringify(call.arguments);
+          send({ type: 'response.function_call_arguments.delta', response_id: response.id, call_id: callId, delta: args.slice(0, 5) });
+          send({ type: 'response.function_call_arguments.done', response_id: response.id, call_id: callId, name: call.name, arguments: args });
+          output.push({ type: 'function_call', call_id: callId, name: call.name });
+          await sleep(20); // the response stays active a moment after each call (output items, usage)
+        }
+        send({ type: 'response.done', response: { id: response.id, status: 'completed', output } });
+        if (current === response) current = undefined;
+        return; // the client sends the outputs and one response.create
       }
       const text = reply.text ?? '';
       const itemId = id('item');
       const words = text.split(' ');
       const audioName = options.legacyNames ? 'response.audio.delta' : 'response.output_audio.delta';
       const textName = options.legacyNames ? 'response.audio_transcript.delta' : 'response.output_audio_transcript.delta';
-      for (const [i, word] of words.entries()) {
+      const pieces = words.map((word, i) => (i > 0 ? ' ' : '') + word);
+      const lag = options.transcriptLagWords ?? 0;
+      const sendText = (i: number) => pieces[i] !== undefined && send({ type: textName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: pieces[i] });
+      for (const [i, piece] of pieces.entries()) {
         if (response.cancelled || ws.readyState !== ws.OPEN) break;
-        const piece = (i > 0 ? ' ' : '') + word;
-        send({ type: textName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: piece });
+        sendText(i - lag);
         send({ type: audioName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: tonePcm(piece.length * (options.msPerChar ?? 50), RATE, 200, 0.25).toString('base64') });
-        await sleep(10); // faster than real time, as the real service streams
+        await sleep(options.deltaMs ?? 10);
       }
       if (!response.cancelled) {
+        for (let i = Math.max(0, pieces.length - lag); i < pieces.length; i++) sendText(i);
         send({ type: options.legacyNames ? 'response.audio.done' : 'response.output_audio.done', response_id: response.id, item_id: itemId });
         send({ type: options.legacyNames ? 'response.audio_transcript.done' : 'response.output_audio_transcript.done', response_id: response.id, item_id: itemId, transcript: text });
         send({ type: 'response.done', response: { id: response.id, status: 'completed', output: [{ type: 'message', id: itemId }] } });
@@ -106,12 +123,14 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       if (current === response) current = undefined;
     };
 
-    const cancel = () => {
-      if (!current || current.cancelled) return;
-      current.cancelled = true;
+    /** Ends the active response; the service reports it after whatever triggered it (see speech_started). */
+    const cancel = (reason: 'turn_detected' | 'client_cancelled'): (() => void) | undefined => {
+      if (!current || current.cancelled) return undefined;
+      const response = current;
+      response.cancelled = true;
       stats.cancelledResponses++;
-      send({ type: 'response.done', response: { id: current.id, status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } } });
       current = undefined;
+      return () => send({ type: 'response.done', response: { id: response.id, status: 'cancelled', status_details: { type: 'cancelled', reason } } });
     };
 
     ws.on('message', (data: Buffer) => {
@@ -135,10 +154,19 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
           return send({ type: 'conversation.item.added', item: { id: id('item'), ...item } });
         }
         case 'response.create':
+          // Only one response may be active at a time.
+          if (current) {
+            stats.refusedCreates++;
+            return send({ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: `Conversation already has an active response in progress: ${current.id}. Wait until the response is finished before creating a new one.`, param: null, event_id: e.event_id ?? null } });
+          }
           return void respond();
-        case 'response.cancel':
+        case 'response.cancel': {
           stats.cancels++;
-          return cancel();
+          const done = cancel('client_cancelled');
+          if (done) return done();
+          // With server or semantic VAD the service has already cancelled on the user's speech.
+          return send({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found', param: null, event_id: e.event_id ?? null } });
+        }
         case 'conversation.item.truncate':
           stats.truncations.push({ item_id: String(e.item_id), audio_end_ms: Number(e.audio_end_ms) });
           return send({ type: 'conversation.item.truncated', item_id: e.item_id, content_index: 0, audio_end_ms: e.audio_end_ms });
@@ -162,8 +190,11 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
             quietMs = 0;
             if (!speaking && speechMs >= 100) {
               speaking = true;
-              cancel(); // server VAD: the user talking over the answer interrupts it
+              // Server VAD (interrupt_response): the user talking over the answer cancels it at once;
+              // speech_started goes out first, the cancelled response.done after it.
+              const cancelled = cancel('turn_detected');
               send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(heardMs - speechMs), item_id: id('item') });
+              if (cancelled) setTimeout(cancelled, 20);
             }
           } else if (speaking) {
             quietMs += ms;

@@ -4,7 +4,8 @@ import { FaultQueue, hasKey, listen, recordRequest, sleep, tonePcm, type Fault, 
 /** What the fake LLM answers to one request. */
 export interface FakeLlmReply {
   text?: string;
-  toolCalls?: { name: string; arguments: unknown }[];
+  /** `argumentsJson` is sent verbatim instead of `arguments` (e.g. a model's malformed JSON). */
+  toolCalls?: { name: string; arguments?: unknown; argumentsJson?: string }[];
   /** Delay before the first chunk and between chunks (ms). */
   firstTokenMs?: number;
   tokenMs?: number;
@@ -47,14 +48,17 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
   });
 
   async function chat(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
+    const invalid = invalidChatRequest(body);
+    if (invalid) return sendError(res, 400, invalid.message, invalid.code, undefined, invalid.param);
     if (fault?.kind === 'status') return sendError(res, fault.status, `fake ${fault.status}`, fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', fault.retryAfterS);
+    if (fault?.kind === 'hang') return;
     const reply: FakeLlmReply = (options.llm ?? (() => ({ text: 'Hello there.' })))(body as Parameters<LlmScript>[0]);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: String(body.model) };
     const chunks: object[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }];
     for (const token of tokens(reply.text ?? '')) chunks.push({ ...base, choices: [{ index: 0, delta: { content: token }, finish_reason: null }] });
     (reply.toolCalls ?? []).forEach((call, index) => {
-      const args = JSON.stringify(call.arguments);
+      const args = call.argumentsJson ?? JSON.stringify(call.arguments ?? {});
       const half = Math.ceil(args.length / 2);
       chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id: `call_${index}`, type: 'function', function: { name: call.name, arguments: '' } }] }, finish_reason: null }] });
       chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(0, half) } }] }, finish_reason: null }] });
@@ -69,6 +73,14 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return; // keep the socket open, send nothing more
         if (fault.kind === 'malformed') res.write('data: {"choices": [ this is not json\n\n');
+        if (fault.kind === 'drip') {
+          const empty = `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: '' }, finish_reason: null }] })}\n\n`;
+          while (!res.destroyed) {
+            res.write(empty);
+            await sleep(fault.everyMs ?? 20);
+          }
+          return;
+        }
       }
       res.write(`data: ${JSON.stringify(chunks[i])}\n\n`);
       if (i > 0) await sleep(reply.tokenMs ?? 0);
@@ -78,6 +90,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
 
   async function speech(body: Record<string, unknown>, res: http.ServerResponse, fault: Fault | undefined) {
     if (fault?.kind === 'status') return sendError(res, fault.status, `fake ${fault.status}`, 'server_error', fault.retryAfterS);
+    if (fault?.kind === 'hang') return;
     if (body.response_format !== 'pcm') return sendError(res, 400, 'this fake only streams pcm', 'invalid_request_error');
     const t = options.tts ?? {};
     const pcm = tonePcm(String(body.input ?? '').length * (t.msPerChar ?? 5));
@@ -102,9 +115,46 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
 
 export type FakeOpenAi = Awaited<ReturnType<typeof startFakeOpenAi>>;
 
-function sendError(res: http.ServerResponse, status: number, message: string, code: string, retryAfterS?: number) {
+function sendError(res: http.ServerResponse, status: number, message: string, code: string | null, retryAfterS?: number, param: string | null = null) {
   res.writeHead(status, { 'content-type': 'application/json', ...(retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {}), 'x-should-retry': 'false' });
-  res.end(JSON.stringify({ error: { message, type: status === 401 ? 'invalid_request_error' : 'error', param: null, code } }));
+  res.end(JSON.stringify({ error: { message, type: status === 401 || status === 400 ? 'invalid_request_error' : 'error', param, code } }));
+}
+
+/** Reasoning models (o-series, gpt-5 family) refuse the older max_tokens parameter. */
+const REASONING_MODEL = /^(o\d|gpt-5)/;
+
+interface WireMessage {
+  role?: string;
+  tool_calls?: { id?: string }[];
+  tool_call_id?: string;
+}
+
+/**
+ * The checks the real Chat Completions endpoint makes before it streams anything (answered with
+ * 400 invalid_request_error, wording as the service gives it): every assistant message with
+ * tool_calls must be followed by tool messages answering each id; a tool message must answer a
+ * call; reasoning models take max_completion_tokens.
+ */
+export function invalidChatRequest(body: Record<string, unknown>): { message: string; code: string | null; param: string } | undefined {
+  if (REASONING_MODEL.test(String(body.model)) && body.max_tokens !== undefined) {
+    return { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", code: 'unsupported_parameter', param: 'max_tokens' };
+  }
+  const messages = (Array.isArray(body.messages) ? body.messages : []) as WireMessage[];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (m.role === 'tool') {
+      return { message: "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", code: null, param: `messages.[${i}].role` };
+    }
+    if (m.role !== 'assistant' || !m.tool_calls?.length) continue;
+    const open = new Set(m.tool_calls.map((c) => c.id));
+    let j = i + 1;
+    for (; j < messages.length && messages[j]!.role === 'tool'; j++) open.delete(messages[j]!.tool_call_id);
+    if (open.size > 0) {
+      return { message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open].join(', ')}`, code: null, param: `messages.[${j < messages.length ? j : i}].role` };
+    }
+    i = j - 1;
+  }
+  return undefined;
 }
 
 /** Splits text into word-sized tokens, keeping the spaces, like an LLM streams. */

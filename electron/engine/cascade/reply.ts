@@ -5,6 +5,8 @@ import { ParleyError, describeError, isAbort, isRetryable } from '../errors.js';
 import type { TurnLatency } from '../metrics/latency.js';
 import type { ChatMessage, LlmProvider, ToolCall, TtsProvider, TtsStream } from '../providers/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import { linkedAbort } from '../util/abort.js';
+import { withDeadlines, type Timers } from '../util/deadline.js';
 import type { CascadeEvent, Stage } from './events.js';
 import { SentenceChunker } from './sentence-chunker.js';
 
@@ -23,7 +25,22 @@ export interface ReplyDependencies {
   signal: AbortSignal;
   /** Tool-call rounds before the reply is cut off. Default 4. */
   maxToolRounds?: number;
+  /** Deadlines for each LLM request (see LlmDeadlines). */
+  llmDeadlines?: Partial<LlmDeadlines>;
+  timers?: Timers;
 }
+
+/**
+ * How long one LLM request may take, from the moment it is sent (retries included): until its
+ * first words or tool call, and until it ends. A stall timeout alone does not bound a turn: a
+ * server can keep sending empty deltas, or take each retry to its limit.
+ */
+export interface LlmDeadlines {
+  firstTokenMs: number;
+  replyMs: number;
+}
+
+export const DEFAULT_LLM_DEADLINES: LlmDeadlines = { firstTokenMs: 20_000, replyMs: 90_000 };
 
 export interface ReplyResult {
   /** Messages to append to the history (assistant text and tool calls/results), cut to what was heard. */
@@ -60,6 +77,9 @@ export class AssistantReply {
   private playedBase = 0;
   private fullText = '';
   private failed = false;
+  private ttsFailed = false;
+  /** end() was sent to the TTS (no more text). */
+  private ttsEnded = false;
   private playbackRmsValue = 0;
 
   constructor(private readonly d: ReplyDependencies) {
@@ -98,17 +118,17 @@ export class AssistantReply {
           this.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
         }
       }
-      this.tts?.end();
-      await this.ttsDone;
-      // Wait for the audio to play out; a barge-in (paused sink) ends the wait at once.
-      await Promise.race([d.sink.drain(), untilAborted(d.signal)]);
     } catch (e) {
-      if (!isAbort(e) && !d.signal.aborted) {
-        this.failed = true;
-        this.report(e);
-        this.tts?.close();
-      }
+      if (isAbort(e) || d.signal.aborted) return this.result();
+      // The LLM failed mid-reply: the sentences already complete are still spoken (and recorded).
+      this.failed = true;
+      this.report(e);
     }
+    this.ttsEnded = true;
+    this.tts?.end();
+    await this.ttsDone;
+    // Wait for the audio to play out; a barge-in (paused sink) ends the wait at once.
+    await Promise.race([d.sink.drain(), untilAborted(d.signal)]);
     return this.result();
   }
 
@@ -118,18 +138,36 @@ export class AssistantReply {
     let text = '';
     const calls: ToolCall[] = [];
     const tools = d.tools && d.tools.size > 0 ? d.tools.specs() : undefined;
-    for await (const event of llm.stream({ messages, tools, signal: d.signal })) {
-      if (event.type === 'text') {
-        d.latency.mark('llmFirstToken');
-        text += event.text;
-        this.fullText += event.text;
-        for (const chunk of chunker.push(event.text)) this.speak(chunk);
-      } else if (event.type === 'tool-call') {
-        d.latency.mark('llmFirstToken');
-        calls.push(event.call);
-        d.emit({ type: 'tool-call', turnId: d.turnId, call: event.call });
+    const { firstTokenMs, replyMs } = { ...DEFAULT_LLM_DEADLINES, ...d.llmDeadlines };
+    const request = linkedAbort(d.signal);
+    const events = withDeadlines(llm.stream({ messages, tools, signal: request.controller.signal }), {
+      firstMs: firstTokenMs,
+      totalMs: replyMs,
+      counts: (e) => (e.type === 'text' && e.text.trim() !== '') || e.type === 'tool-call',
+      timers: d.timers,
+      onExpire: (which) => {
+        request.controller.abort();
+        const message = which === 'first' ? `the language model (${llm.id}) sent no reply within ${seconds(firstTokenMs)}` : `the language model (${llm.id}) did not finish its reply within ${seconds(replyMs)}`;
+        return new ParleyError('provider/timeout', message, { provider: llm.id });
+      },
+    });
+    try {
+      for await (const event of events) {
+        if (event.type === 'text') {
+          d.latency.mark('llmFirstToken');
+          text += event.text;
+          this.fullText += event.text;
+          for (const chunk of chunker.push(event.text)) this.speak(chunk);
+        } else if (event.type === 'tool-call') {
+          d.latency.mark('llmFirstToken');
+          calls.push(event.call);
+          d.emit({ type: 'tool-call', turnId: d.turnId, call: event.call });
+        }
       }
+    } finally {
+      request.dispose();
     }
+    // Only a reply that ended normally flushes its last words: after a failure they may be cut mid-word.
     for (const chunk of chunker.flush()) this.speak(chunk);
     return { text, calls };
   }
@@ -180,10 +218,13 @@ export class AssistantReply {
         this.ttsProvider = d.fallbackTts;
         const retry = this.ttsProvider.open({ signal: d.signal });
         for (const s of this.segments) retry.push(s.text);
+        // The reply may have ended before the failure surfaced: the replacement must hear it too.
+        if (this.ttsEnded) retry.end();
         this.tts = retry;
         return this.playTts(retry);
       }
       this.failed = true;
+      this.ttsFailed = true;
       this.report(e, 'tts');
     }
   }
@@ -195,11 +236,12 @@ export class AssistantReply {
 
   private result(): ReplyResult {
     const interrupted = this.d.signal.aborted;
-    // Interrupted: only what was heard. Failed (e.g. TTS down): the text the model wrote, so the
-    // user can still read it. Otherwise: everything that was spoken.
+    // Interrupted: only what was heard. TTS down: the text the model wrote, so the user can still
+    // read it. Otherwise (the LLM failing mid-reply too): the sentences that were spoken, never a
+    // cut-off word.
     const spokenFull = this.segments.map((s) => s.text).join(' ');
-    const finalText = interrupted ? this.heardText() : this.failed ? this.fullText.trim() : spokenFull || this.fullText.trim();
-    const messages = [...this.messages];
+    const finalText = interrupted ? this.heardText() : this.ttsFailed ? this.fullText.trim() : this.failed ? spokenFull : spokenFull || this.fullText.trim();
+    const messages = answerEveryCall(this.messages);
     if (finalText) messages.push({ role: 'assistant', content: finalText });
     return { messages, text: finalText, fullText: this.fullText, interrupted, failed: this.failed };
   }
@@ -222,6 +264,34 @@ export class AssistantReply {
     }
     return parts.join(' ');
   }
+}
+
+/**
+ * The APIs reject a history with a tool call left unanswered (OpenAI and Anthropic answer every
+ * later request with 400). A call cut off by a barge-in is recorded as cancelled, so the model
+ * also knows it did not finish.
+ */
+function answerEveryCall(messages: readonly ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    out.push(m);
+    if (m.role !== 'assistant' || !m.toolCalls?.length) continue;
+    const answered = new Set<string>();
+    while (messages[i + 1]?.role === 'tool') {
+      const t = messages[++i] as Extract<ChatMessage, { role: 'tool' }>;
+      answered.add(t.toolCallId);
+      out.push(t);
+    }
+    for (const c of m.toolCalls) {
+      if (!answered.has(c.id)) out.push({ role: 'tool', toolCallId: c.id, name: c.name, content: JSON.stringify({ error: 'cancelled: the user interrupted before the tool finished' }) });
+    }
+  }
+  return out;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {

@@ -14,7 +14,7 @@ import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
 import { BargeInDetector, type BargeInOptions } from './barge-in.js';
 import type { CascadeEvent, ConversationState } from './events.js';
-import { AssistantReply } from './reply.js';
+import { AssistantReply, type LlmDeadlines } from './reply.js';
 
 export interface TurnTakingOptions {
   /**
@@ -46,6 +46,8 @@ export interface CascadeOptions {
   log?: TranscriptLog;
   turnTaking?: TurnTakingOptions;
   language?: string;
+  /** Deadlines for each LLM request (first words, whole reply); defaults in DEFAULT_LLM_DEADLINES. */
+  llmDeadlines?: Partial<LlmDeadlines>;
   /** The conversation so far (e.g. carried over from a session with other providers); its system message is replaced by `systemPrompt`. */
   history?: readonly ChatMessage[];
 }
@@ -395,6 +397,7 @@ export class CascadeSession {
       fallbackTts: this.o.fallbackTts,
       sink: this.o.sink,
       tools: this.o.tools,
+      llmDeadlines: this.o.llmDeadlines,
       now: this.o.now ?? (() => new Date()),
       latency,
       signal: controller.signal,

@@ -50,7 +50,8 @@ export class OpenAiRealtimeClient implements S2sClient {
   private closing = false;
   /** The assistant item whose audio is playing (for truncation). */
   private audioItem: string | undefined;
-  private responding = false;
+  /** Tool calls of the response in progress, running. */
+  private toolRuns: Promise<void>[] = [];
   private nextEventId = 1;
 
   constructor(
@@ -108,9 +109,12 @@ export class OpenAiRealtimeClient implements S2sClient {
       });
       ws.on('close', (code: number, reason: Buffer) => {
         clearTimeout(timer);
-        const why = `${code}${reason.length ? `: ${decodeCloseReason(reason)}` : ''}`;
-        if (phase !== 'ready') reject(new ParleyError('provider/disconnected', `${this.displayName} closed the connection during setup (${why})`, { provider: this.id }));
-        else if (!this.closing) this.queue.push({ type: 'error', error: new ParleyError('provider/disconnected', `${this.displayName} closed the connection mid-call (${why})`, { provider: this.id }), fatal: true });
+        const text = decodeCloseReason(reason);
+        const why = `${code}${reason.length ? `: ${text}` : ''}`;
+        // The service refuses a bad key after the upgrade: close 3000 "invalid_request_error.invalid_api_key".
+        const refused = code === 3000 && /invalid_api_key|authentication/i.test(text) ? new ParleyError('provider/invalid-key', `invalid API key for ${this.displayName} (the service closed the connection: ${text})`, { provider: this.id }) : undefined;
+        if (phase !== 'ready') reject(refused ?? new ParleyError('provider/disconnected', `${this.displayName} closed the connection during setup (${why})`, { provider: this.id }));
+        else if (!this.closing) this.queue.push({ type: 'error', error: refused ?? new ParleyError('provider/disconnected', `${this.displayName} closed the connection mid-call (${why})`, { provider: this.id }), fatal: true });
         this.queue.end();
       });
       ws.resume();
@@ -125,9 +129,12 @@ export class OpenAiRealtimeClient implements S2sClient {
     this.send({ type: 'input_audio_buffer.append', audio: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') });
   }
 
-  /** The user spoke over the answer: stop it and cut the item at what was heard. */
+  /**
+   * The user spoke over the answer: cut the item at what was heard. The server's VAD (server or
+   * semantic, with interrupt_response) has already cancelled the response itself; a
+   * `response.cancel` on top would be refused with `response_cancel_not_active`.
+   */
   interrupt(playedMs: number): void {
-    if (this.responding) this.send({ type: 'response.cancel' });
     if (this.audioItem) this.send({ type: 'conversation.item.truncate', item_id: this.audioItem, content_index: 0, audio_end_ms: Math.max(0, Math.round(playedMs)) });
     this.audioItem = undefined;
   }
@@ -163,9 +170,6 @@ export class OpenAiRealtimeClient implements S2sClient {
 
   private onEvent(e: ServerEvent): void {
     switch (e.type) {
-      case 'response.created':
-        this.responding = true;
-        return;
       case 'response.output_audio.delta':
       case 'response.audio.delta': {
         this.audioItem = typeof e.item_id === 'string' ? e.item_id : this.audioItem;
@@ -197,16 +201,19 @@ export class OpenAiRealtimeClient implements S2sClient {
         this.queue.push({ type: 'user-speech', phase: 'stopped' });
         return;
       case 'response.function_call_arguments.done':
-        void this.runTool(String(e.call_id ?? ''), String(e.name ?? ''), String(e.arguments ?? '{}'));
+        this.toolRuns.push(this.runTool(String(e.call_id ?? ''), String(e.name ?? ''), String(e.arguments ?? '{}')));
         return;
       case 'response.done': {
-        this.responding = false;
         const response = (e.response ?? {}) as { status?: string; status_details?: { error?: { message?: string } } };
         if (response.status === 'failed') {
           this.queue.push({ type: 'error', error: new ParleyError('provider/server-error', `${this.displayName}: the response failed${response.status_details?.error?.message ? `: ${response.status_details.error.message}` : ''}`, { provider: this.id }), fatal: false });
         }
         const calledTool = Array.isArray((e.response as { output?: { type?: string }[] } | undefined)?.output) && ((e.response as { output: { type?: string }[] }).output.some((o) => o.type === 'function_call'));
+        const runs = this.toolRuns.splice(0);
         if (!calledTool) this.queue.push({ type: 'response-done', interrupted: response.status === 'cancelled' });
+        // Only one response may be active: once this one is done and every call has its output, ask
+        // for one answer to all of them (a cancelled response is followed by the user's new turn).
+        else if (response.status === 'completed') void Promise.allSettled(runs).then(() => this.send({ type: 'response.create' }));
         return;
       }
       case 'error': {
@@ -219,7 +226,7 @@ export class OpenAiRealtimeClient implements S2sClient {
     }
   }
 
-  /** The model called a tool: run it on the shared registry, return the output, ask it to go on. */
+  /** The model called a tool: run it on the shared registry and return the output (see response.done). */
   private async runTool(callId: string, name: string, args: string): Promise<void> {
     let parsed: unknown = args;
     try {
@@ -230,7 +237,6 @@ export class OpenAiRealtimeClient implements S2sClient {
     const result = this.tools ? await this.tools.call({ id: callId, name, arguments: parsed }, { now: this.now }) : { ok: false, content: `no tool named ${name}` };
     this.queue.push({ type: 'notice', message: `tool ${name} ${result.ok ? 'answered' : 'failed'}: ${result.content.slice(0, 120)}` });
     this.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output: result.content } });
-    this.send({ type: 'response.create' });
   }
 
   private send(event: object): void {

@@ -344,17 +344,23 @@ export class S2sSession {
         // The model heard the user start (its own VAD): an answer still playing is cut off.
         if (e.phase === 'started') this.cutOffModel();
         return;
-      case 'response-done':
+      case 'response-done': {
         this.responseActive = false;
-        if (!e.interrupted) this.flushText();
+        // Transcript text still pending (it can lag the audio) is heard at the end of the audio
+        // already queued, not now: added at once it would come before words still waiting to play.
+        const turn = this.turn;
+        const rest = e.interrupted ? '' : this.pendingText;
+        if (!e.interrupted) this.pendingText = '';
         // Turn-based models send no silence after an answer: it is over once its audio has played,
         // and so is the turn (its text and latency are reported then).
         void this.o.sink.drain().then(() => {
+          if (rest && turn && this.turn === turn && !turn.interrupted) this.appendAssistant(rest);
           if (this.responseActive || this.stopped) return;
           if (!e.interrupted && this.turn?.assistantText && !this.userSpeaking) this.closeTurn();
           if (this.modelSpeaking) this.modelWentQuiet();
         });
         return;
+      }
       case 'notice':
         return this.emit({ type: 'notice', message: e.message });
       case 'error':

@@ -85,6 +85,10 @@ export class AnthropicLlm implements LlmProvider {
   }
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function mapStop(reason: string | null): 'stop' | 'length' | 'tool-calls' | 'other' {
   if (reason === 'end_turn' || reason === 'stop_sequence') return 'stop';
   if (reason === 'max_tokens') return 'length';
@@ -105,7 +109,9 @@ export function toAnthropicMessages(messages: ChatMessage[]): MessageParam[] {
     else if (m.role === 'assistant') {
       const content: ContentBlockParam[] = [];
       if (m.content) content.push({ type: 'text', text: m.content });
-      for (const c of m.toolCalls ?? []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: c.arguments as Record<string, unknown> });
+      // The API takes only an object here: malformed arguments (kept as text, and already answered
+      // with an "invalid arguments" result) would poison every later request.
+      for (const c of m.toolCalls ?? []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: isPlainObject(c.arguments) ? c.arguments : {} });
       out.push({ role: 'assistant', content: content.length ? content : '' });
     } else {
       const result = { type: 'tool_result' as const, tool_use_id: m.toolCallId, content: m.content };

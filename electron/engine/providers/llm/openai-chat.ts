@@ -40,7 +40,7 @@ export class OpenAiChatLlm implements LlmProvider {
             stream: true,
             ...(request.tools?.length ? { tools: request.tools.map(toOpenAiTool) } : {}),
             ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
-            ...(this.settings.maxTokens !== undefined ? { max_tokens: this.settings.maxTokens } : {}),
+            ...maxTokensParam(this.settings.model, this.settings.maxTokens),
           },
           { signal },
         ),
@@ -94,6 +94,16 @@ export function parseArguments(text: string): unknown {
   } catch {
     return text; // the tool registry reports invalid arguments to the model
   }
+}
+
+/**
+ * OpenAI's reasoning models (o-series, gpt-5 family) refuse `max_tokens` and take
+ * `max_completion_tokens`; OpenAI-compatible local servers know only `max_tokens`.
+ */
+export function maxTokensParam(model: string, maxTokens: number | undefined): { max_tokens?: number; max_completion_tokens?: number } {
+  if (maxTokens === undefined) return {};
+  const name = model.replace(/^.*\//, ''); // "openai/gpt-5" on routers
+  return /^(o\d|gpt-5)/.test(name) ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens };
 }
 
 function mapFinish(reason: string): 'stop' | 'length' | 'tool-calls' | 'other' {

@@ -22,6 +22,7 @@ export type ElevenLabsSettings = z.infer<typeof ElevenLabsSettingsSchema>;
 
 const NAME = 'ElevenLabs';
 const SAMPLE_RATE = 24000;
+const INACTIVITY_TIMEOUT_S = 180;
 
 /** ElevenLabs stream-input WebSocket: text streamed in, 24 kHz PCM with character alignment out. */
 export class ElevenLabsTts implements TtsProvider {
@@ -36,7 +37,9 @@ export class ElevenLabsTts implements TtsProvider {
 
   url(): string {
     const base = this.settings.baseUrl.replace(/\/+$/, '');
-    const q = new URLSearchParams({ model_id: this.settings.modelId, output_format: `pcm_${SAMPLE_RATE}`, sync_alignment: 'true' });
+    // The service closes a socket after 20 s without text by default: a slow tool or LLM between
+    // two sentences would cut the reply. 180 s is the longest it allows.
+    const q = new URLSearchParams({ model_id: this.settings.modelId, output_format: `pcm_${SAMPLE_RATE}`, sync_alignment: 'true', inactivity_timeout: String(INACTIVITY_TIMEOUT_S) });
     return `${base}/v1/text-to-speech/${encodeURIComponent(this.settings.voiceId)}/stream-input?${q}`;
   }
 
@@ -152,7 +155,8 @@ class ElevenLabsStream implements TtsStream {
     if (parsed.audio) {
       const pcm = this.decoder.decode(Buffer.from(parsed.audio, 'base64'));
       if (pcm.length) this.events.push({ type: 'audio', segment: Math.min(this.segment, this.segmentEnds.length - 1), pcm, sampleRate: SAMPLE_RATE });
-      const chars = parsed.normalizedAlignment?.chars ?? parsed.alignment?.chars;
+      // `alignment` is the text we sent; `normalizedAlignment` spells numbers out and would not line up with it.
+      const chars = parsed.alignment?.chars ?? parsed.normalizedAlignment?.chars;
       if (chars) this.advance(visibleLength(chars.join('')));
       this.armStall();
     }

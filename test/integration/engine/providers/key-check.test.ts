@@ -24,6 +24,13 @@ describe('checkKey', () => {
     await expect(checkKey(name, 'wrong-key', base(fake as never))).rejects.toMatchObject({ code: 'provider/invalid-key', message: expect.stringMatching(/^invalid API key for /) });
   });
 
+  it('elevenlabs: a key scoped without user_read (401 missing_permissions) is valid; a wrong key is not', async () => {
+    const fake = await startFakeElevenLabs({ scopedKey: 'scoped-key' });
+    closers.push(fake.close);
+    await expect(checkKey('elevenlabs', 'scoped-key', fake.url)).resolves.toBeUndefined();
+    await expect(checkKey('elevenlabs', 'wrong-key', fake.url)).rejects.toMatchObject({ code: 'provider/invalid-key', message: 'invalid API key for ElevenLabs: Invalid API key' });
+  });
+
   it('names the URL when the service is unreachable', async () => {
     await expect(checkKey('openai', 'k', 'http://127.0.0.1:9/v1')).rejects.toMatchObject({ code: 'provider/unreachable', message: expect.stringContaining('http://127.0.0.1:9/v1/models') });
   });

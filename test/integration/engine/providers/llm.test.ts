@@ -131,3 +131,22 @@ describe.each(Object.keys(vendors))('%s LLM provider', (vendor) => {
     await expect(collect(dead)).rejects.toMatchObject({ code: 'provider/unreachable', message: expect.stringContaining('http://127.0.0.1:9') });
   });
 });
+
+describe('OpenAI LLM provider: reasoning models', () => {
+  it.each(['gpt-5-mini', 'o4-mini'])('%s: the reply length limit goes as max_completion_tokens (max_tokens is refused)', async (model) => {
+    const fake = await startFakeOpenAi({ llm: () => ({ text: 'Short and sweet.' }) });
+    closers.push(fake.close);
+    const llm = new OpenAiChatLlm(OpenAiChatSettingsSchema.parse({ baseUrl: fake.baseUrl, model, maxTokens: 200 }), fake.key, FAST_RETRY);
+    expect(textOf(await collect(llm))).toBe('Short and sweet.');
+    expect(fake.requests[0]!.body).toMatchObject({ max_completion_tokens: 200 });
+    expect(fake.requests[0]!.body.max_tokens).toBeUndefined();
+  });
+
+  it('other models keep max_tokens (what OpenAI-compatible local servers understand)', async () => {
+    const fake = await startFakeOpenAi({ llm: () => ({ text: 'Fine.' }) });
+    closers.push(fake.close);
+    const llm = new OpenAiChatLlm(OpenAiChatSettingsSchema.parse({ baseUrl: fake.baseUrl, model: 'llama3.2', maxTokens: 50 }), fake.key, FAST_RETRY);
+    expect(textOf(await collect(llm))).toBe('Fine.');
+    expect(fake.requests[0]!.body).toMatchObject({ max_tokens: 50 });
+  });
+});

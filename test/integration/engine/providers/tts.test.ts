@@ -113,6 +113,38 @@ describe('ElevenLabs TTS', () => {
     await expect(speakAll(stalled.provider(), ['Some text to speak here.'])).rejects.toMatchObject({ code: 'provider/timeout' });
   });
 
+  it('a pause in the text longer than the service\'s default 20 s (a slow tool) does not cut the reply', async () => {
+    const { provider, fake } = await setup();
+    const stream = provider().open({});
+    stream.push('Let me look that up.');
+    const events: TtsEvent[] = [];
+    const reading = (async () => {
+      for await (const e of stream) events.push(e);
+    })();
+    while (!events.some((e) => e.type === 'segment-done')) await new Promise((r) => setTimeout(r, 5));
+    fake.idleFor(60); // a minute without text while the tool runs
+    stream.push('Here it is.');
+    stream.end();
+    await reading;
+    expect(fake.stats.closedIdle).toBe(0);
+    expect(events.filter((e) => e.type === 'segment-done').map((e) => e.segment)).toEqual([0, 1]);
+    expect(samplesOf(events, 1)).toBe(fake.stats.generated[1]!.samples);
+  });
+
+  it('segments end where the input text does (alignment), not the spelled-out numbers (normalizedAlignment)', async () => {
+    const { provider, fake } = await setup();
+    const events = await speakAll(provider(), ['It costs 25 dollars, or 30.', 'Call 555 1234 now.']);
+    expect(fake.stats.generated.map((g) => g.text)).toEqual(['It costs 25 dollars, or 30. ', 'Call 555 1234 now. ']);
+    // Every sample of each sentence's audio is attributed to that sentence, and each closes after its audio.
+    expect(samplesOf(events, 0)).toBe(fake.stats.generated[0]!.samples);
+    expect(samplesOf(events, 1)).toBe(fake.stats.generated[1]!.samples);
+    const lastAudio0 = events.findLastIndex((e) => e.type === 'audio' && e.segment === 0);
+    const done0 = events.findIndex((e) => e.type === 'segment-done' && e.segment === 0);
+    const firstAudio1 = events.findIndex((e) => e.type === 'audio' && e.segment === 1);
+    expect(lastAudio0).toBeLessThan(done0);
+    expect(done0).toBeLessThan(firstAudio1);
+  });
+
   it('close() frees the socket at once', async () => {
     const { provider, fake } = await setup({ msPerChar: 20, firstByteMs: 20 });
     const stream = provider().open({});

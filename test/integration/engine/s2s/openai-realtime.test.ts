@@ -38,6 +38,16 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     expect(h.events.some((e) => e.type === 'error')).toBe(false);
   }, 30_000);
 
+  it('a transcript that lags the audio still comes out in order, as it is heard', async () => {
+    const answer = 'It is ten past nine in the morning where you are.';
+    const h = await call({ reply: () => ({ text: answer }), transcriptLagWords: 3, msPerChar: 30 });
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 3)));
+    await h.session.stop();
+    expect(texts(h.events, 'assistant-chunk').join('')).toBe(answer);
+    expect(texts(h.events, 'assistant-done')).toEqual([answer]);
+  }, 30_000);
+
   it('understands the older event names too (response.audio.delta, response.audio_transcript.delta)', async () => {
     const h = await call({ legacyNames: true, reply: () => ({ text: 'Legacy works.' }) });
     await h.session.start();
@@ -56,9 +66,30 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     expect(texts(h.events, 'assistant-done')).toEqual(['The answer is 42.']);
   }, 30_000);
 
+  it('two function calls in one response: both outputs go back, then one response.create after response.done', async () => {
+    const tools = new ToolRegistry().register(calculatorTool);
+    const outputs = (items: { type: string; output?: string }[]) => items.filter((i) => i.type === 'function_call_output').map((i) => (JSON.parse(i.output!) as { value: number }).value);
+    const h = await call(
+      {
+        reply: (items) =>
+          outputs(items).length > 0
+            ? { text: `That is ${outputs(items).join(' and ')}.` }
+            : { toolCalls: [{ name: 'calculate', arguments: { expression: '6*7' } }, { name: 'calculate', arguments: { expression: '2+2' } }] },
+      },
+      { tools },
+    );
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 2)));
+    await h.session.stop();
+    expect(outputs(h.server.stats.items)).toEqual([42, 4]);
+    expect(h.server.stats.refusedCreates).toBe(0);
+    expect(h.events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(texts(h.events, 'assistant-done')).toEqual(['That is 42 and 4.']);
+  }, 30_000);
+
   it('the user talking over the answer cuts it at what was heard and truncates the item there', async () => {
     const long = 'Let me tell you about the history of lighthouses along the coast, which is a long and winding story with many keepers.';
-    const h = await call({ transcripts: ['tell me a story', 'stop'], reply: (items) => ({ text: items.filter((i) => i.role === 'user').length === 1 ? long : 'Okay.' }), msPerChar: 60 });
+    const h = await call({ transcripts: ['tell me a story', 'stop'], reply: (items) => ({ text: items.filter((i) => i.role === 'user').length === 1 ? long : 'Okay.' }), msPerChar: 60, deltaMs: 200 });
     await h.session.start();
     await h.speak(concat(await utterance(), silence(16000, 1.6), await utterance('librivox-ss01-0890.wav'), silence(16000, 2)));
     await h.session.stop();
@@ -70,11 +101,15 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     const cut = h.server.stats.truncations[0]!;
     expect(cut.audio_end_ms).toBeGreaterThan(0);
     expect(cut.audio_end_ms).toBeLessThan(long.length * 60);
+    // Server VAD already cancelled the answer: no extra response.cancel (it would be refused).
+    expect(h.server.stats.cancels).toBe(0);
+    expect(h.events.filter((e) => e.type === 'error')).toEqual([]);
   }, 40_000);
 
   it('a rejected key fails the connection with a typed error; a drop mid-call and error events are reported', async () => {
     const bad = await call({}, { key: 'sk-wrong' });
-    await expect(bad.session.start()).rejects.toMatchObject({ code: 'provider/invalid-key', provider: 'openai-realtime' });
+    await expect(bad.session.start()).rejects.toMatchObject({ code: 'provider/invalid-key', provider: 'openai-realtime', message: 'invalid API key for OpenAI Realtime (the service closed the connection: invalid_request_error.invalid_api_key)' });
+    expect(bad.server.stats.rejectedKeys).toBe(1);
     const flaky = await call({ errorAfterMs: 500, dropAfterMs: 1500 });
     await flaky.session.start();
     await flaky.speak(silence(16000, 2));
