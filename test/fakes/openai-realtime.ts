@@ -24,9 +24,11 @@ export interface FakeRealtimeOptions {
   transcriptLagWords?: number;
   /** Use the older (beta) event names: response.audio.delta, response.audio_transcript.delta. */
   legacyNames?: boolean;
-  /** Close the socket after this many ms of input audio. */
+  /** Close the socket after this many ms of input audio (on the first connection only). */
   dropAfterMs?: number;
-  /** Send an error event (and a malformed frame) after this many ms of input audio. */
+  /** The first connection's first answer stops after this many audio deltas and never ends (a hung response). */
+  hangAfterDeltas?: number;
+  /** Send an error event (and a malformed frame) after this many ms of input audio (on the first connection only). */
   errorAfterMs?: number;
 }
 
@@ -63,7 +65,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
   });
 
   function serve(ws: WebSocket) {
-    stats.connections++;
+    const connection = ++stats.connections;
     let n = 0;
     const id = (p: string) => `${p}_${++n}`;
     const send = (e: object) => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ event_id: id('evt'), ...e }));
@@ -109,6 +111,7 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
       const sendText = (i: number) => pieces[i] !== undefined && send({ type: textName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: pieces[i] });
       for (const [i, piece] of pieces.entries()) {
         if (response.cancelled || ws.readyState !== ws.OPEN) break;
+        if (connection === 1 && stats.responses === 1 && i === options.hangAfterDeltas) return; // hung: no more events, no response.done
         sendText(i - lag);
         send({ type: audioName, response_id: response.id, item_id: itemId, output_index: 0, content_index: 0, delta: tonePcm(piece.length * (options.msPerChar ?? 50), RATE, 200, 0.25).toString('base64') });
         await sleep(options.deltaMs ?? 10);
@@ -176,8 +179,8 @@ export async function startFakeRealtime(options: FakeRealtimeOptions = {}) {
           const ms = (samples.length / RATE) * 1000;
           heardMs += ms;
           stats.audioMs += ms;
-          if (options.dropAfterMs !== undefined && heardMs >= options.dropAfterMs) return ws.terminate();
-          if (options.errorAfterMs !== undefined && heardMs >= options.errorAfterMs && !errorSent) {
+          if (connection === 1 && options.dropAfterMs !== undefined && heardMs >= options.dropAfterMs) return ws.terminate();
+          if (connection === 1 && options.errorAfterMs !== undefined && heardMs >= options.errorAfterMs && !errorSent) {
             errorSent = true;
             send({ type: 'error', error: { type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.' } });
             ws.send('{"type": "response.output_audio.delta", "delta": ');

@@ -61,6 +61,10 @@ export class OpenAiRealtimeClient implements S2sClient {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  reopen(): OpenAiRealtimeClient {
+    return new OpenAiRealtimeClient(this.settings, this.apiKey, this.tools, this.now);
+  }
+
   async connect(options: S2sConnectOptions = {}): Promise<void> {
     const url = new URL(this.settings.baseUrl);
     url.searchParams.set('model', this.settings.model);

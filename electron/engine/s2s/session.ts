@@ -290,7 +290,14 @@ export class S2sSession {
         void old.close();
         this.o.sink.flush();
         this.takeUnplayedText();
+        this.pendingText = '';
         this.responseActive = false;
+        if (this.modelSpeaking) this.modelWentQuiet();
+        // An answer cut off by the drop ends here, with what was heard of it.
+        if (this.turn?.assistantText) {
+          this.turn.interrupted = true;
+          this.closeTurn();
+        }
         try {
           await abortableSleep(reconnectDelay(attempt), this.lifetime.signal);
           await next.connect({ signal: this.lifetime.signal, instructions: this.o.instructions, history: this.textHistory() });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
 import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from '../../../../electron/engine/s2s/openai-realtime.js';
+import type { S2sSessionOptions } from '../../../../electron/engine/s2s/session.js';
 import { calculatorTool } from '../../../../electron/engine/tools/builtins.js';
 import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
 import { startFakeRealtime, type FakeRealtimeOptions } from '../../../fakes/openai-realtime.js';
@@ -11,10 +12,10 @@ import { paddedSpeech } from '../../../helpers/speech.js';
 
 const harness = useS2sHarness();
 
-async function call(fake: FakeRealtimeOptions = {}, o: { key?: string; history?: { role: 'user' | 'assistant'; text: string }[]; tools?: ToolRegistry } = {}) {
+async function call(fake: FakeRealtimeOptions = {}, o: { key?: string; history?: { role: 'user' | 'assistant'; text: string }[]; tools?: ToolRegistry } = {}, session: Partial<S2sSessionOptions> = {}) {
   const server = await startFakeRealtime(fake);
   const client = new OpenAiRealtimeClient(OpenAiRealtimeSettingsSchema.parse({ baseUrl: server.url, turnDetection: 'server_vad', silenceDurationMs: 400 }), o.key ?? server.key, o.tools);
-  return { server, ...harness(client, server, { instructions: 'Be brief.', history: o.history }) };
+  return { server, ...harness(client, server, { instructions: 'Be brief.', history: o.history, ...session }) };
 }
 
 const utterance = async (name = 'librivox-ss01-0880.wav') => (await paddedSpeech(name, 0.3, 0)).audio;
@@ -106,15 +107,34 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     expect(h.events.filter((e) => e.type === 'error')).toEqual([]);
   }, 40_000);
 
+  it('a reply that hangs (no more events, no response.done) is noticed, then the call is reconnected with the conversation so far', async () => {
+    const h = await call({ hangAfterDeltas: 2, transcripts: ['what time is it'], reply: () => ({ text: 'It is ten past nine in the evening.' }) }, {}, { stallNoticeMs: 800, stallReconnectMs: 1600 });
+    await h.session.start();
+    await h.speak(concat(await utterance(), silence(16000, 2.5)));
+    const notices = h.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
+    expect(notices).toContainEqual(expect.stringMatching(/^OpenAI Realtime has sent nothing for \d s$/));
+    expect(notices).toContainEqual(expect.stringMatching(/^OpenAI Realtime stopped responding \(nothing for 2 s\); reconnecting to OpenAI Realtime$/));
+    expect(h.server.stats.connections).toBe(2);
+    // The new connection was told what the user said before the hang.
+    expect(h.server.stats.items.filter((i) => i.role === 'user' && i.text === 'what time is it')).toHaveLength(2);
+    expect(h.session.conversationState).toBe('listening');
+    expect(h.session.failure).toBeUndefined();
+  }, 40_000);
+
   it('a rejected key fails the connection with a typed error; a drop mid-call and error events are reported', async () => {
     const bad = await call({}, { key: 'sk-wrong' });
     await expect(bad.session.start()).rejects.toMatchObject({ code: 'provider/invalid-key', provider: 'openai-realtime', message: 'invalid API key for OpenAI Realtime (the service closed the connection: invalid_request_error.invalid_api_key)' });
     expect(bad.server.stats.rejectedKeys).toBe(1);
     const flaky = await call({ errorAfterMs: 500, dropAfterMs: 1500 });
     await flaky.session.start();
-    await flaky.speak(silence(16000, 2));
+    await flaky.speak(silence(16000, 2.5));
     const errors = flaky.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
-    expect(errors.map((e) => e.error.code)).toEqual(['provider/server-error', 'provider/protocol', 'provider/disconnected']);
-    expect(flaky.session.failure).toMatchObject({ code: 'provider/disconnected' });
+    expect(errors.map((e) => e.error.code)).toEqual(['provider/server-error', 'provider/protocol']);
+    // The drop is not the end: a new connection, told the conversation so far.
+    expect(flaky.server.stats.connections).toBe(2);
+    const notices = flaky.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
+    expect(notices).toContainEqual(expect.stringMatching(/^OpenAI Realtime closed the connection mid-call .*; reconnecting to OpenAI Realtime$/));
+    expect(notices).toContainEqual(expect.stringMatching(/^Reconnected to OpenAI Realtime after \d+\.\d s\. What you said in that time was not heard; the conversation so far came along\.$/));
+    expect(flaky.session.failure).toBeUndefined();
   }, 20_000);
 });
