@@ -58,6 +58,9 @@ describe('Deepgram: silence is not a stall; a stall is', () => {
   it('30 s of silence with not a word back keeps the one connection (the server may say nothing to silence)', async () => {
     const { fake, clock, stream, events, done } = await setup();
     await speak(stream, clock, silence(RATE, 30), false);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    // The one connection is still open: never dropped to "recover" from silence.
+    expect(fake.stats.openSockets).toBe(1);
     expect(fake.stats.attempts).toBe(1);
     expect(retries(events)).toEqual([]);
     stream.close();
