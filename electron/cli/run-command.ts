@@ -15,7 +15,7 @@ import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { TimerService, builtinTools } from '../engine/tools/builtins.js';
 import { S2sSession } from '../engine/s2s/session.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
-import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
 
 export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
 
@@ -126,7 +126,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const audio = resample(downmixToMono(wav.channels), wav.sampleRate, 16000);
 
   const clock = systemClock;
-  const context = { clock, log: (m: string) => io.stderr(`parley: ${m}\n`) };
+  const context = { clock, log: boundedLog(io) };
   const ttsProvider = createProvider(tts, context);
   const sink = new ClockedSink(ttsProvider.sampleRate, clock, Boolean(o.out));
   const vad = await SileroVadModel.load();
@@ -147,14 +147,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     log,
   });
 
-  const collected = collectTurns((l) => session.subscribe(l), o, io);
+  const collected = collectTurns((l) => session.subscribe(l), o, io, keyHint(stt.descriptor));
   try {
     await session.start();
     const block = (16000 * BLOCK_MS) / 1000;
     const padded = new Float32Array(audio.length + Math.round(16000 * TAIL_SILENCE_S));
     padded.set(audio);
     const started = clock.now();
-    for (let i = 0; i < padded.length; i += block) {
+    // Once the STT has given up (a rejected key, its retries spent), nothing more can be heard.
+    for (let i = 0; i < padded.length && !session.failure; i += block) {
       await session.pushAudio(padded.subarray(i, i + block));
       if (o.speed > 0) {
         const due = started + ((i + block) / 16000) * (1000 / o.speed);
@@ -170,11 +171,25 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     await vad.release();
   }
   if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
-  return report(collected, o, io);
+  return report(collected, o, io, session.failure);
+}
+
+/** Diagnostics (retries, stalls) on stderr, bounded: a fault must never flood the terminal. */
+function boundedLog(io: CliIo, max = 3): (m: string) => void {
+  let n = 0;
+  return (m) => {
+    if (++n <= max) io.stderr(`parley: ${m.slice(0, 300)}\n`);
+    else if (n === max + 1) io.stderr('parley: (further diagnostics suppressed)\n');
+  };
+}
+
+/** Where a CLI user fixes a rejected key: the provider's environment variable. */
+function keyHint(descriptor: { env: string; keyEnv?: string }): (e: ParleyError) => string {
+  return (e) => (e.code === 'provider/invalid-key' ? ` (check ${descriptor.keyEnv ?? descriptor.env}_API_KEY)` : '');
 }
 
 /** Turns as the events describe them (the same for both architectures). */
-function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: RunOptions, io: CliIo) {
+function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: RunOptions, io: CliIo, hint: (e: ParleyError) => string = () => '') {
   const turns = new Map<number, TurnReport>();
   const sessionErrors: TurnReport['errors'] = [];
   const turnOf = (id: number) => {
@@ -190,13 +205,14 @@ function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: R
       const err = { stage: e.stage, code: e.error.code, message: e.error.message };
       if (e.turnId !== undefined) turnOf(e.turnId).errors.push(err);
       else sessionErrors.push(err);
-      if (!o.json) io.stderr(`parley: ${e.stage} error: ${e.error.message}\n`);
+      if (!o.json) io.stderr(`parley: ${e.stage} error: ${e.error.message}${e.stage === 'stt' ? hint(e.error) : ''}\n`);
     } else if (e.type === 'notice' && !o.json) io.stderr(`parley: ${e.message}\n`);
   });
   return { turns, sessionErrors };
 }
 
-function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: RunOptions, io: CliIo): number {
+/** `failure`: the session stopped listening (its STT refused the key or gave up). */
+function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: RunOptions, io: CliIo, failure?: ParleyError): number {
   const all = [...turns.values()];
   if (o.json) {
     const json = all.map((t) => ({
@@ -209,9 +225,12 @@ function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: Ru
       ...(t.errors.length ? { errors: t.errors } : {}),
     }));
     io.stdout(JSON.stringify({ turns: json, ...(sessionErrors.length ? { errors: sessionErrors } : {}) }) + '\n');
-  } else {
+  } else if (!(failure && all.length === 0)) {
+    // (When nothing could be heard, the error line on stderr says why; "no speech" would be untrue.)
     io.stdout(formatTurns(all));
   }
+  // A rejected key or request is configuration (exit 2, like a missing key); a service that stayed down is a failure (1).
+  if (failure) return failure.code === 'provider/invalid-key' || failure.code === 'provider/bad-request' ? EXIT_BAD_INPUT : EXIT_FAILURE;
   // Nothing understood because a provider failed: that is a failure of the run.
   const fatal = sessionErrors.length > 0 && all.length === 0;
   return fatal ? EXIT_FAILURE : EXIT_OK;
