@@ -155,7 +155,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     padded.set(audio);
     const started = clock.now();
     // Once the STT has given up (a rejected key, its retries spent), nothing more can be heard.
-    for (let i = 0; i < padded.length && !session.failure; i += block) {
+    for (let i = 0; i < padded.length && !session.sttFailure; i += block) {
       await session.pushAudio(padded.subarray(i, i + block));
       if (o.speed > 0) {
         const due = started + ((i + block) / 16000) * (1000 / o.speed);
@@ -171,7 +171,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     await vad.release();
   }
   if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
-  return report(collected, o, io, session.failure);
+  return report(collected, o, io, session.sttFailure);
 }
 
 /** Diagnostics (retries, stalls) on stderr, bounded: a fault must never flood the terminal. */

@@ -136,8 +136,11 @@ export class CascadeSession {
     return this.state;
   }
 
-  /** The fault that ended the session's listening (the STT refused the key, or its retries ran out). */
-  get failure(): ParleyError | undefined {
+  /**
+   * The fault that ended the session's listening (the STT refused the key, or its retries ran
+   * out). The session itself stays up: a new key (settings) rebuilds it; the UI says what to do.
+   */
+  get sttFailure(): ParleyError | undefined {
     return this.sttStatus.state === 'stopped' ? this.sttStatus.error : undefined;
   }
 

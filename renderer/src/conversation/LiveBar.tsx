@@ -52,6 +52,11 @@ export function LiveBar({ mode, onModeChange, onOpenSettings }: { mode: Settings
             Open settings
           </button>
         )}
+        {sttStopped && running && errorAction(sttStopped) === 'retry' && (
+          <button type="button" className="livebar__action" onClick={() => void stop().then(start)}>
+            Try again
+          </button>
+        )}
       </div>
       {view.status.state === 'running' && (
         <span className="livebar__providers" data-testid="running-providers">

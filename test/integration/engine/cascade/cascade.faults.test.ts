@@ -80,7 +80,7 @@ describe('cascade: faults', () => {
     expect(h.deepgram.stats.attempts).toBe(1);
     const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
     expect(errors.map((e) => [e.stage, e.error.code, e.error.message])).toEqual([['stt', 'provider/invalid-key', 'invalid API key for Deepgram: Invalid credentials.']]);
-    expect(h.session.failure).toMatchObject({ code: 'provider/invalid-key', provider: 'deepgram' });
+    expect(h.session.sttFailure).toMatchObject({ code: 'provider/invalid-key', provider: 'deepgram' });
     const statuses = h.events.flatMap((e) => (e.type === 'stt-status' ? [[e.provider, e.status.state]] : []));
     expect(statuses).toEqual([
       ['Deepgram', 'connecting'],
