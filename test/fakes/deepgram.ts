@@ -28,6 +28,8 @@ export interface FakeDeepgramOptions {
   faults?: DeepgramFault[];
   /** Refuse every upgrade (after the key check) with this status, e.g. a 503 that never ends. */
   refuseAll?: { status: number; retryAfterS?: number };
+  /** Neither audio nor KeepAlive for this long (real ms) closes with 1011 NET-0001, as the service does (~10 s). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -85,7 +87,14 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     let stalled = false;
     let text = '';
     let textSent = false;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const heardClient = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ws.close(1011, 'NET-0001'), options.idleTimeoutMs ?? 10_000);
+    };
+    heardClient();
     ws.on('close', () => {
+      clearTimeout(idle);
       stats.openSockets--;
       sockets.delete(ws);
       // Words never delivered as final are said again by whoever replays the audio.
@@ -119,6 +128,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     };
 
     ws.on('message', async (data: Buffer, isBinary: boolean) => {
+      heardClient();
       if (!isBinary) {
         const msg = JSON.parse(data.toString('utf8')) as { type: string };
         if (msg.type === 'KeepAlive') stats.keepAlive++;
