@@ -45,7 +45,11 @@ describe.runIf(run)('dead speech-to-text in the browser', () => {
       [800, 600],
     ] as const) {
       await page.setViewportSize({ width, height });
-      const fits = await page.evaluate(() => document.scrollingElement!.scrollWidth <= window.innerWidth);
+      // (Runs in the page; the test project has no DOM types.)
+      const fits = await page.evaluate(() => {
+        const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+        return w.document.scrollingElement.scrollWidth <= w.innerWidth;
+      });
       await screenshot(page, `${name}-${width}x${height}`);
       expect(fits, `no horizontal overflow at ${width}x${height}`).toBe(true);
     }
