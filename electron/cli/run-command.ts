@@ -13,7 +13,7 @@ import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { TimerService, builtinTools } from '../engine/tools/builtins.js';
 import { S2sSession } from '../engine/s2s/session.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
-import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
 import { checkOptions, parseCommandArgs } from './options.js';
 
 export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
@@ -159,7 +159,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const input = withTailSilence(monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), TAIL_SILENCE_S);
 
   const clock = systemClock;
-  const context = { clock, log: (m: string) => io.stderr(`parley: ${m}\n`) };
+  const context = { clock, log: boundedLog(io) };
   const ttsProvider = createProvider(tts, context);
   const sink = new ClockedSink(ttsProvider.sampleRate, clock, Boolean(o.out));
   const vad = await SileroVadModel.load();
@@ -180,13 +180,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     log,
   });
 
-  const collected = collectTurns((l) => session.subscribe(l), o, io);
+  const collected = collectTurns((l) => session.subscribe(l), o, io, keyHint(stt.descriptor));
   try {
     await session.start();
     // The recording is read from disk as it plays (memory stays flat for any length), then a short silence.
     const started = clock.now();
     let fed = 0;
     for await (const block of input) {
+      // Once the STT has given up (a rejected key, its retries spent), nothing more can be heard.
+      if (session.sttFailure) break;
       await session.pushAudio(block);
       fed += block.length;
       if (o.speed > 0) {
@@ -203,11 +205,25 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     await vad.release();
   }
   if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
-  return report(collected, o, io);
+  return report(collected, o, io, session.sttFailure);
+}
+
+/** Diagnostics (retries, stalls) on stderr, bounded: a fault must never flood the terminal. */
+function boundedLog(io: CliIo, max = 3): (m: string) => void {
+  let n = 0;
+  return (m) => {
+    if (++n <= max) io.stderr(`parley: ${m.slice(0, 300)}\n`);
+    else if (n === max + 1) io.stderr('parley: (further diagnostics suppressed)\n');
+  };
+}
+
+/** Where a CLI user fixes a rejected key: the provider's environment variable. */
+function keyHint(descriptor: { env: string; keyEnv?: string }): (e: ParleyError) => string {
+  return (e) => (e.code === 'provider/invalid-key' ? ` (check ${descriptor.keyEnv ?? descriptor.env}_API_KEY)` : '');
 }
 
 /** Turns as the events describe them (the same for both architectures). */
-function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: RunOptions, io: CliIo) {
+function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: RunOptions, io: CliIo, hint: (e: ParleyError) => string = () => '') {
   const turns = new Map<number, TurnReport>();
   const sessionErrors: TurnReport['errors'] = [];
   const turnOf = (id: number) => {
@@ -223,13 +239,14 @@ function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: R
       const err = { stage: e.stage, code: e.error.code, message: e.error.message };
       if (e.turnId !== undefined) turnOf(e.turnId).errors.push(err);
       else sessionErrors.push(err);
-      if (!o.json) io.stderr(`parley: ${e.stage} error: ${e.error.message}\n`);
+      if (!o.json) io.stderr(`parley: ${e.stage} error: ${e.error.message}${e.stage === 'stt' ? hint(e.error) : ''}\n`);
     } else if (e.type === 'notice' && !o.json) io.stderr(`parley: ${e.message}\n`);
   });
   return { turns, sessionErrors };
 }
 
-function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: RunOptions, io: CliIo): number {
+/** `failure`: the session stopped listening (its STT refused the key or gave up). */
+function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: RunOptions, io: CliIo, failure?: ParleyError): number {
   const all = [...turns.values()];
   if (o.json) {
     const json = all.map((t) => ({
@@ -242,9 +259,12 @@ function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: Ru
       ...(t.errors.length ? { errors: t.errors } : {}),
     }));
     io.stdout(JSON.stringify({ turns: json, ...(sessionErrors.length ? { errors: sessionErrors } : {}) }) + '\n');
-  } else {
+  } else if (!(failure && all.length === 0)) {
+    // (When nothing could be heard, the error line on stderr says why; "no speech" would be untrue.)
     io.stdout(formatTurns(all));
   }
+  // A rejected key or request is configuration (exit 2, like a missing key); a service that stayed down is a failure (1).
+  if (failure) return failure.code === 'provider/invalid-key' || failure.code === 'provider/bad-request' ? EXIT_BAD_INPUT : EXIT_FAILURE;
   // Nothing understood because a provider failed: that is a failure of the run.
   const fatal = sessionErrors.length > 0 && all.length === 0;
   // Questions heard but not one answered (the LLM or TTS failed every time): the run failed too.

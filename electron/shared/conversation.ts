@@ -57,6 +57,19 @@ export const StageSchema = z.enum(['vad', 'stt', 'llm', 'tts', 'tool', 'playback
 export const LatencyMarkSchema = z.enum(['speechEnd', 'endOfTurn', 'sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstByte', 'firstAudioPlayed']);
 export type LatencyMarkName = z.infer<typeof LatencyMarkSchema>;
 
+/**
+ * Where the speech-to-text connection stands, so the UI can show the truth instead of "Listening":
+ * connecting; retrying (the next attempt, number `attempt` in a row, in `inMs`; audio is kept);
+ * ok; stopped (it will not come back this session: `error` says why and what to fix).
+ */
+export const SttStatusSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('connecting') }),
+  z.object({ state: z.literal('ok') }),
+  z.object({ state: z.literal('retrying'), attempt: z.number().int().min(1), inMs: z.number().min(0), reason: ErrorInfoSchema }),
+  z.object({ state: z.literal('stopped'), error: ErrorInfoSchema }),
+]);
+export type SttStatus = z.infer<typeof SttStatusSchema>;
+
 /** The cascade's events as they cross to the UI (errors as ErrorInfo). */
 export const ConversationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), state: ConversationStateSchema }),
@@ -74,6 +87,8 @@ export const ConversationEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('error'), stage: StageSchema, error: ErrorInfoSchema, turnId: z.number().optional() }),
   z.object({ type: z.literal('notice'), message: z.string() }),
+  /** `provider`: the STT service's name for people (e.g. "Deepgram"). */
+  z.object({ type: z.literal('stt-status'), provider: z.string().max(100), status: SttStatusSchema }),
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEventSchema>;
 

@@ -3,7 +3,16 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { keyCheckRoute, listenWebSocket, sleep } from './http.js';
 
-export type DeepgramFault = { kind: 'status'; status: number } | { kind: 'drop' | 'malformed' | 'stall'; afterAudioMs: number } | undefined;
+export type DeepgramFault =
+  /** Refuse the upgrade with this status (and Retry-After, in seconds). */
+  | { kind: 'status'; status: number; retryAfterS?: number }
+  /**
+   * After N ms of audio: drop the connection; send garbage; stop answering (results) while still
+   * reading audio and answering pings; go dead (reads nothing, answers nothing, as a dead TCP
+   * connection); send a message of a type this client does not know.
+   */
+  | { kind: 'drop' | 'malformed' | 'stall' | 'dead' | 'unknown-type'; afterAudioMs: number }
+  | undefined;
 
 export interface FakeDeepgramOptions {
   apiKey?: string;
@@ -17,6 +26,10 @@ export interface FakeDeepgramOptions {
   utteranceGapMs?: number;
   /** Faults, per connection in order: refuse the upgrade, drop after N ms of audio, send garbage after N ms, go silent after N ms. */
   faults?: DeepgramFault[];
+  /** Refuse every upgrade (after the key check) with this status, e.g. a 503 that never ends. */
+  refuseAll?: { status: number; retryAfterS?: number };
+  /** Neither audio nor KeepAlive for this long (real ms) closes with 1011 NET-0001, as the service does (~10 s). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -25,31 +38,41 @@ export interface FakeDeepgramOptions {
  * "transcribes" each utterance as the next scripted text: interim Results while speech goes on, a
  * final with speech_final after `endpointing` ms of silence, UtteranceEnd after utterance_end_ms,
  * a from_finalize final on Finalize, Metadata and close 1000 on CloseStream. Timestamps follow the
- * audio received on that connection.
+ * audio received on that connection. Like the real service it says nothing at all to silence (no
+ * empty results, however long it lasts) and answers pings; a bad key is refused at the upgrade with
+ * 401 and `dg-error`. `stats.attempts` counts every upgrade request, refused or not.
  */
 export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
   const key = options.apiKey ?? 'test-deepgram-key';
   const utterances = [...(options.utterances ?? ['hello there'])];
   const faults = [...(options.faults ?? [])];
-  const stats = { connections: 0, audioBytes: 0, finalize: 0, keepAlive: 0, closeStream: 0, openSockets: 0, queries: [] as URLSearchParams[], transcripts: [] as string[] };
+  // attempts: every upgrade request to /v1/listen (refused or not); connections: those past the key check.
+  const stats = { attempts: 0, connections: 0, audioBytes: 0, finalize: 0, keepAlive: 0, closeStream: 0, openSockets: 0, queries: [] as URLSearchParams[], transcripts: [] as string[] };
+  const sockets = new Set<WebSocket>();
   const server = await listenWebSocket((req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const refuse = (status: number, message: string) => {
-      socket.write(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\ndg-request-id: fake\r\ndg-error: ${message}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ err_code: 'ERR', err_msg: message })}`);
+    const refuse = (status: number, message: string, retryAfterS?: number) => {
+      const body = JSON.stringify({ err_code: status === 401 ? 'INVALID_AUTH' : 'ERR', err_msg: message, request_id: 'fake' });
+      const reason = status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : 'Error';
+      const retry = retryAfterS !== undefined ? `retry-after: ${retryAfterS}\r\n` : '';
+      socket.write(`HTTP/1.1 ${status} ${reason}\r\ndg-request-id: fake\r\ndg-error: ${message}\r\n${retry}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       socket.destroy();
     };
     if (url.pathname !== '/v1/listen') return refuse(404, 'unknown path');
+    stats.attempts++;
     if (req.headers.authorization !== `Token ${key}`) return refuse(401, 'Invalid credentials.');
+    if (options.refuseAll) return refuse(options.refuseAll.status, `fake ${options.refuseAll.status}`, options.refuseAll.retryAfterS);
     const fault = faults.shift();
     stats.connections++;
-    if (fault?.kind === 'status') return refuse(fault.status, `fake ${fault.status}`);
+    if (fault?.kind === 'status') return refuse(fault.status, `fake ${fault.status}`, fault.retryAfterS);
     if (url.searchParams.get('encoding') !== 'linear16' || !url.searchParams.get('sample_rate')) return refuse(400, 'linear16 needs sample_rate');
     stats.queries.push(url.searchParams);
-    wss.handleUpgrade(req, socket, head, (ws) => session(ws, url.searchParams, fault));
+    wss.handleUpgrade(req, socket, head, (ws) => session(ws, socket, url.searchParams, fault));
   }, keyCheckRoute('/v1/projects', key, { projects: [] }));
 
-  function session(ws: WebSocket, q: URLSearchParams, fault: DeepgramFault) {
+  function session(ws: WebSocket, socket: Duplex, q: URLSearchParams, fault: DeepgramFault) {
     stats.openSockets++;
+    sockets.add(ws);
     const rate = Number(q.get('sample_rate'));
     const endpointingMs = Number(q.get('endpointing') ?? 10);
     const utteranceEndMs = Number(q.get('utterance_end_ms') ?? 0);
@@ -64,8 +87,16 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     let stalled = false;
     let text = '';
     let textSent = false;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const heardClient = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ws.close(1011, 'NET-0001'), options.idleTimeoutMs ?? 10_000);
+    };
+    heardClient();
     ws.on('close', () => {
+      clearTimeout(idle);
       stats.openSockets--;
+      sockets.delete(ws);
       // Words never delivered as final are said again by whoever replays the audio.
       if (text && !textSent) utterances.unshift(text);
     });
@@ -97,6 +128,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     };
 
     ws.on('message', async (data: Buffer, isBinary: boolean) => {
+      heardClient();
       if (!isBinary) {
         const msg = JSON.parse(data.toString('utf8')) as { type: string };
         if (msg.type === 'KeepAlive') stats.keepAlive++;
@@ -124,6 +156,14 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
           if (fault.kind === 'drop') return ws.terminate();
           if (fault.kind === 'malformed') ws.send('{"type":"Results", "channel": garbage');
           if (fault.kind === 'stall') stalled = true;
+          if (fault.kind === 'unknown-type') ws.send(JSON.stringify({ type: 'SomethingNew', detail: 'a message type added after this client was written' }));
+          if (fault.kind === 'dead') {
+            // Nothing more is read or answered (no results, no pongs), as over a dead TCP connection.
+            stalled = true;
+            socket.pause();
+            socket.removeAllListeners('data');
+            return;
+          }
           fault = undefined;
         }
         if (speech) {
@@ -138,11 +178,12 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
             send({ type: 'SpeechStarted', channel: [0, 1], timestamp: t(speechStart) });
           }
           lastSpeech = samples;
-          if (!textSent && samples - lastInterimAt > rate * 0.25) {
+          if (samples - lastInterimAt > rate * 0.25) {
+            // Interim results keep coming while speech goes on (empty once this utterance's words were final).
             lastInterimAt = samples;
             const words = text.split(' ');
             const shown = Math.max(1, Math.min(words.length, Math.round(((samples - speechStart) / rate) * 3)));
-            send(results(false, false, words.slice(0, shown).join(' ')));
+            send(results(false, false, textSent ? '' : words.slice(0, shown).join(' ')));
           }
         } else if (lastSpeech >= 0) {
           const silenceMs = ((samples - lastSpeech) / rate) * 1000;
@@ -156,7 +197,17 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     });
   }
 
-  return { url: server.url, key, stats, close: server.close };
+  /** Drops every open connection now (as a network blip would), returning how many. */
+  function dropConnections(): number {
+    let n = 0;
+    for (const ws of sockets) {
+      ws.terminate();
+      n++;
+    }
+    return n;
+  }
+
+  return { url: server.url, key, stats, close: server.close, dropConnections };
 }
 
 export type FakeDeepgram = Awaited<ReturnType<typeof startFakeDeepgram>>;

@@ -1,8 +1,11 @@
 import type { ParleyError } from '../errors.js';
 import type { TurnLatencyReport } from '../metrics/latency.js';
-import type { ToolCall } from '../providers/types.js';
+import type { SttConnectionStatus, ToolCall } from '../providers/types.js';
 
 export type ConversationState = 'listening' | 'user-speaking' | 'thinking' | 'assistant-speaking';
+/** Where the speech-to-text connection stands: 'stopped' = it will not come back this session. */
+export type SttStatus = SttConnectionStatus | { state: 'stopped'; error: ParleyError };
+
 export type Stage = 'vad' | 'stt' | 'llm' | 'tts' | 'tool' | 'playback' | 's2s';
 
 /** Everything the cascade tells the outside world (UI, CLI, logs), as one tagged union. */
@@ -18,7 +21,9 @@ export type CascadeEvent =
   | { type: 'barge-in'; turnId: number; phase: 'suspected' | 'confirmed' | 'released'; heardText?: string }
   | { type: 'latency'; turnId: number; report: TurnLatencyReport }
   | { type: 'error'; stage: Stage; error: ParleyError; turnId?: number }
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  /** The speech-to-text connection changed (`provider`: its name for people, e.g. "Deepgram"). */
+  | { type: 'stt-status'; provider: string; status: SttStatus };
 
 /**
  * What a barge-in does to events of the interrupted turn still queued for delivery (Pipecat's
@@ -37,4 +42,5 @@ export const BARGE_IN_POLICY: Record<CascadeEvent['type'], 'survives' | 'dropped
   latency: 'survives',
   error: 'survives',
   notice: 'survives',
+  'stt-status': 'survives',
 };

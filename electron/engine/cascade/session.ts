@@ -1,9 +1,10 @@
 import type { AudioSink } from '../audio/playout.js';
 import { rms } from '../audio/pcm.js';
 import { systemClock, type Clock } from '../clock.js';
-import { asParleyError, isAbort } from '../errors.js';
+import { asParleyError, isAbort, type ParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
-import { abortableSleep, backoffDelay, DEFAULT_RETRY } from '../providers/retry.js';
+import { abortableSleep } from '../providers/retry.js';
+import type { RetryBudget } from '../providers/retry-budget.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
 import type { TranscriptLog } from '../session/transcript-log.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -13,7 +14,7 @@ import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
 import { BargeInDetector, type BargeInOptions } from './barge-in.js';
-import type { CascadeEvent, ConversationState } from './events.js';
+import type { CascadeEvent, ConversationState, SttStatus } from './events.js';
 import { AssistantReply, type LlmDeadlines } from './reply.js';
 
 export interface TurnTakingOptions {
@@ -50,9 +51,13 @@ export interface CascadeOptions {
   llmDeadlines?: Partial<LlmDeadlines>;
   /** The conversation so far (e.g. carried over from a session with other providers); its system message is replaced by `systemPrompt`. */
   history?: readonly ChatMessage[];
+  /** The speech-to-text's retry allowance for the whole session (default: the provider's own). */
+  sttRetry?: RetryBudget;
 }
 
 const STT_RATE = 16000;
+/** Audio kept while the STT stream is being opened (s); the stream itself buffers after that. */
+const MAX_PENDING_S = 10;
 
 interface ActiveTurn {
   id: number;
@@ -83,9 +88,9 @@ export class CascadeSession {
   private readonly bargeIn: BargeInDetector | undefined;
   private readonly session = new AbortController();
   private stt: SttStream | undefined;
-  private sttOpening: Promise<void> | undefined;
   private sttPending: Float32Array[] = [];
-  private sttFailures = 0;
+  private sttPendingSamples = 0;
+  private sttStatus: SttStatus = { state: 'connecting' };
   private state: ConversationState = 'listening';
   private nextTurnId = 1;
   private turn: ActiveTurn | undefined;
@@ -133,6 +138,14 @@ export class CascadeSession {
     return this.state;
   }
 
+  /**
+   * The fault that ended the session's listening (the STT refused the key, or its retries ran
+   * out). The session itself stays up: a new key (settings) rebuilds it; the UI says what to do.
+   */
+  get sttFailure(): ParleyError | undefined {
+    return this.sttStatus.state === 'stopped' ? this.sttStatus.error : undefined;
+  }
+
   async start(): Promise<void> {
     // Load the HTTP client now rather than on the first turn (~30 ms the first time fetch is used).
     void fetch('data:,').catch(() => undefined);
@@ -144,10 +157,11 @@ export class CascadeSession {
   /** Feeds microphone audio (16 kHz mono float). Never throws: faults become events. */
   async pushAudio(samples: Float32Array): Promise<void> {
     if (this.stopped) return;
-    if (this.stt) this.stt.push(samples);
-    else {
+    // The VAD's view of the audio rides along: the STT may judge a silent server only by speech.
+    if (this.stt) this.stt.push(samples, this.userSpeaking);
+    else if (this.sttStatus.state === 'connecting' && this.sttPendingSamples < STT_RATE * MAX_PENDING_S) {
       this.sttPending.push(samples);
-      if (!this.sttOpening) void this.openStt();
+      this.sttPendingSamples += samples.length;
     }
     try {
       for (const event of await this.vad.push(samples)) this.onVadEvent(event);
@@ -160,8 +174,11 @@ export class CascadeSession {
   async finishInput(): Promise<void> {
     for (const event of await this.vad.end()) this.onVadEvent(event);
     // Let a pending end-of-turn decide (final transcript or its timeout), then the reply finish.
-    for (let i = 0; i < 400 && !this.stopped; i++) {
-      if (!this.turn && !this.userSpeaking && this.speechEndAt === undefined) break;
+    // While the STT reconnects, its words are still to come (its retry budget bounds the wait).
+    for (let i = 0; !this.stopped; i++) {
+      const recovering = this.sttRecovering();
+      if (!this.turn && !this.userSpeaking && this.speechEndAt === undefined && !recovering) break;
+      if (i >= 400 && !recovering) break;
       if (this.turn) await this.turn.done;
       else await abortableSleep(25);
     }
@@ -210,35 +227,63 @@ export class CascadeSession {
 
   // ---------- STT ----------
 
-  private openStt(): Promise<void> {
-    this.sttOpening ??= (async () => {
-      for (;;) {
-        try {
-          const stream = await this.o.stt.open({ sampleRate: STT_RATE, language: this.o.language, signal: this.session.signal });
-          this.stt = stream;
-          this.sttFailures = 0;
-          for (const s of this.sttPending.splice(0)) stream.push(s);
-          void this.readStt(stream);
-          return;
-        } catch (e) {
-          if (isAbort(e) || this.stopped) return;
-          const error = asParleyError(e, 'provider/unreachable');
-          this.emit({ type: 'error', stage: 'stt', error });
-          // A bad or missing key will not fix itself: wait for the next audio to try again.
-          if (error.code === 'provider/invalid-key' || error.code === 'provider/missing-key' || ++this.sttFailures > 3) {
-            this.sttPending = [];
-            return;
-          }
-          await abortableSleep(backoffDelay(this.sttFailures, DEFAULT_RETRY, Math.random), this.session.signal).catch(() => undefined);
-        }
-      }
-    })().finally(() => (this.sttOpening = undefined));
-    return this.sttOpening;
+  /**
+   * Opens the one STT stream of the session and waits for its first outcome (connected, retrying
+   * or refused), so a rejected key is known before any audio. The stream reconnects on its own,
+   * on one retry budget; once it gives up, the session stops listening (see `failure`): it is
+   * never reopened per audio frame.
+   */
+  private async openStt(): Promise<void> {
+    let stream: SttStream;
+    try {
+      stream = await this.o.stt.open({ sampleRate: STT_RATE, language: this.o.language, signal: this.session.signal, ...(this.o.sttRetry ? { retry: this.o.sttRetry } : {}) });
+    } catch (e) {
+      if (!isAbort(e) && !this.stopped) this.sttStopped(asParleyError(e, 'provider/unreachable'));
+      return;
+    }
+    this.stt = stream;
+    for (const s of this.sttPending.splice(0)) stream.push(s);
+    this.sttPendingSamples = 0;
+    await new Promise<void>((firstOutcome) => void this.readStt(stream, firstOutcome));
   }
 
-  private async readStt(stream: SttStream): Promise<void> {
+  private sttRecovering(): boolean {
+    return this.stt !== undefined && (this.sttStatus.state === 'connecting' || this.sttStatus.state === 'retrying');
+  }
+
+  private setSttStatus(status: SttStatus): void {
+    this.sttStatus = status;
+    this.emit({ type: 'stt-status', provider: this.o.stt.displayName ?? this.o.stt.id, status });
+  }
+
+  /** The STT will not come back: one error, and the session stops listening. */
+  private sttStopped(error: ParleyError): void {
+    if (this.sttStatus.state === 'stopped') return;
+    this.stt = undefined;
+    this.sttPending = [];
+    this.setSttStatus({ state: 'stopped', error });
+    this.emit({ type: 'error', stage: 'stt', error });
+    // A turn waiting for words that will not come ends with what it has.
+    if (this.speechEndAt !== undefined) {
+      this.finalWaitExpired = true;
+      this.maybeEndUserTurn();
+    }
+  }
+
+  private async readStt(stream: SttStream, firstOutcome: () => void): Promise<void> {
     for await (const event of stream) {
       switch (event.type) {
+        case 'status':
+          this.setSttStatus(event.status);
+          if (event.status.state === 'connecting') break;
+          firstOutcome();
+          // Back after a fault: the replayed audio is being transcribed; ask for its final words
+          // and give them the usual time to arrive.
+          if (event.status.state === 'ok' && this.speechEndAt !== undefined) {
+            stream.finalize();
+            this.armFinalWait();
+          }
+          break;
         case 'partial':
           this.sttSettled = false;
           this.emit({ type: 'user-partial', text: [...this.userFinals, event.text].join(' ') });
@@ -262,16 +307,16 @@ export class CascadeSession {
           this.maybeEndUserTurn();
           break;
         case 'reconnected':
-          this.emit({ type: 'notice', message: `${this.o.stt.id} reconnected; your audio was replayed` });
+          this.emit({ type: 'notice', message: `${this.o.stt.displayName ?? this.o.stt.id} reconnected; your audio was replayed` });
           break;
         case 'error':
-          this.emit({ type: 'error', stage: 'stt', error: event.error });
+          if (!this.stopped) this.sttStopped(event.error);
           break;
         case 'speech-started':
           break;
       }
     }
-    // The stream ended (fatal error or closed): the next audio reopens it.
+    firstOutcome();
     if (this.stt === stream) this.stt = undefined;
   }
 
@@ -335,13 +380,19 @@ export class CascadeSession {
       // The STT may already have settled the words (its endpointer can beat the VAD's hangover).
       this.finalAfterSpeechEnd = this.sttSettled && this.userFinals.length > 0;
       this.stt?.finalize();
-      clearTimeout(this.finalWaitTimer);
-      this.finalWaitTimer = setTimeout(() => {
-        this.finalWaitExpired = true;
-        this.maybeEndUserTurn();
-      }, this.o.turnTaking?.finalWaitMs ?? 1000);
+      this.armFinalWait();
       this.maybeEndUserTurn();
     }
+  }
+
+  /** After the speech end, the STT's final words get this long (finalWaitMs) to arrive. */
+  private armFinalWait(): void {
+    this.finalWaitExpired = false;
+    clearTimeout(this.finalWaitTimer);
+    this.finalWaitTimer = setTimeout(() => {
+      this.finalWaitExpired = true;
+      this.maybeEndUserTurn();
+    }, this.o.turnTaking?.finalWaitMs ?? 1000);
   }
 
   /** The STT settled the words and the VAD hears silence: end the user's speech now (see earlyEndSilenceMs). */
@@ -363,8 +414,9 @@ export class CascadeSession {
     const text = this.userFinals.join(' ').trim();
     if (!text) {
       // Empty finals are normal (silence spans); the words may still be on their way. Only when
-      // the wait is over is it noise or a sound without words: nothing to answer.
-      if (!this.finalWaitExpired) return;
+      // the wait is over is it noise or a sound without words: nothing to answer. While the STT
+      // reconnects, the words are in its replay buffer: the wait restarts once it is back.
+      if (!this.finalWaitExpired || this.sttRecovering()) return;
       this.speechEndAt = undefined;
       if (!this.turn) this.setState('listening');
       return;

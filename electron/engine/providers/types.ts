@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { ParleyError } from '../errors.js';
+import type { RetryBudget } from './retry-budget.js';
 
 /** Everything a provider gets from the engine besides its own settings. */
 export interface ProviderContext {
@@ -20,20 +21,34 @@ export type SttEvent =
   | { type: 'speech-started' }
   /** The connection dropped and was re-established; buffered audio was replayed. */
   | { type: 'reconnected'; attempt: number }
-  /** A fault the stream could not recover from. The stream ends after it. */
+  /** Where the connection stands (a fault it cannot recover from is the 'error' event instead). */
+  | { type: 'status'; status: SttConnectionStatus }
+  /** A fault the stream could not recover from (a rejected key, the retry budget spent). The stream ends after it. */
   | { type: 'error'; error: ParleyError };
+
+export type SttConnectionStatus =
+  | { state: 'connecting' }
+  | { state: 'ok' }
+  /** A fault: the next attempt (number `attempt` in a row) follows in `inMs`; audio is kept meanwhile. */
+  | { state: 'retrying'; attempt: number; inMs: number; reason: ParleyError };
 
 export interface SttStreamOptions {
   /** Rate of the samples pushed (16 kHz in the engine). */
   sampleRate: number;
   language?: string;
   signal?: AbortSignal;
+  /** The retry allowance the first connect and every reconnect draw on (default: one per stream). */
+  retry?: RetryBudget;
 }
 
 /** A live transcription: push audio, read events with `for await`. */
 export interface SttStream extends AsyncIterable<SttEvent> {
-  /** Mono float samples at the stream's rate. Never blocks; buffers while reconnecting. */
-  push(samples: Float32Array): void;
+  /**
+   * Mono float samples at the stream's rate. Never blocks; buffers while reconnecting. `voiced`:
+   * the caller's VAD hears speech in them (a service that answers nothing to speech is stalled;
+   * to silence it may rightly say nothing).
+   */
+  push(samples: Float32Array, voiced?: boolean): void;
   /** Ask for final results of everything pushed so far (end of the user's turn). */
   finalize(): void;
   /** Finish: flush remaining results, then the iterator ends. */
@@ -44,6 +59,8 @@ export interface SttStream extends AsyncIterable<SttEvent> {
 
 export interface SttProvider {
   readonly id: string;
+  /** The service's name for people ("Deepgram"). */
+  readonly displayName?: string;
   open(options: SttStreamOptions): Promise<SttStream>;
 }
 

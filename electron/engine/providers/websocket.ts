@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { ParleyError, abortError, describeError } from '../errors.js';
-import { errorFromStatus } from './http-errors.js';
+import { errorFromStatus, retryAfterMs } from './http-errors.js';
 
 export interface ConnectOptions {
   provider: string;
@@ -26,6 +26,8 @@ export interface ConnectOptions {
  */
 export function connectWebSocket(url: string, options: ConnectOptions): Promise<WebSocket> {
   const { provider, displayName } = options;
+  // Messages name the endpoint without its query (long, and of no use to the reader).
+  const where = url.split('?')[0]!;
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(abortError());
     const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.timeoutMs ?? 10_000, ...(options.maxPayload ? { maxPayload: options.maxPayload } : {}) });
@@ -50,17 +52,18 @@ export function connectWebSocket(url: string, options: ConnectOptions): Promise<
       res.on('data', (d: Buffer) => (body += d.toString('utf8')));
       res.on('end', () => {
         const detail = String(res.headers['dg-error'] ?? '') || summarizeBody(body);
-        const retryAfter = Number(res.headers['retry-after']);
-        settle(() => reject(errorFromStatus(provider, displayName, res.statusCode ?? 0, detail, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined)));
+        // Retry-After in seconds or as an HTTP date (429 and 503 carry it).
+        const retryAfter = retryAfterMs({ get: (name) => String(res.headers[name] ?? '') || null });
+        settle(() => reject(errorFromStatus(provider, displayName, res.statusCode ?? 0, detail, retryAfter)));
         ws.terminate();
       });
     });
     ws.once('error', (e: Error & { code?: string }) => {
       const message = describeError(e);
       if (/timed out/i.test(message)) {
-        settle(() => reject(new ParleyError('provider/timeout', `${displayName} did not complete the WebSocket handshake at ${url}`, { provider, cause: e })));
+        settle(() => reject(new ParleyError('provider/timeout', `${displayName} did not complete the WebSocket handshake at ${where}`, { provider, cause: e })));
       } else {
-        settle(() => reject(new ParleyError('provider/unreachable', `cannot reach ${displayName} at ${url}: ${message}`, { provider, cause: e })));
+        settle(() => reject(new ParleyError('provider/unreachable', `cannot reach ${displayName} at ${where}: ${message}`, { provider, cause: e })));
       }
     });
   });

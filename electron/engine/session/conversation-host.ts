@@ -509,6 +509,11 @@ export function toWire(e: CascadeEvent): ConversationEvent {
       return { type: 'barge-in', turnId: e.turnId, phase: e.phase };
     case 'latency':
       return { type: 'latency', turnId: e.turnId, report: e.report };
+    case 'stt-status': {
+      const st = e.status;
+      const status = st.state === 'retrying' ? { ...st, reason: st.reason.toInfo() } : st.state === 'stopped' ? { state: st.state, error: st.error.toInfo() } : st;
+      return { type: 'stt-status', provider: e.provider, status };
+    }
     default:
       return e;
   }

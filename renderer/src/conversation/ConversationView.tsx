@@ -3,7 +3,7 @@ import type { Settings } from '../../../electron/shared/settings';
 import { CompareView } from './CompareView';
 import { LatencyPanel } from './LatencyPanel';
 import { LiveBar } from './LiveBar';
-import { errorAction } from './model';
+import { errorAction, transcriptHint } from './model';
 import { useLiveStore } from './store';
 import { Transcript } from './Transcript';
 
@@ -40,7 +40,7 @@ export function ConversationView({
   const failed = view.status.state === 'failed' ? view.status.error : undefined;
   return (
     <div className="conversation">
-      <LiveBar mode={mode} onModeChange={onModeChange} />
+      <LiveBar mode={mode} onModeChange={onModeChange} onOpenSettings={onOpenSettings} />
       {!linked && !engineGone && (
         <p className="problem" role="alert">
           <span>The live conversation is not connected to the engine{closedReason ? ` (${closedReason})` : ''}.</span>
@@ -83,7 +83,7 @@ export function ConversationView({
         </div>
       ))}
       <div className="conversation__main">
-        <Transcript turns={view.turns} partial={view.partial} listening={view.status.state === 'running'} />
+        <Transcript turns={view.turns} partial={view.partial} hint={transcriptHint(view)} />
         <LatencyPanel turns={view.turns} />
       </div>
       <div className="compare__actions">

@@ -1,23 +1,17 @@
 import { useEffect } from 'react';
-import type { ConversationState } from '../../../electron/shared/conversation';
 import type { Settings } from '../../../electron/shared/settings';
+import { errorAction, liveStatusLabel } from './model';
 import { useLiveStore } from './store';
 
-const STATE_LABEL: Record<ConversationState, string> = {
-  listening: 'Listening',
-  'user-speaking': 'You are speaking',
-  thinking: 'Thinking…',
-  'assistant-speaking': 'Parley is speaking',
-};
-
 /** Live state, meters and the controls of the conversation. */
-export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onModeChange: (mode: Settings['mode']) => void }) {
+export function LiveBar({ mode, onModeChange, onOpenSettings }: { mode: Settings['mode']; onModeChange: (mode: Settings['mode']) => void; onOpenSettings?: () => void }) {
   const { mic, muted, talking, micLevel, outLevel, view, linked } = useLiveStore();
   const { start, stop, setMuted, setTalking, interrupt } = useLiveStore.getState();
   const running = view.status.state === 'running';
   const starting = mic === 'opening' || view.status.state === 'starting';
   const replying = running && (view.state === 'thinking' || view.state === 'assistant-speaking');
-  const label = !running ? (starting ? 'Starting…' : 'Not listening') : view.bargeInSuspected ? 'Paused: are you interrupting?' : STATE_LABEL[view.state];
+  const label = liveStatusLabel(view, starting);
+  const sttStopped = view.stt?.status.state === 'stopped' ? view.stt.status.error : undefined;
 
   // Escape cuts Parley off (the stop-talking button's shortcut).
   useEffect(() => {
@@ -50,9 +44,19 @@ export function LiveBar({ mode, onModeChange }: { mode: Settings['mode']; onMode
 
   return (
     <section className="livebar" aria-label="Conversation controls">
-      <div className={`livebar__state livebar__state--${running ? view.state : 'idle'}`} role="status" aria-live="polite" data-testid="conversation-state">
+      <div className={`livebar__state livebar__state--${label.tone === 'ok' ? view.state : label.tone}`} role="status" aria-live="polite" data-testid="conversation-state">
         <span className="livebar__dot" aria-hidden="true" />
-        {label}
+        {label.text}
+        {sttStopped && onOpenSettings && errorAction(sttStopped) === 'open-settings' && (
+          <button type="button" className="livebar__action" onClick={onOpenSettings}>
+            Open settings
+          </button>
+        )}
+        {sttStopped && running && errorAction(sttStopped) === 'retry' && (
+          <button type="button" className="livebar__action" onClick={() => void stop().then(start)}>
+            Try again
+          </button>
+        )}
       </div>
       {view.status.state === 'running' && (
         <span className="livebar__providers" data-testid="running-providers">

@@ -5,7 +5,7 @@ import type { TurnView } from './model';
  * The conversation, newest at the bottom. Follows new text unless the user scrolled up to read
  * (then it stays put until they come back down).
  */
-export function Transcript({ turns, partial, listening }: { turns: TurnView[]; partial: string; listening: boolean }) {
+export function Transcript({ turns, partial, hint }: { turns: TurnView[]; partial: string; /** What the empty transcript says (see transcriptHint). */ hint: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   useLayoutEffect(() => {
@@ -25,7 +25,7 @@ export function Transcript({ turns, partial, listening }: { turns: TurnView[]; p
         pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
       }}
     >
-      {turns.length === 0 && !partial && <p className="transcript__empty">{listening ? 'Say something: Parley is listening.' : 'Press “Start conversation” and talk.'}</p>}
+      {turns.length === 0 && !partial && <p className="transcript__empty">{hint}</p>}
       {turns.map((t) => (
         <Turn key={t.id} turn={t} />
       ))}

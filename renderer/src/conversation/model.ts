@@ -1,7 +1,7 @@
 // (Pure TypeScript with explicit .js imports: the unit tests typecheck it under Node too.)
 // The conversation as the UI shows it, rebuilt from the engine's messages by one pure reducer (so a
 // reconnecting window replays the same events into the same view, and tests need no browser).
-import type { ConversationEvent, ConversationMessage, ConversationState, LatencyMarkName, SessionStatus } from '../../../electron/shared/conversation.js';
+import type { ConversationEvent, ConversationMessage, ConversationState, LatencyMarkName, SessionStatus, SttStatus } from '../../../electron/shared/conversation.js';
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
 
 export interface ToolActivity {
@@ -51,6 +51,8 @@ export interface ConversationView {
   notices: { id: number; text: string; kind?: 'audio-dropped' }[];
   /** A barge-in is suspected: the reply is paused while the engine makes sure. */
   bargeInSuspected: boolean;
+  /** The speech-to-text connection of the (last) session, as the engine reported it. */
+  stt?: { provider: string; status: SttStatus };
   nextId: number;
 }
 
@@ -84,6 +86,8 @@ export function reduceConversation(view: ConversationView, message: Conversation
 function reduceStatus(view: ConversationView, status: SessionStatus): ConversationView {
   const before = view.status;
   const next: ConversationView = { ...view, status, ...(status.state === 'running' ? {} : { state: 'listening' as const, partial: '', bargeInSuspected: false }) };
+  // A new session has a new connection; a stopped one keeps the reason it stopped.
+  if (status.state === 'starting') delete next.stt;
   // A new session, or another listening mode or architecture: the banners of the one before are stale.
   const changed = status.state === 'starting' || (status.state === 'running' && before.state === 'running' && (status.mode !== before.mode || status.architecture !== before.architecture));
   if (changed) return { ...next, problems: [], failedAfterRunning: false };
@@ -155,7 +159,59 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
     }
     case 'notice':
       return { ...view, notices: [...view.notices.slice(-2), { id: view.nextId, text: e.message }], nextId: view.nextId + 1 };
+    case 'stt-status':
+      return { ...view, stt: { provider: e.provider, status: e.status } };
   }
+}
+
+const STATE_LABEL: Record<ConversationState, string> = {
+  listening: 'Listening',
+  'user-speaking': 'You are speaking',
+  thinking: 'Thinking…',
+  'assistant-speaking': 'Parley is speaking',
+};
+
+/** Why speech-to-text stopped, in a few words ("Deepgram rejected the key"). */
+function sttStopReason(provider: string, error: ErrorInfo): string {
+  switch (error.code) {
+    case 'provider/invalid-key':
+      return `${provider} rejected the key`;
+    case 'provider/missing-key':
+      return `no key for ${provider}`;
+    case 'provider/bad-request':
+      return `${provider} rejected the request`;
+    default:
+      return `can't reach ${provider}`;
+  }
+}
+
+/** Parley hears the user: running, and speech-to-text (if any) connected. */
+export function isListening(view: ConversationView): boolean {
+  return view.status.state === 'running' && (!view.stt || view.stt.status.state === 'ok');
+}
+
+/**
+ * The live state in words, true to what the engine can do right now: not "Listening" while the
+ * speech-to-text is unreachable or stopped. `tone` styles it.
+ */
+export function liveStatusLabel(view: ConversationView, starting: boolean): { text: string; tone: 'ok' | 'warn' | 'error' | 'idle' } {
+  const stt = view.stt;
+  if (stt?.status.state === 'stopped' && (view.status.state === 'running' || view.status.state === 'failed')) {
+    return { text: `Stopped: ${sttStopReason(stt.provider, stt.status.error)}`, tone: 'error' };
+  }
+  if (view.status.state !== 'running') return { text: starting || view.status.state === 'starting' ? 'Starting…' : 'Not listening', tone: 'idle' };
+  if (stt?.status.state === 'retrying') return { text: `Can't reach ${stt.provider}, retrying in ${Math.max(1, Math.round(stt.status.inMs / 1000))} s`, tone: 'warn' };
+  if (stt?.status.state === 'connecting') return { text: `Connecting to ${stt.provider}…`, tone: 'warn' };
+  return { text: view.bargeInSuspected ? 'Paused: are you interrupting?' : STATE_LABEL[view.state], tone: 'ok' };
+}
+
+/** What the empty transcript says: an invitation only when Parley can actually hear. */
+export function transcriptHint(view: ConversationView): string {
+  if (isListening(view)) return 'Say something: Parley is listening.';
+  const stt = view.stt;
+  if (view.status.state === 'running' && stt?.status.state === 'stopped') return `Parley cannot hear you: ${sttStopReason(stt.provider, stt.status.error)}.`;
+  if (view.status.state === 'running' && stt) return `Parley cannot hear you yet. ${liveStatusLabel(view, false).text}.`;
+  return 'Press “Start conversation” and talk.';
 }
 
 /**

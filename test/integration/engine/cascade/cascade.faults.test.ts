@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import { systemClock } from '../../../../electron/engine/clock.js';
+import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
 import { useCascadeHarness, type HarnessOptions } from '../../../helpers/cascade.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
 
@@ -69,13 +71,52 @@ describe('cascade: faults', () => {
     expect(errors.map((e) => [e.stage, e.error.code])).toEqual([['llm', 'provider/timeout']]);
   });
 
-  it('a rejected Deepgram key: a clear stt error, no turn, no crash', async () => {
+  it('a rejected Deepgram key: one attempt, one clear stt error, the session stops listening and says so', async () => {
     const h = await harness.start({ deepgramKey: 'revoked-key' });
-    const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
-    expect(errors.map((e) => [e.stage, e.error.code, e.error.message])).toEqual([['stt', 'provider/invalid-key', 'invalid API key for Deepgram: Invalid credentials.']]);
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.2);
     await feed((s) => h.session.pushAudio(s), audio);
     await h.session.finishInput();
+    // Not one new attempt per audio frame: the key will not fix itself.
+    expect(h.deepgram.stats.attempts).toBe(1);
+    const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    expect(errors.map((e) => [e.stage, e.error.code, e.error.message])).toEqual([['stt', 'provider/invalid-key', 'invalid API key for Deepgram: Invalid credentials.']]);
+    expect(h.session.sttFailure).toMatchObject({ code: 'provider/invalid-key', provider: 'deepgram' });
+    const statuses = h.events.flatMap((e) => (e.type === 'stt-status' ? [[e.provider, e.status.state]] : []));
+    expect(statuses).toEqual([
+      ['Deepgram', 'connecting'],
+      ['Deepgram', 'stopped'],
+    ]);
     expect(h.events.filter((e) => e.type === 'user-final')).toEqual([]);
+    // The transcript log has the one error, not one per frame.
+    expect(h.log.entries.filter((e) => e.kind === 'error')).toHaveLength(1);
+  });
+
+  it('Deepgram down for a while (503 with Retry-After): the user\'s audio is kept, replayed on recovery and answered', async () => {
+    // Deepgram stays down (its retries wait) until all of the user's audio has been fed.
+    const waits: number[] = [];
+    let recover = () => {};
+    const down = new Promise<void>((r) => (recover = r));
+    const sttRetry = new RetryBudget(systemClock, {
+      sleep: async (ms) => {
+        waits.push(ms);
+        await down;
+      },
+    });
+    const h = await harness.start({
+      deepgram: { utterances: ['he was not an ill disposed young man'], faults: [{ kind: 'status', status: 503, retryAfterS: 3 }, { kind: 'status', status: 503, retryAfterS: 3 }] },
+      session: { sttRetry },
+    });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.2);
+    await feed((s) => h.session.pushAudio(s), audio);
+    expect(h.deepgram.stats.attempts).toBe(1);
+    recover();
+    await h.session.finishInput();
+    expect(h.deepgram.stats.attempts).toBe(3);
+    expect(waits).toEqual([3000, 3000]);
+    expect(h.events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(h.events.find((e) => e.type === 'user-final')).toMatchObject({ text: 'he was not an ill disposed young man' });
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ interrupted: false });
+    const retrying = h.events.find((e) => e.type === 'stt-status' && e.status.state === 'retrying');
+    expect(retrying).toMatchObject({ status: { attempt: 1, inMs: 3000, reason: { code: 'provider/server-error' } } });
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../../electron/engine/clock.js';
+import { ManualClock, systemClock } from '../../../../electron/engine/clock.js';
+import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
 import { DeepgramSettingsSchema, DeepgramStt } from '../../../../electron/engine/providers/stt/deepgram.js';
 import type { SttEvent } from '../../../../electron/engine/providers/types.js';
 import { startFakeDeepgram, type FakeDeepgramOptions } from '../../../fakes/deepgram.js';
@@ -61,9 +62,11 @@ describe('Deepgram live STT', () => {
     stream.close();
   });
 
-  it('a bad key fails the connect with the server\'s reason; a missing key names the variable', async () => {
+  it('a bad key ends the stream with the server\'s reason; a missing key names the variable', async () => {
     const { provider } = await setup();
-    await expect(provider('bad').open({ sampleRate: 16000 })).rejects.toMatchObject({ code: 'provider/invalid-key', message: 'invalid API key for Deepgram: Invalid credentials.' });
+    const events: SttEvent[] = [];
+    for await (const e of await provider('bad').open({ sampleRate: 16000 })) events.push(e);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'provider/invalid-key', message: 'invalid API key for Deepgram: Invalid credentials.' } });
     await expect(provider('').open({ sampleRate: 16000 })).rejects.toMatchObject({ code: 'provider/missing-key', message: expect.stringMatching(/DEEPGRAM_API_KEY/) });
   });
 
@@ -79,24 +82,28 @@ describe('Deepgram live STT', () => {
     expect(finals).toEqual(['he was not an ill disposed young man']);
   });
 
-  it('reports a malformed frame as a typed error and carries on over a fresh connection', async () => {
+  it('a malformed frame is a typed fault: it carries on over a fresh connection', async () => {
     const { fake, provider } = await setup({ utterances: ['he was not an ill disposed young man'], faults: [{ kind: 'malformed', afterAudioMs: 800 }] });
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
     const events = await transcribe(provider(), audio, 2);
-    expect(events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'provider/protocol' } });
+    expect(events.find((e) => e.type === 'status' && e.status.state === 'retrying')).toMatchObject({ status: { reason: { code: 'provider/protocol' } } });
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
     expect(fake.stats.connections).toBe(2);
     // The replayed audio was transcribed on the new connection: the words still arrive.
     expect(events.filter((e) => e.type === 'final' && e.text).map((e) => (e as { text: string }).text)).toEqual(['he was not an ill disposed young man']);
   });
 
   it('gives up with a typed error when reconnecting keeps failing', async () => {
-    const { provider } = await setup({ faults: [{ kind: 'drop', afterAudioMs: 100 }, { kind: 'status', status: 503 }, { kind: 'status', status: 503 }] }, { maxReconnects: 2 });
-    const stream = await provider().open({ sampleRate: 16000 });
+    const { fake, provider } = await setup({ faults: [{ kind: 'drop', afterAudioMs: 100 }, { kind: 'status', status: 503 }, { kind: 'status', status: 503 }] }, { maxReconnects: 2 });
+    const clock = new ManualClock();
+    const retry = new RetryBudget(clock, { retries: 2, sleep: async (ms) => clock.advance(ms) });
+    const stream = await provider().open({ sampleRate: 16000, retry });
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
     await feed((s) => stream.push(s), audio.subarray(0, 16000));
     const events: SttEvent[] = [];
     for await (const e of stream) events.push(e);
-    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'provider/disconnected' } });
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'provider/server-error', message: 'Deepgram server error (503): fake 503; gave up after 3 attempts' } });
+    expect(fake.stats.attempts).toBe(3);
   });
 
   it('close() frees the socket', async () => {

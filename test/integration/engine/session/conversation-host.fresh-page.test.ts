@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useConversationHost } from '../../../helpers/conversation-host.js';
 import { RemotePlayer } from '../../../helpers/remote-player.js';
+import { saveBoundKey } from '../../../../electron/engine/settings/key-binding.js';
 
 // A page opened later (a reload, a new tab) gets the transcript back, but not the banners of
 // problems from before it was there: those belonged to an earlier attempt and may be long gone.
@@ -32,16 +33,20 @@ describe('a fresh page taking over a session that is still failing', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    // Deepgram unreachable: the session's STT keeps reporting that it cannot connect.
-    await h.store.update((s) => void (s.providers.stt.deepgram = { baseUrl: `ws://127.0.0.1:${port}` }));
+    // Deepgram unreachable: the session's STT keeps reporting that it cannot connect (the key is
+    // saved again for that address, as Settings requires when a provider moves to another host).
+    const unreachable = `ws://127.0.0.1:${port}`;
+    await h.store.update((s) => void (s.providers.stt.deepgram = { baseUrl: unreachable }));
+    await saveBoundKey(h.secrets, 'deepgram', h.deepgram.key, unreachable);
     h.player.command({ type: 'start', inputRate: 16000 });
-    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'error');
+    await h.player.waitFor((m) => m.type === 'event' && m.event.type === 'stt-status' && m.event.status.state === 'retrying');
 
     const fresh = new RemotePlayer();
     fresh.handle = h.host.attach(fresh);
     await h.player.waitFor(() => h.player.closed);
     await h.host.stop();
     expect(fresh.events('error')).toEqual([]);
+    expect(fresh.events('stt-status')).toEqual([]);
     expect(fresh.messages.filter((m) => m.type === 'session' && m.status.state === 'failed')).toEqual([]);
   });
 });

@@ -1,0 +1,96 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.js';
+import { startFakeOpenAi } from '../fakes/openai.js';
+import { chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+
+// Dead speech-to-text through the real UI (`parley serve`, the real Deepgram client against a fake
+// that rejects the key or answers 503 forever): the state says what is true, never "Listening",
+// a banner says what happened and how to fix it, and nothing widens the page.
+const run = chromiumAvailable() || process.env.CI === 'true';
+
+describe.runIf(run)('dead speech-to-text in the browser', () => {
+  let browser: Browser;
+  let openai: Awaited<ReturnType<typeof startFakeOpenAi>>;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAi({ llm: () => ({ text: 'Hi.' }) });
+    browser = await launch();
+  }, 60_000);
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await openai?.close();
+  });
+
+  async function open(deepgram: FakeDeepgram, key: string): Promise<Page> {
+    const served = await startServe({ PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key });
+    const serve: ChildProcess = served.process;
+    cleanups.push(() => void serve.kill('SIGTERM'));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    cleanups.push(() => page.close());
+    await page.goto(served.url);
+    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Start conversation' }).click();
+    return page;
+  }
+
+  async function noHorizontalOverflow(page: Page, name: string): Promise<void> {
+    for (const [width, height] of [
+      [1280, 800],
+      [800, 600],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      // (Runs in the page; the test project has no DOM types.)
+      const fits = await page.evaluate(() => {
+        const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+        return w.document.scrollingElement.scrollWidth <= w.innerWidth;
+      });
+      await screenshot(page, `${name}-${width}x${height}`);
+      expect(fits, `no horizontal overflow at ${width}x${height}`).toBe(true);
+    }
+  }
+
+  it('a rejected key: "Stopped: Deepgram rejected the key", one banner with Open settings, one attempt', async () => {
+    const deepgram = await startFakeDeepgram();
+    cleanups.push(deepgram.close);
+    const page = await open(deepgram, 'dg-revoked-key-0000');
+    const state = page.getByTestId('conversation-state');
+    await state.getByText('Stopped: Deepgram rejected the key').waitFor({ timeout: 15_000 });
+    expect(await state.innerText()).not.toMatch(/Listening/);
+    await state.getByRole('button', { name: 'Open settings' }).waitFor();
+    const banners = page.getByRole('alert').filter({ hasText: /Deepgram/ });
+    expect(await banners.count()).toBe(1);
+    expect(await banners.first().innerText()).toMatch(/invalid API key for Deepgram/);
+    await banners.first().getByRole('button', { name: 'Open settings' }).waitFor();
+    expect(await page.getByRole('log', { name: 'Conversation' }).innerText()).not.toMatch(/Parley is listening/);
+    await noHorizontalOverflow(page, 'stt-rejected-key');
+    // The microphone's audio kept coming all along: the key was not tried again for it.
+    expect(deepgram.stats.attempts).toBe(1);
+  }, 60_000);
+
+  it('Deepgram answering 503 forever: "Can\'t reach Deepgram, retrying", then "Stopped" with Try again after a handful of attempts', async () => {
+    const deepgram = await startFakeDeepgram({ refuseAll: { status: 503 } });
+    cleanups.push(deepgram.close);
+    const page = await open(deepgram, deepgram.key);
+    const state = page.getByTestId('conversation-state');
+    await state.getByText(/^Can't reach Deepgram, retrying in \d+ s$/).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('log', { name: 'Conversation' }).innerText()).not.toMatch(/Parley is listening/);
+    await noHorizontalOverflow(page, 'stt-retrying');
+    await state.getByText("Stopped: can't reach Deepgram").waitFor({ timeout: 30_000 });
+    await state.getByRole('button', { name: 'Try again' }).waitFor();
+    const banners = page.getByRole('alert').filter({ hasText: /Deepgram/ });
+    expect(await banners.count()).toBe(1);
+    expect(await banners.first().innerText()).toMatch(/Deepgram server error \(503\).*gave up after 6 attempts/);
+    expect(deepgram.stats.attempts).toBe(6);
+    await noHorizontalOverflow(page, 'stt-unreachable');
+    // Try again starts a fresh session, with a fresh budget.
+    await state.getByRole('button', { name: 'Try again' }).click();
+    await state.getByText(/^Can't reach Deepgram, retrying in \d+ s$/).waitFor({ timeout: 15_000 });
+    expect(deepgram.stats.attempts).toBeGreaterThan(6);
+  }, 90_000);
+});
