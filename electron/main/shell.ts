@@ -86,3 +86,11 @@ export function installShell(o: ShellOptions): { refresh(): void; dispose(): voi
     },
   };
 }
+
+/**
+ * The tray icon for the platform: on macOS a template image (black and alpha, 16x16 with an @2x
+ * variant; the "Template" suffix tells macOS to tint it for light and dark menu bars).
+ */
+export function trayIconFile(platform: NodeJS.Platform): string {
+  return platform === 'darwin' ? 'trayTemplate.png' : 'tray.png';
+}
