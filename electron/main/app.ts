@@ -1,9 +1,8 @@
 import path from 'node:path';
-import type { ConversationHost } from '../engine/session/conversation-host.js';
-import type { EngineHost } from '../engine/session/engine-host.js';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, createAppProtocolHandler, type AppProtocolRequestHandler } from './app-protocol.js';
 import { registerConversationPort, type IpcPortEvent } from './conversation.js';
-import { registerIpc, type InvokeHandlers, type IpcMainSurface } from './ipc.js';
+import type { EngineService } from './engine-service.js';
+import { registerIpc, type IpcMainSurface } from './ipc.js';
 import { installShell, trayIconFile, type GlobalShortcutSurface, type TraySurface } from './shell.js';
 import { isAllowedPermission, isAllowedPermissionCheck, isAppUrl, secureWebPreferences } from './security.js';
 
@@ -61,15 +60,8 @@ export interface ElectronSurface {
 
 /** What main runs: built in `load()`, only by the instance that holds the single-instance lock. */
 export interface MainOptions {
-  engine: EngineHost;
-  /** Settings and key channels (see engine/settings/handlers.ts). */
-  handlers: Omit<InvokeHandlers, 'parley:engine-info' | 'parley:server-logs'>;
-  /** The live conversation (audio over the window's MessagePort). */
-  conversation: Pick<ConversationHost, 'attach' | 'shutdown' | 'toggleTalking' | 'setMuted' | 'muted' | 'serverLogs'>;
-  /** The push-to-talk accelerator from the saved settings. */
-  pushToTalkShortcut: () => string;
-  /** Lets main re-apply the shortcut when settings are saved. */
-  onSettingsSaved?: (listener: () => void) => void;
+  /** The engine: in this process (localEngine) or in its own utility process (remoteEngine). */
+  engine: EngineService;
   /** Things to tell the user once the app is ready (e.g. API keys cannot be protected here). */
   readyNotices?: () => string[];
 }
@@ -119,7 +111,7 @@ export async function startMain(electron: ElectronSurface, boot: MainBoot): Prom
   app.on('before-quit', (event) => {
     if (stopped) return;
     event.preventDefault();
-    stopping ??= Promise.race([Promise.allSettled([options.conversation.shutdown(), options.engine.stop()]), wait(QUIT_DEADLINE_MS)]).then(() => {
+    stopping ??= Promise.race([options.engine.stop().catch(() => undefined), wait(QUIT_DEADLINE_MS)]).then(() => {
       stopped = true;
       app.quit();
     });
@@ -131,11 +123,12 @@ export async function startMain(electron: ElectronSurface, boot: MainBoot): Prom
     callback(isAllowedPermission(permission, details.requestingUrl, url, details.mediaTypes ?? []));
   });
   electron.session.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) => isAllowedPermissionCheck(permission, requestingOrigin, details, url));
-  registerIpc(electron.ipcMain, { ...options.handlers, 'parley:engine-info': () => options.engine.info(), 'parley:server-logs': () => options.conversation.serverLogs() }, (sender) => isAppUrl(sender, url));
-  registerConversationPort(electron.ipcMain, options.conversation, (sender) => isAppUrl(sender, url));
-  for (const notice of options.readyNotices?.() ?? []) options.engine.notify(notice);
+  const { engine } = options;
+  engine.start();
+  for (const notice of options.readyNotices?.() ?? []) engine.notify(notice);
+  registerIpc(electron.ipcMain, engine.handlers, (sender) => isAppUrl(sender, url));
+  registerConversationPort(electron.ipcMain, (port) => engine.openConversation(port), (sender) => isAppUrl(sender, url));
 
-  void options.engine.start();
   const win = electron.createWindow({
     width: 1100,
     height: 760,
@@ -155,15 +148,15 @@ export async function startMain(electron: ElectronSurface, boot: MainBoot): Prom
   const shell = installShell({
     tray: electron.createTray(path.join(boot.iconsDir, trayIconFile(electron.platform))),
     globalShortcut: electron.globalShortcut,
-    shortcut: options.pushToTalkShortcut,
+    shortcut: () => engine.pushToTalkShortcut(),
     showWindow,
-    toggleTalking: () => options.conversation.toggleTalking(),
-    isMuted: () => options.conversation.muted,
-    setMuted: (muted) => options.conversation.setMuted(muted),
+    toggleTalking: () => engine.toggleTalking(),
+    isMuted: () => engine.muted,
+    setMuted: (muted) => engine.setMuted(muted),
     quit: () => app.quit(),
-    notify: (message) => options.engine.notify(message),
+    notify: (message) => engine.notify(message),
   });
-  options.onSettingsSaved?.(() => shell.refresh());
+  engine.onSettingsSaved(() => shell.refresh());
   app.on('will-quit', () => shell.dispose());
   const blockNavigation = (event: { preventDefault(): void }, target: string) => {
     if (target !== url) event.preventDefault();

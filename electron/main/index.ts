@@ -1,24 +1,20 @@
 // Electron entry point: adapts the real Electron API to the injected surface in app.ts.
 // opus-wasm must stay the first import (it configures @evan/opus before anything loads it).
 import './opus-wasm.js';
-import { BrowserWindow, Menu, Tray, app, dialog, globalShortcut, ipcMain, nativeImage, protocol, safeStorage, session } from 'electron';
+import { BrowserWindow, Menu, Tray, app, dialog, globalShortcut, ipcMain, nativeImage, protocol, safeStorage, session, utilityProcess } from 'electron';
 import { CommandApprovals } from './approvals.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultResourcesDir } from '../engine/resources.js';
-import { settingsHandlers } from '../engine/settings/handlers.js';
 import { EncryptedFileSecretStore } from '../engine/settings/secret-store.js';
-import { SettingsStore } from '../engine/settings/settings-store.js';
-import { SileroVadModel } from '../engine/vad/silero.js';
 import { startMain, type ElectronSurface, type MainOptions } from './app.js';
-import { ConversationHost } from '../engine/session/conversation-host.js';
-import { EngineHost } from '../engine/session/engine-host.js';
-import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
+import { remoteEngine } from './engine-service.js';
 import { keychain } from './keychain.js';
 import type { TraySurface } from './shell.js';
 
+const mainDir = path.dirname(fileURLToPath(import.meta.url));
 // out/node/electron/main/index.js -> out/
-const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const outDir = path.resolve(mainDir, '..', '..', '..');
 // Packaged builds carry the models as extraResources next to app.asar.
 const resourcesDir = app.isPackaged ? process.resourcesPath : defaultResourcesDir();
 process.env.PARLEY_RESOURCES_DIR ??= resourcesDir;
@@ -38,23 +34,14 @@ function defaultSession(): ElectronSurface['session'] {
   };
 }
 
-/** Everything that reads user data: built only by the instance holding the single-instance lock. */
+/**
+ * Everything that reads user data: built only by the instance holding the single-instance lock.
+ * The engine runs in its own utility process (engine-process-main.ts), forked once the app is
+ * ready; main keeps the keys (safeStorage exists only here) and the launch-approval dialog.
+ */
 async function load(): Promise<MainOptions> {
   const keys = keychain(safeStorage, process.platform);
-  const engine = new EngineHost(app.getVersion(), () => SileroVadModel.load(), undefined, () => keys.keyStorage());
-  // Settings in userData, API keys encrypted with the OS keychain (safeStorage): never sent to the renderer.
-  const settings = new SettingsStore(path.join(app.getPath('userData'), 'settings.json'));
-  const loaded = await settings.load();
-  if (loaded.notice) {
-    console.warn(`parley: ${loaded.notice}`);
-    engine.notify(loaded.notice);
-  }
   const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), keys.encryptor);
-  // Every conversation is also kept on disk (JSONL), so nothing said is lost with the window.
-  const log = new JsonlTranscriptLog(path.join(app.getPath('userData'), 'transcripts.jsonl'), (e) => {
-    console.warn(`parley: ${e.message}`);
-    conversation.notice(`Conversations are not being saved: ${e.message}`);
-  });
   /**
    * A launch command comes from settings the renderer can edit: it runs only after the user allowed
    * it in a native dialog (main process), remembered per command in userData (never writable by the
@@ -71,28 +58,26 @@ async function load(): Promise<MainOptions> {
     });
     return response === 0;
   });
-  const conversation = new ConversationHost({
-    settings: () => settings.settings,
+  const engine = remoteEngine({
+    fork: () =>
+      utilityProcess.fork(path.join(mainDir, 'engine-process-main.js'), [], {
+        serviceName: 'Parley engine',
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          PARLEY_USER_DATA: app.getPath('userData'),
+          PARLEY_VERSION: app.getVersion(),
+          // safeStorage's backend is known only after 'ready', which fork() also needs.
+          PARLEY_KEY_STORAGE: keys.keyStorage(),
+          OPUS_FORCE_WASM: '1',
+        },
+      }),
     secrets,
-    vadModel: () => engine.vadModel(),
-    loadVad: () => SileroVadModel.load(),
     approveLaunch: (command) => approvals.approve(command),
-    log,
-    warn: (m) => console.warn(`parley: ${m}`),
+    wait: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()),
+    onCrash: (code) => console.warn(`parley: the engine process stopped (exit ${code})`),
   });
-  const settingsSaved: (() => void)[] = [];
-  const handlers = settingsHandlers(settings, secrets, process.env, (what) => {
-    conversation.settingsChanged(what);
-    for (const l of settingsSaved) l();
-  });
-  return {
-    engine,
-    handlers,
-    conversation,
-    pushToTalkShortcut: () => settings.settings.pushToTalkShortcut,
-    onSettingsSaved: (listener) => void settingsSaved.push(listener),
-    readyNotices: () => [keys.notice()].filter((n): n is string => n !== undefined),
-  };
+  return { engine, readyNotices: () => [keys.notice()].filter((n): n is string => n !== undefined) };
 }
 
 function createTray(iconFile: string): TraySurface {

@@ -21,17 +21,24 @@ export function registerIpc(ipcMain: IpcMainSurface, handlers: InvokeHandlers, i
     ipcMain.handle(channel, async (event, payload): Promise<IpcResult> => {
       const url = event.senderFrame?.url ?? '';
       if (!isTrustedSender(url)) return { ok: false, error: { code: 'ipc/refused', message: `${channel}: refused a message from ${url || 'an unknown frame'}` } };
-      try {
-        return { ok: true, value: await dispatchInvoke(handlers, channel, payload) };
-      } catch (e) {
-        return { ok: false, error: describeFailure(channel, e) };
-      }
+      return invokeResult(handlers, channel, payload);
     });
+  }
+}
+
+/** One contract call, answered as a result envelope (never a rejection). */
+export async function invokeResult(handlers: InvokeHandlers, channel: string, payload: unknown): Promise<IpcResult> {
+  try {
+    return { ok: true, value: await dispatchInvoke(handlers, channel, payload) };
+  } catch (e) {
+    return { ok: false, error: describeFailure(channel, e) };
   }
 }
 
 function describeFailure(channel: string, e: unknown): { code: string; message: string } {
   if (e instanceof ParleyError) return { code: e.code, message: e.message };
+  // Failures that already crossed a process boundary (IpcError, RpcError) keep their code.
+  if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && e.name === 'ParleyError') return { code: (e as Error & { code: string }).code, message: e.message };
   const message = e instanceof Error ? e.message : String(e);
   // dispatchInvoke's own refusals (schema checks) are the page's fault, not the engine's.
   if (message.startsWith(`${channel}: invalid request`)) return { code: 'ipc/invalid-request', message };

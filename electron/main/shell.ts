@@ -46,6 +46,8 @@ export function installShell(o: ShellOptions): { refresh(): void; dispose(): voi
     if (wanted === registered) return;
     if (registered) o.globalShortcut.unregister(registered);
     registered = undefined;
+    // Not known yet (the engine process has not reported the settings).
+    if (!wanted) return;
     let ok: boolean;
     try {
       ok = o.globalShortcut.register(wanted, o.toggleTalking);

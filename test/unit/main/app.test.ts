@@ -3,7 +3,8 @@ import { ManualClock } from '../../../electron/engine/clock.js';
 import { ParleyError } from '../../../electron/engine/errors.js';
 import type { SileroVadModel } from '../../../electron/engine/vad/silero.js';
 import { ConversationHost } from '../../../electron/engine/session/conversation-host.js';
-import { appUrl, QUIT_DEADLINE_MS, startMain, type MainBoot } from '../../../electron/main/app.js';
+import { appUrl, QUIT_DEADLINE_MS, startMain, type MainBoot, type MainOptions } from '../../../electron/main/app.js';
+import { localEngine } from '../../../electron/main/engine-service.js';
 import { EngineHost } from '../../../electron/engine/session/engine-host.js';
 import { encodeMicrophoneFrame, type ConversationMessage } from '../../../electron/shared/conversation.js';
 import { settingsHandlers } from '../../../electron/engine/settings/handlers.js';
@@ -25,7 +26,7 @@ function boot(engine: EngineHost, shortcut = 'CommandOrControl+Shift+Space') {
   let accelerator = shortcut;
   let loads = 0;
   let waitFor: (() => void) | undefined;
-  const options = {
+  const parts = {
     engine,
     handlers: settingsHandlers(store, new MemorySecretStore(), {}),
     conversation,
@@ -35,16 +36,16 @@ function boot(engine: EngineHost, shortcut = 'CommandOrControl+Shift+Space') {
   const b = {
     outDir: '/opt/parley/out',
     iconsDir: '/opt/parley/resources/icons',
-    load: async () => {
+    load: async (): Promise<MainOptions> => {
       loads++;
-      return options;
+      return { engine: localEngine(parts) };
     },
     // The quit deadline: fires only when the test says so.
     wait: () => new Promise<void>((resolve) => (waitFor = resolve)),
   } satisfies MainBoot;
   return {
     boot: b,
-    ...options,
+    ...parts,
     loads: () => loads,
     /** Test hook: the quit deadline passes. */
     deadline: () => waitFor?.(),
@@ -131,7 +132,10 @@ describe('Electron main (injected surface)', () => {
   it('hands a failed call to the page with its own message and code, not Electron\'s "Error invoking remote method"', async () => {
     const fake = fakeElectron();
     const b = boot(newEngine());
-    const failing = { ...b.boot, load: async () => ({ ...(await b.boot.load()), handlers: { ...b.handlers, 'parley:key-set': async () => { throw new ParleyError('file/write-failed', 'cannot save the API key: the disk is full'); } } }) };
+    b.handlers['parley:key-set'] = async () => {
+      throw new ParleyError('file/write-failed', 'cannot save the API key: the disk is full');
+    };
+    const failing = b.boot;
     await startMain(fake.surface, failing);
     const invoke = createInvoke({ invoke: (channel, payload) => fake.invoke(channel, url, payload) });
     const error = await invoke('parley:key-set', { name: 'deepgram', value: 'dg-0123456789' }).catch((e: unknown) => e);

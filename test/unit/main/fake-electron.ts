@@ -17,6 +17,8 @@ import type { IpcPortEvent, MessagePortSurface } from '../../../electron/main/co
 import type { AppProtocolRequestHandler, ElectronSurface, PermissionCheckDetails, QuitEvent, WindowSurface } from '../../../electron/main/app.js';
 import type { TrayMenuItem } from '../../../electron/main/shell.js';
 import type { RendererPort } from '../../../electron/preload/conversation.js';
+import type { ParentPortSurface } from '../../../electron/main/engine-process.js';
+import type { EngineProcessSurface } from '../../../electron/main/engine-service.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 export { flush };
@@ -291,4 +293,59 @@ export function fakeElectron(o: { lock?: boolean } = {}) {
       ipcOn.get(channel)?.({ senderFrame: { url: senderUrl }, ports: [port] });
     },
   };
+}
+
+/**
+ * An Electron utility process running `run` in this process: messages are structured-cloned both
+ * ways; `postMessage`'s transfer list takes only MessagePortMain objects (docs/api/utility-process.md);
+ * in the child they arrive as `event.ports` on `process.parentPort`. When the process ends, the
+ * ports it held close (their other ends see 'close').
+ */
+export function fakeUtilityProcess(run: (parentPort: ParentPortSurface) => void) {
+  const toChild: ((event: { data: unknown; ports: MessagePortSurface[] }) => void)[] = [];
+  const toParent: ((message: unknown) => void)[] = [];
+  const exitListeners: ((code: number) => void)[] = [];
+  const held: FakeMessagePortMain[] = [];
+  let alive = true;
+  let kills = 0;
+  const end = (code: number) => {
+    if (!alive) return;
+    alive = false;
+    for (const port of held) port.close();
+    queueMicrotask(() => {
+      for (const l of exitListeners) l(code);
+    });
+  };
+  const parentPort: ParentPortSurface = {
+    postMessage: (message) => {
+      if (!alive) return;
+      const data = structuredClone(message);
+      queueMicrotask(() => {
+        if (alive) for (const l of toParent) l(data);
+      });
+    },
+    on: (_event, listener) => void toChild.push(listener),
+  };
+  const child: EngineProcessSurface = {
+    postMessage: (message: unknown, transfer: unknown[] = []) => {
+      if (transfer.some((t) => !(t instanceof FakeMessagePortMain))) throw new TypeError('Port at index 0 is not a valid port');
+      if (!alive) return;
+      const data = structuredClone(message);
+      held.push(...(transfer as FakeMessagePortMain[]));
+      queueMicrotask(() => {
+        if (alive) for (const l of toChild) l({ data, ports: transfer as FakeMessagePortMain[] });
+      });
+    },
+    on: ((event: 'message' | 'exit', listener: (arg: never) => void) => {
+      if (event === 'message') toParent.push(listener as (message: unknown) => void);
+      else exitListeners.push(listener as (code: number) => void);
+    }) as EngineProcessSurface['on'],
+    kill: () => {
+      kills++;
+      end(0);
+      return true;
+    },
+  };
+  run(parentPort);
+  return { child, alive: () => alive, kills: () => kills, crash: (code: number) => end(code) };
 }
