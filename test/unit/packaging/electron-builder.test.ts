@@ -10,7 +10,7 @@ import { ROOT } from '../../paths.js';
 const config = load(readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 interface PlatformConfig {
   target: unknown;
-  files?: string[];
+  files?: unknown[];
 }
 interface BuilderConfig {
   files: string[];
@@ -107,38 +107,84 @@ describe('icons', () => {
   });
 });
 
-/**
- * What each package carries from node_modules, resolved with electron-builder's own matcher
- * (getNodeModuleFileMatcher: only the `!` patterns of `files` apply to node_modules, with the
- * ${arch}/${os} macros expanded per target).
- */
-function shippedFiles(platform: 'linux' | 'mac' | 'win', arch: 'x64' | 'arm64', moduleDir: string): string[] {
-  const { getNodeModuleFileMatcher } = require('app-builder-lib/out/fileMatcher.js') as {
-    getNodeModuleFileMatcher(appDir: string, dest: string, expand: (p: string) => string, platformOptions: unknown, packager: unknown): { createFilter(): (file: string, stat: { isDirectory(): boolean }) => boolean };
-  };
-  const { expandMacro } = require('app-builder-lib/out/util/macroExpander.js') as { expandMacro(p: string, arch: string, appInfo: unknown, extra: Record<string, string>): string };
-  const expand = (p: string) => expandMacro(p, arch, {}, { os: platform, '/*': '{,/**/*}' });
-  const filter = getNodeModuleFileMatcher(ROOT, '/app', expand, config[platform], { config, debugLogger: { isEnabled: false } }).createFilter();
+type FileFilter = (file: string, stat: { isDirectory(): boolean }) => boolean;
+const fileMatcher = require('app-builder-lib/out/fileMatcher.js') as {
+  getNodeModuleFileMatcher(appDir: string, dest: string, expand: (p: string) => string, platformOptions: unknown, packager: unknown): { createFilter(): FileFilter };
+  getMainFileMatchers(appDir: string, dest: string, expand: (p: string) => string, platformOptions: unknown, packager: unknown, outDir: string, isElectronCompile: boolean): { createFilter(): FileFilter }[];
+};
+const { expandMacro } = require('app-builder-lib/out/util/macroExpander.js') as { expandMacro(p: string, arch: string, appInfo: unknown, extra: Record<string, string>): string };
+const { doMergeConfigs } = require('app-builder-lib/out/util/config/config.js') as { doMergeConfigs(configs: unknown[]): BuilderConfig };
+
+/** The configuration as electron-builder holds it after loading (root `files` normalised into file sets). */
+const resolved = () => doMergeConfigs([structuredClone(config)]);
+/** The machine each package is built on (a dmg needs macOS): electron-builder's ${platform} is its process.platform. */
+const BUILT_ON = { linux: 'linux', mac: 'darwin', win: 'win32' } as const;
+const expander = (platform: 'linux' | 'mac' | 'win', arch: string, host: string = BUILT_ON[platform]) => (p: string) =>
+  expandMacro(p.replaceAll('${platform}', host), arch, {}, { os: platform, '/*': '{,/**/*}' });
+const packagerStub = (c: BuilderConfig) => ({ config: c, debugLogger: { isEnabled: false } });
+
+/** Files under `dir` (relative to the project) that pass `filter`, descending only into directories it accepts. */
+function walk(filter: FileFilter, dir: string): string[] {
   const out: string[] = [];
-  const walk = (dir: string) => {
-    const stat = statSync(dir);
-    if (!filter(dir, stat)) return;
-    if (!stat.isDirectory()) return void out.push(path.relative(ROOT, dir));
-    for (const name of readdirSync(dir)) walk(path.join(dir, name));
+  const visit = (file: string) => {
+    const stat = statSync(file);
+    if (!filter(file, stat)) return;
+    if (!stat.isDirectory()) return void out.push(path.relative(ROOT, file));
+    for (const name of readdirSync(file)) visit(path.join(file, name));
   };
-  walk(path.join(ROOT, 'node_modules', moduleDir));
+  visit(dir);
   return out;
 }
 
+/**
+ * What each package carries from node_modules, resolved with electron-builder's own matcher
+ * (getNodeModuleFileMatcher over the loaded configuration, the ${arch}/${os} macros expanded per target).
+ */
+function shippedFiles(platform: 'linux' | 'mac' | 'win', arch: 'x64' | 'arm64', moduleDir: string, host?: string): string[] {
+  const c = resolved();
+  const filter = fileMatcher.getNodeModuleFileMatcher(ROOT, '/app', expander(platform, arch, host), c[platform], packagerStub(c)).createFilter();
+  return walk(filter, path.join(ROOT, 'node_modules', moduleDir));
+}
+
+/** Whether a project file (outside node_modules) goes into the package, by electron-builder's main file matcher. */
+function shipsProjectFile(platform: 'linux' | 'mac' | 'win', relative: string): boolean {
+  const c = resolved();
+  const stub = { info: { config: c, projectDir: ROOT, buildResourcesDir: c.directories.buildResources, isPrepackedAppAsar: false, debugLogger: { isEnabled: false } } };
+  const [main] = fileMatcher.getMainFileMatchers(ROOT, '/app', expander(platform, 'x64'), c[platform], stub, path.join(ROOT, 'release'), false);
+  const filter = main!.createFilter();
+  // Every parent directory must pass too (the copier stops at a refused directory).
+  const parts = relative.split('/');
+  return parts.every((_, i) => filter(path.join(ROOT, ...parts.slice(0, i + 1)), { isDirectory: () => i < parts.length - 1 }));
+}
+
+describe('what each package ships from the project', () => {
+  it('keeps file patterns in the root list (a platform-level `files` of only exclusions makes electron-builder package everything)', () => {
+    for (const platform of ['linux', 'mac', 'win'] as const) expect(config[platform].files).toBeUndefined();
+  });
+
+  it('only the built app: compiled main and engine, preload, renderer and package.json; no sources, tests, maps or build info', () => {
+    for (const platform of ['linux', 'mac', 'win'] as const) {
+      for (const file of ['out/node/electron/main/index.js', 'out/node/electron/main/engine-process-main.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'package.json']) {
+        expect(shipsProjectFile(platform, file), `${platform}: ${file}`).toBe(true);
+      }
+      for (const file of ['out/node/electron/main/index.js.map', 'electron/main/index.ts', 'test/unit/main/app.test.ts', 'docs/DESIGN.md', 'out/tsbuildinfo/node.tsbuildinfo', 'test-results/vitest.json', 'renderer/src/main.tsx', 'scripts/dev.mjs']) {
+        expect(shipsProjectFile(platform, file), `${platform}: ${file}`).toBe(false);
+      }
+    }
+  });
+});
+
 describe('what each package ships from node_modules', () => {
-  const onnxBinaries = (platform: 'linux' | 'mac' | 'win', arch: 'x64' | 'arm64') =>
-    [...new Set(shippedFiles(platform, arch, 'onnxruntime-node').filter((f) => f.includes('/bin/napi-v6/')).map((f) => f.split('/').slice(4, 6).join('/')))].sort();
+  const onnxBinaries = (platform: 'linux' | 'mac' | 'win', arch: 'x64' | 'arm64', host?: string) =>
+    [...new Set(shippedFiles(platform, arch, 'onnxruntime-node', host).filter((f) => f.includes('/bin/napi-v6/')).map((f) => f.split('/').slice(4, 6).join('/')))].sort();
 
   it('carries only the target platform and architecture of onnxruntime', () => {
     expect(onnxBinaries('linux', 'x64')).toEqual(['linux/x64']);
     expect(onnxBinaries('linux', 'arm64')).toEqual(['linux/arm64']);
     expect(onnxBinaries('mac', 'arm64')).toEqual(['darwin/arm64']);
     expect(onnxBinaries('win', 'x64')).toEqual(['win32/x64']);
+    // A Windows installer built on Linux keeps the building machine's binaries too (never too few).
+    expect(onnxBinaries('win', 'x64', 'linux')).toEqual(['linux/x64', 'win32/x64']);
     // ...and still its JavaScript.
     expect(shippedFiles('linux', 'x64', 'onnxruntime-node')).toContain('node_modules/onnxruntime-node/package.json');
   });
