@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../paths.js';
 
 const require = createRequire(path.join(ROOT, 'package.json'));
@@ -25,9 +25,15 @@ function fakeElectronDist(dir: string): void {
 // The real electron-builder on the real build (globalSetup compiles main and the renderer; the
 // preload is bundled here), packaging a Linux x64 directory: what the deb and AppImage contain.
 describe.runIf(process.platform === 'linux' && process.arch === 'x64')('electron-builder --dir (Linux x64)', () => {
+  // The packaged directory is ~70 MB: do not leave it behind.
+  const workDirs: string[] = [];
+  afterEach(() => {
+    for (const dir of workDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
   it('packages only the built app, this platform\'s onnxruntime, Opus as WebAssembly, the models and icons, with the fuses set', async () => {
     execFileSync(process.execPath, [path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js'), 'build', '--config', 'vite.preload.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
     const work = mkdtempSync(path.join(tmpdir(), 'parley-pack-'));
+    workDirs.push(work);
     fakeElectronDist(path.join(work, 'electron-dist'));
     const cli = path.join(path.dirname(require.resolve('electron-builder/package.json')), 'cli.js');
     execFileSync(
