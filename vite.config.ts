@@ -1,7 +1,8 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// The renderer: a static bundle loaded from file:// by Electron (hence relative base) or served by
+// The renderer: a static bundle served by Electron's parley://app protocol (relative base: assets and
+// AudioWorklet modules resolve against the page, whatever serves it) or served by
 // `parley serve`.
 export default defineConfig(({ mode }) => ({
   root: 'renderer',

@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { ConversationHost } from '../engine/session/conversation-host.js';
-import type { EngineHost } from '../engine/session/engine-host.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, createAppProtocolHandler, type AppProtocolRequestHandler } from './app-protocol.js';
 import { registerConversationPort, type IpcPortEvent } from './conversation.js';
-import { registerIpc, type InvokeHandlers, type IpcMainSurface } from './ipc.js';
-import { installShell, type GlobalShortcutSurface, type TraySurface } from './shell.js';
-import { CONTENT_SECURITY_POLICY, isAllowedPermission, isAppUrl, secureWebPreferences } from './security.js';
+import type { EngineService } from './engine-service.js';
+import { registerIpc, type IpcMainSurface } from './ipc.js';
+import { installShell, trayIconFile, type GlobalShortcutSurface, type TraySurface } from './shell.js';
+import { isAllowedPermission, isAllowedPermissionCheck, isAppUrl, secureWebPreferences } from './security.js';
+
+export type { AppProtocolRequestHandler };
 
 /** The slice of Electron that main uses, injected so it can be unit-tested without Electron. */
 export interface WindowSurface {
@@ -21,70 +22,113 @@ export interface WindowSurface {
   };
 }
 
+export interface QuitEvent {
+  preventDefault(): void;
+}
+
+/** What Electron passes a permission check handler as its 4th argument (docs/api/session.md). */
+export interface PermissionCheckDetails {
+  requestingUrl?: string;
+  securityOrigin?: string;
+  mediaType?: 'video' | 'audio' | 'unknown';
+  isMainFrame: boolean;
+}
+
 export interface ElectronSurface {
+  platform: NodeJS.Platform;
   app: {
     requestSingleInstanceLock(): boolean;
     whenReady(): Promise<unknown>;
-    on(event: 'second-instance' | 'window-all-closed' | 'before-quit' | 'will-quit', listener: () => void): void;
+    on(event: 'second-instance' | 'window-all-closed' | 'will-quit', listener: () => void): void;
+    on(event: 'before-quit', listener: (event: QuitEvent) => void): void;
     quit(): void;
     getVersion(): string;
   };
+  protocol: {
+    registerSchemesAsPrivileged(schemes: { scheme: string; privileges: Record<string, boolean> }[]): void;
+    handle(scheme: string, handler: AppProtocolRequestHandler): void;
+  };
   createWindow(options: Record<string, unknown>): WindowSurface;
   ipcMain: IpcMainSurface & { on(channel: string, listener: (event: IpcPortEvent) => void): void };
-  createTray(): TraySurface;
+  createTray(iconFile: string): TraySurface;
   globalShortcut: GlobalShortcutSurface;
   session: {
-    onHeadersReceived(listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (r: { responseHeaders: Record<string, string[]> }) => void) => void): void;
     setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: { requestingUrl: string; mediaTypes?: string[] }) => void): void;
-    setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string) => boolean): void;
+    setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string, details: PermissionCheckDetails) => boolean): void;
   };
 }
 
+/** What main runs: built in `load()`, only by the instance that holds the single-instance lock. */
 export interface MainOptions {
+  /** The engine: in this process (localEngine) or in its own utility process (remoteEngine). */
+  engine: EngineService;
+  /** Things to tell the user once the app is ready (e.g. API keys cannot be protected here). */
+  readyNotices?: () => string[];
+}
+
+export interface MainBoot {
   /** Folder of the compiled app (out/), holding preload/ and renderer/. */
   outDir: string;
-  engine: EngineHost;
-  /** Settings and key channels (see engine/settings/handlers.ts). */
-  handlers: Omit<InvokeHandlers, 'parley:engine-info' | 'parley:server-logs'>;
-  /** The live conversation (audio over the window's MessagePort). */
-  conversation: Pick<ConversationHost, 'attach' | 'shutdown' | 'toggleTalking' | 'setMuted' | 'muted' | 'serverLogs'>;
-  /** The push-to-talk accelerator from the saved settings. */
-  pushToTalkShortcut: () => string;
-  /** Lets main re-apply the shortcut when settings are saved. */
-  onSettingsSaved?: (listener: () => void) => void;
+  /** Folder of the tray icons. */
+  iconsDir: string;
+  /** Reads settings and keys and builds the engine: called only once this instance holds the lock. */
+  load(): Promise<MainOptions>;
+  /** Resolves after `ms`: the quit deadline (injected so tests need no real time). */
+  wait?: (ms: number) => Promise<void>;
 }
+
+/** How long quitting waits for the conversation and a local server Parley started to stop. */
+export const QUIT_DEADLINE_MS = 5000;
+
+const realWait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** The renderer page the window loads (the only page trusted with IPC and the microphone). */
-export function appUrl(options: Pick<MainOptions, 'outDir'>): string {
-  return pathToFileURL(path.join(options.outDir, 'renderer', 'index.html')).href;
+export function appUrl(): string {
+  return APP_URL;
 }
 
-/** Wires the app: single instance, hardened session, IPC, one window. Returns false if another instance runs. */
-export async function startMain(electron: ElectronSurface, options: MainOptions): Promise<boolean> {
+/**
+ * Wires the app: single instance, privileged app scheme, hardened session, IPC, one window, and a
+ * quit that waits (with a deadline) for local servers to stop. Returns false if another instance runs.
+ */
+export async function startMain(electron: ElectronSurface, boot: MainBoot): Promise<boolean> {
   const { app } = electron;
+  // Before anything reads settings: a second instance must not read (or rewrite) them.
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return false;
   }
-  const url = appUrl(options);
+  // Must happen before 'ready' (and, in an ES module main, before the first await).
+  electron.protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+  const options = await boot.load();
+  const url = appUrl();
+  const wait = boot.wait ?? realWait;
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => {
-    void options.conversation.shutdown();
-    void options.engine.stop();
+  // Electron does not wait for async work in before-quit: hold the first quit, stop the
+  // conversation and any server Parley started (bounded), then quit for real.
+  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    stopping ??= Promise.race([options.engine.stop().catch(() => undefined), wait(QUIT_DEADLINE_MS)]).then(() => {
+      stopped = true;
+      app.quit();
+    });
   });
 
   await app.whenReady();
-  electron.session.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
+  electron.protocol.handle(APP_SCHEME, createAppProtocolHandler(path.join(boot.outDir, 'renderer')));
   electron.session.setPermissionRequestHandler((_wc, permission, callback, details) => {
     callback(isAllowedPermission(permission, details.requestingUrl, url, details.mediaTypes ?? []));
   });
-  electron.session.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && isAppUrl(origin, url));
-  registerIpc(electron.ipcMain, { ...options.handlers, 'parley:engine-info': () => options.engine.info(), 'parley:server-logs': () => options.conversation.serverLogs() }, (sender) => isAppUrl(sender, url));
-  registerConversationPort(electron.ipcMain, options.conversation, (sender) => isAppUrl(sender, url));
+  electron.session.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) => isAllowedPermissionCheck(permission, requestingOrigin, details, url));
+  const { engine } = options;
+  engine.start();
+  for (const notice of options.readyNotices?.() ?? []) engine.notify(notice);
+  registerIpc(electron.ipcMain, engine.handlers, (sender) => isAppUrl(sender, url));
+  registerConversationPort(electron.ipcMain, (port) => engine.openConversation(port), (sender) => isAppUrl(sender, url));
 
-  void options.engine.start();
   const win = electron.createWindow({
     width: 1100,
     height: 760,
@@ -92,7 +136,7 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
     minHeight: 520,
     show: false,
     title: 'Parley',
-    webPreferences: secureWebPreferences(path.join(options.outDir, 'preload', 'index.cjs')),
+    webPreferences: secureWebPreferences(path.join(boot.outDir, 'preload', 'index.cjs')),
   });
   win.once('ready-to-show', () => win.show());
   const showWindow = () => {
@@ -102,17 +146,17 @@ export async function startMain(electron: ElectronSurface, options: MainOptions)
   };
   app.on('second-instance', showWindow);
   const shell = installShell({
-    tray: electron.createTray(),
+    tray: electron.createTray(path.join(boot.iconsDir, trayIconFile(electron.platform))),
     globalShortcut: electron.globalShortcut,
-    shortcut: options.pushToTalkShortcut,
+    shortcut: () => engine.pushToTalkShortcut(),
     showWindow,
-    toggleTalking: () => options.conversation.toggleTalking(),
-    isMuted: () => options.conversation.muted,
-    setMuted: (muted) => options.conversation.setMuted(muted),
+    toggleTalking: () => engine.toggleTalking(),
+    isMuted: () => engine.muted,
+    setMuted: (muted) => engine.setMuted(muted),
     quit: () => app.quit(),
-    notify: (message) => options.engine.notify(message),
+    notify: (message) => engine.notify(message),
   });
-  options.onSettingsSaved?.(() => shell.refresh());
+  engine.onSettingsSaved(() => shell.refresh());
   app.on('will-quit', () => shell.dispose());
   const blockNavigation = (event: { preventDefault(): void }, target: string) => {
     if (target !== url) event.preventDefault();

@@ -20,12 +20,12 @@ export interface IpcPortEvent {
 }
 
 /**
- * Wires the window's conversation port to the engine: binary PCM frames and validated JSON
- * commands in, events and playback frames out. Only the app's own page may open one.
+ * Opens the window's conversation port: only the app's own page may open one; `open` then takes
+ * the port (attaches it to the engine here, or hands it to the engine's process).
  */
 export function registerConversationPort(
   ipcMain: { on(channel: string, listener: (event: IpcPortEvent) => void): void },
-  host: { attach(peer: ConversationPeer): PeerHandle },
+  open: (port: MessagePortSurface) => void,
   isTrustedSender: (url: string) => boolean,
 ): void {
   ipcMain.on(CONVERSATION_PORT_CHANNEL, (event) => {
@@ -34,13 +34,18 @@ export function registerConversationPort(
       port?.close();
       return;
     }
-    const handle = host.attach({
-      send: (message: ConversationMessage) => port.postMessage(message),
-      sendAudio: (frame: ArrayBuffer) => port.postMessage(new Uint8Array(frame)),
-      close: () => port.close(),
-    });
-    port.on('message', (e) => handle.receive(e.data));
-    port.on('close', () => handle.detach());
-    port.start();
+    open(port);
   });
+}
+
+/** Wires a conversation port to the engine: binary PCM frames and validated JSON commands in, events and playback frames out. */
+export function attachConversationPort(port: MessagePortSurface, host: { attach(peer: ConversationPeer): PeerHandle }): void {
+  const handle = host.attach({
+    send: (message: ConversationMessage) => port.postMessage(message),
+    sendAudio: (frame: ArrayBuffer) => port.postMessage(new Uint8Array(frame)),
+    close: () => port.close(),
+  });
+  port.on('message', (e) => handle.receive(e.data));
+  port.on('close', () => handle.detach());
+  port.start();
 }

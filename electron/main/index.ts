@@ -1,21 +1,20 @@
 // Electron entry point: adapts the real Electron API to the injected surface in app.ts.
-import { BrowserWindow, Menu, Tray, app, dialog, globalShortcut, ipcMain, nativeImage, safeStorage, session } from 'electron';
+// opus-wasm must stay the first import (it configures @evan/opus before anything loads it).
+import './opus-wasm.js';
+import { BrowserWindow, Menu, Tray, app, dialog, globalShortcut, ipcMain, nativeImage, protocol, safeStorage, session, utilityProcess } from 'electron';
 import { CommandApprovals } from './approvals.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultResourcesDir } from '../engine/resources.js';
-import { settingsHandlers } from '../engine/settings/handlers.js';
 import { EncryptedFileSecretStore } from '../engine/settings/secret-store.js';
-import { SettingsStore } from '../engine/settings/settings-store.js';
-import { SileroVadModel } from '../engine/vad/silero.js';
-import { startMain, type ElectronSurface } from './app.js';
-import { ConversationHost } from '../engine/session/conversation-host.js';
-import { EngineHost } from '../engine/session/engine-host.js';
-import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
+import { startMain, type ElectronSurface, type MainOptions } from './app.js';
+import { remoteEngine } from './engine-service.js';
+import { keychain } from './keychain.js';
 import type { TraySurface } from './shell.js';
 
+const mainDir = path.dirname(fileURLToPath(import.meta.url));
 // out/node/electron/main/index.js -> out/
-const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const outDir = path.resolve(mainDir, '..', '..', '..');
 // Packaged builds carry the models as extraResources next to app.asar.
 const resourcesDir = app.isPackaged ? process.resourcesPath : defaultResourcesDir();
 process.env.PARLEY_RESOURCES_DIR ??= resourcesDir;
@@ -24,62 +23,65 @@ process.env.PARLEY_RESOURCES_DIR ??= resourcesDir;
 function defaultSession(): ElectronSurface['session'] {
   const s = session.defaultSession;
   return {
-    onHeadersReceived: (listener) => s.webRequest.onHeadersReceived(listener),
     setPermissionRequestHandler: (handler) =>
       s.setPermissionRequestHandler((wc, permission, callback, details) =>
         handler(wc, permission, callback, { requestingUrl: details.requestingUrl, mediaTypes: 'mediaTypes' in details ? details.mediaTypes : [] }),
       ),
-    setPermissionCheckHandler: (handler) => s.setPermissionCheckHandler((wc, permission, origin) => handler(wc, permission, origin)),
+    setPermissionCheckHandler: (handler) =>
+      s.setPermissionCheckHandler((wc, permission, origin, details) =>
+        handler(wc, permission, origin, { requestingUrl: details.requestingUrl, securityOrigin: details.securityOrigin, mediaType: details.mediaType, isMainFrame: details.isMainFrame }),
+      ),
   };
 }
 
-const engine = new EngineHost(app.getVersion(), () => SileroVadModel.load(), undefined, 'encrypted');
-// Settings in userData, API keys encrypted with the OS keychain (safeStorage): never sent to the renderer.
-const settings = new SettingsStore(path.join(app.getPath('userData'), 'settings.json'));
-const loaded = await settings.load();
-if (loaded.notice) {
-  console.warn(`parley: ${loaded.notice}`);
-  engine.notify(loaded.notice);
-}
-const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), safeStorage);
-// Every conversation is also kept on disk (JSONL), so nothing said is lost with the window.
-const log = new JsonlTranscriptLog(path.join(app.getPath('userData'), 'transcripts.jsonl'), (e) => {
-  console.warn(`parley: ${e.message}`);
-  conversation.notice(`Conversations are not being saved: ${e.message}`);
-});
-const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(),
-  loadVad: () => SileroVadModel.load(),
-  approveLaunch: (command) => approveLaunch(command),
-  log,
-  warn: (m) => console.warn(`parley: ${m}`) });
-const settingsSaved: (() => void)[] = [];
-const handlers = settingsHandlers(settings, secrets, process.env, (what) => {
-  conversation.settingsChanged(what);
-  for (const l of settingsSaved) l();
-});
-
 /**
- * A launch command comes from settings the renderer can edit: it runs only after the user allowed
- * it in a native dialog (main process), remembered per command in userData (never writable by the
- * renderer).
+ * Everything that reads user data: built only by the instance holding the single-instance lock.
+ * The engine runs in its own utility process (engine-process-main.ts), forked once the app is
+ * ready; main keeps the keys (safeStorage exists only here) and the launch-approval dialog.
  */
-const approvals = new CommandApprovals(path.join(app.getPath('userData'), 'approved-commands.json'), async (command) => {
-  const { response } = await dialog.showMessageBox({
-    type: 'warning',
-    buttons: ['Run it', 'Cancel'],
-    defaultId: 1,
-    cancelId: 1,
-    message: 'Parley wants to start a local speech-to-speech server',
-    detail: `This command will run on your computer:\n\n${command}\n\nOnly allow it if you entered it yourself.`,
+async function load(): Promise<MainOptions> {
+  const keys = keychain(safeStorage, process.platform);
+  const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), keys.encryptor);
+  /**
+   * A launch command comes from settings the renderer can edit: it runs only after the user allowed
+   * it in a native dialog (main process), remembered per command in userData (never writable by the
+   * renderer).
+   */
+  const approvals = new CommandApprovals(path.join(app.getPath('userData'), 'approved-commands.json'), async (command) => {
+    const { response } = await dialog.showMessageBox({
+      type: 'warning',
+      buttons: ['Run it', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Parley wants to start a local speech-to-speech server',
+      detail: `This command will run on your computer:\n\n${command}\n\nOnly allow it if you entered it yourself.`,
+    });
+    return response === 0;
   });
-  return response === 0;
-});
-function approveLaunch(command: string): Promise<boolean> {
-  return approvals.approve(command);
+  const engine = remoteEngine({
+    fork: () =>
+      utilityProcess.fork(path.join(mainDir, 'engine-process-main.js'), [], {
+        serviceName: 'Parley engine',
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          PARLEY_USER_DATA: app.getPath('userData'),
+          PARLEY_VERSION: app.getVersion(),
+          // safeStorage's backend is known only after 'ready', which fork() also needs.
+          PARLEY_KEY_STORAGE: keys.keyStorage(),
+          OPUS_FORCE_WASM: '1',
+        },
+      }),
+    secrets,
+    approveLaunch: (command) => approvals.approve(command),
+    wait: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()),
+    onCrash: (code) => console.warn(`parley: the engine process stopped (exit ${code})`),
+  });
+  return { engine, readyNotices: () => [keys.notice()].filter((n): n is string => n !== undefined) };
 }
 
-function createTray(): TraySurface {
-  const tray = new Tray(nativeImage.createFromPath(path.join(resourcesDir, 'icons', 'tray.png')));
+function createTray(iconFile: string): TraySurface {
+  const tray = new Tray(nativeImage.createFromPath(iconFile));
   return {
     setToolTip: (text) => tray.setToolTip(text),
     setContextMenu: (items) => tray.setContextMenu(Menu.buildFromTemplate(items)),
@@ -87,9 +89,14 @@ function createTray(): TraySurface {
     destroy: () => tray.destroy(),
   };
 }
+
+// No await before this call: it takes the single-instance lock and registers the app scheme
+// synchronously, before 'ready' (Electron requires registerSchemesAsPrivileged before ready).
 await startMain(
   {
+    platform: process.platform,
     app,
+    protocol,
     // The security flags are pinned again at the construction site (defence in depth, and visible
     // to static scanners such as Electronegativity).
     createWindow: (options) =>
@@ -111,12 +118,5 @@ await startMain(
       return defaultSession();
     },
   },
-  {
-    outDir,
-    engine,
-    handlers,
-    conversation,
-    pushToTalkShortcut: () => settings.settings.pushToTalkShortcut,
-    onSettingsSaved: (listener) => void settingsSaved.push(listener),
-  },
+  { outDir, iconsDir: path.join(resourcesDir, 'icons'), load },
 );

@@ -22,13 +22,16 @@ export function secureWebPreferences(preload: string) {
   } as const;
 }
 
-/** Is `url` the app's own page (the built renderer, or the dev server in development)? */
+/**
+ * Is `url` the app's own page? Compared by scheme and host, not by `URL.origin`: for a custom
+ * scheme Node's URL gives the opaque origin "null", which every other custom-scheme URL shares.
+ */
 export function isAppUrl(url: string, appUrl: string): boolean {
   try {
     const u = new URL(url);
     const app = new URL(appUrl);
     if (app.protocol === 'file:') return u.protocol === 'file:' && u.pathname === app.pathname;
-    return u.origin === app.origin;
+    return u.protocol === app.protocol && u.host === app.host && u.host !== '';
   } catch {
     return false;
   }
@@ -39,4 +42,14 @@ export function isAllowedPermission(permission: string, requestingUrl: string, a
   if (!isAppUrl(requestingUrl, appUrl)) return false;
   if (permission !== 'media') return false;
   return mediaTypes.length > 0 && mediaTypes.every((t) => t === 'audio');
+}
+
+/**
+ * The permission CHECK handler (device labels in enumerateDevices, setSinkId to a chosen speaker):
+ * only the microphone (and audio output), only for the app's page. Electron gives the page's URL in
+ * `details.requestingUrl`; `requestingOrigin` is just an origin, "file:///" for every file: page.
+ */
+export function isAllowedPermissionCheck(permission: string, requestingOrigin: string, details: { requestingUrl?: string; mediaType?: string }, appUrl: string): boolean {
+  if (permission !== 'media' || details.mediaType === 'video') return false;
+  return isAppUrl(details.requestingUrl ?? requestingOrigin, appUrl);
 }

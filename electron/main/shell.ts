@@ -46,6 +46,8 @@ export function installShell(o: ShellOptions): { refresh(): void; dispose(): voi
     if (wanted === registered) return;
     if (registered) o.globalShortcut.unregister(registered);
     registered = undefined;
+    // Not known yet (the engine process has not reported the settings).
+    if (!wanted) return;
     let ok: boolean;
     try {
       ok = o.globalShortcut.register(wanted, o.toggleTalking);
@@ -85,4 +87,12 @@ export function installShell(o: ShellOptions): { refresh(): void; dispose(): voi
       o.tray.destroy();
     },
   };
+}
+
+/**
+ * The tray icon for the platform: on macOS a template image (black and alpha, 16x16 with an @2x
+ * variant; the "Template" suffix tells macOS to tint it for light and dark menu bars).
+ */
+export function trayIconFile(platform: NodeJS.Platform): string {
+  return platform === 'darwin' ? 'trayTemplate.png' : 'tray.png';
 }

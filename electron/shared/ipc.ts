@@ -23,8 +23,11 @@ export const EngineInfoSchema = z.object({
   ]),
   /** Things the user must be told (e.g. a corrupt settings file was replaced by defaults). */
   notices: z.array(z.string()),
-  /** Where API keys typed into the UI are kept: encrypted on disk (desktop app), or in memory only (`parley serve`). */
-  keyStorage: z.enum(['encrypted', 'memory']),
+  /**
+   * Where API keys typed into the UI are kept: encrypted with the OS keychain (desktop app), in
+   * memory only (`parley serve`), or nowhere (desktop app without a real keychain: environment only).
+   */
+  keyStorage: z.enum(['encrypted', 'memory', 'unavailable']),
 });
 export type EngineInfo = z.infer<typeof EngineInfoSchema>;
 

@@ -29,12 +29,13 @@ export function missingKeys(settings: Settings, providers: ProviderInfo[], keys:
 const ENV_NAMES: Record<KeyName, string> = { deepgram: 'DEEPGRAM_API_KEY', openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', elevenlabs: 'ELEVENLABS_API_KEY' };
 
 export function welcomeText(keyStorage: EngineInfo['keyStorage'], missing: MissingKey[]): { cloud: string; local: string; needed: string } {
+  const envNames = missing.length ? missing.map((m) => ENV_NAMES[m.name]).join(', ') : 'DEEPGRAM_API_KEY, OPENAI_API_KEY (and so on)';
   const where =
     keyStorage === 'encrypted'
       ? "Keys are encrypted with this computer's keychain and never shown again."
-      : `Keys typed here are kept in memory until \`parley serve\` stops and never shown again; to keep them, start it with ${
-          missing.length ? missing.map((m) => ENV_NAMES[m.name]).join(', ') : 'DEEPGRAM_API_KEY, OPENAI_API_KEY (and so on)'
-        } set in the environment.`;
+      : keyStorage === 'unavailable'
+        ? `This computer has no keychain Parley can use, so keys cannot be saved here: set ${envNames} in the environment before starting Parley.`
+        : `Keys typed here are kept in memory until \`parley serve\` stops and never shown again; to keep them, start it with ${envNames} set in the environment.`;
   const article = (label: string) => (/^[AEIOU]/.test(label) ? 'an' : 'a');
   return {
     cloud: `Cloud services give the fastest, best answers. Paste an API key for each service you pick. ${where}`,

@@ -81,6 +81,13 @@ export class LocalServer {
     this.o.notify?.(`Starting the local Moshi server (${file}); the first start loads the model and can take a few minutes.`);
     const child = spawn(file, args, { cwd: this.o.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     this.child = child;
+    // A child is not killed with its parent: if Parley exits without stop() (a crash, app.exit,
+    // the quit deadline passing), kill it on the way out so it does not keep the port and the GPU.
+    const killOnExit = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     const collect = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split(/\r?\n/)) if (line.trim()) this.logLines.push(line);
       if (this.logLines.length > LOG_LINES) this.logLines.splice(0, this.logLines.length - LOG_LINES);

@@ -14,7 +14,7 @@ export class EngineHost {
     private readonly loadVad: () => Promise<SileroVadModel> = () => SileroVadModel.load(),
     private readonly clock: Clock = systemClock,
     /** Where the SecretStore keeps keys typed into the UI (the UI tells the user). */
-    private readonly keyStorage: EngineInfo['keyStorage'] = 'memory',
+    private readonly keyStorage: EngineInfo['keyStorage'] | (() => EngineInfo['keyStorage']) = 'memory',
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +41,7 @@ export class EngineHost {
   }
 
   info(): EngineInfo {
-    return { version: this.version, platform: process.platform, vad: this.vad, notices: [...this.notices], keyStorage: this.keyStorage };
+    return { version: this.version, platform: process.platform, vad: this.vad, notices: [...this.notices], keyStorage: typeof this.keyStorage === 'function' ? this.keyStorage() : this.keyStorage };
   }
 
   async stop(): Promise<void> {

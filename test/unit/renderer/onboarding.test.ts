@@ -42,6 +42,12 @@ describe('the welcome screen', () => {
     expect(welcomeText('encrypted', []).cloud).toMatch(/encrypted with this computer's keychain/);
   });
 
+  it('in the desktop app without a real keychain (Linux basic_text) it claims no encryption and names the environment variables', () => {
+    const text = welcomeText('unavailable', []).cloud;
+    expect(text).not.toMatch(/encrypted/);
+    expect(text).toMatch(/cannot be saved here.*DEEPGRAM_API_KEY/);
+  });
+
   it('does not promise that local models keep everything offline: it says what still uses the cloud', () => {
     const text = welcomeText('encrypted', []);
     expect(text.local).not.toMatch(/everything offline/i);
