@@ -158,6 +158,9 @@ export class AssistantReply {
           text += event.text;
           this.fullText += event.text;
           for (const chunk of chunker.push(event.text)) this.speak(chunk);
+        } else if (event.type === 'text-end') {
+          // Complete text: its last sentence is spoken now, not when the next token (or the end) comes.
+          for (const chunk of chunker.flush()) this.speak(chunk);
         } else if (event.type === 'tool-call') {
           d.latency.mark('llmFirstToken');
           calls.push(event.call);

@@ -178,6 +178,18 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: deadline
   });
 });
 
+describe('assistant reply on anthropic: a pause after the text', () => {
+  it('the last sentence of a text block is spoken at once, not held for the next token (the pause outlives the reply)', async () => {
+    // A slow server tool after "Let me check that." with pings all along, longer than the whole-reply deadline.
+    const h = await setup('anthropic', () => ({ text: 'Sure. Let me check that for you.', pauseAfterTextMs: Infinity, toolCalls: [{ name: 'lookup', arguments: {} }] }));
+    const turn = reply({ llm: h.llm, tts: h.tts, llmDeadlines: { firstTokenMs: 400, replyMs: 1500 } });
+    const result = await turn.r.run(history('Hello?'));
+    expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { error: { message: string } }).error.message)).toEqual(['the language model (anthropic) did not finish its reply within 1.5 s']);
+    expect(turn.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual(['Sure.', 'Let me check that for you.']);
+    expect(result).toMatchObject({ failed: true, text: 'Sure. Let me check that for you.' });
+  });
+});
+
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
