@@ -194,10 +194,17 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
-describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: the LLM fails mid-reply', (vendor) => {
+const MID_REPLY_FAULTS = [
+  ['openai', 'drop'],
+  ['anthropic', 'drop'],
+  ['anthropic', 'end'], // the stream ends without message_stop
+  ['anthropic', 'malformed'], // an `error` event
+] as const;
+
+describe.each(MID_REPLY_FAULTS)('assistant reply on %s: the LLM fails mid-reply (%s)', (vendor, kind) => {
   it('the sentence already complete is spoken and recorded; the words after it are not', async () => {
     // OpenAI: role chunk + 4 words; Anthropic: message_start, block start, ping + 4 words.
-    const h = await setup(vendor, () => ({ text: 'Sure thing, here it is. Anything else you need' }), [{ kind: 'drop', after: vendor === 'openai' ? 7 : 9 }]);
+    const h = await setup(vendor, () => ({ text: 'Sure thing, here it is. Anything else you need' }), [{ kind, after: vendor === 'openai' ? 7 : 9 }]);
     const turn = reply({ llm: h.llm, tts: h.tts });
     const result = await turn.r.run(history('Hello?'));
     expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { stage: string }).stage)).toEqual(['llm']);
