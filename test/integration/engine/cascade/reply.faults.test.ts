@@ -122,6 +122,21 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: history 
   });
 });
 
+describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: words before a tool call', (vendor) => {
+  it('are in the transcript once and in the history once (with the call), not again in the final message', async () => {
+    const tools = new ToolRegistry().register({ name: 'lookup', description: 'Looks up.', parameters: z.object({ query: z.string() }), run: () => 'sunny' });
+    const h = await setup(vendor, (req) => (hasToolResult(req) ? { text: 'It is sunny.' } : { text: 'Let me check.', toolCalls: [{ name: 'lookup', arguments: { query: 'weather' } }] }));
+    const turn = reply({ llm: h.llm, tts: h.tts, tools });
+    const result = await turn.r.run(history('Weather?'));
+    expect(result.text).toBe('Let me check. It is sunny.');
+    expect(result.messages.map((m) => [m.role, m.content])).toEqual([
+      ['assistant', 'Let me check.'],
+      ['tool', 'sunny'],
+      ['assistant', 'It is sunny.'],
+    ]);
+  });
+});
+
 describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: a malformed tool call', (vendor) => {
   it('arguments that are not valid JSON are reported to the model, and the conversation goes on', async () => {
     const tools = new ToolRegistry().register({ name: 'lookup', description: 'Looks up.', parameters: z.object({ query: z.string() }), run: () => 'found' });
