@@ -193,6 +193,17 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: deadline
   });
 });
 
+describe('assistant reply on openai: the stream fails during a tool call that follows the text', () => {
+  it('the text before the call is complete: its last sentence was spoken when the call began', async () => {
+    // Role chunk, 7 words, tool-call start: the stream drops before the call's arguments.
+    const h = await setup('openai', () => ({ text: 'Sure. Let me check that for you.', toolCalls: [{ name: 'lookup', arguments: { query: 'x' } }] }), [{ kind: 'drop', after: 9 }]);
+    const turn = reply({ llm: h.llm, tts: h.tts });
+    const result = await turn.r.run(history('Hello?'));
+    expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { stage: string }).stage)).toEqual(['llm']);
+    expect(result).toMatchObject({ failed: true, text: 'Sure. Let me check that for you.' });
+  });
+});
+
 describe('assistant reply on anthropic: a pause after the text', () => {
   it('the last sentence of a text block is spoken at once, not held for the next token (the pause outlives the reply)', async () => {
     // A slow server tool after "Let me check that." with pings all along, longer than the whole-reply deadline.
