@@ -78,6 +78,22 @@ describe('parley run: independent checks of issue 16 through the CLI', () => {
     expect(turns[0]!.errors).toBeUndefined();
   }, 40_000);
 
+  it('ElevenLabs never sends isFinal: the turn ends once all its audio played, with no error and no wait', async () => {
+    const deepgram = await startFakeDeepgram({ utterances: ['hello'] });
+    const openai = await startFakeOpenAi({ llm: () => ({ text: 'First sentence here. And a second one.' }) });
+    const elevenlabs = await startFakeElevenLabs({ noFinal: true, msPerChar: 2 });
+    closers.push(deepgram.close, openai.close, elevenlabs.close);
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'parley-run-el-')), 'reply.wav');
+    const env = { PARLEY_DEEPGRAM_URL: deepgram.url, DEEPGRAM_API_KEY: deepgram.key, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key, PARLEY_ELEVENLABS_URL: elevenlabs.url, ELEVENLABS_API_KEY: elevenlabs.key };
+    const r = await parley(['run', '--in', await microphoneWav([0.4, SPEECH, 0.4]), '--tts', 'elevenlabs', '--out', out, '--json', '--speed', '0'], env);
+    expect(r.code).toBe(0);
+    const turns = (JSON.parse(r.stdout) as { turns: JsonTurn[] }).turns;
+    expect(turns).toEqual([expect.objectContaining({ user: 'hello', assistant: 'First sentence here. And a second one.' })]);
+    expect(turns[0]!.errors).toBeUndefined();
+    const played = await readWavFile(out);
+    expect(played.channels[0]!.length).toBe(elevenlabs.stats.generated.reduce((n, g) => n + g.samples, 0));
+  }, 40_000);
+
   it('a malformed Anthropic tool call, then a second question: the second is answered', async () => {
     const deepgram = await startFakeDeepgram({ utterances: ['what is two plus two', 'and now say hi'] });
     const openai = await startFakeOpenAi({ tts: { msPerChar: 1 } });
