@@ -110,7 +110,8 @@ describe('parley run: independent checks of issue 16 through the CLI', () => {
     // Real time, so the first reply has ended before the second question.
     const r = await parley(['run', '--in', await microphoneWav([0.4, SPEECH, 3, SPEECH, 0.4]), '--llm', 'anthropic', '--tts', 'openai', '--json'], env);
     const turns = (JSON.parse(r.stdout) as { turns: JsonTurn[] }).turns;
-    expect(turns.map((t) => [t.user, t.assistant])).toEqual([
+    // (Under load the VAD may end a turn at a pause inside the recording; that turn is resumed, not answered.)
+    expect(turns.filter((t) => t.assistant !== '').map((t) => [t.user, t.assistant])).toEqual([
       ['what is two plus two', 'I could not work that out.'],
       ['and now say hi', 'Hi again.'],
     ]);
