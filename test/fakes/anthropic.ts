@@ -6,8 +6,9 @@ import { tokens, type FakeLlmReply, type LlmScript } from './openai.js';
  * Speaks Anthropic's Messages streaming protocol (reference/protocols.md section 3): named SSE
  * events message_start, content_block_start/delta/stop (text and tool_use with input_json_delta),
  * ping, message_delta, message_stop; errors as typed JSON bodies or a mid-stream `error` event.
+ * While a reply pauses (`pauseAfterTextMs`), the service keeps the stream alive with `ping` events.
  */
-export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmScript; faults?: (Fault | undefined)[] } = {}) {
+export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmScript; faults?: (Fault | undefined)[]; pingEveryMs?: number } = {}) {
   const key = options.apiKey ?? 'test-anthropic-key';
   const faults = new FaultQueue(options.faults);
   const requests: RecordedRequest[] = [];
@@ -45,6 +46,7 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
       events.push(['content_block_stop', { type: 'content_block_stop', index }]);
       index++;
     }
+    const pauseAt = events.length;
     for (const call of reply.toolCalls ?? []) {
       const json = call.argumentsJson ?? JSON.stringify(call.arguments ?? {});
       events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: `toolu_${index}`, name: call.name, input: {} } }]);
@@ -58,9 +60,12 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
     await sleep(reply.firstTokenMs ?? 0);
     for (let i = 0; i < events.length; i++) {
       if (res.destroyed) return;
+      if (i === pauseAt && reply.pauseAfterTextMs) await keepAlive(res, reply.pauseAfterTextMs);
+      if (res.destroyed) return;
       if (fault && i === fault.after) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return;
+        if (fault.kind === 'end') return void res.end();
         if (fault.kind === 'drip') {
           while (!res.destroyed) {
             res.write('event: ping\ndata: {"type": "ping"}\n\n');
@@ -78,6 +83,15 @@ export async function startFakeAnthropic(options: { apiKey?: string; llm?: LlmSc
       if (i > 0) await sleep(reply.tokenMs ?? 0);
     }
     res.end();
+  }
+
+  /** A pause in the reply: nothing but a ping every `pingEveryMs`, as the service sends. */
+  async function keepAlive(res: http.ServerResponse, ms: number) {
+    const every = options.pingEveryMs ?? 1000;
+    for (let waited = 0; waited < ms && !res.destroyed; waited += every) {
+      await sleep(Math.min(every, ms - waited));
+      if (!res.destroyed && waited + every < ms) res.write('event: ping\ndata: {"type": "ping"}\n\n');
+    }
   }
 
   return { url: server.url, key, requests, faults, close: () => server.close() };

@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { keyCheckRoute, listenWebSocket, sleep, tonePcm } from './http.js';
 
-/** Refuse the upgrade with an HTTP status, or drop / stall after N audio messages. */
-export type ElevenLabsFault = { kind: 'status'; status: number } | { kind: 'drop' | 'stall'; after: number };
+/** Refuse the upgrade with an HTTP status; drop, stall or send audio that is not base64 after N audio messages. */
+export type ElevenLabsFault = { kind: 'status'; status: number } | { kind: 'drop' | 'stall' | 'malformed'; after: number };
 
 export interface FakeElevenLabsOptions {
   apiKey?: string;
@@ -19,6 +19,10 @@ export interface FakeElevenLabsOptions {
    * tests can also pass time with `idleFor()`.
    */
   secondMs?: number;
+  /** Cut the audio inside samples (the first piece of each sentence is one byte): the chunks are a byte stream. */
+  oddChunks?: boolean;
+  /** After the end of input, send the remaining audio but neither isFinal nor a close. */
+  noFinal?: boolean;
 }
 
 /**
@@ -27,12 +31,12 @@ export interface FakeElevenLabsOptions {
  * `{"text":""}` to finish; audio as base64 PCM with per-character `alignment` (the input text) and
  * `normalizedAlignment` (the text as spoken, numbers spelled out), then isFinal and close 1000. A
  * bad key gets an error message and close 1008; so does a socket that received no text for its
- * inactivity timeout. Faults: drop the socket or stall after N audio messages.
+ * inactivity timeout. Faults: drop the socket, stall, or send audio that is not base64 after N audio messages.
  */
 export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}) {
   const key = options.apiKey ?? 'test-elevenlabs-key';
   const faults = [...(options.faults ?? [])];
-  const stats = { connections: 0, openSockets: 0, texts: [] as string[], closedByClient: 0, closedIdle: 0, generated: [] as { text: string; samples: number }[] };
+  const stats = { connections: 0, openSockets: 0, texts: [] as string[], closedByClient: 0, closedIdle: 0, generated: [] as { text: string; samples: number; pcm: Buffer }[] };
   /** Every open socket's idle clock, for idleFor(). */
   const idleClocks = new Set<(seconds: number) => void>();
   const server = await listenWebSocket((req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
@@ -51,7 +55,7 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}) {
     wss.handleUpgrade(req, socket, head, (ws) => session(ws, req, url, fault));
   }, userRoute(key, options.scopedKey));
 
-  function session(ws: WebSocket, req: http.IncomingMessage, url: URL, fault: { kind: 'drop' | 'stall'; after: number } | undefined) {
+  function session(ws: WebSocket, req: http.IncomingMessage, url: URL, fault: Exclude<ElevenLabsFault, { kind: 'status' }> | undefined) {
     stats.openSockets++;
     let finishedByServer = false;
     ws.on('close', () => {
@@ -101,9 +105,11 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}) {
         await sleep(options.firstByteMs ?? 0);
         const spoken = spokenForm(text);
         const pcm = tonePcm(spoken.length * (options.msPerChar ?? 5), rate);
-        stats.generated.push({ text, samples: pcm.length / 2 });
+        stats.generated.push({ text, samples: pcm.length / 2, pcm });
         const parts = 3;
         const step = Math.ceil(pcm.length / parts / 2) * 2;
+        // Byte ranges of the parts: whole samples, or (oddChunks) a 1-byte piece, then cuts inside samples.
+        const bounds = options.oddChunks ? [0, 1, step + 1, pcm.length] : [0, step, 2 * step, pcm.length];
         const chars = [...text];
         const spokenChars = [...spoken];
         const part = <T>(list: T[], p: number) => list.slice(Math.floor((p * list.length) / parts), Math.floor(((p + 1) * list.length) / parts));
@@ -111,10 +117,11 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}) {
           if (ws.readyState !== ws.OPEN) return;
           if (fault && sent === fault.after) {
             if (fault.kind === 'drop') return void ws.terminate();
-            return new Promise<void>(() => undefined); // stall forever
+            if (fault.kind === 'stall') return new Promise<void>(() => undefined); // stall forever
           }
           const align = (slice: string[]) => ({ chars: slice, charStartTimesMs: slice.map((_, i) => i * 5), charDurationsMs: slice.map(() => 5) });
-          ws.send(JSON.stringify({ audio: pcm.subarray(p * step, (p + 1) * step).toString('base64'), normalizedAlignment: align(part(spokenChars, p)), alignment: align(part(chars, p)) }));
+          const audio = fault?.kind === 'malformed' && sent === fault.after ? '%%% not base64 %%%' : pcm.subarray(bounds[p], bounds[p + 1]).toString('base64');
+          ws.send(JSON.stringify({ audio, normalizedAlignment: align(part(spokenChars, p)), alignment: align(part(chars, p)) }));
           sent++;
           await sleep(2);
         }
@@ -138,7 +145,7 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions = {}) {
         generate(buffer);
         buffer = '';
         chain = chain.then(() => {
-          if (ws.readyState !== ws.OPEN) return;
+          if (ws.readyState !== ws.OPEN || options.noFinal) return;
           ws.send(JSON.stringify({ isFinal: true }));
           finishedByServer = true;
           ws.close(1000);

@@ -96,6 +96,8 @@ export type Fault =
   | { kind: 'malformed'; after: number }
   /** After this many chunks, keep sending chunks that carry nothing (empty deltas, pings) until the client leaves. */
   | { kind: 'drip'; after: number; everyMs?: number }
+  /** End the response normally after this many chunks, without the protocol's end marker. */
+  | { kind: 'end'; after: number }
   /** Take the request and never answer (not even headers). */
   | { kind: 'hang' };
 

@@ -9,6 +9,11 @@ export interface FakeLlmReply {
   /** Delay before the first chunk and between chunks (ms). */
   firstTokenMs?: number;
   tokenMs?: number;
+  /**
+   * A pause after the text, before any tool call and the stop (a slow server-side tool, a long
+   * thought), in ms; `Infinity` never goes on. Anthropic sends keep-alive pings meanwhile.
+   */
+  pauseAfterTextMs?: number;
 }
 
 export type LlmScript = (request: { messages: { role: string; content?: unknown }[]; tools?: unknown[] }) => FakeLlmReply;
@@ -72,6 +77,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}) {
       if (fault && i === fault.after) {
         if (fault.kind === 'drop') return res.destroy();
         if (fault.kind === 'stall') return; // keep the socket open, send nothing more
+        if (fault.kind === 'end') return void res.end();
         if (fault.kind === 'malformed') res.write('data: {"choices": [ this is not json\n\n');
         if (fault.kind === 'drip') {
           const empty = `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: '' }, finish_reason: null }] })}\n\n`;

@@ -76,6 +76,9 @@ export class AssistantReply {
   private resampler: Resampler | undefined;
   private playedBase = 0;
   private fullText = '';
+  /** Text written, and the first segment spoken, since the last tool calls (what went before is in the history with them). */
+  private textSinceCalls = '';
+  private firstSegmentSinceCalls = 0;
   private failed = false;
   private ttsFailed = false;
   /** end() was sent to the TTS (no more text). */
@@ -111,6 +114,8 @@ export class AssistantReply {
           break;
         }
         this.messages.push({ role: 'assistant', content: text, toolCalls: calls });
+        this.textSinceCalls = '';
+        this.firstSegmentSinceCalls = this.segments.length;
         for (const call of calls) {
           const result = await d.tools!.call(call, { signal: d.signal, now: d.now });
           if (result.error) d.emit({ type: 'error', stage: 'tool', error: result.error, turnId: d.turnId });
@@ -157,7 +162,11 @@ export class AssistantReply {
           d.latency.mark('llmFirstToken');
           text += event.text;
           this.fullText += event.text;
+          this.textSinceCalls += event.text;
           for (const chunk of chunker.push(event.text)) this.speak(chunk);
+        } else if (event.type === 'text-end') {
+          // Complete text: its last sentence is spoken now, not when the next token (or the end) comes.
+          for (const chunk of chunker.flush()) this.speak(chunk);
         } else if (event.type === 'tool-call') {
           d.latency.mark('llmFirstToken');
           calls.push(event.call);
@@ -236,33 +245,40 @@ export class AssistantReply {
 
   private result(): ReplyResult {
     const interrupted = this.d.signal.aborted;
+    const heard = interrupted ? this.heardParts() : undefined;
     // Interrupted: only what was heard. TTS down: the text the model wrote, so the user can still
     // read it. Otherwise (the LLM failing mid-reply too): the sentences that were spoken, never a
     // cut-off word.
-    const spokenFull = this.segments.map((s) => s.text).join(' ');
-    const finalText = interrupted ? this.heardText() : this.ttsFailed ? this.fullText.trim() : this.failed ? spokenFull : spokenFull || this.fullText.trim();
+    const textFrom = (first: number, written: string): string => {
+      if (heard) return heard.filter((p) => p.segment >= first).map((p) => p.text).join(' ');
+      const spoken = this.segments.slice(first).map((s) => s.text).join(' ');
+      return this.ttsFailed ? written.trim() : this.failed ? spoken : spoken || written.trim();
+    };
+    const finalText = textFrom(0, this.fullText);
     const messages = answerEveryCall(this.messages);
-    if (finalText) messages.push({ role: 'assistant', content: finalText });
+    // The history's last message holds the last round only: earlier rounds are in it already, with their tool calls.
+    const lastRound = this.messages.length > 0 ? textFrom(this.firstSegmentSinceCalls, this.textSinceCalls) : finalText;
+    if (lastRound) messages.push({ role: 'assistant', content: lastRound });
     return { messages, text: finalText, fullText: this.fullText, interrupted, failed: this.failed };
   }
 
   /** The reply cut at what the sink actually played, by segment and, inside one, by proportion. */
-  private heardText(): string {
+  private heardParts(): { segment: number; text: string }[] {
     let played = this.d.sink.played() - this.playedBase;
-    const parts: string[] = [];
-    for (const seg of this.segments) {
+    const parts: { segment: number; text: string }[] = [];
+    for (const [segment, seg] of this.segments.entries()) {
       if (played <= 0) break;
       const expected = seg.done ? seg.samples : Math.max(seg.samples, seg.text.length * SECONDS_PER_CHAR * this.d.sink.sampleRate);
       if (played >= expected && seg.done) {
-        parts.push(seg.text);
+        parts.push({ segment, text: seg.text });
         played -= expected;
         continue;
       }
       const cut = cutAtWord(seg.text, Math.min(1, played / Math.max(1, expected)));
-      if (cut) parts.push(cut);
+      if (cut) parts.push({ segment, text: cut });
       break;
     }
-    return parts.join(' ');
+    return parts;
   }
 }
 

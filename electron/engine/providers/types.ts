@@ -88,6 +88,8 @@ export interface ToolSpec {
 
 export type LlmEvent =
   | { type: 'text'; text: string }
+  /** The text so far is complete (a text block ended): its last sentence need not wait for more. */
+  | { type: 'text-end' }
   | { type: 'tool-call'; call: ToolCall }
   | { type: 'done'; finishReason: 'stop' | 'length' | 'tool-calls' | 'other' };
 

@@ -1,5 +1,6 @@
-import Anthropic from '@anthropic-ai/sdk';
-import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
+import { Stream } from '@anthropic-ai/sdk/streaming';
+import type { ContentBlockParam, MessageCreateParamsStreaming, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { ParleyError } from '../../errors.js';
 import type { RetryPolicy } from '../retry.js';
@@ -33,29 +34,30 @@ export class AnthropicLlm implements LlmProvider {
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
     const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
-    const events = sdkStream<RawMessageStreamEvent>(
-      (signal) =>
-        this.client.messages.create(
-          {
-            model: this.settings.model,
-            max_tokens: this.settings.maxTokens,
-            messages: toAnthropicMessages(request.messages),
-            stream: true,
-            ...(system ? { system } : {}),
-            ...(request.tools?.length ? { tools: request.tools.map(toAnthropicTool) } : {}),
-            ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
-          },
-          { signal },
-        ),
+    const params: MessageCreateParamsStreaming = {
+      model: this.settings.model,
+      max_tokens: this.settings.maxTokens,
+      messages: toAnthropicMessages(request.messages),
+      stream: true,
+      ...(system ? { system } : {}),
+      ...(request.tools?.length ? { tools: request.tools.map(toAnthropicTool) } : {}),
+      ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
+    };
+    const events = sdkStream<WireEvent>(
+      // The raw response, read as SSE here: the SDK's own stream drops `ping`, and pings are what
+      // keeps a paused reply (a slow server tool, a long thought) from looking stalled.
+      async (signal) => wireEvents(await this.client.messages.create(params, { signal }).asResponse()),
       { provider: this.id, displayName: NAME, baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs },
     );
     const blocks = new Map<number, { id: string; name: string; json: string }>();
+    const textBlocks = new Set<number>();
     let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
     let stopped = false;
     for await (const event of events) {
       switch (event.type) {
         case 'content_block_start':
           if (event.content_block.type === 'tool_use') blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
+          if (event.content_block.type === 'text') textBlocks.add(event.index);
           break;
         case 'content_block_delta':
           if (event.delta.type === 'text_delta') {
@@ -68,6 +70,8 @@ export class AnthropicLlm implements LlmProvider {
         case 'content_block_stop': {
           const b = blocks.get(event.index);
           if (b) yield { type: 'tool-call', call: { id: b.id, name: b.name, arguments: parseArguments(b.json) } };
+          // The text is complete: its last sentence can be spoken now, not after what comes next.
+          if (textBlocks.has(event.index)) yield { type: 'text-end' };
           break;
         }
         case 'message_delta':
@@ -82,6 +86,36 @@ export class AnthropicLlm implements LlmProvider {
     }
     if (!stopped) throw new ParleyError('provider/disconnected', `${NAME} closed the stream before message_stop`, { provider: this.id });
     yield finish;
+  }
+}
+
+/** A keep-alive: carries nothing, but proves the stream is alive. */
+type WireEvent = RawMessageStreamEvent | { type: 'ping' };
+
+/**
+ * The response's SSE events as the SDK would parse them (an `error` event throws the SDK's APIError,
+ * so it maps to the same typed error), but with the pings kept.
+ */
+async function* wireEvents(response: Response): AsyncGenerator<WireEvent> {
+  for await (const sse of Stream.rawEvents(response)) {
+    if (sse.event === 'ping') {
+      yield { type: 'ping' };
+      continue;
+    }
+    if (sse.event === null || !sse.data) continue;
+    if (sse.event === 'error') {
+      const body: unknown = safeJson(sse.data) ?? sse.data;
+      throw new APIError(undefined, body as object, undefined, response.headers);
+    }
+    yield JSON.parse(sse.data) as WireEvent;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

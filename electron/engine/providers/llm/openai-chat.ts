@@ -48,11 +48,20 @@ export class OpenAiChatLlm implements LlmProvider {
     );
     const calls = new ToolCallAccumulator();
     let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };
+    let textOpen = false;
     for await (const chunk of chunks) {
       const choice = chunk.choices?.[0];
       if (!choice) continue; // the usage-only chunk
       const text = choice.delta?.content;
-      if (text) yield { type: 'text', text };
+      if (text) {
+        textOpen = true;
+        yield { type: 'text', text };
+      }
+      // Tool calls or the finish come after all the text: its last sentence can be spoken now.
+      if (textOpen && (choice.delta?.tool_calls?.length || choice.finish_reason)) {
+        textOpen = false;
+        yield { type: 'text-end' };
+      }
       for (const tc of choice.delta?.tool_calls ?? []) calls.add(tc);
       if (choice.finish_reason) finish = { type: 'done', finishReason: mapFinish(choice.finish_reason) };
     }

@@ -58,6 +58,9 @@ const ServerMessageSchema = z.object({
   code: z.union([z.number(), z.string()]).optional(),
 });
 
+/** Standard base64 with padding, as the service encodes audio (Buffer.from would skip bad characters silently). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** Counts the characters alignment reports against, ignoring spacing the server may normalise. */
 const visibleLength = (s: string) => s.replace(/\s+/g, '').length;
 
@@ -70,6 +73,8 @@ class ElevenLabsStream implements TtsStream {
   /** Cumulative visible characters at the end of each segment. */
   private readonly segmentEnds: number[] = [];
   private spokenChars = 0;
+  /** Alignment came on the text we sent (exact), not only on the spelled-out text. */
+  private alignedOnInput = false;
   private segment = 0;
   private ended = false;
   private finished = false;
@@ -98,6 +103,7 @@ class ElevenLabsStream implements TtsStream {
     this.ended = true;
     this.send(JSON.stringify({ text: '' }));
     this.armStall();
+    this.finishIfAllSpoken();
   }
 
   close(): void {
@@ -153,10 +159,13 @@ class ElevenLabsStream implements TtsStream {
       return this.shutdown(new ParleyError(code, code === 'provider/invalid-key' ? `invalid API key for ${NAME}: ${text}` : `${NAME} error: ${text}`, { provider: this.provider.id }));
     }
     if (parsed.audio) {
+      if (!BASE64.test(parsed.audio)) return this.shutdown(new ParleyError('provider/protocol', `${NAME} sent audio that is not valid base64`, { provider: this.provider.id }));
+      // Odd bytes carry over to the next chunk: a chunk may end inside a sample.
       const pcm = this.decoder.decode(Buffer.from(parsed.audio, 'base64'));
       if (pcm.length) this.events.push({ type: 'audio', segment: Math.min(this.segment, this.segmentEnds.length - 1), pcm, sampleRate: SAMPLE_RATE });
       // `alignment` is the text we sent; `normalizedAlignment` spells numbers out and would not line up with it.
       const chars = parsed.alignment?.chars ?? parsed.normalizedAlignment?.chars;
+      if (parsed.alignment) this.alignedOnInput = true;
       if (chars) this.advance(visibleLength(chars.join('')));
       this.armStall();
     }
@@ -164,6 +173,15 @@ class ElevenLabsStream implements TtsStream {
       this.advance(Infinity);
       this.finish();
     }
+    this.finishIfAllSpoken();
+  }
+
+  /**
+   * The service may never say isFinal (nor close): once the input is over and the alignment of the
+   * text we sent covers every segment, every sentence has been spoken and the stream is complete.
+   */
+  private finishIfAllSpoken(): void {
+    if (this.ended && this.alignedOnInput && this.segmentEnds.length > 0 && this.segment >= this.segmentEnds.length) this.finish();
   }
 
   /** Alignment says `n` more characters were spoken: close every segment they complete. */
@@ -195,10 +213,11 @@ class ElevenLabsStream implements TtsStream {
     clearTimeout(this.stallTimer);
     if (this.finished || (this.segment >= this.segmentEnds.length && !this.ended)) return;
     const ms = this.provider.settings.stallTimeoutMs;
-    this.stallTimer = setTimeout(
-      () => this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id })),
-      ms,
-    );
+    this.stallTimer = setTimeout(() => {
+      // Every segment spoken (by the spelled-out alignment) and the input over: quiet is the end, not a stall.
+      if (this.ended && this.segment >= this.segmentEnds.length) return this.finish();
+      this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
+    }, ms);
   }
 
   private finish(): void {

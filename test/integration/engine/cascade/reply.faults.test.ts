@@ -122,6 +122,21 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: history 
   });
 });
 
+describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: words before a tool call', (vendor) => {
+  it('are in the transcript once and in the history once (with the call), not again in the final message', async () => {
+    const tools = new ToolRegistry().register({ name: 'lookup', description: 'Looks up.', parameters: z.object({ query: z.string() }), run: () => 'sunny' });
+    const h = await setup(vendor, (req) => (hasToolResult(req) ? { text: 'It is sunny.' } : { text: 'Let me check.', toolCalls: [{ name: 'lookup', arguments: { query: 'weather' } }] }));
+    const turn = reply({ llm: h.llm, tts: h.tts, tools });
+    const result = await turn.r.run(history('Weather?'));
+    expect(result.text).toBe('Let me check. It is sunny.');
+    expect(result.messages.map((m) => [m.role, m.content])).toEqual([
+      ['assistant', 'Let me check.'],
+      ['tool', 'sunny'],
+      ['assistant', 'It is sunny.'],
+    ]);
+  });
+});
+
 describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: a malformed tool call', (vendor) => {
   it('arguments that are not valid JSON are reported to the model, and the conversation goes on', async () => {
     const tools = new ToolRegistry().register({ name: 'lookup', description: 'Looks up.', parameters: z.object({ query: z.string() }), run: () => 'found' });
@@ -178,14 +193,44 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: deadline
   });
 });
 
+describe('assistant reply on openai: the stream fails during a tool call that follows the text', () => {
+  it('the text before the call is complete: its last sentence was spoken when the call began', async () => {
+    // Role chunk, 7 words, tool-call start: the stream drops before the call's arguments.
+    const h = await setup('openai', () => ({ text: 'Sure. Let me check that for you.', toolCalls: [{ name: 'lookup', arguments: { query: 'x' } }] }), [{ kind: 'drop', after: 9 }]);
+    const turn = reply({ llm: h.llm, tts: h.tts });
+    const result = await turn.r.run(history('Hello?'));
+    expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { stage: string }).stage)).toEqual(['llm']);
+    expect(result).toMatchObject({ failed: true, text: 'Sure. Let me check that for you.' });
+  });
+});
+
+describe('assistant reply on anthropic: a pause after the text', () => {
+  it('the last sentence of a text block is spoken at once, not held for the next token (the pause outlives the reply)', async () => {
+    // A slow server tool after "Let me check that." with pings all along, longer than the whole-reply deadline.
+    const h = await setup('anthropic', () => ({ text: 'Sure. Let me check that for you.', pauseAfterTextMs: Infinity, toolCalls: [{ name: 'lookup', arguments: {} }] }));
+    const turn = reply({ llm: h.llm, tts: h.tts, llmDeadlines: { firstTokenMs: 400, replyMs: 1500 } });
+    const result = await turn.r.run(history('Hello?'));
+    expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { error: { message: string } }).error.message)).toEqual(['the language model (anthropic) did not finish its reply within 1.5 s']);
+    expect(turn.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual(['Sure.', 'Let me check that for you.']);
+    expect(result).toMatchObject({ failed: true, text: 'Sure. Let me check that for you.' });
+  });
+});
+
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
-describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: the LLM fails mid-reply', (vendor) => {
+const MID_REPLY_FAULTS = [
+  ['openai', 'drop'],
+  ['anthropic', 'drop'],
+  ['anthropic', 'end'], // the stream ends without message_stop
+  ['anthropic', 'malformed'], // an `error` event
+] as const;
+
+describe.each(MID_REPLY_FAULTS)('assistant reply on %s: the LLM fails mid-reply (%s)', (vendor, kind) => {
   it('the sentence already complete is spoken and recorded; the words after it are not', async () => {
     // OpenAI: role chunk + 4 words; Anthropic: message_start, block start, ping + 4 words.
-    const h = await setup(vendor, () => ({ text: 'Sure thing, here it is. Anything else you need' }), [{ kind: 'drop', after: vendor === 'openai' ? 7 : 9 }]);
+    const h = await setup(vendor, () => ({ text: 'Sure thing, here it is. Anything else you need' }), [{ kind, after: vendor === 'openai' ? 7 : 9 }]);
     const turn = reply({ llm: h.llm, tts: h.tts });
     const result = await turn.r.run(history('Hello?'));
     expect(turn.events.filter((e) => e.type === 'error').map((e) => (e as { stage: string }).stage)).toEqual(['llm']);
