@@ -6,6 +6,7 @@ import { ParleyError } from '../../../electron/engine/errors.js';
 import { ConversationHost } from '../../../electron/engine/session/conversation-host.js';
 import { EngineHost } from '../../../electron/engine/session/engine-host.js';
 import { settingsHandlers } from '../../../electron/engine/settings/handlers.js';
+import { readBoundKey } from '../../../electron/engine/settings/key-binding.js';
 import { MemorySecretStore } from '../../../electron/engine/settings/secret-store.js';
 import { SettingsStore } from '../../../electron/engine/settings/settings-store.js';
 import type { SileroVadModel } from '../../../electron/engine/vad/silero.js';
@@ -108,7 +109,7 @@ describe('the engine in a utility process', () => {
     expect(await api.getEngineInfo()).toMatchObject({ version: '2.0.0', keyStorage: 'encrypted', notices: ['API keys cannot be saved here: no keyring.'] });
     expect(await api.setKey('deepgram', 'dg-0123456789')).toMatchObject({ deepgram: 'set' });
     // The engine process never stored it: main did (safeStorage exists only in main).
-    expect(await e.mainSecrets.get('deepgram')).toBe('dg-0123456789');
+    expect(await readBoundKey(e.mainSecrets, 'deepgram')).toMatchObject({ value: 'dg-0123456789', origin: 'https://api.deepgram.com' });
     e.failKeySet();
     const error = await api.setKey('openai', 'sk-0123456789').catch((x: unknown) => x);
     expect(error).toMatchObject({ message: 'cannot save the API key: the disk is full', code: 'file/write-failed' });
@@ -148,7 +149,7 @@ describe('the engine in a utility process', () => {
     const engine = await buildEngine({ userData, version: '3.0.0', secrets, approveLaunch: async () => false, keyStorage: () => 'unavailable' });
     expect(await engine.handlers['parley:engine-info'](undefined)).toMatchObject({ version: '3.0.0', keyStorage: 'unavailable' });
     await engine.handlers['parley:key-set']({ name: 'deepgram', value: 'dg-0123456789' });
-    expect(await secrets.get('deepgram')).toBe('dg-0123456789');
+    expect(await readBoundKey(secrets, 'deepgram')).toMatchObject({ value: 'dg-0123456789', origin: 'https://api.deepgram.com' });
     expect(engine.pushToTalkShortcut()).toBe('CommandOrControl+Shift+Space');
   });
 });
