@@ -67,7 +67,8 @@ export function classifyTranscript(text: string, language = 'en'): TranscriptVer
     // "eggs, milk and": the list goes on.
     return (last === 'and' || last === 'or') && listSoFar >= 1 ? incomplete('list-in-progress', last) : incomplete('trailing-conjunction', last);
   }
-  const whQuestion = rules.strandingQuestionWords.includes(tokens[0]!);
+  // "who did you talk to"; but "what about" alone is a start, not a question.
+  const whQuestion = rules.strandingQuestionWords.includes(tokens[0]!) && tokens.length >= 3;
   if (rules.prepositions.includes(last)) return whQuestion ? complete('question-form', 'strong', tokens[0]) : incomplete('trailing-preposition', last);
   if (rules.particles.includes(last)) {
     if (whQuestion) return complete('question-form', 'strong', tokens[0]);
