@@ -26,8 +26,10 @@ export interface TranscriptRules {
   questionStarters: readonly string[];
   /** Questions that may end on a preposition: "who did you talk to", "what is it for". */
   strandingQuestionWords: readonly string[];
-  /** Spoken digits and their value ("oh" = 0); spoken numbers dictate digits one by one. */
-  digitWords: Readonly<Record<string, number>>;
+  /** Spoken numbers and how many digits each stands for: "four" 1, "fifteen" 2, "hundred" 2 more. */
+  numberWords: Readonly<Record<string, number>>;
+  /** Tens that merge with a following unit: "twenty one" is 2 digits, not 3. */
+  tensWords: readonly string[];
   /** "double five" = 55. */
   repeatWords: Readonly<Record<string, number>>;
   /** Words that join dictated digits or email parts and promise more: "dash", "dot", "at". */
@@ -64,7 +66,13 @@ export const ENGLISH_RULES: TranscriptRules = {
     "isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "couldn't", "won't", "wouldn't", "shouldn't", "haven't", "hasn't",
   ],
   strandingQuestionWords: ['what', "what's", 'where', "where's", 'who', "who's", 'whom', 'which', 'whose'],
-  digitWords: { zero: 0, oh: 0, o: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9 },
+  numberWords: {
+    ...Object.fromEntries(['zero', 'oh', 'o', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'].map((w) => [w, 1])),
+    ...Object.fromEntries(['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'].map((w) => [w, 2])),
+    ...Object.fromEntries(['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety', 'hundred'].map((w) => [w, 2])),
+    thousand: 3,
+  },
+  tensWords: ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'],
   repeatWords: { double: 2, triple: 3 },
   dictationJoiners: ['dash', 'hyphen', 'dot', 'point', 'at', 'underscore', 'plus', 'slash', 'double', 'triple'],
   phoneCues: ['phone', 'number', 'call', 'cell', 'mobile', 'text', 'reach', 'dial', 'extension', 'fax'],
@@ -96,7 +104,8 @@ export const NEUTRAL_RULES: TranscriptRules = {
   completeEndings: [],
   questionStarters: [],
   strandingQuestionWords: [],
-  digitWords: {},
+  numberWords: {},
+  tensWords: [],
   repeatWords: {},
   dictationJoiners: [],
   phoneCues: [],

@@ -105,6 +105,10 @@ function classifyEmail(text: string, tokens: string[], rules: TranscriptRules): 
   return incomplete('email-pending', last, after.includes('at') ? 'strong' : 'weak');
 }
 
+function isUnit(word: string | undefined, rules: TranscriptRules): boolean {
+  return word !== undefined && Object.hasOwn(rules.numberWords, word) && rules.numberWords[word] === 1 && !['o', 'oh', 'zero'].includes(word);
+}
+
 function classifyDigits(text: string, tokens: string[], rules: TranscriptRules): TranscriptVerdict | undefined {
   // Walk back over the trailing run of digits, spoken digits and joiners ("four one five dash").
   let digits = 0;
@@ -116,10 +120,12 @@ function classifyDigits(text: string, tokens: string[], rules: TranscriptRules):
     if (/^\+?\d[\d().-]*$/.test(t)) {
       digits += t.replace(/\D/g, '').length;
       groups++;
-    } else if (t in rules.digitWords) {
-      digits++;
+    } else if (t.split('-').every((part) => Object.hasOwn(rules.numberWords, part))) {
+      // "twenty-one", "four", "fifteen"; a ten before a unit ("twenty one") counts once.
+      const parts = t.split('-');
+      for (const [k, part] of parts.entries()) digits += rules.tensWords.includes(part) && isUnit(parts[k + 1] ?? tokens[i + 1], rules) ? 1 : rules.numberWords[part]!;
       groups++;
-    } else if (t in rules.repeatWords) {
+    } else if (Object.hasOwn(rules.repeatWords, t)) {
       digits += rules.repeatWords[t]! - 1;
       if (i === tokens.length - 1) endsWithJoiner = true;
     } else if (rules.dictationJoiners.includes(t) && t !== 'at' && t !== 'dot') {
@@ -129,7 +135,7 @@ function classifyDigits(text: string, tokens: string[], rules: TranscriptRules):
     }
     start = i;
   }
-  if (digits === 0) return undefined;
+  if (groups === 0) return undefined;
   // "o" and "oh" alone are words, not digits.
   if (groups === 1 && /^(o|oh)$/.test(tokens.at(-1)!)) return undefined;
   const run = tokens.slice(start).join(' ');

@@ -79,6 +79,8 @@ describe('classifyTranscript (English): unfinished turns', () => {
         ['my zip code is 941', 'digits-pending'],
         ['the card number is 4242 4242 4242', 'digits-pending'],
         ['four one five, five five five', 'digits-pending', 'weak'],
+        ['my number is four fifteen, five five five', 'digits-pending'],
+        ['my number is eight hundred, five five five', 'digits-pending'],
         ['my email is john dot smith at', 'email-pending'],
         ['my email is john dot smith at gmail', 'email-pending', 'strong'],
         ['my email address is john', 'email-pending', 'weak'],
@@ -140,6 +142,9 @@ describe('classifyTranscript (English): finished turns', () => {
       ['My number is (415) 555-1234.', 'complete-number', 'strong'],
       ['call me on four one five five five five one two three four', 'complete-number', 'strong'],
       ['my zip code is 94107', 'complete-number', 'strong'],
+      ['my number is four fifteen, five five five, twenty-one thirty-four', 'complete-number', 'strong'],
+      ['my number is eight hundred five five five one two three four', 'complete-number', 'strong'],
+      ['call me on four one five five five five twenty one thirty four', 'complete-number', 'strong'],
       ['my email is john dot smith at gmail dot com', 'complete-email', 'strong'],
       ['Send it to john.smith@example.org.', 'complete-email', 'strong'],
       ['I sent you an email yesterday', 'no-unfinished-cue', 'weak'],
@@ -169,8 +174,13 @@ describe('classifyTranscript: languages and robustness', () => {
     expect(classifyTranscript('A FLIGHT TO')).toMatchObject({ reason: 'trailing-preposition', cue: 'to' });
   });
 
+  it('words that are also object properties are not numbers', () => {
+    expect(classifyTranscript('my number is constructor')).toMatchObject({ completeness: 'complete', reason: 'no-unfinished-cue' });
+    expect(classifyTranscript('call me on valueOf double')).toMatchObject({ completeness: 'complete', reason: 'no-unfinished-cue' });
+  });
+
   it('survives any input', () => {
-    for (const text of ['@@@', '----', '+', '0', 'oh oh oh', '🙂', 'a'.repeat(10_000), '1'.repeat(500), 'dot dot dot', 'email is']) {
+    for (const text of ['constructor', 'my number is constructor toString', 'double __proto__', '@@@', '----', '+', '0', 'oh oh oh', '🙂', 'a'.repeat(10_000), '1'.repeat(500), 'dot dot dot', 'email is']) {
       expect(['complete', 'incomplete']).toContain(classifyTranscript(text).completeness);
     }
   });
