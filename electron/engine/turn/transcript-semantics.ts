@@ -43,7 +43,8 @@ function tokenize(text: string): string[] {
  * smart-formatting STT may put a full stop after half a phone number.
  */
 export function classifyTranscript(text: string, language = 'en'): TranscriptVerdict {
-  const rules = TRANSCRIPT_RULES[language.toLowerCase().split(/[-_]/)[0]!] ?? NEUTRAL_RULES;
+  const base = language.toLowerCase().split(/[-_]/)[0]!;
+  const rules = Object.hasOwn(TRANSCRIPT_RULES, base) ? TRANSCRIPT_RULES[base]! : NEUTRAL_RULES;
   const normalised = text.replace(/[’‘`]/g, "'").trim();
   const tokens = tokenize(normalised);
   if (tokens.length === 0) return incomplete('empty');

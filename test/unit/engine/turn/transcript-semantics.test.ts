@@ -167,6 +167,8 @@ describe('classifyTranscript: languages and robustness', () => {
   it('regional tags use the base language table', () => {
     expect(classifyTranscript('a flight to', 'en-GB')).toMatchObject({ reason: 'trailing-preposition' });
     expect(classifyTranscript('a flight to', 'EN_us')).toMatchObject({ reason: 'trailing-preposition' });
+    expect(classifyTranscript('a flight to', 'constructor')).toMatchObject({ reason: 'no-unfinished-cue' });
+    expect(classifyTranscript('a flight to', '')).toMatchObject({ reason: 'no-unfinished-cue' });
   });
 
   it('curly apostrophes and case do not matter, and the cue word is reported', () => {
