@@ -9,6 +9,8 @@ const TEST_CODE = { group: ['**/test/**', '**/test'], message: 'Product code nev
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 const pathsAndPatterns = (paths, ...patterns) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
 const ELECTRON = { name: 'electron', message: 'Only electron/main and electron/preload may import Electron.' };
+const ENGINE_PATHS = [ELECTRON, { name: 'react', message: 'The engine knows nothing of the UI.' }];
+const ENGINE_OUTSIDE = { group: ['**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**'], message: 'The engine imports only electron/shared and its own modules.' };
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'bench/results/**', '.cache/**'] },
@@ -34,11 +36,15 @@ export default tseslint.config(
   },
   {
     files: ['electron/engine/**'],
-    rules: pathsAndPatterns(
-      [ELECTRON, { name: 'react', message: 'The engine knows nothing of the UI.' }],
-      TEST_CODE,
-      { group: ['**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**'], message: 'The engine imports only electron/shared and its own modules.' },
-    ),
+    rules: pathsAndPatterns(ENGINE_PATHS, TEST_CODE, ENGINE_OUTSIDE),
+  },
+  {
+    // Turn-taking (end-of-turn signals and policy) is a leaf the pipelines use.
+    files: ['electron/engine/turn/**'],
+    rules: pathsAndPatterns(ENGINE_PATHS, TEST_CODE, ENGINE_OUTSIDE, {
+      group: ['**/cascade/**', '**/s2s/**', '**/session/**', '**/providers/**'],
+      message: 'electron/engine/turn imports only audio/, onnx/, util/, clock and errors: the pipelines use it, not the other way round.',
+    }),
   },
   {
     files: ['electron/cli/**'],

@@ -16,6 +16,7 @@ import { measureDesktopTurns } from './desktop.js';
 import { codecPerFrame, moshiClientOverhead, toggleTime } from './s2s.js';
 import { barChartSvg, waterfallSvg, writePng } from './chart.js';
 import { summarize, table } from './stats.js';
+import { smartTurnPerCall } from './turn.js';
 
 const OUT = path.join(ROOT, 'bench', 'results');
 const TARGET_FRAME_MS = 0.5;
@@ -110,6 +111,8 @@ const vad = await vadFrames();
 const create = await sessionCreate();
 const cold = coldStart();
 const resampler = resamplerThroughput();
+progress('Smart Turn: log-mel features and one runner call (stand-in model), 40 calls on 8 s windows...');
+const smartTurn = await smartTurnPerCall();
 
 console.log('\nSilero VAD v6.2, onnxruntime CPU, 1 thread, 32 ms frames');
 console.log(
@@ -134,6 +137,16 @@ console.log(
     resampler.map((r) => [`${r.from} -> ${r.to}`, f(r.msPerSecondOfAudio), f(r.timesRealTime, 0)]),
   ),
 );
+console.log('\nSmart Turn per call on 8 s of speech (stand-in model: its inference time is not the real model\'s)');
+console.log(
+  table(
+    ['metric', 'p50', 'p99'],
+    [
+      ['Whisper log-mel features [80 x 800] (ms)', f(smartTurn.featuresMs.p50, 2), f(smartTurn.featuresMs.p99, 2)],
+      ['SmartTurnDetector.predict, features + stand-in inference (ms)', f(smartTurn.callMs.p50, 2), f(smartTurn.callMs.p99, 2)],
+    ],
+  ),
+);
 
 mkdirSync(OUT, { recursive: true });
 const result = {
@@ -142,6 +155,7 @@ const result = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` },
   vad: { ...vad, sessionCreateMs: create, coldStart: cold, targets: { frameMs: TARGET_FRAME_MS, coldStartMs: TARGET_COLD_START_MS } },
   resampler,
+  smartTurn,
 };
 writeFileSync(path.join(OUT, 'foundation.json'), JSON.stringify(result, null, 2) + '\n');
 await writePng(

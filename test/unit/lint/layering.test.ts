@@ -23,6 +23,12 @@ describe('layering lint', () => {
     ['renderer/src/x.ts', "import { readFile } from 'node:fs';"],
     ['electron/preload/x.ts', "import { SileroVadModel } from '../engine/vad/silero.js';"],
     ['electron/main/x.ts', "import { App } from '../../renderer/src/App.js';"],
+    ['electron/engine/turn/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/turn/x.ts', "import { thing } from '../providers/deepgram/stt.js';"],
+    ['electron/engine/turn/x.ts', "import { thing } from '../session/engine-host.js';"],
+    ['electron/engine/turn/x.ts', "import { thing } from '../s2s/moshi.js';"],
+    ['electron/engine/turn/x.ts', "import { app } from 'electron';"],
+    ['electron/engine/turn/x.ts', "import { thing } from '../../main/index.js';"],
   ])('%s may not: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toHaveLength(1);
   });
@@ -33,6 +39,7 @@ describe('layering lint', () => {
     ['electron/preload/x.ts', "import { contextBridge } from 'electron';\nimport { IPC_PREFIX } from '../shared/ipc.js';"],
     ['renderer/src/x.ts', "import { IPC_PREFIX } from '../../electron/shared/ipc.js';"],
     ['electron/shared/x.ts', "import { z } from 'zod';"],
+    ['electron/engine/turn/x.ts', "import { createOnnxSession } from '../onnx/session.js';\nimport { ParleyError } from '../errors.js';\nimport type { Clock } from '../clock.js';"],
   ])('%s may: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toEqual([]);
   });
