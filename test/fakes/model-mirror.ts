@@ -60,7 +60,11 @@ export async function startModelMirror(files: Record<string, Buffer>, faults: Mi
       else res.end();
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { allow: 'GET, HEAD' });
-    if (!file) return send(404, { 'content-type': 'text/plain' }, Buffer.from('not found'));
+    if (!file) {
+      record.status = 404;
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end(req.method === 'HEAD' ? undefined : 'not found');
+    }
     const f = state.faults;
     const content = f.wrongBytes ? Buffer.from(file.map((b) => b ^ 0x5a)) : file;
     const total = content.length;

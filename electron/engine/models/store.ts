@@ -158,7 +158,7 @@ export class ModelStore {
    * Installs from a local file or folder or from a URL (a mirror). A catalog id verifies against
    * the catalog's checksum unless one is given; otherwise the computed checksum is recorded.
    */
-  async import(source: string, o: TransferOptions & { task: string; sha256?: string; id?: string }): Promise<InstalledModel & { computedSha256: string | null }> {
+  async import(source: string, o: TransferOptions & { task: string; sha256?: string; id?: string }): Promise<InstalledModel & { computedSha256: string | null; verified: boolean }> {
     if (!(MODEL_TASKS as readonly string[]).includes(o.task)) throw new ParleyError('cli/usage', `--task must be one of ${MODEL_TASKS.join(', ')} (got '${o.task}')`);
     const task = o.task as ModelTask;
     const isUrl = /^https?:\/\//i.test(source);
@@ -173,14 +173,14 @@ export class ModelStore {
     const format = archiveFormatOf(baseName) ?? 'file';
     if (isUrl) {
       const m = await this.installFromUrl(source, { ...meta, format, fileName: baseName }, o);
-      return { ...m, computedSha256: m.sha256 };
+      return { ...m, computedSha256: m.sha256, verified: sha256 !== null };
     }
     const st = await stat(source).catch(() => undefined);
     if (!st) throw new ParleyError('file/not-found', `no such file or folder: ${source}`);
     if (st.isDirectory()) {
       if (o.sha256) throw new ParleyError('cli/usage', '--sha256 checks a file or an archive, not a folder');
       const m = await this.installStaged(id, { ...meta, sha256: null, sizeBytes: null, source: path.resolve(source) }, async (staging) => copyFolder(source, staging));
-      return { ...m, computedSha256: null };
+      return { ...m, computedSha256: null, verified: false };
     }
     // A local file: copied to a .part file with its hash checked, then installed like a download.
     const download = new ModelDownload({
@@ -196,7 +196,7 @@ export class ModelStore {
     });
     const result = await download.done;
     const m = await this.installVerified(result.path, { ...meta, sha256: result.sha256, sizeBytes: result.bytes, source: path.resolve(source), format, fileName: baseName });
-    return { ...m, computedSha256: result.sha256 };
+    return { ...m, computedSha256: result.sha256, verified: sha256 !== null };
   }
 
   /** Deletes an installed model. False when it was not installed. */
