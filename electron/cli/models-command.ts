@@ -20,7 +20,7 @@ models/ folder of PARLEY_DATA_DIR (default ~/.parley). Nothing is downloaded at 
                                      an interrupted download resumes where it stopped. Models
                                      whose checksum the catalog does not know need --sha256
   parley models import <file|folder|url> --task <${MODEL_TASKS.join('|')}> [--sha256 <hex>] [--id <name>]
-                                     install from a local file, archive (.tar, .tar.gz) or
+                                     install from a local file, archive (.tar, .tar.gz, .tar.bz2) or
                                      folder, or from any URL (a mirror for machines without
                                      internet); a catalog id is checked against its sha256
   parley models remove <id>          delete an installed model
@@ -107,6 +107,10 @@ async function pullModel(args: string[], io: CliIo): Promise<number> {
       ...(values.sha256 !== undefined ? { sha256: values.sha256 } : {}),
       onStart: () => io.stderr(`parley: downloading ${id}\n`),
       onProgress: progress.update,
+      onUnpack: () => {
+        progress.finish();
+        io.stderr('parley: verified; unpacking\n');
+      },
     });
   } finally {
     progress.finish();
@@ -134,6 +138,10 @@ async function importModel(args: string[], io: CliIo): Promise<number> {
       ...(values.sha256 !== undefined ? { sha256: values.sha256 } : {}),
       ...(values.id !== undefined ? { id: values.id } : {}),
       onProgress: progress.update,
+      onUnpack: () => {
+        progress.finish();
+        io.stderr('parley: unpacking\n');
+      },
     });
   } finally {
     progress.finish();

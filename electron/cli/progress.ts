@@ -46,6 +46,7 @@ export function progressPrinter(write: (text: string) => void, tty: boolean): { 
     },
     finish() {
       if (drawn) write('\n');
+      drawn = false;
     },
   };
 }

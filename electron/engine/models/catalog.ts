@@ -24,7 +24,11 @@ export interface CatalogEntry {
   sha256: string | null;
   /** How the download is laid out: one file, or an archive unpacked into the model's folder. */
   format: 'file' | 'tar' | 'tar.gz' | 'tar.bz2';
-  /** The files the engine loads, relative to the model's folder (after unpacking). */
+  /**
+   * The files the engine loads. For a sherpa-onnx archive they sit in its top folder (named like
+   * the archive); the names are those sherpa-onnx documents, to be checked against the real archive
+   * when the embedded engines land.
+   */
   files: string[];
   /** Shipped with the app (under resources/): always installed, never pulled. */
   bundled?: boolean;

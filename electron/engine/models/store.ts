@@ -62,6 +62,8 @@ export interface TransferOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Receives the download (to pause and resume it). */
   onStart?: (download: ModelDownload) => void;
+  /** The download is verified and an archive is being unpacked (it can take minutes). */
+  onUnpack?: () => void;
 }
 
 /** Bundled models: catalog id -> folder under resources/models. */
@@ -139,12 +141,6 @@ export class ModelStore {
       if (m) return m;
     }
     const sha256 = checkedSha(options.sha256) ?? entry.sha256;
-    if (entry.format === 'tar.bz2') {
-      throw new ParleyError(
-        'model/unsupported-archive',
-        `${id} comes as a .tar.bz2 archive, which this version cannot unpack yet: download ${entry.url}, unpack it (tar xjf), check it, then run parley models import <folder> --task ${entry.task} --id ${id}`,
-      );
-    }
     if (!sha256) {
       throw new ParleyError(
         'model/checksum-unknown',
@@ -195,6 +191,7 @@ export class ModelStore {
       extraSpaceFactor: format === 'file' ? 1 : 2,
     });
     const result = await download.done;
+    if (format !== 'file') o.onUnpack?.();
     const m = await this.installVerified(result.path, { ...meta, sha256: result.sha256, sizeBytes: result.bytes, source: path.resolve(source), format, fileName: baseName });
     return { ...m, computedSha256: result.sha256, verified: sha256 !== null };
   }
@@ -246,7 +243,6 @@ export class ModelStore {
     meta: { id: string; task: ModelTask; name: string; license: string; format: CatalogEntry['format']; sha256: string | null; sizeBytes: number | null; fileName: string },
     o: TransferOptions,
   ): Promise<InstalledModel> {
-    if (meta.format === 'tar.bz2') throw new ParleyError('model/unsupported-archive', `${meta.fileName} is a .tar.bz2 archive, which this version cannot unpack yet: unpack it (tar xjf) and import the folder`);
     await mkdir(this.dir, { recursive: true });
     const download = new ModelDownload({
       url,
@@ -261,6 +257,7 @@ export class ModelStore {
     });
     o.onStart?.(download);
     const result = await download.done;
+    if (meta.format !== 'file') o.onUnpack?.();
     return this.installVerified(result.path, { ...meta, sha256: result.sha256, sizeBytes: result.bytes, source: url });
   }
 

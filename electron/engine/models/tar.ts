@@ -3,6 +3,7 @@ import { copyFile, lstat, mkdir, open, readlink, realpath, symlink, unlink } fro
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ParleyError } from '../errors.js';
+import { bunzip2 } from './bzip2.js';
 
 /** Bounds on what one archive may unpack to: a model archive is never a zip bomb. */
 export interface TarLimits {
@@ -28,11 +29,8 @@ export function archiveFormatOf(name: string): ArchiveFormat | undefined {
 
 /** Unpacks a .tar or .tar.gz file into `dest` (which must exist), refusing anything that would escape it. */
 export async function extractArchiveFile(file: string, format: ArchiveFormat, dest: string, limits: Partial<TarLimits> = {}): Promise<string[]> {
-  if (format === 'tar.bz2') {
-    throw new ParleyError('model/unsupported-archive', `${path.basename(file)} is a .tar.bz2 archive, which this version cannot unpack: unpack it (tar xjf) and import the folder`);
-  }
   const input = createReadStream(file);
-  const source = format === 'tar.gz' ? input.pipe(createGunzip()) : input;
+  const source = format === 'tar.gz' ? input.pipe(createGunzip()) : format === 'tar.bz2' ? bunzip2(input) : input;
   try {
     return await extractTar(source, dest, limits);
   } catch (e) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -217,11 +218,24 @@ describe('the catalog through the store', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('pull says a .tar.bz2 model cannot be unpacked yet and how to import it instead', async () => {
-    mirror = await startModelMirror({});
-    const { store, fetched } = storeFor(mirror);
-    await expect(store.pull('zipformer-en-20m-streaming', { sha256: 'ab'.repeat(32) })).rejects.toMatchObject({ code: 'model/unsupported-archive', message: expect.stringMatching(/parley models import <folder> --task stt --id zipformer-en-20m-streaming/) });
-    expect(fetched).toEqual([]);
+  it('pulls a .tar.bz2 catalog model (sherpa-onnx layout) with a user-given checksum and unpacks it', async (ctx) => {
+    const entry = findCatalogEntry('zipformer-en-20m-streaming')!;
+    const src = mkdtempSync(path.join(tmpdir(), 'parley-bz2-src-'));
+    const top = path.basename(entry.url, '.tar.bz2');
+    mkdirSync(path.join(src, top));
+    for (const f of entry.files) writeFileSync(path.join(src, top, f), `${f} weights`);
+    const archive = path.join(src, 'a.tar.bz2');
+    try {
+      execFileSync('tar', ['-cjf', archive, '-C', src, top]);
+    } catch {
+      return ctx.skip(); // no system tar with bzip2 to build the fixture
+    }
+    const bytes = readFileSync(archive);
+    mirror = await startModelMirror({ [`/${path.basename(entry.url)}`]: bytes });
+    const { store } = storeFor(mirror);
+    const m = await store.pull(entry.id, { sha256: sha(bytes) });
+    expect(m.files.sort()).toEqual(entry.files.map((f) => path.join(top, f)).sort());
+    expect(readFileSync(path.join(m.dir, top, 'tokens.txt'), 'utf8')).toBe('tokens.txt weights');
   });
 
   it('a missing model is a typed error naming it and the pull command', async () => {
