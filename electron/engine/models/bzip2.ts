@@ -211,7 +211,8 @@ function decodeBlock(r: BitReader, maxBlock: number): Buffer {
       code = (code << 1) | r.bit();
     }
     if (len > tb.maxLen) throw corrupt('bad Huffman code');
-    const sym = tb.perm[code + tb.base[len]!]!;
+    const sym = tb.perm[code + tb.base[len]!];
+    if (sym === undefined) throw corrupt('bad Huffman code');
     if (sym <= 1) {
       run += (sym + 1) * runWeight;
       runWeight <<= 1;
@@ -229,6 +230,7 @@ function decodeBlock(r: BitReader, maxBlock: number): Buffer {
     }
     if (sym === eob) break;
     const idx = sym - 1;
+    if (idx >= mtf.length) throw corrupt('bad symbol');
     const b = mtf[idx]!;
     mtf.splice(idx, 1);
     mtf.unshift(b);

@@ -63,6 +63,26 @@ describe('bzip2 decompression', () => {
     await expect(decode(Buffer.from('not bzip2 at all'))).rejects.toMatchObject({ code: 'model/unsupported-archive', message: expect.stringMatching(/not bzip2 data/) });
   });
 
+  it('any damaged stream ends in a typed error or checked data: never a hang, a crash or a stray exception', async (ctx) => {
+    const data = mixed(120_000);
+    const packed = bzip2(data);
+    if (!packed) return ctx.skip();
+    let x = 12345;
+    const rand = () => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let round = 0; round < 150; round++) {
+      const broken = Buffer.from(packed);
+      // Damage a few bytes after the header (bit flips, random bytes), or cut it short.
+      for (let k = 0; k < 1 + (round % 4); k++) broken[4 + Math.floor(rand() * (broken.length - 4))] = Math.floor(rand() * 256);
+      const input = round % 5 === 0 ? broken.subarray(0, Math.floor(rand() * broken.length)) : broken;
+      const result = await decode(input, 1000).then(
+        (out) => ({ ok: true as const, out }),
+        (e: unknown) => ({ ok: false as const, e }),
+      );
+      if (result.ok) expect(sha(result.out)).toBe(sha(data)); // only when the damage missed (e.g. unused padding bits)
+      else expect(result.e).toMatchObject({ code: 'model/unsupported-archive' });
+    }
+  });
+
   it('unpacks a .tar.bz2 made by the system tar (the layout of sherpa-onnx model archives)', async (ctx) => {
     const src = mkdtempSync(path.join(tmpdir(), 'parley-bz2-'));
     mkdirSync(path.join(src, 'sherpa-onnx-model'));
