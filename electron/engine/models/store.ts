@@ -147,7 +147,8 @@ export class ModelStore {
         `the catalog has no confirmed sha256 for ${id}, so it is not installed unverified: check the file's sha256 from its publisher and run parley models pull ${id} --sha256 <hex>`,
       );
     }
-    return this.installFromUrl(entry.url, { id, task: entry.task, name: entry.name, license: entry.license, format: entry.format, sha256, sizeBytes: entry.sizeBytes, fileName: entry.files[0] ?? fileNameOf(entry.url) }, options);
+    const meta = { id, task: entry.task, name: entry.name, license: entry.license, format: entry.format, sha256, sizeBytes: entry.sizeBytes, fileName: entry.files[0] ?? fileNameOf(entry.url) };
+    return this.locked(id, () => this.installFromUrl(entry.url, meta, options));
   }
 
   /**
@@ -168,7 +169,7 @@ export class ModelStore {
     const meta = { id, task, name: entry?.name ?? id, license: entry?.license ?? 'unknown (imported)', sha256, sizeBytes: o.sha256 ? null : (entry?.sizeBytes ?? null) };
     const format = archiveFormatOf(baseName) ?? 'file';
     if (isUrl) {
-      const m = await this.installFromUrl(source, { ...meta, format, fileName: baseName }, o);
+      const m = await this.locked(id, () => this.installFromUrl(source, { ...meta, format, fileName: baseName }, o));
       return { ...m, computedSha256: m.sha256, verified: sha256 !== null };
     }
     const st = await stat(source).catch(() => undefined);
@@ -179,21 +180,23 @@ export class ModelStore {
       return { ...m, computedSha256: null, verified: false };
     }
     // A local file: copied to a .part file with its hash checked, then installed like a download.
-    const download = new ModelDownload({
-      url: pathToFileUrl(source),
-      partPath: this.partPath(id),
-      expectedSha256: sha256,
-      clock: this.clock,
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      fetch: localFileFetch,
-      ...pickFreeBytes(this.o.download),
-      extraSpaceFactor: format === 'file' ? 1 : 2,
+    return this.locked(id, async () => {
+      const download = new ModelDownload({
+        url: pathToFileUrl(source),
+        partPath: this.partPath(id),
+        expectedSha256: sha256,
+        clock: this.clock,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        fetch: localFileFetch,
+        ...pickFreeBytes(this.o.download),
+        extraSpaceFactor: format === 'file' ? 1 : 2,
+      });
+      const result = await download.done;
+      if (format !== 'file') o.onUnpack?.();
+      const m = await this.installVerified(result.path, { ...meta, sha256: result.sha256, sizeBytes: result.bytes, source: path.resolve(source), format, fileName: baseName });
+      return { ...m, computedSha256: result.sha256, verified: sha256 !== null };
     });
-    const result = await download.done;
-    if (format !== 'file') o.onUnpack?.();
-    const m = await this.installVerified(result.path, { ...meta, sha256: result.sha256, sizeBytes: result.bytes, source: path.resolve(source), format, fileName: baseName });
-    return { ...m, computedSha256: result.sha256, verified: sha256 !== null };
   }
 
   /** Deletes an installed model. False when it was not installed. */
@@ -209,6 +212,33 @@ export class ModelStore {
     await rename(path.join(this.dir, id), trash);
     await rm(trash, { recursive: true, force: true });
     return true;
+  }
+
+  /**
+   * One download per model at a time (two would write the same .part file): a lock file holding
+   * the owner's pid; one left by a process that is gone is taken over.
+   */
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const lock = path.join(this.dir, '.downloads', `${id}.lock`);
+    await mkdir(path.dirname(lock), { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await writeFile(lock, String(process.pid), { flag: 'wx' });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+        const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+          throw new ParleyError('model/download-failed', `${id} is already being downloaded by another Parley (process ${owner}); wait for it or stop it`);
+        }
+        await rm(lock, { force: true }); // stale: its process is gone
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(lock, { force: true });
+    }
   }
 
   private partPath(id: string): string {
@@ -304,6 +334,15 @@ export class ModelStore {
       await rm(staging, { recursive: true, force: true });
       throw e;
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -151,6 +151,18 @@ describe('model downloads', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it('one download per model at a time: a live owner is named, a stale lock is taken over', async () => {
+    mirror = await startModelMirror({ '/model.onnx': MODEL });
+    const { store, dir } = storeFor(mirror);
+    mkdirSync(path.join(dir, '.downloads'), { recursive: true });
+    writeFileSync(path.join(dir, '.downloads', 'busy.lock'), String(process.ppid)); // a live process
+    await expect(store.import(`${mirror.url}/model.onnx`, { task: 'stt', id: 'busy' })).rejects.toMatchObject({ code: 'model/download-failed', message: `busy is already being downloaded by another Parley (process ${process.ppid}); wait for it or stop it` });
+    expect(mirror.requests).toEqual([]);
+    writeFileSync(path.join(dir, '.downloads', 'busy.lock'), '2147483646'); // no such process
+    await store.import(`${mirror.url}/model.onnx`, { task: 'stt', id: 'busy' });
+    expect(leftovers(dir).sort()).toEqual([path.join('busy', 'model.onnx'), path.join('busy', 'parley-model.json')]);
+  });
+
   it('checks the disk space before downloading', async () => {
     mirror = await startModelMirror({ '/model.onnx': MODEL });
     const { store, dir } = storeFor(mirror, { freeBytes: 1000 });
