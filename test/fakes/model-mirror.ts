@@ -47,6 +47,12 @@ export async function startModelMirror(files: Record<string, Buffer>, faults: Mi
 
   const handler: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    // As model hosts do (a hub's resolve URL, a release asset): /redirect/<name> answers 302 to the file.
+    if (url.pathname.startsWith('/redirect/')) {
+      requests.push({ path: url.pathname, method: req.method ?? '', range: req.headers.range, status: 302, sentBytes: 0, clientHungUp: false });
+      res.writeHead(302, { location: url.pathname.slice('/redirect'.length) });
+      return void res.end();
+    }
     const file = files[decodeURIComponent(url.pathname)];
     const record: MirrorRequest = { path: url.pathname, method: req.method ?? '', range: req.headers.range, status: 0, sentBytes: 0, clientHungUp: false };
     requests.push(record);

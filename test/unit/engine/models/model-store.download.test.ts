@@ -23,7 +23,7 @@ afterEach(async () => {
   mirror = undefined;
 });
 
-function storeFor(m: ModelMirror, o: { maxRetries?: number; freeBytes?: number; clock?: ManualClock } = {}) {
+function storeFor(m: ModelMirror, o: { maxRetries?: number; freeBytes?: number; clock?: ManualClock; direct?: boolean } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-models-'));
   const fetched: string[] = [];
   // Every URL (the catalog's real hosts too) is served by the local mirror, by file name.
@@ -36,7 +36,7 @@ function storeFor(m: ModelMirror, o: { maxRetries?: number; freeBytes?: number; 
     dir,
     resourcesDir: path.join(ROOT, 'resources'),
     clock: o.clock ?? new ManualClock(),
-    download: { fetch: fetchViaMirror, sleep: async () => {}, maxRetries: o.maxRetries ?? 3, ...(o.freeBytes !== undefined ? { freeBytes: async () => o.freeBytes! } : {}) },
+    download: { fetch: o.direct ? fetch : fetchViaMirror, sleep: async () => {}, maxRetries: o.maxRetries ?? 3, ...(o.freeBytes !== undefined ? { freeBytes: async () => o.freeBytes! } : {}) },
   });
   return { store, dir, fetched };
 }
@@ -72,6 +72,19 @@ describe('model downloads', () => {
     expect(progress.at(-1)).toMatchObject({ receivedBytes: MODEL.length, totalBytes: MODEL.length });
     expect(leftovers(dir).sort()).toEqual([path.join('my-turn', 'model.onnx'), path.join('my-turn', 'parley-model.json')]);
     expect((await store.list()).find((r) => r.id === 'my-turn')).toMatchObject({ installed: true, diskBytes: expect.any(Number), task: 'turn' });
+  });
+
+  it('follows a host redirect, and resumes through it with a Range request', async () => {
+    mirror = await startModelMirror({ '/model.onnx': MODEL }, { dropAfterBytes: 100_000 });
+    const { store } = storeFor(mirror, { direct: true });
+    const m = await store.import(`${mirror.url}/redirect/model.onnx`, { task: 'turn', sha256: sha(MODEL), id: 'redirected' });
+    expect(mirror.requests.map((r) => [r.path, r.range, r.status])).toEqual([
+      ['/redirect/model.onnx', undefined, 302],
+      ['/model.onnx', undefined, 200],
+      ['/redirect/model.onnx', 'bytes=100000-', 302],
+      ['/model.onnx', 'bytes=100000-', 206],
+    ]);
+    expect(sha(readFileSync(path.join(m.dir, 'model.onnx')))).toBe(sha(MODEL));
   });
 
   it('leaves nothing installed, and no .part file, when the checksum is wrong', async () => {
