@@ -23,6 +23,9 @@ describe('layering lint', () => {
     ['renderer/src/x.ts', "import { readFile } from 'node:fs';"],
     ['electron/preload/x.ts', "import { SileroVadModel } from '../engine/vad/silero.js';"],
     ['electron/main/x.ts', "import { App } from '../../renderer/src/App.js';"],
+    ['electron/engine/models/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/models/x.ts', "import { findProvider } from '../providers/registry.js';"],
+    ['electron/engine/models/x.ts', "import { app } from 'electron';"],
   ])('%s may not: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toHaveLength(1);
   });
@@ -33,6 +36,7 @@ describe('layering lint', () => {
     ['electron/preload/x.ts', "import { contextBridge } from 'electron';\nimport { IPC_PREFIX } from '../shared/ipc.js';"],
     ['renderer/src/x.ts', "import { IPC_PREFIX } from '../../electron/shared/ipc.js';"],
     ['electron/shared/x.ts', "import { z } from 'zod';"],
+    ['electron/engine/models/x.ts', "import { ParleyError } from '../errors.js';\nimport { linkedAbort } from '../util/abort.js';"],
   ])('%s may: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toEqual([]);
   });
