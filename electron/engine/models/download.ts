@@ -78,6 +78,9 @@ function redacted(url: string): string {
 
 class Retryable extends Error {}
 
+/** Errors that say the host cannot be reached at all (no network, wrong name, nothing listening). */
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH']);
+
 /**
  * One download into a .part file: resumes with HTTP Range after a dropped connection (a bounded
  * number of times for the whole download) and after pause(); hashes while streaming; cancel
@@ -88,6 +91,8 @@ export class ModelDownload {
   private connection: AbortController | undefined;
   /** The current connection was closed by pause() (resume() may come before its error surfaces). */
   private closedByPause = false;
+  /** A server answered once: from then on a failure to connect is a drop to resume after, not a wrong address. */
+  private answered = false;
   private readonly samples: { at: number; bytes: number }[] = [];
   private received = 0;
   private total: number | null = null;
@@ -197,8 +202,14 @@ export class ModelDownload {
         response = await doFetch(o.url, { signal: connection.signal, headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, redirect: 'follow' });
       } catch (e) {
         if (connection.signal.aborted) throw abortError();
-        throw new Retryable((e as Error).message + ((e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''));
+        const cause = (e as { cause?: NodeJS.ErrnoException }).cause;
+        // Never reached (offline, a typo in a mirror's name): say so at once instead of retrying for seconds.
+        if (!this.answered && cause?.code && UNREACHABLE.has(cause.code)) {
+          throw new ParleyError('model/download-failed', `cannot reach ${redacted(o.url)} (${cause.code}${cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN' ? ': no network, or a wrong host name' : ''})`);
+        }
+        throw new Retryable((e as Error).message + (cause ? ` (${cause.message})` : ''));
       }
+      this.answered = true;
       let append = offset > 0;
       if (response.status === 206) {
         const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');

@@ -176,6 +176,18 @@ describe('model downloads', () => {
     expect(leftovers(dir).sort()).toEqual([path.join('busy', 'model.onnx'), path.join('busy', 'parley-model.json')]);
   });
 
+  it('a host that was never reached fails at once, without retrying', async () => {
+    mirror = await startModelMirror({});
+    const closed = mirror.url;
+    await mirror.close();
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-models-'));
+    let sleeps = 0;
+    const store = new ModelStore({ dir, clock: new ManualClock(), download: { sleep: async () => void sleeps++ } });
+    await expect(store.import(`${closed}/model.onnx`, { task: 'stt', id: 'nowhere' })).rejects.toMatchObject({ code: 'model/download-failed', message: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+\/model\.onnx \(ECONNREFUSED\)$/) });
+    expect(sleeps).toBe(0);
+    mirror = undefined;
+  });
+
   it('checks the disk space before downloading', async () => {
     mirror = await startModelMirror({ '/model.onnx': MODEL });
     const { store, dir } = storeFor(mirror, { freeBytes: 1000 });
