@@ -47,6 +47,16 @@ export default tseslint.config(
     }),
   },
   {
+    // The model manager downloads and unpacks files: it stays below the conversation (the engines load what it installs).
+    files: ['electron/engine/models/**'],
+    rules: pathsAndPatterns(
+      [ELECTRON, { name: 'react', message: 'The engine knows nothing of the UI.' }],
+      TEST_CODE,
+      { group: ['**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**'], message: 'The engine imports only electron/shared and its own modules.' },
+      { group: ['**/cascade/**', '**/s2s/**', '**/session/**', '**/providers/**'], message: 'The model manager imports only util/, errors, clock and paths: never the conversation or its providers.' },
+    ),
+  },
+  {
     files: ['electron/cli/**'],
     rules: pathsAndPatterns([ELECTRON], TEST_CODE, { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'The CLI drives the engine directly.' }),
   },

@@ -2,11 +2,16 @@
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** stderr is a terminal (progress bars redraw in place; otherwise plain lines). */
+  stderrIsTty?: boolean;
 }
 
 export const processIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  get stderrIsTty() {
+    return Boolean(process.stderr.isTTY);
+  },
 };
 
 /** Exit codes: 0 success, 1 unexpected failure, 2 bad usage or bad input (file, model). */

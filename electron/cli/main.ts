@@ -1,5 +1,6 @@
 import { ParleyError, describeError } from '../engine/errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './io.js';
+import { MODELS_USAGE, modelsCommand } from './models-command.js';
 import { plainParseError } from './options.js';
 import { parleyVersion } from './package-info.js';
 import { RUN_USAGE, runCommand } from './run-command.js';
@@ -12,17 +13,21 @@ Usage:
   parley vad <file.wav> [options]   find the speech segments in a WAV file
   parley run --in <file.wav> [...]  talk to the cascade with a recording; prints replies and latencies
   parley serve [--port <n>]         serve the engine and the interface to a browser on 127.0.0.1
+  parley models <list|pull|import|remove>
+                                    local models for offline use (download, verify, install)
   parley <command> --help           options of a command
   parley --help | --version
 
 ${VAD_USAGE}
 ${RUN_USAGE}
-${SERVE_USAGE}`;
+${SERVE_USAGE}
+${MODELS_USAGE}`;
 
 const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   vad: vadCommand,
   run: runCommand,
   serve: (args, io) => serveCommand(args, io),
+  models: modelsCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors become one line on stderr (exit 2 for bad input). */
@@ -62,6 +67,7 @@ function errorLine(e: unknown): string {
 function isBadInput(e: unknown): boolean {
   if (e instanceof ParleyError) {
     if (e.code === 'provider/missing-key') return true; // configuration, like a bad option
+    if (e.code === 'model/download-failed' || e.code === 'model/disk-full') return false; // the network or the machine, not the input
     return !e.code.startsWith('provider/') && e.code !== 'onnx/inference-failed';
   }
   return false;

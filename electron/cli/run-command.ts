@@ -13,7 +13,11 @@ import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { TimerService, builtinTools } from '../engine/tools/builtins.js';
 import { S2sSession } from '../engine/s2s/session.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
+import { modelsDir } from '../engine/models/paths.js';
+import { ModelStore } from '../engine/models/store.js';
+import { defaultResourcesDir } from '../engine/resources.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
+import { checkOfflineCascade, checkOfflineProvider } from './offline-run.js';
 import { checkOptions, parseCommandArgs } from './options.js';
 
 export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
@@ -28,6 +32,8 @@ Options:
   --out <file.wav>       write the assistant's voice (as played) to this file
   --mode <m>             cascade | s2s (default cascade)
   --s2s <id>             ${providerIds('s2s').join(' | ')} (default moshi; with --mode s2s)
+  --offline              refuse cloud providers; stages not given use the installed local
+                         models (a missing one is named with: parley models pull <id>)
   --stt <id>             ${providerIds('stt').join(' | ')} (default deepgram)
   --llm <id>             ${providerIds('llm').join(' | ')} (default openai)
   --llm-model <name>     the model the LLM runs, e.g. llama3.2 or qwen2.5:7b with --llm ollama,
@@ -51,10 +57,11 @@ ANTHROPIC_API_KEY, ELEVENLABS_API_KEY; OpenAI Realtime uses OPENAI_API_KEY).
 const OptionsSchema = z.object({
   in: z.string().min(1),
   out: z.string().min(1).optional(),
-  stt: z.string().default('deepgram'),
-  llm: z.string().default('openai'),
+  stt: z.string().optional(),
+  llm: z.string().optional(),
   'llm-model': z.string().min(1).optional(),
-  tts: z.string().default('openai'),
+  tts: z.string().optional(),
+  offline: z.boolean().default(false),
   'fallback-llm': z.string().optional(),
   'fallback-tts': z.string().optional(),
   system: z.string().default('You are Parley, a friendly voice assistant. Answer briefly, in plain spoken sentences.'),
@@ -131,6 +138,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       speed: { type: 'string' },
       log: { type: 'string' },
       json: { type: 'boolean' },
+      offline: { type: 'boolean' },
       mode: { type: 'string' },
       s2s: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -145,21 +153,19 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (o.mode === 's2s') return runSpeechToSpeech(o, io);
 
   // Configuration first: an unknown provider, a missing key or a bad endpoint is reported before any work.
-  findProvider('stt', o.stt);
-  findProvider('llm', o.llm);
-  findProvider('tts', o.tts);
-  if (o['fallback-llm']) findProvider('llm', o['fallback-llm']);
-  if (o['fallback-tts']) findProvider('tts', o['fallback-tts']);
-  const stt = resolveFromEnvironment('stt', o.stt);
-  const llm = resolveFromEnvironment('llm', o.llm, o['llm-model'] ? { model: o['llm-model'] } : {});
-  const tts = resolveFromEnvironment('tts', o.tts);
+  for (const [kind, id] of [['stt', o.stt], ['llm', o.llm], ['tts', o.tts], ['llm', o['fallback-llm']], ['tts', o['fallback-tts']]] as const) if (id) findProvider(kind, id);
+  // Offline: cloud providers refused, local models checked, before any audio or connection.
+  if (o.offline) await checkOfflineCascade({ stt: o.stt, llm: o.llm, tts: o.tts, fallbackLlm: o['fallback-llm'], fallbackTts: o['fallback-tts'] }, new ModelStore({ dir: modelsDir(), resourcesDir: defaultResourcesDir() }));
+  const stt = resolveFromEnvironment('stt', o.stt ?? 'deepgram');
+  const llm = resolveFromEnvironment('llm', o.llm ?? 'openai', o['llm-model'] ? { model: o['llm-model'] } : {});
+  const tts = resolveFromEnvironment('tts', o.tts ?? 'openai');
   const fallbackLlm = o['fallback-llm'] ? resolveFromEnvironment('llm', o['fallback-llm']) : undefined;
   const fallbackTts = o['fallback-tts'] ? resolveFromEnvironment('tts', o['fallback-tts']) : undefined;
   const wav = await openWavStream(o.in);
   const input = withTailSilence(monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), TAIL_SILENCE_S);
 
   const clock = systemClock;
-  const context = { clock, log: boundedLog(io) };
+  const context = { clock, log: boundedLog(io), offlineOnly: o.offline };
   const ttsProvider = createProvider(tts, context);
   const sink = new ClockedSink(ttsProvider.sampleRate, clock, Boolean(o.out));
   const vad = await SileroVadModel.load();
@@ -281,12 +287,13 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   if (o.speed !== 1) throw new ParleyError('cli/usage', 'speech-to-speech runs in real time: --speed does not apply with --mode s2s');
   if (o['llm-model']) throw new ParleyError('cli/usage', '--llm-model chooses the cascade\'s LLM: it does not apply with --mode s2s');
   findProvider('s2s', o.s2s);
+  if (o.offline) checkOfflineProvider('s2s', o.s2s);
   const resolved = resolveFromEnvironment('s2s', o.s2s);
   const wav = await openWavStream(o.in);
   const input = monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK);
   const clock = systemClock;
   const tools = o['no-tools'] ? undefined : builtinTools();
-  const client = createProvider(resolved, { clock, log: (m) => io.stderr(`parley: ${m}\n`), tools });
+  const client = createProvider(resolved, { clock, log: (m) => io.stderr(`parley: ${m}\n`), tools, offlineOnly: o.offline });
   const sink = new ClockedSink(client.sampleRate, clock, Boolean(o.out));
   const vad = await SileroVadModel.load();
   const log = o.log ? new JsonlTranscriptLog(o.log, (e) => io.stderr(`parley: ${e.message}\n`)) : undefined;

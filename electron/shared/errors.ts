@@ -27,6 +27,22 @@ export const errorCodes = [
   'onnx/provider-unavailable',
   'onnx/inference-failed',
   'model/checksum-mismatch',
+  /** Not in the catalog (and not imported under that id). */
+  'model/unknown',
+  /** A model the run needs is not on disk; the message names `parley models pull <id>`. */
+  'model/not-installed',
+  /** The catalog has no checksum for it: installing needs one given by the user (--sha256). */
+  'model/checksum-unknown',
+  'model/download-failed',
+  'model/disk-full',
+  /** An archive entry that would land outside its folder, a link, a device, or too large. */
+  'model/unsafe-archive',
+  'model/unsupported-archive',
+  // offline mode
+  /** Offline mode is on and a cloud provider was chosen. */
+  'offline/cloud-provider',
+  /** Offline mode is on and a stage has no local engine in this version. */
+  'offline/no-local-engine',
   // settings
   'settings/invalid',
   // providers (cloud and local services)

@@ -39,6 +39,8 @@ export const SettingsSchema = z.object({
   s2s: z.object({ provider: z.string().default('moshi'), transcribeUser: z.boolean().default(false) }).default({ provider: 'moshi', transcribeUser: false }),
   systemPrompt: z.string().max(20_000).default(DEFAULT_SYSTEM_PROMPT),
   toolsEnabled: z.boolean().default(true),
+  /** Offline only: the engine refuses cloud providers (files saved before this setting read as false). */
+  offlineOnly: z.boolean().default(false),
   turnTaking: z
     .object({
       /** Speech probability that starts the user's speech (0.1-0.95). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ParleyError } from '../errors.js';
 import { AnthropicLlm, AnthropicSettingsSchema } from './llm/anthropic.js';
 import { OpenAiChatLlm, OpenAiChatSettingsSchema } from './llm/openai-chat.js';
+import { assertAllowedOffline } from './offline.js';
 import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
@@ -27,15 +28,22 @@ export interface ProviderDescriptor<K extends ProviderKind = ProviderKind, S ext
   env: string;
   /** When the key belongs to another service (OpenAI Realtime uses the OpenAI key): that prefix. */
   keyEnv?: string;
-  /** Runs without a network connection to a vendor (local server or model). */
+  /** Runs without a network connection to a vendor (local server or model), while its endpoint is on this machine. */
   local: boolean;
+  /** Speaks an API that local servers also offer (OpenAI-compatible): local when its endpoint is a loopback address. */
+  localWhenLoopback?: boolean;
   requiresKey: boolean;
   capabilities: string[];
   settings: S;
   create(settings: z.infer<S>, apiKey: string | undefined, context: CreateContext): ProviderOf<K>;
 }
 
-export type CreateContext = ProviderContext & { retry?: Partial<RetryPolicy>; tools?: ToolRegistry };
+export type CreateContext = ProviderContext & {
+  retry?: Partial<RetryPolicy>;
+  tools?: ToolRegistry;
+  /** Offline mode: a provider that would leave the machine is refused (offline/cloud-provider). */
+  offlineOnly?: boolean;
+};
 
 function describe<K extends ProviderKind, S extends z.ZodObject>(d: ProviderDescriptor<K, S>): ProviderDescriptor<K, S> {
   return d;
@@ -59,6 +67,7 @@ export const providers = [
     displayName: 'OpenAI-compatible (OpenAI, Groq, OpenRouter, Together, vLLM...)',
     env: 'OPENAI',
     local: false,
+    localWhenLoopback: true,
     requiresKey: true,
     capabilities: ['streaming', 'tools'],
     settings: OpenAiChatSettingsSchema,
@@ -92,6 +101,7 @@ export const providers = [
     displayName: 'OpenAI speech',
     env: 'OPENAI',
     local: false,
+    localWhenLoopback: true,
     requiresKey: true,
     capabilities: ['streaming-audio', 'voices', 'instructions'],
     settings: OpenAiSpeechSettingsSchema,
@@ -194,5 +204,6 @@ export function resolveProvider<K extends ProviderKind>(
 }
 
 export function createProvider<K extends ProviderKind>(resolved: ResolvedProvider<K>, context: CreateContext): ProviderOf<K> {
+  if (context.offlineOnly) assertAllowedOffline(resolved);
   return resolved.descriptor.create(resolved.settings as never, resolved.apiKey, context);
 }

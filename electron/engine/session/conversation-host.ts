@@ -496,7 +496,7 @@ export class ConversationHost {
 
 /** The settings a running session depends on (the listening mode and audio devices are not among them). */
 function sessionFingerprint(s: Settings): string {
-  return JSON.stringify([s.architecture, s.cascade, s.s2s, s.providers, s.systemPrompt, s.toolsEnabled, s.turnTaking]);
+  return JSON.stringify([s.architecture, s.cascade, s.s2s, s.providers, s.systemPrompt, s.toolsEnabled, s.turnTaking, s.offlineOnly]);
 }
 
 

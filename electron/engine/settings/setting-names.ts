@@ -14,6 +14,7 @@ const NAMES: Record<string, string> = {
   's2s.transcribeUser': 'transcribing your side in speech-to-speech',
   systemPrompt: 'the system prompt',
   toolsEnabled: 'the tools switch',
+  offlineOnly: 'offline-only mode',
   turnTaking: 'the turn-taking settings',
   'turnTaking.vadThreshold': 'the speech detection threshold',
   'turnTaking.minSilenceMs': 'the silence that ends your turn',

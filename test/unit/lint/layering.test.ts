@@ -29,6 +29,9 @@ describe('layering lint', () => {
     ['electron/engine/turn/x.ts', "import { thing } from '../s2s/moshi.js';"],
     ['electron/engine/turn/x.ts', "import { app } from 'electron';"],
     ['electron/engine/turn/x.ts', "import { thing } from '../../main/index.js';"],
+    ['electron/engine/models/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/models/x.ts', "import { findProvider } from '../providers/registry.js';"],
+    ['electron/engine/models/x.ts', "import { app } from 'electron';"],
   ])('%s may not: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toHaveLength(1);
   });
@@ -40,6 +43,7 @@ describe('layering lint', () => {
     ['renderer/src/x.ts', "import { IPC_PREFIX } from '../../electron/shared/ipc.js';"],
     ['electron/shared/x.ts', "import { z } from 'zod';"],
     ['electron/engine/turn/x.ts', "import { createOnnxSession } from '../onnx/session.js';\nimport { ParleyError } from '../errors.js';\nimport type { Clock } from '../clock.js';"],
+    ['electron/engine/models/x.ts', "import { ParleyError } from '../errors.js';\nimport { linkedAbort } from '../util/abort.js';"],
   ])('%s may: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EncryptedFileSecretStore, type Encryptor } from '../../../../electron/engine/settings/secret-store.js';
-import { SettingsStore, migrate } from '../../../../electron/engine/settings/settings-store.js';
+import { SettingsStore, migrate, repairSettings } from '../../../../electron/engine/settings/settings-store.js';
 import { DEFAULT_SYSTEM_PROMPT, defaultSettings } from '../../../../electron/shared/settings.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'parley-settings-'));
@@ -167,6 +167,12 @@ describe('SettingsStore', () => {
     expect(s.systemPrompt).toBe('Be terse.');
     expect(migrate({ version: 1 }).systemPrompt).toBe(DEFAULT_SYSTEM_PROMPT);
     expect(() => migrate({ version: 99 })).toThrow(/newer Parley/);
+  });
+
+  it('reads "offline only" as off from files saved before the setting existed', () => {
+    expect(migrate({ version: 1, systemPrompt: 'Be terse.' })).toMatchObject({ offlineOnly: false, systemPrompt: 'Be terse.' });
+    expect(migrate({ version: 1, offlineOnly: true }).offlineOnly).toBe(true);
+    expect(repairSettings({ version: 1, offlineOnly: 'yes' })).toMatchObject({ settings: { offlineOnly: false }, reset: ['offline-only mode'] });
   });
 
   it('reports a failed save as a typed error and keeps the old settings', async () => {

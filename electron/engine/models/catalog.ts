@@ -1,0 +1,174 @@
+import { ParleyError } from '../errors.js';
+
+export const MODEL_TASKS = ['stt', 'llm', 'tts', 'vad', 'turn'] as const;
+export type ModelTask = (typeof MODEL_TASKS)[number];
+
+/**
+ * A model Parley knows how to get. Sizes and checksums are only given where they were confirmed
+ * from a public source (null otherwise: `pull` then refuses to install without a user-given
+ * --sha256, and the size is shown as unknown). Nothing here is fetched at run time.
+ */
+export interface CatalogEntry {
+  id: string;
+  task: ModelTask;
+  name: string;
+  /** BCP-47 language codes, or 'multi' for many. */
+  languages: string[];
+  /** Size of the download in bytes (null: not confirmed). */
+  sizeBytes: number | null;
+  /** Rough memory while loaded, in MB (an estimate from the parameter count, for the UI). */
+  memoryMb: number;
+  license: string;
+  url: string;
+  /** sha256 of the downloaded file (null: not confirmed). */
+  sha256: string | null;
+  /** How the download is laid out: one file, or an archive unpacked into the model's folder. */
+  format: 'file' | 'tar' | 'tar.gz' | 'tar.bz2';
+  /**
+   * The files the engine loads. For a sherpa-onnx archive they sit in its top folder (named like
+   * the archive); the names are those sherpa-onnx documents, to be checked against the real archive
+   * when the embedded engines land.
+   */
+  files: string[];
+  /** Shipped with the app (under resources/): always installed, never pulled. */
+  bundled?: boolean;
+  notes?: string;
+}
+
+export interface CatalogPreset {
+  id: 'small' | 'quality';
+  name: string;
+  /** One model per task. */
+  models: Partial<Record<ModelTask, string>>;
+}
+
+const SHERPA_ASR = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models';
+const SHERPA_TTS = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/tts-models';
+
+export const CATALOG: readonly CatalogEntry[] = [
+  {
+    id: 'silero-vad-v6',
+    task: 'vad',
+    name: 'Silero VAD v6.2',
+    languages: ['multi'],
+    // The file in resources/models/silero-vad (checked against its SHA256SUMS on load).
+    sizeBytes: 2_327_524,
+    memoryMb: 20,
+    license: 'MIT',
+    url: 'https://github.com/snakers4/silero-vad/raw/master/src/silero_vad/data/silero_vad.onnx',
+    sha256: '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3',
+    format: 'file',
+    files: ['silero_vad.onnx'],
+    bundled: true,
+  },
+  {
+    id: 'smart-turn-v3.2-cpu',
+    task: 'turn',
+    name: 'Smart Turn v3.2 (CPU, int8)',
+    languages: ['multi'],
+    // pipecat-ai/smart-turn-v3 at commit f766f81 (size and sha256 as recorded by an archival copy of that commit).
+    sizeBytes: 8_679_182,
+    memoryMb: 60,
+    license: 'BSD-2-Clause',
+    url: 'https://huggingface.co/pipecat-ai/smart-turn-v3/resolve/f766f81d3cfdf7737ac64aad813d91bbfd56bf93/smart-turn-v3.2-cpu.onnx',
+    sha256: '2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f',
+    format: 'file',
+    files: ['smart-turn-v3.2-cpu.onnx'],
+  },
+  {
+    id: 'zipformer-en-20m-streaming',
+    task: 'stt',
+    name: 'Streaming Zipformer English 20M (sherpa-onnx, 2023-02-17)',
+    languages: ['en'],
+    sizeBytes: null,
+    memoryMb: 150,
+    license: 'Apache-2.0',
+    url: `${SHERPA_ASR}/sherpa-onnx-streaming-zipformer-en-20M-2023-02-17.tar.bz2`,
+    sha256: null,
+    format: 'tar.bz2',
+    files: ['encoder-epoch-99-avg-1.int8.onnx', 'decoder-epoch-99-avg-1.onnx', 'joiner-epoch-99-avg-1.int8.onnx', 'tokens.txt'],
+  },
+  {
+    id: 'parakeet-tdt-0.6b-v2-int8',
+    task: 'stt',
+    name: 'NVIDIA Parakeet TDT 0.6B v2 int8 (sherpa-onnx)',
+    languages: ['en'],
+    sizeBytes: null,
+    memoryMb: 1200,
+    license: 'CC-BY-4.0',
+    url: `${SHERPA_ASR}/sherpa-onnx-nemo-parakeet-tdt-0.6b-v2-int8.tar.bz2`,
+    sha256: null,
+    format: 'tar.bz2',
+    files: ['encoder.int8.onnx', 'decoder.int8.onnx', 'joiner.int8.onnx', 'tokens.txt'],
+  },
+  {
+    id: 'qwen3-0.6b-q8_0',
+    task: 'llm',
+    name: 'Qwen3 0.6B Q8_0 (GGUF)',
+    languages: ['multi'],
+    sizeBytes: null,
+    memoryMb: 1000,
+    license: 'Apache-2.0',
+    url: 'https://huggingface.co/Qwen/Qwen3-0.6B-GGUF/resolve/main/Qwen3-0.6B-Q8_0.gguf',
+    sha256: null,
+    format: 'file',
+    files: ['Qwen3-0.6B-Q8_0.gguf'],
+  },
+  {
+    id: 'qwen3-4b-q4_k_m',
+    task: 'llm',
+    name: 'Qwen3 4B Q4_K_M (GGUF)',
+    languages: ['multi'],
+    sizeBytes: null,
+    memoryMb: 3500,
+    license: 'Apache-2.0',
+    url: 'https://huggingface.co/Qwen/Qwen3-4B-GGUF/resolve/main/Qwen3-4B-Q4_K_M.gguf',
+    sha256: null,
+    format: 'file',
+    files: ['Qwen3-4B-Q4_K_M.gguf'],
+  },
+  {
+    id: 'kokoro-en-v0_19',
+    task: 'tts',
+    name: 'Kokoro 82M English v0.19 (sherpa-onnx)',
+    languages: ['en'],
+    sizeBytes: null,
+    memoryMb: 500,
+    license: 'Apache-2.0',
+    url: `${SHERPA_TTS}/kokoro-en-v0_19.tar.bz2`,
+    sha256: null,
+    format: 'tar.bz2',
+    files: ['model.onnx', 'voices.bin', 'tokens.txt'],
+    notes: 'sherpa-onnx phonemizes with espeak-ng (GPL-3.0+), linked into its prebuilt library',
+  },
+];
+
+export const PRESETS: readonly CatalogPreset[] = [
+  { id: 'small', name: 'Small: any laptop', models: { vad: 'silero-vad-v6', turn: 'smart-turn-v3.2-cpu', stt: 'zipformer-en-20m-streaming', llm: 'qwen3-0.6b-q8_0', tts: 'kokoro-en-v0_19' } },
+  { id: 'quality', name: 'Quality: needs a GPU', models: { vad: 'silero-vad-v6', turn: 'smart-turn-v3.2-cpu', stt: 'parakeet-tdt-0.6b-v2-int8', llm: 'qwen3-4b-q4_k_m', tts: 'kokoro-en-v0_19' } },
+];
+
+/** The model each task uses when nothing else is chosen (the small preset). */
+export function defaultModelFor(task: ModelTask): CatalogEntry | undefined {
+  const id = PRESETS[0]!.models[task];
+  return id === undefined ? undefined : CATALOG.find((e) => e.id === id);
+}
+
+export function findCatalogEntry(id: string): CatalogEntry | undefined {
+  return CATALOG.find((e) => e.id === id);
+}
+
+export function catalogEntry(id: string): CatalogEntry {
+  const entry = findCatalogEntry(id);
+  if (!entry) throw new ParleyError('model/unknown', `no model '${id}' in the catalog (see: parley models list)`);
+  return entry;
+}
+
+/** Model ids become folder names: keep them to a safe alphabet. */
+export function isValidModelId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id) && !id.includes('..');
+}
+
+export function isSha256(hex: string): boolean {
+  return /^[0-9a-f]{64}$/i.test(hex);
+}
