@@ -12,6 +12,8 @@ export type DeepgramFault =
    * connection); send a message of a type this client does not know.
    */
   | { kind: 'drop' | 'malformed' | 'stall' | 'dead' | 'unknown-type'; afterAudioMs: number }
+  /** Answer CloseStream by dropping the connection (results for the last audio never sent). */
+  | { kind: 'drop-on-close-stream' }
   | undefined;
 
 export interface FakeDeepgramOptions {
@@ -138,6 +140,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
         }
         if (msg.type === 'CloseStream') {
           stats.closeStream++;
+          if (fault?.kind === 'drop-on-close-stream') return ws.terminate();
           await sendFinal(true, false);
           send({ type: 'Metadata', transaction_key: 'deprecated', request_id: 'fake', sha256: '', created: new Date().toISOString(), duration: t(samples), channels: 1 });
           ws.close(1000);
@@ -152,7 +155,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
         pending = pending.subarray(window * 2);
         const speech = Math.sqrt(acc / window) > (options.speechRms ?? 0.02);
         samples += window;
-        if (fault && fault.kind !== 'status' && (samples / rate) * 1000 >= fault.afterAudioMs) {
+        if (fault && 'afterAudioMs' in fault && (samples / rate) * 1000 >= fault.afterAudioMs) {
           if (fault.kind === 'drop') return ws.terminate();
           if (fault.kind === 'malformed') ws.send('{"type":"Results", "channel": garbage');
           if (fault.kind === 'stall') stalled = true;

@@ -6,7 +6,7 @@ import { linkedAbort } from '../../util/abort.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { ProviderContext, SttConnectionStatus, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
-import { connectWebSocket, decodeCloseReason } from '../websocket.js';
+import { connectWebSocket, decodeCloseReason, isNormalClose } from '../websocket.js';
 
 export const DeepgramSettingsSchema = z.object({
   baseUrl: z.string().url().default('wss://api.deepgram.com'),
@@ -373,7 +373,9 @@ class DeepgramStream implements SttStream {
     if (ws !== this.ws) return;
     this.ws = undefined;
     if (this.closed) return;
-    if (this.endRequested) return this.close();
+    // Done as asked (CloseStream answered), or nothing left to transcribe: the stream ends. A drop
+    // after end() with audio still unconfirmed reconnects like any other, replays, then ends.
+    if (this.endRequested && (isNormalClose(code) || this.unconfirmed.length === 0)) return this.close();
     const why = decodeCloseReason(reason);
     const fault = this.dropReason ?? new ParleyError('provider/disconnected', `${NAME} closed the connection (${code}${why ? ` ${why}` : ''})`, { provider: this.provider.id });
     void this.connectLoop(fault);

@@ -82,6 +82,17 @@ describe('Deepgram live STT', () => {
     expect(finals).toEqual(['he was not an ill disposed young man']);
   });
 
+  it('a drop after end() (CloseStream unanswered) reconnects, replays what was not confirmed, and ends with the words', async () => {
+    // Deepgram's own endpointing set long: only CloseStream can produce the final.
+    const { fake, provider } = await setup({ utterances: ['he was not an ill disposed young man'], faults: [{ kind: 'drop-on-close-stream' }] }, { endpointingMs: 10_000 });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.2, 0);
+    const events = await transcribe(provider(), audio);
+    expect(fake.stats.connections).toBe(2);
+    expect(fake.stats.closeStream).toBe(2);
+    const finals = events.filter((e) => e.type === 'final' && e.text).map((e) => (e as { text: string }).text);
+    expect(finals).toEqual(['he was not an ill disposed young man']);
+  });
+
   it('a malformed frame is a typed fault: it carries on over a fresh connection', async () => {
     const { fake, provider } = await setup({ utterances: ['he was not an ill disposed young man'], faults: [{ kind: 'malformed', afterAudioMs: 800 }] });
     const { audio } = await paddedSpeech('librivox-ss01-0880.wav');
