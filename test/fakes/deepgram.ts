@@ -89,6 +89,10 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     let stalled = false;
     let text = '';
     let textSent = false;
+    // After a malformed frame the client drops this connection and replays: words sent after it
+    // were never read, and go to whoever transcribes the replayed audio.
+    let poisoned = false;
+    let unread: string | undefined;
     let idle: ReturnType<typeof setTimeout> | undefined;
     const heardClient = () => {
       clearTimeout(idle);
@@ -101,6 +105,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
       sockets.delete(ws);
       // Words never delivered as final are said again by whoever replays the audio.
       if (text && !textSent) utterances.unshift(text);
+      else if (unread) utterances.unshift(unread);
     });
     const t = (s: number) => Math.round((s / rate) * 1000) / 1000;
     const send = (m: object) => {
@@ -124,6 +129,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
       const said = textSent ? '' : text;
       textSent = true;
       if (said) stats.transcripts.push(said);
+      if (said && poisoned) unread = said;
       await sleep(options.finalDelayMs ?? 0);
       send(results(true, speechFinal, said, fromFinalize));
       speechStart = -1;
@@ -157,7 +163,10 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
         samples += window;
         if (fault && 'afterAudioMs' in fault && (samples / rate) * 1000 >= fault.afterAudioMs) {
           if (fault.kind === 'drop') return ws.terminate();
-          if (fault.kind === 'malformed') ws.send('{"type":"Results", "channel": garbage');
+          if (fault.kind === 'malformed') {
+            ws.send('{"type":"Results", "channel": garbage');
+            poisoned = true;
+          }
           if (fault.kind === 'stall') stalled = true;
           if (fault.kind === 'unknown-type') ws.send(JSON.stringify({ type: 'SomethingNew', detail: 'a message type added after this client was written' }));
           if (fault.kind === 'dead') {
