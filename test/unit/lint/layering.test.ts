@@ -32,6 +32,32 @@ describe('layering lint', () => {
     ['electron/engine/models/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
     ['electron/engine/models/x.ts', "import { findProvider } from '../providers/registry.js';"],
     ['electron/engine/models/x.ts', "import { app } from 'electron';"],
+    // Inside the engine, dependencies point down: session -> cascade | s2s -> events -> providers -> tools -> leaves.
+    ['electron/engine/providers/registry.ts', "import { S2sSession } from '../s2s/session.js';"],
+    ['electron/engine/providers/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/providers/x.ts', "import { EngineHost } from '../session/engine-host.js';"],
+    ['electron/engine/providers/x.ts', "import type { EngineEvent } from '../events/conversation-events.js';"],
+    ['electron/engine/providers/llm/x.ts', "import { CascadeSession } from '../../cascade/session.js';"],
+    ['electron/engine/providers/s2s/x.ts', "import { S2sSession } from '../../s2s/session.js';"],
+    ['electron/engine/providers/s2s/x.ts', "import { LocalServer } from '../../s2s/local-server.js';"],
+    ['electron/engine/providers/stt/x.ts', "import type { TranscriptLog } from '../../session/transcript-log.js';"],
+    ['electron/engine/cascade/x.ts', "import { S2sSession } from '../s2s/session.js';"],
+    ['electron/engine/cascade/x.ts', "import type { TranscriptLog } from '../session/transcript-log.js';"],
+    ['electron/engine/s2s/x.ts', "import type { EngineEvent } from '../cascade/session.js';"],
+    ['electron/engine/s2s/x.ts', "import { createSession } from '../session/session-factory.js';"],
+    ['electron/engine/events/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/events/x.ts', "import { S2sSession } from '../s2s/session.js';"],
+    ['electron/engine/tools/x.ts', "import type { LlmProvider } from '../providers/types.js';"],
+    ['electron/engine/tools/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/vad/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/vad/x.ts', "import type { SttProvider } from '../providers/types.js';"],
+    ['electron/engine/audio/x.ts', "import { S2sSession } from '../s2s/session.js';"],
+    ['electron/engine/audio/x.ts', "import { MoshiClient } from '../providers/s2s/moshi.js';"],
+    ['electron/engine/codec/x.ts', "import { EngineHost } from '../session/engine-host.js';"],
+    ['electron/engine/onnx/x.ts', "import type { SttProvider } from '../providers/types.js';"],
+    ['electron/engine/util/x.ts', "import { ToolRegistry } from '../tools/registry.js';"],
+    ['electron/engine/metrics/x.ts', "import type { EngineEvent } from '../events/conversation-events.js';"],
+    ['electron/engine/turn/x.ts', "import type { ToolCall } from '../tools/types.js';"],
   ])('%s may not: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toHaveLength(1);
   });
@@ -44,6 +70,15 @@ describe('layering lint', () => {
     ['electron/shared/x.ts', "import { z } from 'zod';"],
     ['electron/engine/turn/x.ts', "import { createOnnxSession } from '../onnx/session.js';\nimport { ParleyError } from '../errors.js';\nimport type { Clock } from '../clock.js';"],
     ['electron/engine/models/x.ts', "import { ParleyError } from '../errors.js';\nimport { linkedAbort } from '../util/abort.js';"],
+    ['electron/engine/providers/registry.ts', "import { MoshiClient } from './s2s/moshi.js';\nimport type { ToolRegistry } from '../tools/registry.js';"],
+    ['electron/engine/providers/llm/x.ts', "import type { S2sClient } from '../s2s/types.js';\nimport type { ToolSpec } from '../../tools/types.js';\nimport { withAbort } from '../../util/abort.js';"],
+    ['electron/engine/providers/s2s/x.ts', "import { connectWebSocket } from '../websocket.js';\nimport { OggOpusDecoder } from '../../codec/ogg-opus.js';\nimport { float32ToInt16 } from '../../audio/pcm.js';"],
+    ['electron/engine/cascade/x.ts', "import type { EngineEvent } from '../events/conversation-events.js';\nimport type { TranscriptLog } from '../events/transcript.js';\nimport type { LlmProvider } from '../providers/types.js';\nimport { ToolRegistry } from '../tools/registry.js';\nimport { Endpointer } from '../vad/endpointer.js';\nimport type { S2sEvent } from '../providers/s2s/types.js';"],
+    ['electron/engine/s2s/x.ts', "import type { EngineEvent } from '../events/conversation-events.js';\nimport type { S2sClient } from '../providers/s2s/types.js';\nimport { resample } from '../audio/resampler.js';"],
+    ['electron/engine/session/x.ts', "import { CascadeSession } from '../cascade/session.js';\nimport { S2sSession } from '../s2s/session.js';\nimport { findProvider } from '../providers/registry.js';"],
+    ['electron/engine/events/x.ts', "import type { SttConnectionStatus } from '../providers/types.js';\nimport type { ToolCall } from '../tools/types.js';\nimport type { TurnLatencyReport } from '../metrics/latency.js';"],
+    ['electron/engine/vad/x.ts', "import { createOnnxSession } from '../onnx/session.js';\nimport { float32ToInt16 } from '../../engine/audio/pcm.js';"],
+    ['electron/engine/codec/x.ts', "import { float32ToInt16 } from '../audio/pcm.js';"],
   ])('%s may: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toEqual([]);
   });
