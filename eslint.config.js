@@ -61,6 +61,7 @@ export default tseslint.config(
   engineLayer(['electron/engine/cascade/**'], 'cascade/ imports neither s2s/ nor session/: session/ composes the architectures, not the other way round.', S2S, SESSION),
   engineLayer(['electron/engine/s2s/**'], 's2s/ imports neither cascade/ nor session/: the shared vocabulary lives in events/.', CASCADE, SESSION),
   engineLayer(['electron/engine/events/**'], 'events/ is the vocabulary the sessions share: it imports no cascade/, s2s/ or session/.', CASCADE, S2S, SESSION),
+  engineLayer(['electron/engine/settings/**'], 'settings/ stores settings and keys: it imports no cascade/, s2s/, session/ or events/.', CASCADE, S2S, SESSION, EVENTS),
   engineLayer(['electron/engine/tools/**'], 'tools/ sits below the providers: it imports no providers/, events/, cascade/, s2s/ or session/.', CASCADE, S2S, SESSION, EVENTS, PROVIDERS),
   engineLayer(
     LEAVES.map((folder) => `electron/engine/${folder}/**`),

@@ -47,6 +47,8 @@ describe('layering lint', () => {
     ['electron/engine/s2s/x.ts', "import { createSession } from '../session/session-factory.js';"],
     ['electron/engine/events/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
     ['electron/engine/events/x.ts', "import { S2sSession } from '../s2s/session.js';"],
+    ['electron/engine/settings/x.ts', "import { EngineHost } from '../session/engine-host.js';"],
+    ['electron/engine/settings/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
     ['electron/engine/tools/x.ts', "import type { LlmProvider } from '../providers/types.js';"],
     ['electron/engine/tools/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
     ['electron/engine/vad/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
@@ -77,6 +79,7 @@ describe('layering lint', () => {
     ['electron/engine/s2s/x.ts', "import type { EngineEvent } from '../events/conversation-events.js';\nimport type { S2sClient } from '../providers/s2s/types.js';\nimport { resample } from '../audio/resampler.js';"],
     ['electron/engine/session/x.ts', "import { CascadeSession } from '../cascade/session.js';\nimport { S2sSession } from '../s2s/session.js';\nimport { findProvider } from '../providers/registry.js';"],
     ['electron/engine/events/x.ts', "import type { SttConnectionStatus } from '../providers/types.js';\nimport type { ToolCall } from '../tools/types.js';\nimport type { TurnLatencyReport } from '../metrics/latency.js';"],
+    ['electron/engine/settings/x.ts', "import { findProvider } from '../providers/registry.js';\nimport type { Settings } from '../../shared/settings.js';"],
     ['electron/engine/vad/x.ts', "import { createOnnxSession } from '../onnx/session.js';\nimport { float32ToInt16 } from '../../engine/audio/pcm.js';"],
     ['electron/engine/codec/x.ts', "import { float32ToInt16 } from '../audio/pcm.js';"],
   ])('%s may: %s', async (file, source) => {
