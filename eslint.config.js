@@ -11,6 +11,19 @@ const pathsAndPatterns = (paths, ...patterns) => ({ 'no-restricted-imports': ['e
 const ELECTRON = { name: 'electron', message: 'Only electron/main and electron/preload may import Electron.' };
 const ENGINE_PATHS = [ELECTRON, { name: 'react', message: 'The engine knows nothing of the UI.' }];
 const ENGINE_OUTSIDE = { group: ['**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**'], message: 'The engine imports only electron/shared and its own modules.' };
+// Engine folders, as import patterns. The engine's s2s/ (the session) is not providers/s2s/ (the clients).
+const CASCADE = { group: ['**/cascade/**'] };
+const S2S = { group: ['**/s2s/**', '!**/providers/s2s/**'] };
+const SESSION = { group: ['**/session/**'] };
+const EVENTS = { group: ['**/events/**'] };
+const PROVIDERS = { group: ['**/providers/**'] };
+const TOOLS = { group: ['**/tools/**'] };
+const LEAVES = ['vad', 'audio', 'codec', 'onnx', 'turn', 'models', 'metrics', 'util'];
+/** One engine layer: the engine-wide rules plus the folders these files may not import (flat config replaces, not merges, a rule). */
+const engineLayer = (files, message, ...folders) => ({
+  files,
+  rules: pathsAndPatterns(ENGINE_PATHS, TEST_CODE, ENGINE_OUTSIDE, ...folders.map((f) => ({ ...f, message }))),
+});
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'bench/results/**', '.cache/**'] },
@@ -38,24 +51,23 @@ export default tseslint.config(
     files: ['electron/engine/**'],
     rules: pathsAndPatterns(ENGINE_PATHS, TEST_CODE, ENGINE_OUTSIDE),
   },
-  {
-    // Turn-taking (end-of-turn signals and policy) is a leaf the pipelines use.
-    files: ['electron/engine/turn/**'],
-    rules: pathsAndPatterns(ENGINE_PATHS, TEST_CODE, ENGINE_OUTSIDE, {
-      group: ['**/cascade/**', '**/s2s/**', '**/session/**', '**/providers/**'],
-      message: 'electron/engine/turn imports only audio/, onnx/, util/, clock and errors: the pipelines use it, not the other way round.',
-    }),
-  },
-  {
-    // The model manager downloads and unpacks files: it stays below the conversation (the engines load what it installs).
-    files: ['electron/engine/models/**'],
-    rules: pathsAndPatterns(
-      [ELECTRON, { name: 'react', message: 'The engine knows nothing of the UI.' }],
-      TEST_CODE,
-      { group: ['**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**'], message: 'The engine imports only electron/shared and its own modules.' },
-      { group: ['**/cascade/**', '**/s2s/**', '**/session/**', '**/providers/**'], message: 'The model manager imports only util/, errors, clock and paths: never the conversation or its providers.' },
-    ),
-  },
+  // Inside the engine, dependencies point down (docs/DESIGN.md; each folder's README says what it may import):
+  //   session/ (composes)  ->  cascade/, s2s/ (the two architectures; never each other)  ->  events/
+  //   ->  providers/ (incl. providers/s2s/, the speech-to-speech clients)  ->  tools/  ->  the leaves
+  //   (vad/, audio/, codec/, onnx/, turn/, models/, metrics/, util/) and clock, errors, paths.
+  // `providers/s2s/` shares its name with the engine's s2s/ folder: the patterns keep them apart.
+  engineLayer(['electron/engine/providers/*.ts'], 'providers/ (the vendor clients) imports no conversation code: no cascade/, s2s/, session/ or events/.', CASCADE, SESSION, EVENTS, { group: ['../s2s', '../s2s/**'] }),
+  engineLayer(['electron/engine/providers/*/**'], 'providers/ (the vendor clients) imports no conversation code: no cascade/, s2s/, session/ or events/.', CASCADE, SESSION, EVENTS, { group: ['../../s2s', '../../s2s/**'] }),
+  engineLayer(['electron/engine/cascade/**'], 'cascade/ imports neither s2s/ nor session/: session/ composes the architectures, not the other way round.', S2S, SESSION),
+  engineLayer(['electron/engine/s2s/**'], 's2s/ imports neither cascade/ nor session/: the shared vocabulary lives in events/.', CASCADE, SESSION),
+  engineLayer(['electron/engine/events/**'], 'events/ is the vocabulary the sessions share: it imports no cascade/, s2s/ or session/.', CASCADE, S2S, SESSION),
+  engineLayer(['electron/engine/settings/**'], 'settings/ stores settings and keys: it imports no cascade/, s2s/, session/ or events/.', CASCADE, S2S, SESSION, EVENTS),
+  engineLayer(['electron/engine/tools/**'], 'tools/ sits below the providers: it imports no providers/, events/, cascade/, s2s/ or session/.', CASCADE, S2S, SESSION, EVENTS, PROVIDERS),
+  engineLayer(
+    LEAVES.map((folder) => `electron/engine/${folder}/**`),
+    "The engine's leaves (vad, audio, codec, onnx, turn, models, metrics, util) import only each other, clock, errors and paths: never the conversation, its providers or tools.",
+    CASCADE, S2S, SESSION, EVENTS, PROVIDERS, TOOLS,
+  ),
   {
     files: ['electron/cli/**'],
     rules: pathsAndPatterns([ELECTRON], TEST_CODE, { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'The CLI drives the engine directly.' }),

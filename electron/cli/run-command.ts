@@ -3,7 +3,7 @@ import { ClockedSink } from '../engine/audio/playout.js';
 import { feedInRealTime } from '../engine/audio/real-time-feed.js';
 import { writeWavFile } from '../engine/audio/wav.js';
 import { monoBlocks, openWavStream } from '../engine/audio/wav-stream.js';
-import type { CascadeEvent } from '../engine/cascade/events.js';
+import type { EngineEvent } from '../engine/events/conversation-events.js';
 import { CascadeSession } from '../engine/cascade/session.js';
 import { systemClock } from '../engine/clock.js';
 import { ParleyError } from '../engine/errors.js';
@@ -229,7 +229,7 @@ function keyHint(descriptor: { env: string; keyEnv?: string }): (e: ParleyError)
 }
 
 /** Turns as the events describe them (the same for both architectures). */
-function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: RunOptions, io: CliIo, hint: (e: ParleyError) => string = () => '') {
+function collectTurns(subscribe: (l: (e: EngineEvent) => void) => unknown, o: RunOptions, io: CliIo, hint: (e: ParleyError) => string = () => '') {
   const turns = new Map<number, TurnReport>();
   const sessionErrors: TurnReport['errors'] = [];
   const turnOf = (id: number) => {
@@ -237,7 +237,7 @@ function collectTurns(subscribe: (l: (e: CascadeEvent) => void) => unknown, o: R
     if (!t) turns.set(id, (t = { user: '', assistant: '', interrupted: false, spans: {}, errors: [] }));
     return t;
   };
-  subscribe((e: CascadeEvent) => {
+  subscribe((e: EngineEvent) => {
     if (e.type === 'user-final') turnOf(e.turnId).user = e.text;
     else if (e.type === 'assistant-done') Object.assign(turnOf(e.turnId), { assistant: e.text, interrupted: e.interrupted });
     else if (e.type === 'latency') Object.assign(turnOf(e.turnId), spansOf(e.report));

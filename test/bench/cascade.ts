@@ -3,7 +3,7 @@
 // reaction with real Silero VAD on real speech.
 import { ClockedSink } from '../../electron/engine/audio/playout.js';
 import { BargeInDetector } from '../../electron/engine/cascade/barge-in.js';
-import type { CascadeEvent } from '../../electron/engine/cascade/events.js';
+import type { EngineEvent } from '../../electron/engine/events/conversation-events.js';
 import { CascadeSession } from '../../electron/engine/cascade/session.js';
 import { systemClock } from '../../electron/engine/clock.js';
 import type { TurnLatencyReport } from '../../electron/engine/metrics/latency.js';
@@ -42,7 +42,7 @@ export async function measureTurns(vad: SileroVadModel, latency: { sttFinalDelay
     clock,
   });
   const reports: TurnLatencyReport[] = [];
-  session.subscribe((e: CascadeEvent) => e.type === 'latency' && reports.push(e.report));
+  session.subscribe((e: EngineEvent) => e.type === 'latency' && reports.push(e.report));
   if (process.env.BENCH_DEBUG) session.subscribe((e) => console.error(performance.now().toFixed(0), JSON.stringify(e).slice(0, 160)));
   await session.start();
   const ends: number[] = [];

@@ -8,7 +8,7 @@ import { readWavFile } from '../../electron/engine/audio/wav.js';
 import { OggOpusDecoder, OggOpusEncoder } from '../../electron/engine/codec/ogg-opus.js';
 import { feedInRealTime } from '../../electron/engine/audio/real-time-feed.js';
 import { systemClock } from '../../electron/engine/clock.js';
-import { MoshiClient, MoshiSettingsSchema } from '../../electron/engine/s2s/moshi.js';
+import { MoshiClient, MoshiSettingsSchema } from '../../electron/engine/providers/s2s/moshi.js';
 import { S2sSession } from '../../electron/engine/s2s/session.js';
 import type { SileroVadModel } from '../../electron/engine/vad/silero.js';
 import { startFakeMoshi } from '../fakes/moshi.js';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ClockedSink } from '../../electron/engine/audio/playout.js';
 import { systemClock } from '../../electron/engine/clock.js';
-import type { CascadeEvent } from '../../electron/engine/cascade/events.js';
+import type { EngineEvent } from '../../electron/engine/events/conversation-events.js';
 import { CascadeSession, type CascadeOptions } from '../../electron/engine/cascade/session.js';
 import { AnthropicLlm, AnthropicSettingsSchema } from '../../electron/engine/providers/llm/anthropic.js';
 import { OpenAiChatLlm, OpenAiChatSettingsSchema } from '../../electron/engine/providers/llm/openai-chat.js';
@@ -50,7 +50,7 @@ export async function cascadeHarness(o: HarnessOptions) {
     turnTaking: { finalWaitMs: 600 },
     ...o.session,
   });
-  const events: CascadeEvent[] = [];
+  const events: EngineEvent[] = [];
   session.subscribe((e) => events.push(e));
   await session.start();
   return {
@@ -62,8 +62,8 @@ export async function cascadeHarness(o: HarnessOptions) {
     sink,
     log,
     /** Resolves when an event matching `pred` has been emitted. */
-    waitFor: (pred: (e: CascadeEvent) => boolean, timeoutMs = 10_000) =>
-      new Promise<CascadeEvent>((resolve, reject) => {
+    waitFor: (pred: (e: EngineEvent) => boolean, timeoutMs = 10_000) =>
+      new Promise<EngineEvent>((resolve, reject) => {
         const hit = events.find(pred);
         if (hit) return resolve(hit);
         const timer = setTimeout(() => reject(new Error(`timed out waiting for an event; got ${events.map((e) => e.type).join(', ')}`)), timeoutMs);

@@ -1,9 +1,9 @@
 import { afterEach } from 'vitest';
 import { ClockedSink } from '../../electron/engine/audio/playout.js';
-import type { CascadeEvent } from '../../electron/engine/cascade/events.js';
+import type { EngineEvent } from '../../electron/engine/events/conversation-events.js';
 import { systemClock } from '../../electron/engine/clock.js';
 import { S2sSession, type S2sSessionOptions } from '../../electron/engine/s2s/session.js';
-import type { S2sClient } from '../../electron/engine/s2s/types.js';
+import type { S2sClient } from '../../electron/engine/providers/s2s/types.js';
 import { speakInRealTime } from './speech.js';
 import { useSileroVad } from './vad.js';
 
@@ -22,7 +22,7 @@ export function useS2sHarness() {
     const vad = silero();
     vad.reset();
     const session = new S2sSession({ client, vad, sink, ...options });
-    const events: CascadeEvent[] = [];
+    const events: EngineEvent[] = [];
     session.subscribe((e) => events.push(e));
     open.push(async () => {
       await session.stop();

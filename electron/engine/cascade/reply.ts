@@ -3,11 +3,12 @@ import { Resampler } from '../audio/resampler.js';
 import type { AudioSink } from '../audio/playout.js';
 import { ParleyError, describeError, isAbort, isRetryable } from '../errors.js';
 import type { TurnLatency } from '../metrics/latency.js';
-import type { ChatMessage, LlmProvider, ToolCall, TtsProvider, TtsStream } from '../providers/types.js';
+import type { ChatMessage, LlmProvider, TtsProvider, TtsStream } from '../providers/types.js';
+import type { ToolCall } from '../tools/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { linkedAbort } from '../util/abort.js';
 import { withDeadlines, type Timers } from '../util/deadline.js';
-import type { CascadeEvent, Stage } from './events.js';
+import type { EngineEvent, Stage } from '../events/conversation-events.js';
 import { SentenceChunker } from './sentence-chunker.js';
 
 export interface ReplyDependencies {
@@ -21,7 +22,7 @@ export interface ReplyDependencies {
   tools?: ToolRegistry;
   now: () => Date;
   latency: TurnLatency;
-  emit: (event: CascadeEvent) => void;
+  emit: (event: EngineEvent) => void;
   signal: AbortSignal;
   /** Tool-call rounds before the reply is cut off. Default 4. */
   maxToolRounds?: number;

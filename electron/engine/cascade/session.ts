@@ -6,7 +6,7 @@ import { TurnLatency } from '../metrics/latency.js';
 import { abortableSleep } from '../providers/retry.js';
 import type { RetryBudget } from '../providers/retry-budget.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
-import type { TranscriptLog } from '../session/transcript-log.js';
+import type { TranscriptLog } from '../events/transcript.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { linkedAbort } from '../util/abort.js';
 import { AsyncQueue } from '../util/async-queue.js';
@@ -14,7 +14,7 @@ import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
 import { BargeInDetector, type BargeInOptions } from './barge-in.js';
-import type { CascadeEvent, ConversationState, SttStatus } from './events.js';
+import type { EngineEvent, ConversationState, SttStatus } from '../events/conversation-events.js';
 import { AssistantReply, type LlmDeadlines } from './reply.js';
 
 export interface TurnTakingOptions {
@@ -81,8 +81,8 @@ interface ActiveTurn {
  */
 export class CascadeSession {
   readonly history: ChatMessage[] = [];
-  private queue: AsyncQueue<CascadeEvent> | undefined;
-  private readonly listeners = new Set<(e: CascadeEvent) => void>();
+  private queue: AsyncQueue<EngineEvent> | undefined;
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
   private readonly clock: Clock;
   private readonly vad: VoiceActivityDetector;
   private readonly bargeIn: BargeInDetector | undefined;
@@ -124,12 +124,12 @@ export class CascadeSession {
   }
 
   /** Events as an async iterable (one consumer), or use subscribe() for several. */
-  events(): AsyncIterable<CascadeEvent> {
-    this.queue ??= new AsyncQueue<CascadeEvent>();
+  events(): AsyncIterable<EngineEvent> {
+    this.queue ??= new AsyncQueue<EngineEvent>();
     return this.queue;
   }
 
-  subscribe(listener: (e: CascadeEvent) => void): () => void {
+  subscribe(listener: (e: EngineEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -505,7 +505,7 @@ export class CascadeSession {
     this.emit({ type: 'state', state });
   }
 
-  private emit(event: CascadeEvent): void {
+  private emit(event: EngineEvent): void {
     if (event.type === 'error') {
       this.o.log?.write({ kind: 'error', ...(event.turnId !== undefined ? { turnId: event.turnId } : {}), at: this.iso(), stage: event.stage, code: event.error.code, message: event.error.message });
     }

@@ -1,12 +1,13 @@
+import { LatencyMarkSchema, type LatencyMarkName } from '../../shared/conversation.js';
 import type { Clock } from '../clock.js';
 
 /**
  * The marks of one turn, in order (docs/DESIGN.md): the user stops speaking, the turn is judged over, the
  * transcript is final, the LLM's first token, the first speakable sentence, the TTS's first audio
- * byte, the first audio actually played. Voice-to-voice = firstAudioPlayed - speechEnd.
+ * byte, the first audio actually played (the names are the shared contract's). Voice-to-voice = firstAudioPlayed - speechEnd.
  */
-export const LATENCY_MARKS = ['speechEnd', 'endOfTurn', 'sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstByte', 'firstAudioPlayed'] as const;
-export type LatencyMark = (typeof LATENCY_MARKS)[number];
+export const LATENCY_MARKS: readonly LatencyMarkName[] = LatencyMarkSchema.options;
+export type LatencyMark = LatencyMarkName;
 
 export interface TurnLatencyReport {
   /** Each mark in ms after speechEnd (negative when it came first, e.g. an STT final before the VAD's hangover ended). */

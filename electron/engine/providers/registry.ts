@@ -7,9 +7,9 @@ import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
-import { MoshiClient, MoshiSettingsSchema } from '../s2s/moshi.js';
-import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from '../s2s/openai-realtime.js';
-import type { S2sClient } from '../s2s/types.js';
+import { MoshiClient, MoshiSettingsSchema } from './s2s/moshi.js';
+import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from './s2s/openai-realtime.js';
+import type { S2sClient } from './s2s/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { LlmProvider, ProviderContext, SttProvider, TtsProvider } from './types.js';
 

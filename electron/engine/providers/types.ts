@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ParleyError } from '../errors.js';
 import type { RetryBudget } from './retry-budget.js';
+import type { ToolCall, ToolSpec } from '../tools/types.js';
 
 /** Everything a provider gets from the engine besides its own settings. */
 export interface ProviderContext {
@@ -66,25 +67,11 @@ export interface SttProvider {
 
 // ---------- LLM ----------
 
-export interface ToolCall {
-  id: string;
-  name: string;
-  /** Parsed JSON arguments (or the raw text when the model produced invalid JSON). */
-  arguments: unknown;
-}
-
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
   | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
   | { role: 'tool'; toolCallId: string; name: string; content: string };
-
-export interface ToolSpec {
-  name: string;
-  description: string;
-  /** JSON Schema of the arguments object. */
-  parameters: Record<string, unknown>;
-}
 
 export type LlmEvent =
   | { type: 'text'; text: string }

@@ -1,17 +1,17 @@
 import type { AudioSink } from '../audio/playout.js';
 import { rms } from '../audio/pcm.js';
 import { Resampler } from '../audio/resampler.js';
-import type { CascadeEvent, ConversationState } from '../cascade/events.js';
+import type { EngineEvent, ConversationState } from '../events/conversation-events.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, asParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
-import type { TranscriptLog } from '../session/transcript-log.js';
+import type { TranscriptLog } from '../events/transcript.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
 import type { ChatMessage, SttProvider, SttStream } from '../providers/types.js';
 import { abortableSleep } from '../providers/retry.js';
-import type { S2sClient, S2sEvent } from './types.js';
+import type { S2sClient, S2sEvent } from '../providers/s2s/types.js';
 
 export interface S2sSessionOptions {
   client: S2sClient;
@@ -77,7 +77,7 @@ interface Turn {
  */
 export class S2sSession {
   readonly transcript: { role: 'user' | 'assistant'; text: string }[] = [];
-  private readonly listeners = new Set<(e: CascadeEvent) => void>();
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
   private readonly vad: VoiceActivityDetector;
   private readonly resampler: Resampler | undefined;
   private readonly clock: Clock;
@@ -121,7 +121,7 @@ export class S2sSession {
     if (o.sink.sampleRate !== o.client.sampleRate) throw new ParleyError('audio/invalid-rate', `the sink plays ${o.sink.sampleRate} Hz but ${o.client.displayName} speaks ${o.client.sampleRate} Hz`);
   }
 
-  subscribe(listener: (e: CascadeEvent) => void): () => void {
+  subscribe(listener: (e: EngineEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -550,7 +550,7 @@ export class S2sSession {
     this.emit({ type: 'state', state });
   }
 
-  private emit(event: CascadeEvent): void {
+  private emit(event: EngineEvent): void {
     if (event.type === 'user-final') this.o.log?.write({ kind: 'user', turnId: event.turnId, at: new Date().toISOString(), text: event.text });
     if (event.type === 'assistant-done') this.o.log?.write({ kind: 'assistant', turnId: event.turnId, at: new Date().toISOString(), text: event.text, interrupted: event.interrupted });
     for (const l of this.listeners) l(event);

@@ -2,7 +2,7 @@ import type { ErrorInfo } from '../../shared/errors.js';
 import type { Settings } from '../../shared/settings.js';
 import { ClockedSink } from '../audio/playout.js';
 import { feedInRealTime } from '../audio/real-time-feed.js';
-import type { CascadeEvent } from '../cascade/events.js';
+import type { EngineEvent } from '../events/conversation-events.js';
 import type { Clock } from '../clock.js';
 import { toErrorInfo } from '../errors.js';
 import type { TurnLatencyReport } from '../metrics/latency.js';
@@ -63,7 +63,7 @@ async function runOne(architecture: Architecture, o: Parameters<typeof compareAr
   let lastActivity = o.clock.now();
   let answered = false;
   let done = false;
-  session.subscribe((e: CascadeEvent) => {
+  session.subscribe((e: EngineEvent) => {
     if (e.type === 'user-final') result.user = e.text;
     else if (e.type === 'assistant-chunk') {
       answered = true;

@@ -14,9 +14,9 @@ import { int16ToFloat32 } from '../audio/pcm.js';
 import { RealtimeBudget } from '../audio/realtime-budget.js';
 import { RemoteAudioSink } from '../audio/remote-sink.js';
 import { Resampler } from '../audio/resampler.js';
-import type { CascadeEvent } from '../cascade/events.js';
+import type { EngineEvent } from '../events/conversation-events.js';
 import { LocalServer } from '../s2s/local-server.js';
-import { moshiChatUrl } from '../s2s/moshi.js';
+import { moshiChatUrl } from '../providers/s2s/moshi.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, describeError, toErrorInfo } from '../errors.js';
 import type { ChatMessage } from '../providers/types.js';
@@ -24,7 +24,7 @@ import type { SecretStore } from '../settings/secret-store.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { compareArchitectures, lastUtterance, type ReleasableVad } from './compare.js';
 import { createLiveSession, type Architecture, type BuiltSession, type LiveSession } from './session-factory.js';
-import type { TranscriptLog } from './transcript-log.js';
+import type { TranscriptLog } from '../events/transcript.js';
 
 /** One connected UI (the Electron window's MessagePort, or a served page's WebSocket). */
 export interface ConversationPeer {
@@ -431,14 +431,14 @@ export class ConversationHost {
     return { ...built, inputRate, resampler: inputRate === STT_RATE ? undefined : new Resampler({ inputRate, outputRate: STT_RATE }), fingerprint: sessionFingerprint(settings) };
   }
 
-  private onSessionEvent(session: LiveSession, e: CascadeEvent): void {
+  private onSessionEvent(session: LiveSession, e: EngineEvent): void {
     // A stopping session still reports its last turn (its final text and latency).
     if (this.running?.session !== session && !this.stopping.has(session)) return;
     // Each session counts its turns from 1; the UI needs them unique across restarts and switches.
     if ('turnId' in e && e.turnId !== undefined) {
       const turnId = e.turnId + this.turnBase;
       this.maxTurnId = Math.max(this.maxTurnId, turnId);
-      e = { ...e, turnId } as CascadeEvent;
+      e = { ...e, turnId } as EngineEvent;
     }
     this.emitEvent(toWire(e));
     if (e.type === 'state') this.maybeRestart();
@@ -501,7 +501,7 @@ function sessionFingerprint(s: Settings): string {
 
 
 /** A cascade event as it crosses to the UI. */
-export function toWire(e: CascadeEvent): ConversationEvent {
+export function toWire(e: EngineEvent): ConversationEvent {
   switch (e.type) {
     case 'error':
       return { type: 'error', stage: e.stage, error: e.error.toInfo(), ...(e.turnId !== undefined ? { turnId: e.turnId } : {}) };

@@ -1,6 +1,6 @@
 import type { Settings } from '../../shared/settings.js';
 import type { AudioSink } from '../audio/playout.js';
-import type { CascadeEvent, ConversationState } from '../cascade/events.js';
+import type { EngineEvent, ConversationState } from '../events/conversation-events.js';
 import { CascadeSession } from '../cascade/session.js';
 import type { Clock } from '../clock.js';
 import type { ParleyError } from '../errors.js';
@@ -11,7 +11,7 @@ import { keyForEndpoint, readBoundKey } from '../settings/key-binding.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import { TimerService, builtinTools } from '../tools/builtins.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
-import type { TranscriptLog } from './transcript-log.js';
+import type { TranscriptLog } from '../events/transcript.js';
 
 export type Architecture = Settings['architecture'];
 
@@ -24,7 +24,7 @@ export interface LiveSession {
   endUserSpeech(): Promise<void>;
   /** The stop-talking button. */
   interruptReply(): boolean;
-  subscribe(listener: (e: CascadeEvent) => void): () => void;
+  subscribe(listener: (e: EngineEvent) => void): () => void;
   stop(): Promise<void>;
   /** The conversation so far, for the next session. */
   conversation(): ChatMessage[];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ParleyError, describeError } from '../errors.js';
-import type { ToolCall, ToolSpec } from '../providers/types.js';
+import type { ToolCall, ToolSpec } from './types.js';
 
 export interface ToolContext {
   signal?: AbortSignal;

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { ParleyError } from '../../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import { sdkStream } from '../sdk-stream.js';
-import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest, ToolSpec } from '../types.js';
+import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest } from '../types.js';
+import type { ToolSpec } from '../../tools/types.js';
 import { parseArguments } from './openai-chat.js';
 
 export const AnthropicSettingsSchema = z.object({

@@ -3,7 +3,8 @@ import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionToo
 import { z } from 'zod';
 import type { RetryPolicy } from '../retry.js';
 import { sdkStream } from '../sdk-stream.js';
-import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest, ToolCall, ToolSpec } from '../types.js';
+import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest } from '../types.js';
+import type { ToolCall, ToolSpec } from '../../tools/types.js';
 
 export const OpenAiChatSettingsSchema = z.object({
   /** Any OpenAI-compatible server: OpenAI, Groq, OpenRouter, Together, Ollama, LM Studio, llama.cpp, vLLM. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import type { EngineEvent } from '../../../../electron/engine/events/conversation-events.js';
 import { useCascadeHarness } from '../../../helpers/cascade.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
 
@@ -44,7 +44,7 @@ describe('cascade: barge-in', () => {
     // Nothing of turn 1 played after the barge-in.
     expect(playedAtConfirm).toBeGreaterThan(0);
 
-    const done1 = h.events.find((e) => e.type === 'assistant-done' && e.turnId === 1) as Extract<CascadeEvent, { type: 'assistant-done' }>;
+    const done1 = h.events.find((e) => e.type === 'assistant-done' && e.turnId === 1) as Extract<EngineEvent, { type: 'assistant-done' }>;
     expect(done1.interrupted).toBe(true);
     expect(done1.text.length).toBeGreaterThan(0);
     expect(LONG_REPLY.startsWith(done1.text)).toBe(true);
@@ -77,7 +77,7 @@ describe('cascade: barge-in', () => {
     const second = await paddedSpeech('librivox-ss01-0890.wav', 0, 1.0);
     await feed((s) => h.session.pushAudio(s), second.audio, 20);
     await h.session.finishInput();
-    const done1 = h.events.find((e) => e.type === 'assistant-done' && e.turnId === 1) as Extract<CascadeEvent, { type: 'assistant-done' }>;
+    const done1 = h.events.find((e) => e.type === 'assistant-done' && e.turnId === 1) as Extract<EngineEvent, { type: 'assistant-done' }>;
     expect(done1.interrupted).toBe(true);
     expect(LONG_REPLY.startsWith(done1.text)).toBe(true);
     expect(h.events.filter((e) => e.type === 'user-final')).toHaveLength(2);

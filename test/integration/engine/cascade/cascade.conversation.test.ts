@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import type { EngineEvent } from '../../../../electron/engine/events/conversation-events.js';
 import { LATENCY_MARKS } from '../../../../electron/engine/metrics/latency.js';
 import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
 import { calculatorTool } from '../../../../electron/engine/tools/builtins.js';
@@ -22,9 +22,9 @@ describe('cascade: a spoken turn', () => {
     await feed((s) => h.session.pushAudio(s), audio);
     await h.session.finishInput();
 
-    const types = (t: CascadeEvent['type']) => h.events.filter((e) => e.type === t);
+    const types = (t: EngineEvent['type']) => h.events.filter((e) => e.type === t);
     expect(types('user-final')).toEqual([{ type: 'user-final', turnId: 1, text: 'he was not an ill disposed young man' }]);
-    const done = types('assistant-done')[0] as Extract<CascadeEvent, { type: 'assistant-done' }>;
+    const done = types('assistant-done')[0] as Extract<EngineEvent, { type: 'assistant-done' }>;
     expect(done.interrupted).toBe(false);
     // Markdown stripped, every sentence spoken, abbreviation kept whole.
     expect(done.text).toBe('Not at all. He sounds perfectly kind to me, though perhaps a little careful with money! Shall I tell you more about Mr. Dashwood?');
@@ -38,7 +38,7 @@ describe('cascade: a spoken turn', () => {
     expect(firstSpeech.body.input).toBe('Not at all.');
     expect(firstSpeech.at).toBeLessThan(chat.endedAt!);
 
-    const latency = types('latency')[0] as Extract<CascadeEvent, { type: 'latency' }>;
+    const latency = types('latency')[0] as Extract<EngineEvent, { type: 'latency' }>;
     const spans = latency.report.spans;
     for (const mark of LATENCY_MARKS) expect(spans[mark], mark).toBeTypeOf('number');
     expect(spans.speechEnd).toBe(0);

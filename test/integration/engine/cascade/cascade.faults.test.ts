@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import type { EngineEvent } from '../../../../electron/engine/events/conversation-events.js';
 import { systemClock } from '../../../../electron/engine/clock.js';
 import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
 import { useCascadeHarness, type HarnessOptions } from '../../../helpers/cascade.js';
@@ -15,7 +15,7 @@ async function converse(options: Omit<HarnessOptions, 'vad'>, files = ['librivox
     await feed((s) => h.session.pushAudio(s), audio, options.deepgram?.faults ? 1 : 0);
     await h.session.finishInput();
   }
-  const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+  const errors = h.events.filter((e) => e.type === 'error') as Extract<EngineEvent, { type: 'error' }>[];
   return { h, errors };
 }
 
@@ -78,7 +78,7 @@ describe('cascade: faults', () => {
     await h.session.finishInput();
     // Not one new attempt per audio frame: the key will not fix itself.
     expect(h.deepgram.stats.attempts).toBe(1);
-    const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    const errors = h.events.filter((e) => e.type === 'error') as Extract<EngineEvent, { type: 'error' }>[];
     expect(errors.map((e) => [e.stage, e.error.code, e.error.message])).toEqual([['stt', 'provider/invalid-key', 'invalid API key for Deepgram: Invalid credentials.']]);
     expect(h.session.sttFailure).toMatchObject({ code: 'provider/invalid-key', provider: 'deepgram' });
     const statuses = h.events.flatMap((e) => (e.type === 'stt-status' ? [[e.provider, e.status.state]] : []));

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { AudioSink } from '../../../../electron/engine/audio/playout.js';
 import { systemClock } from '../../../../electron/engine/clock.js';
-import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
+import type { EngineEvent } from '../../../../electron/engine/events/conversation-events.js';
 import { AssistantReply, type ReplyDependencies } from '../../../../electron/engine/cascade/reply.js';
 import { TurnLatency } from '../../../../electron/engine/metrics/latency.js';
 import { AnthropicLlm, AnthropicSettingsSchema } from '../../../../electron/engine/providers/llm/anthropic.js';
@@ -64,8 +64,8 @@ async function setup(vendor: 'openai' | 'anthropic', script: LlmScript, faults?:
   return { llm, tts, openai, llmRequests: () => (vendor === 'openai' ? openai.requests.filter((r) => r.path === '/v1/chat/completions') : llmRequests) };
 }
 
-function reply(deps: Omit<ReplyDependencies, 'turnId' | 'sink' | 'now' | 'latency' | 'emit' | 'signal'> & { controller?: AbortController; onEvent?: (e: CascadeEvent) => void }) {
-  const events: CascadeEvent[] = [];
+function reply(deps: Omit<ReplyDependencies, 'turnId' | 'sink' | 'now' | 'latency' | 'emit' | 'signal'> & { controller?: AbortController; onEvent?: (e: EngineEvent) => void }) {
+  const events: EngineEvent[] = [];
   const controller = deps.controller ?? new AbortController();
   const sink = new InstantSink();
   const r = new AssistantReply({
@@ -166,7 +166,7 @@ describe.each(['openai', 'anthropic'] as const)('assistant reply on %s: deadline
     const turn = reply({ llm: h.llm, tts: h.tts, llmDeadlines: deadlines });
     const result = await turn.r.run(history('Hello?'));
     expect(result.failed).toBe(true);
-    const errors = turn.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    const errors = turn.events.filter((e) => e.type === 'error') as Extract<EngineEvent, { type: 'error' }>[];
     expect(errors.map((e) => [e.stage, e.error.code])).toEqual([['llm', 'provider/timeout']]);
     expect(errors[0]!.error.message).toBe(`the language model (${vendor}) sent no reply within 0.4 s`);
     expect(h.llmRequests()).toHaveLength(1);

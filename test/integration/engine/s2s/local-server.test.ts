@@ -2,7 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalServer, splitCommand } from '../../../../electron/engine/s2s/local-server.js';
-import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/s2s/moshi.js';
+import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/providers/s2s/moshi.js';
 import { ROOT } from '../../../paths.js';
 
 // Parley starting Moshi itself: the launch command runs the fake Moshi server as a real process.

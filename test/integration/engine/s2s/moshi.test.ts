@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rms } from '../../../../electron/engine/audio/pcm.js';
-import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
-import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/s2s/moshi.js';
+import type { EngineEvent } from '../../../../electron/engine/events/conversation-events.js';
+import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/providers/s2s/moshi.js';
 import { systemClock } from '../../../../electron/engine/clock.js';
 import { DeepgramSettingsSchema, DeepgramStt } from '../../../../electron/engine/providers/stt/deepgram.js';
 import type { S2sSessionOptions } from '../../../../electron/engine/s2s/session.js';
@@ -39,7 +39,7 @@ describe('speech-to-speech: Moshi', () => {
     expect(h.events.filter((e) => e.type === 'assistant-chunk').map((e) => (e as { text: string }).text)).toEqual([' Hello', ' there', ',', ' friend', '.']);
     const user = h.events.find((e) => e.type === 'user-final') as { text: string };
     expect(user.text).toMatch(/^\(spoke \d\.\d s\)$/);
-    const latency = h.events.find((e) => e.type === 'latency') as Extract<CascadeEvent, { type: 'latency' }>;
+    const latency = h.events.find((e) => e.type === 'latency') as Extract<EngineEvent, { type: 'latency' }>;
     // The fake answers after 400 ms of silence by its own energy measure (in 80 ms steps), which
     // ends the speech a little before Silero does: voice-to-voice is about that wait.
     expect(latency.report.voiceToVoiceMs).toBeGreaterThan(250);
@@ -72,7 +72,7 @@ describe('speech-to-speech: Moshi', () => {
     const notices = h.events.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message);
     expect(notices).toContainEqual(expect.stringMatching(/kind this version does not know \(0x09\)/));
     expect(notices).toContainEqual(expect.stringMatching(/text frame/));
-    const errors = h.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    const errors = h.events.filter((e) => e.type === 'error') as Extract<EngineEvent, { type: 'error' }>[];
     expect(errors.map((e) => e.error.code)).toEqual(['provider/protocol', 'provider/protocol', 'provider/server-error']);
     expect(errors[2]!.error.message).toBe('Moshi: sampling hiccup');
     expect(notices).toContainEqual("Moshi's audio arrived damaged; the damaged part was skipped");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CascadeEvent } from '../../../../electron/engine/cascade/events.js';
-import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from '../../../../electron/engine/s2s/openai-realtime.js';
+import type { EngineEvent } from '../../../../electron/engine/events/conversation-events.js';
+import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from '../../../../electron/engine/providers/s2s/openai-realtime.js';
 import type { S2sSessionOptions } from '../../../../electron/engine/s2s/session.js';
 import { calculatorTool } from '../../../../electron/engine/tools/builtins.js';
 import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
@@ -19,7 +19,7 @@ async function call(fake: FakeRealtimeOptions = {}, o: { key?: string; history?:
 }
 
 const utterance = async (name = 'librivox-ss01-0880.wav') => (await paddedSpeech(name, 0.3, 0)).audio;
-const texts = (events: CascadeEvent[], type: CascadeEvent['type']) => events.filter((e) => e.type === type).map((e) => (e as { text: string }).text);
+const texts = (events: EngineEvent[], type: EngineEvent['type']) => events.filter((e) => e.type === type).map((e) => (e as { text: string }).text);
 
 describe('speech-to-speech: OpenAI Realtime', () => {
   it('sets up the session (GA shape), carries the conversation as text, and answers a spoken question with transcripts and latency', async () => {
@@ -33,7 +33,7 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     expect(texts(h.events, 'user-final')).toEqual(['what time is it']);
     expect(texts(h.events, 'assistant-done')).toEqual(['It is noon right now.']);
     expect(texts(h.events, 'assistant-chunk').join('')).toBe('It is noon right now.'); // pieces as the model wrote them
-    const latency = h.events.find((e) => e.type === 'latency') as Extract<CascadeEvent, { type: 'latency' }>;
+    const latency = h.events.find((e) => e.type === 'latency') as Extract<EngineEvent, { type: 'latency' }>;
     expect(latency.report.voiceToVoiceMs).toBeGreaterThan(300); // the fake's 400 ms silence rule
     expect(latency.report.voiceToVoiceMs).toBeLessThan(1500);
     expect(h.events.some((e) => e.type === 'error')).toBe(false);
@@ -94,7 +94,7 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     await h.session.start();
     await h.speak(concat(await utterance(), silence(16000, 1.6), await utterance('librivox-ss01-0890.wav'), silence(16000, 2)));
     await h.session.stop();
-    const done = h.events.filter((e) => e.type === 'assistant-done') as Extract<CascadeEvent, { type: 'assistant-done' }>[];
+    const done = h.events.filter((e) => e.type === 'assistant-done') as Extract<EngineEvent, { type: 'assistant-done' }>[];
     expect(done[0]!.interrupted).toBe(true);
     expect(long.startsWith(done[0]!.text)).toBe(true);
     expect(done[0]!.text.length).toBeLessThan(long.length);
@@ -128,7 +128,7 @@ describe('speech-to-speech: OpenAI Realtime', () => {
     const flaky = await call({ errorAfterMs: 500, dropAfterMs: 1500 });
     await flaky.session.start();
     await flaky.speak(silence(16000, 2.5));
-    const errors = flaky.events.filter((e) => e.type === 'error') as Extract<CascadeEvent, { type: 'error' }>[];
+    const errors = flaky.events.filter((e) => e.type === 'error') as Extract<EngineEvent, { type: 'error' }>[];
     expect(errors.map((e) => e.error.code)).toEqual(['provider/server-error', 'provider/protocol']);
     // The drop is not the end: a new connection, told the conversation so far.
     expect(flaky.server.stats.connections).toBe(2);

@@ -1,4 +1,4 @@
-import type { ParleyError } from '../errors.js';
+import type { ParleyError } from '../../errors.js';
 
 /** What a speech-to-speech model tells us, as one tagged union (Moshi, OpenAI Realtime). */
 export type S2sEvent =

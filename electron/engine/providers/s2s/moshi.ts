@@ -1,9 +1,9 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
-import { OggOpusDecoder, OggOpusEncoder } from '../codec/ogg-opus.js';
-import { ParleyError, describeError } from '../errors.js';
-import { connectWebSocket, decodeCloseReason } from '../providers/websocket.js';
-import { AsyncQueue } from '../util/async-queue.js';
+import { OggOpusDecoder, OggOpusEncoder } from '../../codec/ogg-opus.js';
+import { ParleyError, describeError } from '../../errors.js';
+import { connectWebSocket, decodeCloseReason } from '../websocket.js';
+import { AsyncQueue } from '../../util/async-queue.js';
 import { decodeMoshiMessage, encodeMoshiAudio } from './moshi-protocol.js';
 import type { S2sClient, S2sConnectOptions, S2sEvent } from './types.js';
 

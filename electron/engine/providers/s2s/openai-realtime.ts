@@ -1,10 +1,10 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
-import { float32ToInt16, int16ToFloat32 } from '../audio/pcm.js';
-import { ParleyError, describeError } from '../errors.js';
-import { connectWebSocket, decodeCloseReason } from '../providers/websocket.js';
-import type { ToolRegistry } from '../tools/registry.js';
-import { AsyncQueue } from '../util/async-queue.js';
+import { float32ToInt16, int16ToFloat32 } from '../../audio/pcm.js';
+import { ParleyError, describeError } from '../../errors.js';
+import { connectWebSocket, decodeCloseReason } from '../websocket.js';
+import type { ToolRegistry } from '../../tools/registry.js';
+import { AsyncQueue } from '../../util/async-queue.js';
 import type { S2sClient, S2sConnectOptions, S2sEvent } from './types.js';
 
 export const OpenAiRealtimeSettingsSchema = z.object({

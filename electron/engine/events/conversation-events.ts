@@ -1,15 +1,24 @@
+import type { z } from 'zod';
+import type { ConversationState as SharedConversationState, StageSchema } from '../../shared/conversation.js';
 import type { ParleyError } from '../errors.js';
 import type { TurnLatencyReport } from '../metrics/latency.js';
-import type { SttConnectionStatus, ToolCall } from '../providers/types.js';
+import type { SttConnectionStatus } from '../providers/types.js';
+import type { ToolCall } from '../tools/types.js';
 
-export type ConversationState = 'listening' | 'user-speaking' | 'thinking' | 'assistant-speaking';
+/**
+ * The events both conversation architectures (cascade/ and s2s/) emit, in the engine's own terms
+ * (errors as ParleyError, not yet wire data). The state and stage names come from the shared
+ * contract (electron/shared/conversation.ts), so the two cannot drift apart.
+ */
+export type ConversationState = SharedConversationState;
 /** Where the speech-to-text connection stands: 'stopped' = it will not come back this session. */
 export type SttStatus = SttConnectionStatus | { state: 'stopped'; error: ParleyError };
 
-export type Stage = 'vad' | 'stt' | 'llm' | 'tts' | 'tool' | 'playback' | 's2s';
+/** The part of a session an error comes from ('session' is the host's, never a session's own). */
+export type Stage = Exclude<z.infer<typeof StageSchema>, 'session'>;
 
-/** Everything the cascade tells the outside world (UI, CLI, logs), as one tagged union. */
-export type CascadeEvent =
+/** Everything a conversation session (cascade or speech-to-speech) tells the outside world (UI, CLI, logs), as one tagged union. */
+export type EngineEvent =
   | { type: 'state'; state: ConversationState }
   | { type: 'user-partial'; text: string }
   | { type: 'user-final'; turnId: number; text: string }
@@ -25,22 +34,3 @@ export type CascadeEvent =
   /** The speech-to-text connection changed (`provider`: its name for people, e.g. "Deepgram"). */
   | { type: 'stt-status'; provider: string; status: SttStatus };
 
-/**
- * What a barge-in does to events of the interrupted turn still queued for delivery (Pipecat's
- * interruption rule, in one place): the reply's audio-aligned text is dropped (never heard), while
- * the transcript, tool activity, latency and errors survive (they happened).
- */
-export const BARGE_IN_POLICY: Record<CascadeEvent['type'], 'survives' | 'dropped'> = {
-  state: 'survives',
-  'user-partial': 'survives',
-  'user-final': 'survives',
-  'assistant-chunk': 'dropped',
-  'assistant-done': 'survives',
-  'tool-call': 'survives',
-  'tool-result': 'survives',
-  'barge-in': 'survives',
-  latency: 'survives',
-  error: 'survives',
-  notice: 'survives',
-  'stt-status': 'survives',
-};
