@@ -1,27 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeWavFile } from '../../../electron/engine/audio/wav.js';
 import { startFakeDeepgram } from '../../fakes/deepgram.js';
 import { startFakeOpenAi } from '../../fakes/openai.js';
 import { paddedSpeech } from '../../helpers/speech.js';
-import { ROOT } from '../../paths.js';
+import { runParley, useClosers } from '../../helpers/cli.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-});
-
-function parley(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PARLEY_SHARED_MODELS: process.env.PARLEY_SHARED_MODELS ?? '', ...env };
-    execFile(process.execPath, [path.join(ROOT, 'bin', 'parley.js'), ...args], { cwd: ROOT, env: childEnv }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const closers = useClosers();
+const parley = runParley;
 
 async function questionWav(): Promise<string> {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'parley-run-')), 'question.wav');

@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeWavFile } from '../../../electron/engine/audio/wav.js';
 import { readWavFile } from '../../../electron/engine/audio/wav.js';
 import { startFakeAnthropic } from '../../fakes/anthropic.js';
@@ -14,21 +13,10 @@ import { startFakeRealtime } from '../../fakes/openai-realtime.js';
 import { paddedSpeech } from '../../helpers/speech.js';
 import { writeSilentWav } from '../../helpers/wav-files.js';
 import { ROOT } from '../../paths.js';
+import { runParley, useClosers } from '../../helpers/cli.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-});
-
-function parley(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // A clean environment: only what the test sets (no real keys or endpoints leak in).
-    const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PARLEY_SHARED_MODELS: process.env.PARLEY_SHARED_MODELS ?? '', ...env };
-    execFile(process.execPath, [...nodeArgs, path.join(ROOT, 'bin', 'parley.js'), ...args], { cwd: ROOT, env: childEnv }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const closers = useClosers();
+const parley = runParley;
 
 async function questionWav(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-run-'));
