@@ -3,7 +3,7 @@ import { rms } from '../audio/pcm.js';
 import { systemClock, type Clock } from '../clock.js';
 import { asParleyError, isAbort, type ParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
-import { abortableSleep } from '../providers/retry.js';
+import { abortableSleep } from '../util/abort.js';
 import type { RetryBudget } from '../providers/retry-budget.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
 import type { TranscriptLog } from '../events/transcript.js';

@@ -4,6 +4,7 @@ import { mkdir, open, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { ParleyError, abortError, isAbort } from '../errors.js';
+import { abortableSleep } from '../util/abort.js';
 
 export interface DownloadProgress {
   receivedBytes: number;
@@ -50,21 +51,6 @@ const SPEED_WINDOW_MS = 5000;
 async function defaultFreeBytes(dir: string): Promise<number> {
   const s = await statfs(dir);
   return s.bavail * s.bsize;
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function redacted(url: string): string {
@@ -143,7 +129,7 @@ export class ModelDownload {
     const o = this.o;
     const signal = o.signal;
     const maxRetries = o.maxRetries ?? 5;
-    const sleep = o.sleep ?? defaultSleep;
+    const sleep = o.sleep ?? abortableSleep;
     const doFetch = o.fetch ?? fetch;
     await mkdir(path.dirname(o.partPath), { recursive: true });
     // A .part file from an interrupted run: hash what is there and continue after it.

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
-import { abortableSleep, backoffDelay } from './retry.js';
+import { abortableSleep } from '../util/abort.js';
+import { backoffDelay } from './retry.js';
 
 export interface RetryBudgetOptions {
   /** Retries that may be spent in a row on faults. Default 5 (so 6 attempts in all). */

@@ -1,4 +1,5 @@
 import { abortError, isRetryable } from '../errors.js';
+import { abortableSleep } from '../util/abort.js';
 
 /** Bounded retry with exponential backoff and full jitter. Durations in ms. */
 export interface RetryPolicy {
@@ -47,19 +48,4 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
       await sleep(delay, options.signal);
     }
   }
-}
-
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -10,7 +10,7 @@ import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
 import type { ChatMessage, SttProvider, SttStream } from '../providers/types.js';
-import { abortableSleep } from '../providers/retry.js';
+import { abortableSleep } from '../util/abort.js';
 import type { S2sClient, S2sEvent } from '../providers/s2s/types.js';
 
 export interface S2sSessionOptions {

@@ -1,3 +1,5 @@
+import { abortError } from '../errors.js';
+
 /** A controller that aborts when `parent` does (a child in the turn's cancellation tree). */
 export function linkedAbort(parent?: AbortSignal): { controller: AbortController; dispose: () => void } {
   const controller = new AbortController();
@@ -9,4 +11,20 @@ export function linkedAbort(parent?: AbortSignal): { controller: AbortController
   const onAbort = () => controller.abort(parent.reason);
   parent.addEventListener('abort', onAbort, { once: true });
   return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+
+/** Waits `ms`; rejects with an AbortError at once when `signal` fires (and leaves no listener behind). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
