@@ -32,13 +32,48 @@ export function chromiumOrigin(pageUrl: string): string {
 
 type Listener = (event: { data: unknown; ports: unknown[] }) => void;
 
-/** One end of a MessageChannel as main sees it (MessagePortMain). */
-export class FakeMessagePortMain implements MessagePortSurface {
-  other: FakeRendererPort | undefined;
-  private readonly listeners = { message: [] as Listener[], close: [] as (() => void)[] };
+/**
+ * What both ends of an entangled pair share: messages queue until start(), a closed end drops
+ * them, and closing one end closes the other (as Chromium's and Electron's ports do).
+ */
+abstract class FakePortEnd {
+  other: FakePortEnd | undefined;
   private started = false;
-  private queue: { data: unknown }[] = [];
+  private queue: unknown[] = [];
   closed = false;
+
+  start(): void {
+    this.started = true;
+    const queued = this.queue;
+    this.queue = [];
+    for (const data of queued) this.dispatch(data);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.other?.remoteClosed();
+  }
+
+  deliver(data: unknown): void {
+    if (this.closed) return;
+    if (!this.started) this.queue.push(data);
+    else this.dispatch(data);
+  }
+
+  remoteClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.fireClose();
+  }
+
+  protected abstract dispatch(data: unknown): void;
+  protected abstract fireClose(): void;
+}
+
+/** One end of a MessageChannel as main sees it (MessagePortMain). */
+export class FakeMessagePortMain extends FakePortEnd implements MessagePortSurface {
+  private readonly listeners = { message: [] as Listener[], close: [] as (() => void)[] };
 
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
   on(event: 'close', listener: () => void): void;
@@ -55,44 +90,19 @@ export class FakeMessagePortMain implements MessagePortSurface {
     queueMicrotask(() => this.other?.deliver(data));
   }
 
-  start(): void {
-    this.started = true;
-    const queued = this.queue;
-    this.queue = [];
-    for (const m of queued) this.dispatch(m.data);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.other?.remoteClosed();
-  }
-
-  deliver(data: unknown): void {
-    if (this.closed) return;
-    if (!this.started) this.queue.push({ data });
-    else this.dispatch(data);
-  }
-
-  remoteClosed(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const l of this.listeners.close) l();
-  }
-
-  private dispatch(data: unknown): void {
+  protected dispatch(data: unknown): void {
     for (const l of this.listeners.message) l({ data, ports: [] });
+  }
+
+  protected fireClose(): void {
+    for (const l of this.listeners.close) l();
   }
 }
 
 /** The renderer's (DOM) end of the channel whose other end lives in main. */
-export class FakeRendererPort implements RendererPort {
-  other: FakeMessagePortMain | undefined;
+export class FakeRendererPort extends FakePortEnd implements RendererPort {
   private readonly messageListeners: ((event: { data: unknown }) => void)[] = [];
   private readonly closeListeners: (() => void)[] = [];
-  private started = false;
-  private queue: unknown[] = [];
-  closed = false;
 
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   addEventListener(type: 'close', listener: () => void): void;
@@ -110,28 +120,11 @@ export class FakeRendererPort implements RendererPort {
     queueMicrotask(() => this.other?.deliver(data));
   }
 
-  start(): void {
-    this.started = true;
-    const queued = this.queue;
-    this.queue = [];
-    for (const data of queued) for (const l of this.messageListeners) l({ data });
+  protected dispatch(data: unknown): void {
+    for (const l of this.messageListeners) l({ data });
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.other?.remoteClosed();
-  }
-
-  deliver(data: unknown): void {
-    if (this.closed) return;
-    if (!this.started) this.queue.push(data);
-    else for (const l of this.messageListeners) l({ data });
-  }
-
-  remoteClosed(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected fireClose(): void {
     for (const l of this.closeListeners) l();
   }
 }

@@ -3,20 +3,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalServer, splitCommand } from '../../../../electron/engine/s2s/local-server.js';
 import { MoshiClient, MoshiSettingsSchema } from '../../../../electron/engine/providers/s2s/moshi.js';
+import { freePort } from '../../../helpers/net.js';
 import { ROOT } from '../../../paths.js';
 
 // Parley starting Moshi itself: the launch command runs the fake Moshi server as a real process.
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const FAKE = path.join(ROOT, 'test', 'fakes', 'moshi-server-process.ts');
 const command = (args: string) => `"${process.execPath}" "${TSX}" "${FAKE}" ${args}`;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const servers: LocalServer[] = [];
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useConversationHost } from '../../../helpers/conversation-host.js';
+import { freePort } from '../../../helpers/net.js';
 import { RemotePlayer } from '../../../helpers/remote-player.js';
 import { saveBoundKey } from '../../../../electron/engine/settings/key-binding.js';
 
@@ -28,11 +29,7 @@ describe('a fresh page (ConversationHost.attach)', () => {
 describe('a fresh page taking over a session that is still failing', () => {
   it('gets none of the old session’s problems, nor its failed start, while it is being stopped', async () => {
     const h = await setup();
-    const net = await import('node:net');
-    const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const port = await freePort();
     // Deepgram unreachable: the session's STT keeps reporting that it cannot connect (the key is
     // saved again for that address, as Settings requires when a provider moves to another host).
     const unreachable = `ws://127.0.0.1:${port}`;
