@@ -259,7 +259,7 @@ export class S2sSession {
         this.responseActive = false;
         this.lastModelEventAt = this.clock.now();
         this.flushText();
-        this.emit({ type: 'error', stage: 's2s', error, ...(this.turn ? { turnId: this.turn.id } : {}) });
+        this.reportError(error);
         this.closeTurn();
         this.modelWentQuiet();
       }
@@ -322,6 +322,11 @@ export class S2sSession {
   /** The call cannot go on: the session ends with this error. */
   private fail(error: ParleyError): void {
     this.fatal = error;
+    this.reportError(error);
+  }
+
+  /** A fault of the model's call, attached to the turn in progress (if any). */
+  private reportError(error: ParleyError): void {
     this.emit({ type: 'error', stage: 's2s', error, ...(this.turn ? { turnId: this.turn.id } : {}) });
   }
 
@@ -376,7 +381,7 @@ export class S2sSession {
           return;
         }
         if (e.fatal) return this.fail(e.error);
-        return this.emit({ type: 'error', stage: 's2s', error: e.error, ...(this.turn ? { turnId: this.turn.id } : {}) });
+        return this.reportError(e.error);
       case 'ready':
         return;
     }
