@@ -8,7 +8,7 @@ import { CascadeSession } from '../engine/cascade/session.js';
 import { systemClock } from '../engine/clock.js';
 import { ParleyError } from '../engine/errors.js';
 import { LATENCY_MARKS, type TurnLatencyReport } from '../engine/metrics/latency.js';
-import { createProvider, findProvider, providerIds, resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
+import { createProvider, findProvider, keyVariableOf, providerIds, resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
 import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
 import { TimerService, builtinTools } from '../engine/tools/builtins.js';
 import { S2sSession } from '../engine/s2s/session.js';
@@ -114,7 +114,7 @@ function resolveFromEnvironment<K extends ProviderKind>(kind: K, id: string, sav
   } catch (e) {
     if (e instanceof ParleyError && e.code === 'provider/missing-key') {
       const d = findProvider(kind, id);
-      throw new ParleyError('provider/missing-key', `no API key for ${d.displayName}: set ${d.keyEnv ?? d.env}_API_KEY in the environment (e.g. export ${d.keyEnv ?? d.env}_API_KEY=...)`, { provider: id, cause: e });
+      throw new ParleyError('provider/missing-key', `no API key for ${d.displayName}: set ${keyVariableOf(d)} in the environment (e.g. export ${keyVariableOf(d)}=...)`, { provider: id, cause: e });
     }
     throw e;
   }
@@ -225,7 +225,7 @@ function boundedLog(io: CliIo, max = 3): (m: string) => void {
 
 /** Where a CLI user fixes a rejected key: the provider's environment variable. */
 function keyHint(descriptor: { env: string; keyEnv?: string }): (e: ParleyError) => string {
-  return (e) => (e.code === 'provider/invalid-key' ? ` (check ${descriptor.keyEnv ?? descriptor.env}_API_KEY)` : '');
+  return (e) => (e.code === 'provider/invalid-key' ? ` (check ${keyVariableOf(descriptor)})` : '');
 }
 
 /** Turns as the events describe them (the same for both architectures). */

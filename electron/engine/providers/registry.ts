@@ -143,6 +143,11 @@ export const providers = [
   }),
 ] as const satisfies readonly ProviderDescriptor[];
 
+/** The environment variable that holds a provider's API key (OPENAI_API_KEY for both OpenAI providers). */
+export function keyVariableOf(descriptor: Pick<ProviderDescriptor, 'env' | 'keyEnv'>): string {
+  return `${descriptor.keyEnv ?? descriptor.env}_API_KEY`;
+}
+
 /** The stored key a provider uses, by service (OPENAI -> 'openai'). */
 export function keyNameOf(descriptor: Pick<ProviderDescriptor, 'env' | 'keyEnv'>): string {
   return (descriptor.keyEnv ?? descriptor.env).toLowerCase();
@@ -194,11 +199,10 @@ export function resolveProvider<K extends ProviderKind>(
     const where = issue.path[0] === 'baseUrl' && endpointSource === 'environment' ? `PARLEY_${descriptor.env}_URL` : issue.path.join('.');
     throw new ParleyError('cli/usage', `invalid ${descriptor.displayName} setting ${where}: ${issue.message}`);
   }
-  const keyEnv = descriptor.keyEnv ?? descriptor.env;
   const baseUrl = (parsed.data as { baseUrl?: unknown }).baseUrl;
-  const apiKey = (typeof savedKey === 'function' ? savedKey(typeof baseUrl === 'string' ? baseUrl : undefined) : savedKey || env[`${keyEnv}_API_KEY`]) || undefined;
+  const apiKey = (typeof savedKey === 'function' ? savedKey(typeof baseUrl === 'string' ? baseUrl : undefined) : savedKey || env[keyVariableOf(descriptor)]) || undefined;
   if (descriptor.requiresKey && !apiKey) {
-    throw new ParleyError('provider/missing-key', `no API key for ${descriptor.displayName}: set ${keyEnv}_API_KEY or add the key in settings`, { provider: id });
+    throw new ParleyError('provider/missing-key', `no API key for ${descriptor.displayName}: set ${keyVariableOf(descriptor)} or add the key in settings`, { provider: id });
   }
   return { descriptor, settings: parsed.data as Record<string, unknown>, apiKey, endpointSource };
 }
