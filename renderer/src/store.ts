@@ -30,7 +30,10 @@ export const useAppStore = create<AppState>((set) => ({
       const info = EngineInfoSchema.parse(await api.getEngineInfo());
       set({ connection: { state: 'connected', info } });
     } catch (e) {
-      set({ connection: { state: 'unavailable', reason: e instanceof Error ? e.message : String(e) } });
+      // Once connected, a failed refresh means the engine went away: the conversation channel says
+      // so (one banner, how to restart). Going "unavailable" here would unmount the conversation and
+      // close its channel normally first, hiding that.
+      set((s) => (s.connection.state === 'connected' ? s : { connection: { state: 'unavailable', reason: e instanceof Error ? e.message : String(e) } }));
     }
   },
 }));

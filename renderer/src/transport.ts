@@ -29,12 +29,16 @@ export function connectWebSocketApi(url = `${location.origin.replace(/^http/, 'w
     if (parsed.data.ok) waiter.resolve(parsed.data.result);
     else waiter.reject(new Error(parsed.data.error));
   });
+  let closed = false;
   socket.addEventListener('close', () => {
+    closed = true;
     for (const w of pending.values()) w.reject(new Error('the connection to the Parley engine closed'));
     pending.clear();
   });
   const invoke = async <C extends InvokeChannel>(channel: C, payload?: unknown): Promise<InvokeResponse<C>> => {
     await opened;
+    // A call after the engine went away fails at once (it would otherwise wait for an answer forever).
+    if (closed) throw new Error('the connection to the Parley engine closed');
     const id = next++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
