@@ -17,8 +17,24 @@ export type SttEvent =
   | { type: 'partial'; text: string }
   /** Settled text for a span of audio. `endOfSpeech`: the provider's endpointer saw a pause. */
   | { type: 'final'; text: string; endOfSpeech: boolean; fromFinalize: boolean }
-  /** The provider's own turn signal (e.g. Deepgram UtteranceEnd): the user stopped talking. */
-  | { type: 'end-of-turn' }
+  /**
+   * The provider's own turn signal: the user stopped talking (Deepgram UtteranceEnd, Flux
+   * EndOfTurn, Gradium / Kyutai inactivity past the vendor's threshold). `probability`: the
+   * provider's confidence in [0, 1] when it gives one. The turn detector weighs it with the others.
+   */
+  | { type: 'end-of-turn'; probability?: number }
+  /**
+   * The provider thinks the turn is probably over but may take it back (Flux EagerEndOfTurn):
+   * a reply may be prepared, not spoken. `text`: the transcript of the turn it judged.
+   */
+  | { type: 'eager-end-of-turn'; text: string; probability?: number }
+  /** The user went on after an eager end of turn (Flux TurnResumed): drop what was prepared. */
+  | { type: 'turn-resumed' }
+  /**
+   * The provider's running estimate that the user is done, for display and evaluation (Gradium
+   * `step` inactivity, Kyutai `prs`). It does not end the turn by itself.
+   */
+  | { type: 'turn-probability'; probability: number }
   | { type: 'speech-started' }
   /** The connection dropped and was re-established; buffered audio was replayed. */
   | { type: 'reconnected'; attempt: number }
