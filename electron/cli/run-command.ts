@@ -90,6 +90,10 @@ interface TurnReport {
   spans: Record<string, number>;
   voiceToVoiceMs?: number;
   overlapMs?: number;
+  /** Where the user's speech ended in the input file (s). */
+  speechEndS?: number;
+  /** How the end of the turn was decided (cascade). */
+  endOfTurn?: { by: string; turnClass: string; delayMs: number; preempted: boolean };
   errors: { stage: string; code: string; message: string }[];
 }
 
@@ -259,6 +263,8 @@ function report({ turns, sessionErrors }: ReturnType<typeof collectTurns>, o: Ru
       user: t.user,
       assistant: t.assistant,
       spans: t.spans,
+      ...(t.speechEndS !== undefined ? { speechEndS: t.speechEndS } : {}),
+      ...(t.endOfTurn ? { endOfTurn: t.endOfTurn } : {}),
       ...(t.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: t.voiceToVoiceMs } : {}),
       ...(t.overlapMs !== undefined ? { overlapMs: t.overlapMs } : {}),
       ...(t.interrupted ? { interrupted: true } : {}),
@@ -322,11 +328,14 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
   return session.failure ? EXIT_FAILURE : code;
 }
 
-function spansOf(report: TurnLatencyReport): Pick<TurnReport, 'spans' | 'voiceToVoiceMs' | 'overlapMs'> {
+function spansOf(report: TurnLatencyReport): Pick<TurnReport, 'spans' | 'voiceToVoiceMs' | 'overlapMs' | 'speechEndS' | 'endOfTurn'> {
+  const d = report.decision;
   return {
     spans: report.spans as Record<string, number>,
     ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}),
     ...(report.overlapMs !== undefined ? { overlapMs: report.overlapMs } : {}),
+    ...(d?.speechEndStreamMs !== undefined ? { speechEndS: Math.round(d.speechEndStreamMs) / 1000 } : {}),
+    ...(d ? { endOfTurn: { by: d.by, turnClass: d.turnClass, delayMs: d.delayMs, preempted: d.preempted } } : {}),
   };
 }
 

@@ -58,6 +58,29 @@ export const LatencyMarkSchema = z.enum(['speechEnd', 'endOfTurn', 'sttFinal', '
 export type LatencyMarkName = z.infer<typeof LatencyMarkSchema>;
 
 /**
+ * How the user's turn was judged over (cascade): which signal decided (`semantics`, `smart-turn`,
+ * `provider`, joined with +; or `silence`, `incomplete-timeout`, `user-done`), the verdict, the
+ * wait after the speech ended (ms), and whether a reply prepared before the decision was used.
+ */
+export const TurnDecisionSchema = z.object({
+  by: z.string().max(64),
+  turnClass: z.enum(['complete', 'uncertain', 'incomplete', 'forced']),
+  delayMs: z.number(),
+  preempted: z.boolean(),
+  /** Where the user's speech ended in the input stream (ms). */
+  speechEndStreamMs: z.number().optional(),
+});
+export type TurnDecision = z.infer<typeof TurnDecisionSchema>;
+
+export const LatencyReportSchema = z.object({
+  spans: z.partialRecord(LatencyMarkSchema, z.number()),
+  voiceToVoiceMs: z.number().optional(),
+  originAt: z.number().optional(),
+  overlapMs: z.number().optional(),
+  decision: TurnDecisionSchema.optional(),
+});
+
+/**
  * Where the speech-to-text connection stands, so the UI can show the truth instead of "Listening":
  * connecting; retrying (the next attempt, number `attempt` in a row, in `inMs`; audio is kept);
  * ok; stopped (it will not come back this session: `error` says why and what to fix).
@@ -83,7 +106,7 @@ export const ConversationEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('latency'),
     turnId: z.number(),
-    report: z.object({ spans: z.partialRecord(LatencyMarkSchema, z.number()), voiceToVoiceMs: z.number().optional(), originAt: z.number().optional(), overlapMs: z.number().optional() }),
+    report: LatencyReportSchema,
   }),
   z.object({ type: z.literal('error'), stage: StageSchema, error: ErrorInfoSchema, turnId: z.number().optional() }),
   z.object({ type: z.literal('notice'), message: z.string() }),
@@ -137,7 +160,7 @@ export const CompareResultSchema = z.object({
   providers: z.record(z.string(), z.string()),
   user: z.string(),
   assistant: z.string(),
-  latency: z.object({ spans: z.partialRecord(LatencyMarkSchema, z.number()), voiceToVoiceMs: z.number().optional(), originAt: z.number().optional(), overlapMs: z.number().optional() }).optional(),
+  latency: LatencyReportSchema.optional(),
   error: ErrorInfoSchema.optional(),
 });
 export type CompareResult = z.infer<typeof CompareResultSchema>;

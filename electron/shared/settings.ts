@@ -45,11 +45,27 @@ export const SettingsSchema = z.object({
     .object({
       /** Speech probability that starts the user's speech (0.1-0.95). */
       vadThreshold: z.number().min(0.1).max(0.95).default(0.5),
-      /** Silence that ends the user's speech, in ms. */
+      /** Silence that ends the user's turn in 'silence' mode, in ms. */
       minSilenceMs: z.number().int().min(100).max(3000).default(300),
       bargeIn: z.boolean().default(true),
+      /**
+       * How the end of the user's turn is judged. 'semantic': the words (and Smart Turn when its model
+       * is installed, and the STT's own turn signal) decide how long to wait after speech; 'silence':
+       * every pause of minSilenceMs ends the turn.
+       */
+      endOfTurn: z.enum(['semantic', 'silence']).default('semantic'),
+      /** Semantic: wait after speech when the signals agree the turn is complete, in ms. */
+      completeWaitMs: z.number().int().min(0).max(2000).default(200),
+      /** Semantic: wait when the signals are unsure, in ms. */
+      uncertainWaitMs: z.number().int().min(100).max(5000).default(800),
+      /** Semantic: the longest wait, when the words sound unfinished ("a flight to"), in ms. */
+      maxWaitMs: z.number().int().min(500).max(10_000).default(3000),
+      /** Start the reply on settled words before the end of turn is confirmed (kept only if the words stay the same). */
+      preemptive: z.boolean().default(true),
+      /** Use the Smart Turn audio model at each pause when it is installed. */
+      smartTurn: z.boolean().default(true),
     })
-    .default({ vadThreshold: 0.5, minSilenceMs: 300, bargeIn: true }),
+    .default({ vadThreshold: 0.5, minSilenceMs: 300, bargeIn: true, endOfTurn: 'semantic', completeWaitMs: 200, uncertainWaitMs: 800, maxWaitMs: 3000, preemptive: true, smartTurn: true }),
   audio: z.object({ inputDeviceId: z.string().optional(), outputDeviceId: z.string().optional() }).default({}),
   mode: z.enum(['hands-free', 'push-to-talk']).default('hands-free'),
   pushToTalkShortcut: z.string().min(1).max(64).default('CommandOrControl+Shift+Space'),

@@ -47,7 +47,7 @@ export async function cascadeHarness(o: HarnessOptions) {
     clock,
     log,
     systemPrompt: 'You are Parley, a helpful voice assistant.',
-    turnTaking: { finalWaitMs: 600 },
+    turnTaking: { endOfTurn: { uncertainWaitMs: 600 } },
     ...o.session,
   });
   const events: EngineEvent[] = [];

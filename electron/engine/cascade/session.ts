@@ -3,7 +3,6 @@ import { rms } from '../audio/pcm.js';
 import { systemClock, type Clock } from '../clock.js';
 import { asParleyError, isAbort, type ParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
-import { abortableSleep } from '../util/abort.js';
 import type { RetryBudget } from '../providers/retry-budget.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
 import type { TranscriptLog } from '../events/transcript.js';
@@ -12,24 +11,26 @@ import { linkedAbort } from '../util/abort.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
-import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
+import { VoiceActivityDetector } from '../vad/voice-activity-detector.js';
+import { TurnDetector, type TurnAction, type TurnDetectorOptions } from '../turn/turn-detector.js';
+import { TurnAudioWindow } from '../turn/turn-audio.js';
+import { PreparedLlmRequest } from './prepared-llm.js';
 import { BargeInDetector, type BargeInOptions } from './barge-in.js';
 import type { EngineEvent, ConversationState, SttStatus } from '../events/conversation-events.js';
 import { AssistantReply, type LlmDeadlines } from './reply.js';
 
 export interface TurnTakingOptions {
-  /**
-   * When the STT has settled the words (a final with end-of-speech) and the VAD has heard at
-   * least this much silence (ms), the turn ends without waiting out the VAD's full hangover. Both
-   * signals agreeing is strong evidence; it saves most of the hangover on every turn. Default 96.
-   */
-  earlyEndSilenceMs?: number;
-  /** The user's endpointing (VAD). minSilenceMs is the silence that ends the user's speech. */
-  vad?: Omit<EndpointerOptions, 'frameMs'>;
-  /** After the VAD hears the speech end, wait at most this long for the STT's final transcript (ms). Default 1000. */
-  finalWaitMs?: number;
+  /** Speech detection: activationThreshold and minSpeechMs (what opens a turn). */
+  vad?: Pick<EndpointerOptions, 'activationThreshold' | 'deactivationThreshold' | 'minSpeechMs'>;
+  /** The end-of-turn decision: waits (ms) per verdict, transcript semantics, Smart Turn, preemptive replies. */
+  endOfTurn?: Omit<TurnDetectorOptions, 'frameMs' | 'activationThreshold' | 'deactivationThreshold' | 'minSpeechMs' | 'smartTurn'>;
   /** Barge-in while the assistant speaks; `false` turns it off. */
   bargeIn?: Omit<BargeInOptions, 'frameMs'> | false;
+}
+
+/** Scores a pause with an audio turn model (Smart Turn): the last 8 s of 16 kHz audio in, P(complete) out. */
+export interface TurnAudioScorer {
+  predict(audio: Float32Array): Promise<{ probability: number }>;
 }
 
 export interface CascadeOptions {
@@ -53,6 +54,8 @@ export interface CascadeOptions {
   history?: readonly ChatMessage[];
   /** The speech-to-text's retry allowance for the whole session (default: the provider's own). */
   sttRetry?: RetryBudget;
+  /** An audio turn model scored at each pause (Smart Turn); without it the words and the provider decide. */
+  smartTurn?: TurnAudioScorer;
 }
 
 const STT_RATE = 16000;
@@ -70,6 +73,13 @@ interface ActiveTurn {
   latency: TurnLatency;
   reply: AssistantReply;
   done: Promise<void>;
+}
+
+/** Preemptive generation, counted: replies prepared before the end of turn, and how many were used. */
+export interface PreemptiveStats {
+  prepared: number;
+  used: number;
+  discarded: number;
 }
 
 /**
@@ -94,19 +104,19 @@ export class CascadeSession {
   private state: ConversationState = 'listening';
   private nextTurnId = 1;
   private turn: ActiveTurn | undefined;
-  // The user's turn in progress.
-  private userFinals: string[] = [];
-  private userSpeaking = false;
-  private speechEndAt: number | undefined;
+  // The user's turn in progress: who holds the floor is the detector's call.
+  private readonly detector: TurnDetector;
+  private readonly frameMs: number;
+  /** Audio pushed so far (ms of stream), to date each VAD frame on the clock. */
+  private pushedMs = 0;
   private lastFinalAt: number | undefined;
-  private finalAfterSpeechEnd = false;
-  /** The STT's latest word was final with end-of-speech, and no partial since: nothing is pending. */
-  private sttSettled = false;
-  private providerEndOfTurn = false;
-  private finalWaitTimer: ReturnType<typeof setTimeout> | undefined;
-  private finalWaitExpired = false;
-  /** The current utterance was ended early; the VAD's own speech-end for it is then ignored. */
-  private earlyEnded = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeAt: number | undefined;
+  /** Resolved whenever the detector acts (finishInput waits on it). */
+  private changed: (() => void) | undefined;
+  private readonly turnAudio: TurnAudioWindow | undefined;
+  private prepared: PreparedLlmRequest | undefined;
+  readonly preemptive: PreemptiveStats = { prepared: 0, used: 0, discarded: 0 };
   private stopped = false;
 
   constructor(private readonly o: CascadeOptions) {
@@ -117,9 +127,12 @@ export class CascadeSession {
       ...o.turnTaking?.vad,
       clock: this.clock,
       collectAudio: false,
-      onProbability: (p, _at, frame) => this.onVadFrame(p, frame),
+      onProbability: (p, startMs, frame) => this.onVadFrame(p, startMs, frame),
     });
     const frameMs = (o.vad.frameSamples / o.vad.sampleRate) * 1000;
+    this.frameMs = frameMs;
+    this.detector = new TurnDetector({ ...o.turnTaking?.endOfTurn, ...o.turnTaking?.vad, frameMs, smartTurn: o.smartTurn !== undefined, ...(o.language ? { language: o.language } : {}) });
+    this.turnAudio = o.smartTurn ? new TurnAudioWindow() : undefined;
     this.bargeIn = o.turnTaking?.bargeIn === false ? undefined : new BargeInDetector({ frameMs, ...o.turnTaking?.bargeIn });
   }
 
@@ -157,14 +170,16 @@ export class CascadeSession {
   /** Feeds microphone audio (16 kHz mono float). Never throws: faults become events. */
   async pushAudio(samples: Float32Array): Promise<void> {
     if (this.stopped) return;
+    this.pushedMs += (samples.length / STT_RATE) * 1000;
+    this.turnAudio?.push(samples);
     // The VAD's view of the audio rides along: the STT may judge a silent server only by speech.
-    if (this.stt) this.stt.push(samples, this.userSpeaking);
+    if (this.stt) this.stt.push(samples, this.detector.userSpeaking);
     else if (this.sttStatus.state === 'connecting' && this.sttPendingSamples < STT_RATE * MAX_PENDING_S) {
       this.sttPending.push(samples);
       this.sttPendingSamples += samples.length;
     }
     try {
-      for (const event of await this.vad.push(samples)) this.onVadEvent(event);
+      await this.vad.push(samples);
     } catch (e) {
       this.emit({ type: 'error', stage: 'vad', error: asParleyError(e, 'onnx/inference-failed') });
     }
@@ -172,15 +187,13 @@ export class CascadeSession {
 
   /** Ends the input: flushes the VAD and waits for the last turn to be answered. */
   async finishInput(): Promise<void> {
-    for (const event of await this.vad.end()) this.onVadEvent(event);
-    // Let a pending end-of-turn decide (final transcript or its timeout), then the reply finish.
-    // While the STT reconnects, its words are still to come (its retry budget bounds the wait).
-    for (let i = 0; !this.stopped; i++) {
-      const recovering = this.sttRecovering();
-      if (!this.turn && !this.userSpeaking && this.speechEndAt === undefined && !recovering) break;
-      if (i >= 400 && !recovering) break;
+    await this.vad.end().catch(() => []);
+    // The input is over, so is the user's turn: it is answered on its words once the STT settles
+    // them. While the STT reconnects, its words are still to come (its retry budget bounds the wait).
+    this.act(this.detector.update({ type: 'user-done', atMs: this.clock.now() }));
+    while (!this.stopped && (this.turn || this.detector.turnOpen)) {
       if (this.turn) await this.turn.done;
-      else await abortableSleep(25);
+      else await new Promise<void>((resolve) => (this.changed = resolve));
     }
   }
 
@@ -190,8 +203,9 @@ export class CascadeSession {
    */
   async endUserSpeech(): Promise<void> {
     if (this.stopped) return;
-    for (const event of await this.vad.end()) this.onVadEvent(event);
+    await this.vad.end().catch(() => []);
     this.vad.reset();
+    this.act(this.detector.update({ type: 'user-done', atMs: this.clock.now() }));
   }
 
   /** The stop-talking button: cut the reply off as a confirmed barge-in would (history keeps what was heard). */
@@ -215,7 +229,9 @@ export class CascadeSession {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.finalWaitTimer);
+    clearTimeout(this.wakeTimer);
+    this.prepared?.discard();
+    this.changed?.();
     this.turn?.controller.abort();
     this.session.abort();
     this.o.sink.flush();
@@ -253,6 +269,7 @@ export class CascadeSession {
 
   private setSttStatus(status: SttStatus): void {
     this.sttStatus = status;
+    this.act(this.detector.update({ type: 'stt-recovering', atMs: this.clock.now(), recovering: this.sttRecovering() }));
     this.emit({ type: 'stt-status', provider: this.o.stt.displayName ?? this.o.stt.id, status });
   }
 
@@ -264,10 +281,7 @@ export class CascadeSession {
     this.setSttStatus({ state: 'stopped', error });
     this.emit({ type: 'error', stage: 'stt', error });
     // A turn waiting for words that will not come ends with what it has.
-    if (this.speechEndAt !== undefined) {
-      this.finalWaitExpired = true;
-      this.maybeEndUserTurn();
-    }
+    if (this.detector.turnOpen) this.act(this.detector.update({ type: 'user-done', atMs: this.clock.now() }));
   }
 
   private async readStt(stream: SttStream, firstOutcome: () => void): Promise<void> {
@@ -277,34 +291,6 @@ export class CascadeSession {
           this.setSttStatus(event.status);
           if (event.status.state === 'connecting') break;
           firstOutcome();
-          // Back after a fault: the replayed audio is being transcribed; ask for its final words
-          // and give them the usual time to arrive.
-          if (event.status.state === 'ok' && this.speechEndAt !== undefined) {
-            stream.finalize();
-            this.armFinalWait();
-          }
-          break;
-        case 'partial':
-          this.sttSettled = false;
-          this.emit({ type: 'user-partial', text: [...this.userFinals, event.text].join(' ') });
-          break;
-        case 'final':
-          // Any final (even an empty one closing the utterance) is the STT confirming the words so far.
-          if (this.userFinals.length > 0 || event.text) this.lastFinalAt = this.clock.now();
-          if (event.text) {
-            this.userFinals.push(event.text);
-            this.emit({ type: 'user-partial', text: this.userFinals.join(' ') });
-          }
-          if (event.fromFinalize || event.endOfSpeech) {
-            if (this.speechEndAt !== undefined) this.finalAfterSpeechEnd = true;
-            else this.sttSettled = true;
-          }
-          this.maybeEndEarly();
-          this.maybeEndUserTurn();
-          break;
-        case 'end-of-turn':
-          this.providerEndOfTurn = true;
-          this.maybeEndUserTurn();
           break;
         case 'reconnected':
           this.emit({ type: 'notice', message: `${this.o.stt.displayName ?? this.o.stt.id} reconnected; your audio was replayed` });
@@ -312,8 +298,13 @@ export class CascadeSession {
         case 'error':
           if (!this.stopped) this.sttStopped(event.error);
           break;
-        case 'speech-started':
-          break;
+        default: {
+          if (event.type === 'final' && event.text) this.lastFinalAt = this.clock.now();
+          const before = this.detector.transcript;
+          this.act(this.detector.update({ type: 'stt', atMs: this.clock.now(), event }));
+          const words = this.detector.transcript;
+          if (words !== before && words) this.emit({ type: 'user-partial', text: words });
+        }
       }
     }
     firstOutcome();
@@ -322,10 +313,11 @@ export class CascadeSession {
 
   // ---------- Turn taking ----------
 
-  private onVadFrame(probability: number, frame: Float32Array): void {
-    // Ended early, but the VAD hears speech again before its hangover ran out: the user goes on.
-    if (this.earlyEnded && probability >= this.vad.endpointer.options.activationThreshold) this.onSpeechStart();
-    this.maybeEndEarly();
+  private onVadFrame(probability: number, startMs: number, frame: Float32Array): void {
+    // The frame ended (stream time) startMs + frameMs; the audio pushed after it took that long to arrive.
+    const endMs = startMs + this.frameMs;
+    const atMs = this.clock.now() - Math.max(0, this.pushedMs - endMs);
+    this.act(this.detector.update({ type: 'frame', atMs, streamMs: endMs, probability }));
     if (!this.bargeIn || !this.turn || this.state !== 'assistant-speaking') return;
     const decision = this.bargeIn.process(probability, rms(frame), this.turn.reply.playbackRms);
     const turn = this.turn;
@@ -347,103 +339,121 @@ export class CascadeSession {
     this.emit({ type: 'barge-in', turnId: turn.id, phase: 'confirmed' });
   }
 
-  private onSpeechStart(): void {
-    this.earlyEnded = false;
-    this.userSpeaking = true;
-    clearTimeout(this.finalWaitTimer);
-    this.speechEndAt = undefined;
-    this.finalAfterSpeechEnd = false;
-    this.providerEndOfTurn = false;
-    this.sttSettled = false;
+  /** Carries out the turn detector's decisions, and wakes it when it waits on time. */
+  private act(actions: TurnAction[]): void {
+    if (this.stopped) return;
+    for (const action of actions) {
+      switch (action.type) {
+        case 'speech-start':
+          this.onSpeechStart(action.overDecided);
+          break;
+        case 'finalize-stt':
+          this.stt?.finalize();
+          break;
+        case 'score-turn':
+          this.scoreTurn(action.pauseId);
+          break;
+        case 'preempt':
+          this.prepare(action.text);
+          break;
+        case 'preempt-cancel':
+          this.discardPrepared();
+          break;
+        case 'no-words':
+          this.discardPrepared();
+          if (!this.turn) this.setState('listening');
+          break;
+        case 'end-of-turn':
+          this.startTurn(action);
+          break;
+      }
+    }
+    if (actions.length > 0) {
+      const changed = this.changed;
+      this.changed = undefined;
+      changed?.();
+    }
+    this.scheduleWake();
+  }
+
+  private scheduleWake(): void {
+    const at = this.detector.wakeAtMs;
+    if (at === this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    if (at === undefined) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = undefined;
+      this.act(this.detector.update({ type: 'tick', atMs: Math.max(at, this.clock.now()) }));
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  private onSpeechStart(overDecided: boolean): void {
     // Speaking again while the assistant only thinks: the user was not done. Drop the premature
     // reply and carry the words into the turn that is still being spoken.
-    if (this.turn && this.state === 'thinking' && !this.turn.resumed) {
+    if (overDecided && this.turn && this.state === 'thinking' && !this.turn.resumed) {
       this.turn.resumed = true;
       this.turn.controller.abort();
-      this.userFinals.unshift(this.turn.userText);
+      this.detector.carryWords(this.turn.userText);
     }
     if (!this.turn) this.setState('user-speaking');
   }
 
-  private onVadEvent(event: VadEvent): void {
-    if (event.type === 'speech-start') {
-      this.onSpeechStart();
-    } else if (event.type === 'speech-end') {
-      if (this.earlyEnded) {
-        this.earlyEnded = false;
-        return;
-      }
-      this.userSpeaking = false;
-      // detectedAt is the decision (after the hangover); the speech itself ended that much earlier.
-      this.speechEndAt = event.detectedAt - (event.atMs - event.endMs);
-      this.finalWaitExpired = false;
-      // The STT may already have settled the words (its endpointer can beat the VAD's hangover).
-      this.finalAfterSpeechEnd = this.sttSettled && this.userFinals.length > 0;
-      this.stt?.finalize();
-      this.armFinalWait();
-      this.maybeEndUserTurn();
-    }
+  /** Smart Turn on the last 8 s of audio; its score joins the decision for this pause. */
+  private scoreTurn(pauseId: number): void {
+    const scorer = this.o.smartTurn;
+    const audio = this.turnAudio?.read();
+    if (!scorer || !audio) return;
+    scorer.predict(audio).then(
+      ({ probability }) => this.act(this.detector.update({ type: 'smart-turn', atMs: this.clock.now(), pauseId, probability })),
+      (e: unknown) => this.emit({ type: 'notice', message: `the turn model could not score this pause (${asParleyError(e, 'onnx/inference-failed').message}); deciding on the words` }),
+    );
   }
 
-  /** After the speech end, the STT's final words get this long (finalWaitMs) to arrive. */
-  private armFinalWait(): void {
-    this.finalWaitExpired = false;
-    clearTimeout(this.finalWaitTimer);
-    this.finalWaitTimer = setTimeout(() => {
-      this.finalWaitExpired = true;
-      this.maybeEndUserTurn();
-    }, this.o.turnTaking?.finalWaitMs ?? 1000);
+  /** Starts the reply's LLM request on settled words, before the end of turn is confirmed. */
+  private prepare(text: string): void {
+    this.discardPrepared();
+    // A reply still playing or thinking owns the LLM; preparing over it would answer twice.
+    if (this.turn) return;
+    const tools = this.o.tools && this.o.tools.size > 0 ? this.o.tools.specs() : undefined;
+    this.prepared = new PreparedLlmRequest(this.o.llm, text, [...this.history, { role: 'user', content: text }], tools, this.session.signal);
+    this.preemptive.prepared++;
   }
 
-  /** The STT settled the words and the VAD hears silence: end the user's speech now (see earlyEndSilenceMs). */
-  private maybeEndEarly(): void {
-    if (!this.userSpeaking || !this.sttSettled || this.userFinals.length === 0) return;
-    const silenceMs = this.vad.endpointer.silenceMs;
-    if (silenceMs < (this.o.turnTaking?.earlyEndSilenceMs ?? 96)) return;
-    this.userSpeaking = false;
-    this.earlyEnded = true;
-    this.speechEndAt = this.clock.now() - silenceMs;
-    this.finalAfterSpeechEnd = true;
-    this.maybeEndUserTurn();
+  private discardPrepared(): void {
+    if (!this.prepared) return;
+    this.prepared.discard();
+    this.prepared = undefined;
+    this.preemptive.discarded++;
   }
 
-  /** Silence policy: the VAD heard the end and the STT settled the words (or the provider says so, or we waited long enough). */
-  private maybeEndUserTurn(): void {
-    if (this.userSpeaking || this.speechEndAt === undefined) return;
-    if (!(this.finalAfterSpeechEnd || this.providerEndOfTurn || this.finalWaitExpired)) return;
-    const text = this.userFinals.join(' ').trim();
-    if (!text) {
-      // Empty finals are normal (silence spans); the words may still be on their way. Only when
-      // the wait is over is it noise or a sound without words: nothing to answer. While the STT
-      // reconnects, the words are in its replay buffer: the wait restarts once it is back.
-      if (!this.finalWaitExpired || this.sttRecovering()) return;
-      this.speechEndAt = undefined;
-      if (!this.turn) this.setState('listening');
-      return;
-    }
-    const speechEnd = this.speechEndAt;
-    clearTimeout(this.finalWaitTimer);
-    this.speechEndAt = undefined;
-    this.userFinals = [];
-    this.startTurn(text, speechEnd);
-  }
-
-  private startTurn(text: string, speechEnd: number): void {
+  private startTurn(decision: Extract<TurnAction, { type: 'end-of-turn' }>): void {
+    const { text } = decision;
     this.turn?.controller.abort();
     const id = this.nextTurnId++;
     const latency = new TurnLatency(this.clock);
-    latency.mark('speechEnd', speechEnd);
-    latency.mark('endOfTurn');
-    latency.mark('sttFinal', this.lastFinalAt ?? this.clock.now());
+    latency.mark('speechEnd', decision.speechEndMs);
+    latency.mark('endOfTurn', decision.atMs);
+    latency.mark('sttFinal', this.lastFinalAt ?? decision.atMs);
+    latency.decision = { by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, turnClass: decision.turnClass, delayMs: Math.round(decision.delayMs), preempted: decision.preempted, speechEndStreamMs: Math.round(decision.speechEndStreamMs) };
     const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
     this.o.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
     this.emit({ type: 'user-final', turnId: id, text });
     // A child of the session's signal (stop() cancels the turn too), released when the turn ends.
     const { controller, dispose } = linkedAbort(this.session.signal);
+    // The reply prepared on these same words (preemptive generation) is used; any other is dropped.
+    let llm = this.o.llm;
+    if (this.prepared && decision.preempted && !this.turn) {
+      llm = this.prepared.provider(controller.signal);
+      this.preemptive.used++;
+      this.prepared = undefined;
+    } else {
+      this.discardPrepared();
+    }
     const toolArgs = new Map<string, unknown>();
     const reply = new AssistantReply({
       turnId: id,
-      llm: this.o.llm,
+      llm,
       tts: this.o.tts,
       fallbackLlm: this.o.fallbackLlm,
       fallbackTts: this.o.fallbackTts,
@@ -477,7 +487,7 @@ export class CascadeSession {
       this.emit({ type: 'notice', message: 'you went on speaking; your words carry into the next turn' });
       if (this.turn === turn) {
         this.turn = undefined;
-        this.setState(this.userSpeaking ? 'user-speaking' : 'listening');
+        this.setState(this.detector.userSpeaking ? 'user-speaking' : 'listening');
       }
       return;
     }
@@ -493,7 +503,7 @@ export class CascadeSession {
     if (this.turn === turn) {
       this.turn = undefined;
       this.bargeIn?.reset();
-      this.setState(this.userSpeaking ? 'user-speaking' : 'listening');
+      this.setState(this.detector.userSpeaking ? 'user-speaking' : 'listening');
     }
   }
 

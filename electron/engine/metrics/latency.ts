@@ -1,4 +1,4 @@
-import { LatencyMarkSchema, type LatencyMarkName } from '../../shared/conversation.js';
+import { LatencyMarkSchema, type LatencyMarkName, type TurnDecision } from '../../shared/conversation.js';
 import type { Clock } from '../clock.js';
 
 /**
@@ -17,10 +17,14 @@ export interface TurnLatencyReport {
   originAt?: number;
   /** Speech-to-speech: how long the model spoke while the user was speaking (ms). */
   overlapMs?: number;
+  /** Cascade: how the end of the user's turn was decided. */
+  decision?: TurnDecision;
 }
 
 export class TurnLatency {
   private readonly marks = new Map<LatencyMark, number>();
+  /** How the end of turn was decided (cascade). */
+  decision: TurnDecision | undefined;
 
   constructor(private readonly clock: Clock) {}
 
@@ -47,7 +51,9 @@ export class TurnLatency {
     }
     const played = this.marks.get('firstAudioPlayed');
     const speechEnd = this.marks.get('speechEnd');
-    return played !== undefined && speechEnd !== undefined ? { spans, voiceToVoiceMs: round(played - speechEnd), originAt: origin } : { spans, originAt: origin };
+    const report: TurnLatencyReport = played !== undefined && speechEnd !== undefined ? { spans, voiceToVoiceMs: round(played - speechEnd), originAt: origin } : { spans, originAt: origin };
+    if (this.decision) report.decision = this.decision;
+    return report;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Settings } from '../../shared/settings.js';
 import type { AudioSink } from '../audio/playout.js';
 import type { EngineEvent, ConversationState } from '../events/conversation-events.js';
-import { CascadeSession } from '../cascade/session.js';
+import { CascadeSession, type TurnTakingOptions } from '../cascade/session.js';
 import type { Clock } from '../clock.js';
 import type { ParleyError } from '../errors.js';
 import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
@@ -124,11 +124,20 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
       clock: deps.clock,
       log: deps.log,
       history: deps.history,
-      turnTaking: { vad: vadOptions, bargeIn: settings.turnTaking.bargeIn ? {} : false },
+      turnTaking: { vad: { activationThreshold: vadOptions.activationThreshold }, endOfTurn: endOfTurnOptions(settings.turnTaking), bargeIn: settings.turnTaking.bargeIn ? {} : false },
     });
     return { architecture, session, sink, timers, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false, carriesHistory: true };
   } catch (e) {
     timers.dispose();
     throw e;
   }
+}
+
+/** The saved turn-taking settings as the turn detector's options (waits kept in order: complete <= unsure <= longest). */
+export function endOfTurnOptions(t: Settings['turnTaking']): NonNullable<TurnTakingOptions['endOfTurn']> {
+  if (t.endOfTurn === 'silence') {
+    return { semantics: false, completeWaitMs: t.minSilenceMs, uncertainWaitMs: t.minSilenceMs, incompleteWaitMs: Math.max(t.minSilenceMs, 3000), preemptive: t.preemptive };
+  }
+  const uncertainWaitMs = t.uncertainWaitMs;
+  return { completeWaitMs: Math.min(t.completeWaitMs, uncertainWaitMs), uncertainWaitMs, incompleteWaitMs: Math.max(t.maxWaitMs, uncertainWaitMs), preemptive: t.preemptive };
 }

@@ -1,4 +1,3 @@
-import type { SttEvent } from '../providers/types.js';
 import { EndOfTurnPolicy, type EndOfTurnDecision, type EndOfTurnOptions, type TurnClass, type TurnSignal, type TurnSignals } from './end-of-turn-policy.js';
 
 /** Turn detector settings. Durations in ms; thresholds are speech probabilities in [0, 1]. */
@@ -23,10 +22,23 @@ export interface TurnDetectorOptions extends EndOfTurnOptions {
   preemptive?: boolean;
 }
 
+/**
+ * What the detector reads from a speech-to-text stream (the providers' SttEvent, minus connection
+ * events): interim and final words, and the provider's own turn signals.
+ */
+export type TurnSttEvent =
+  | { type: 'partial'; text: string }
+  | { type: 'final'; text: string; endOfSpeech: boolean; fromFinalize: boolean }
+  | { type: 'end-of-turn'; probability?: number }
+  | { type: 'eager-end-of-turn'; text: string; probability?: number }
+  | { type: 'turn-resumed' }
+  | { type: 'turn-probability'; probability: number }
+  | { type: 'speech-started' };
+
 export type TurnDetectorInput =
   /** One VAD frame. `atMs`: Clock time when the frame ended; `streamMs`: where it ended in the input stream. */
   | { type: 'frame'; atMs: number; streamMs: number; probability: number }
-  | { type: 'stt'; atMs: number; event: SttEvent }
+  | { type: 'stt'; atMs: number; event: TurnSttEvent }
   /** A Smart Turn score for pause number `pauseId` (from a `score-turn` action). */
   | { type: 'smart-turn'; atMs: number; pauseId: number; probability: number }
   /** The user says they are done (push-to-talk released, the input file ended): end on the words, now. */
@@ -109,8 +121,8 @@ export class TurnDetector {
   /** The STT's latest final closed an utterance (end of speech or finalize) and no partial came after. */
   private settled = false;
   private settledAtMs = -Infinity;
-  /** The decided turn used an interim transcript: the STT's late final for the same audio is dropped. */
-  private dropLateFinal = false;
+  /** The decided turn ended on these interim words: the STT's late final for them is dropped. */
+  private answeredInterim: string | undefined;
   private preemptedText: string | undefined;
 
   constructor(options: TurnDetectorOptions) {
@@ -152,7 +164,7 @@ export class TurnDetector {
 
   /** When to send the next `tick` (Clock ms), or undefined when nothing waits on time. */
   get wakeAtMs(): number | undefined {
-    if (this.state !== 'paused') return undefined;
+    if (this.state !== 'paused' || this.heldForRecovery) return undefined;
     if (this.forcedAtMs !== undefined) return this.forcedAtMs + this.policy.options.uncertainWaitMs;
     return this.decision.type === 'wait-until' ? this.decision.atMs : undefined;
   }
@@ -164,7 +176,7 @@ export class TurnDetector {
     this.forcedAtMs = undefined;
     this.heldForRecovery = false;
     this.clearWords();
-    this.dropLateFinal = false;
+    this.answeredInterim = undefined;
     this.preemptedText = undefined;
     this.decision = { type: 'wait-for-speech' };
     this.policy.reset();
@@ -237,7 +249,8 @@ export class TurnDetector {
         else this.feed({ type: 'tick', atMs }, actions);
         break;
       case 'speaking':
-        if (!voiced && atMs - this.lastVoicedEnd.atMs >= this.pauseMs) this.enterPause(atMs, actions);
+        // Silence is counted in audio (stream) time: input fed faster than real time still pauses.
+        if (!voiced && streamMs - this.lastVoicedEnd.streamMs >= this.pauseMs) this.enterPause(atMs, actions);
         break;
     }
   }
@@ -273,17 +286,18 @@ export class TurnDetector {
 
   // ---------- words ----------
 
-  private onStt(atMs: number, event: SttEvent, actions: TurnAction[]): void {
+  private onStt(atMs: number, event: TurnSttEvent, actions: TurnAction[]): void {
     switch (event.type) {
       case 'partial':
-        this.dropLateFinal = false;
         this.partial = event.text;
         this.settled = false;
         break;
       case 'final': {
-        if (this.dropLateFinal) {
-          // The decided turn already answered these words from the interim transcript.
-          this.dropLateFinal = false;
+        const answered = this.answeredInterim;
+        this.answeredInterim = undefined;
+        // The decided turn already answered these words from the interim transcript.
+        if (answered !== undefined && sameWords(answered, event.text)) {
+          this.partial = '';
           return;
         }
         if (event.text.trim()) this.finals.push(event.text.trim());
@@ -310,7 +324,14 @@ export class TurnDetector {
       default:
         return;
     }
-    if (this.state !== 'decided') this.feedTranscript(atMs, actions);
+    if (this.state === 'decided') return;
+    if (this.state === 'paused' && this.decision.type === 'wait-until' && this.decision.turnClass === 'incomplete' && event.type === 'partial') {
+      // New words in a pause that was waiting for more: the user is speaking again, though the VAD
+      // has not confirmed it yet. The pause restarts from these words instead of ending on them at once.
+      this.policy.update({ type: 'speech-start', atMs });
+      this.policy.update({ type: 'speech-end', atMs, speechEndMs: atMs });
+    }
+    this.feedTranscript(atMs, actions);
   }
 
   private feedTranscript(atMs: number, actions: TurnAction[]): void {
@@ -342,10 +363,11 @@ export class TurnDetector {
   private decide(decision: EndOfTurnDecision, atMs: number, actions: TurnAction[]): void {
     this.decision = decision;
     const text = this.transcript;
+    if (this.heldForRecovery) return;
     if (this.forcedAtMs !== undefined && this.state === 'paused') {
       // The user said they are done: answer once the words are settled (or the wait for them ran out).
       if (this.settled || atMs >= this.forcedAtMs + this.policy.options.uncertainWaitMs) {
-        this.endTurn(atMs, text, 'forced', 'user-done', this.policy.signals(), actions);
+        if (!this.holdForRecovery(text)) this.endTurn(atMs, text, 'forced', 'user-done', this.policy.signals(), actions);
       }
       return;
     }
@@ -355,16 +377,20 @@ export class TurnDetector {
       return;
     }
     if (decision.type !== 'end-of-turn') return;
-    if (!text && this.recovering) {
-      // The words are in the reconnecting STT's replay buffer: wait for them.
-      this.heldForRecovery = true;
-      this.policy.reset();
-      this.policy.update({ type: 'speech-end', atMs, speechEndMs: atMs });
-      this.policy.update({ type: 'transcript', atMs, text: '', final: false });
-      this.decision = { type: 'wait-for-speech' };
-      return;
-    }
+    if (this.holdForRecovery(text)) return;
     this.endTurn(atMs, text, decision.turnClass, decision.by, decision.signals, actions);
+  }
+
+  /**
+   * No words yet while the STT reconnects: they are in its replay buffer. The pause is held until it
+   * is back (or gone for good), then ends as if the user said they were done.
+   */
+  private holdForRecovery(text: string): boolean {
+    if (text || !this.recovering) return false;
+    this.heldForRecovery = true;
+    this.forcedAtMs = undefined;
+    this.decision = { type: 'wait-for-speech' };
+    return true;
   }
 
   private endTurn(atMs: number, text: string, turnClass: TurnClass | 'forced', by: EndOfTurnBy, signals: TurnSignals, actions: TurnAction[]): void {
@@ -375,7 +401,7 @@ export class TurnDetector {
     if (this.preemptedText !== undefined && !preempted) actions.push({ type: 'preempt-cancel', atMs });
     this.preemptedText = undefined;
     // Answered on interim words: the STT's final for them is still to come and must not start a new turn.
-    this.dropLateFinal = !this.settled && this.partial.trim() !== '';
+    this.answeredInterim = !this.settled && this.partial.trim() !== '' ? this.partial : undefined;
     this.clearWords();
     if (!text) {
       actions.push({ type: 'no-words', atMs });

@@ -57,7 +57,7 @@ describe('cascade: a spoken turn', () => {
     expect(states).toEqual(['listening', 'user-speaking', 'thinking', 'assistant-speaking', 'listening']);
   });
 
-  it('a pause mid-sentence ends the turn early, but speaking on folds the words into one turn', async () => {
+  it('a pause mid-sentence is not answered: the reply prepared in it is dropped without a sound when the user speaks on', async () => {
     const h = await harness.start({
       // Two phrases 450 ms apart: the STT finalises the first in the pause.
       deepgram: { utterances: ['he was not an ill disposed young man', 'unless to be rather cold hearted'], utteranceGapMs: 350 },
@@ -78,11 +78,15 @@ describe('cascade: a spoken turn', () => {
       ['user', 'he was not an ill disposed young man unless to be rather cold hearted'],
       ['assistant', 'I see.'],
     ]);
-    // The first phrase started a turn early; its LLM request was cancelled when the user went on.
-    expect(h.events.some((e) => e.type === 'notice' && /carry into the next turn/.test(e.message))).toBe(true);
+    // One turn: the pause (no unfinished cue, so the unsure wait) was shorter than the wait.
+    expect(h.events.filter((e) => e.type === 'user-final')).toHaveLength(1);
+    expect(h.events.some((e) => e.type === 'state' && e.state === 'thinking' && h.events.indexOf(e) < h.events.findIndex((x) => x.type === 'user-final'))).toBe(false);
+    // The first phrase's settled words got a reply prepared (preemptive generation); it was cancelled
+    // when the user went on, and the reply was prepared again on all the words and used.
     const chats = h.openai.requests.filter((r) => r.path === '/v1/chat/completions');
     expect(chats).toHaveLength(2);
     expect(chats[0]!.abortedByClient).toBe(true);
+    expect(h.session.preemptive).toEqual({ prepared: 2, used: 1, discarded: 1 });
   }, 20_000);
 
   it('runs a tool round trip: the model calls the calculator and speaks the result', async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SttEvent } from '../../../../electron/engine/providers/types.js';
-import { TurnDetector, sameWords, type TurnAction, type TurnDetectorOptions } from '../../../../electron/engine/turn/turn-detector.js';
+import { TurnDetector, sameWords, type TurnAction, type TurnDetectorOptions, type TurnSttEvent as SttEvent } from '../../../../electron/engine/turn/turn-detector.js';
 import { probabilities, type Stretch } from '../../../helpers/timeline.js';
 
 const FRAME = 32;
@@ -174,5 +173,34 @@ describe('TurnDetector', () => {
   it('word-equivalence ignores case and punctuation only', () => {
     expect(sameWords('Call my mom.', 'call my mom')).toBe(true);
     expect(sameWords('Call my mom.', 'call my mum')).toBe(false);
+  });
+});
+
+describe('TurnDetector: words heard before the VAD hears the speech', () => {
+  it('new words in a pause that waits for more restart the pause instead of ending on them at once', () => {
+    // "My number is 415 555" (incomplete: digits pending); 3 s later the STT hears "0199" before
+    // the VAD calls it speech (a soft onset at p 0.4).
+    const actions = run(
+      [{ silence: 320 }, { speech: 960 }, { silence: 960 }, { speech: 320, p: 0.4 }, { silence: 1600 }],
+      [
+        { atMs: 1400, event: final('My number is 415 555') },
+        { atMs: 2400, event: partial('0199') },
+        { atMs: 2700, event: finalized('0199.') },
+      ],
+    );
+    expect(ends(actions)).toEqual([expect.objectContaining({ text: 'My number is 415 555 0199.', atMs: 2700 })]);
+  });
+
+  it('drops the late final of interim words a turn was answered on, however many interims came first', () => {
+    const d = new TurnDetector({ frameMs: FRAME, uncertainWaitMs: 300 });
+    probabilities([{ speech: 640 }, { silence: 640 }], FRAME).forEach((p, i) => {
+      if (i === 19) d.update({ type: 'stt', atMs: (i + 1) * FRAME, event: partial('hello there') });
+      d.update({ type: 'frame', atMs: (i + 1) * FRAME, streamMs: (i + 1) * FRAME, probability: p });
+    });
+    d.update({ type: 'stt', atMs: 1400, event: partial('hello there') });
+    d.update({ type: 'stt', atMs: 1500, event: final('Hello there.') });
+    expect(d.transcript).toBe('');
+    d.update({ type: 'stt', atMs: 1600, event: final('And more.') });
+    expect(d.transcript).toBe('And more.');
   });
 });
