@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import type { SttEvent } from '../../../../electron/engine/providers/types.js';
+import { TurnDetector, sameWords, type TurnAction, type TurnDetectorOptions } from '../../../../electron/engine/turn/turn-detector.js';
+import { probabilities, type Stretch } from '../../../helpers/timeline.js';
+
+const FRAME = 32;
+const partial = (text: string): SttEvent => ({ type: 'partial', text });
+const final = (text: string, endOfSpeech = true): SttEvent => ({ type: 'final', text, endOfSpeech, fromFinalize: false });
+const finalized = (text: string): SttEvent => ({ type: 'final', text, endOfSpeech: false, fromFinalize: true });
+
+type Scripted = { atMs: number; event: SttEvent } | { atMs: number; smartTurn: number } | { atMs: number; userDone: true } | { atMs: number; recovering: boolean };
+
+/**
+ * Drives a detector frame by frame (frame i ends at (i+1) * 32 ms on the clock and in the stream),
+ * delivering scripted STT events at their times and a tick whenever the detector asks for one.
+ * Returns every action with the time it was taken.
+ */
+function run(script: Stretch[], events: Scripted[] = [], options: Partial<TurnDetectorOptions> = {}): TurnAction[] {
+  const d = new TurnDetector({ frameMs: FRAME, ...options });
+  const actions: TurnAction[] = [];
+  const pending = [...events].sort((a, b) => a.atMs - b.atMs);
+  const deliverUntil = (t: number) => {
+    for (;;) {
+      const wake = d.wakeAtMs;
+      const next = pending[0];
+      if (wake !== undefined && wake <= t && (!next || wake < next.atMs)) {
+        actions.push(...d.update({ type: 'tick', atMs: wake }));
+        continue;
+      }
+      if (!next || next.atMs > t) return;
+      pending.shift();
+      if ('event' in next) actions.push(...d.update({ type: 'stt', atMs: next.atMs, event: next.event }));
+      else if ('smartTurn' in next) actions.push(...d.update({ type: 'smart-turn', atMs: next.atMs, pauseId: 1, probability: next.smartTurn }));
+      else if ('userDone' in next) actions.push(...d.update({ type: 'user-done', atMs: next.atMs }));
+      else actions.push(...d.update({ type: 'stt-recovering', atMs: next.atMs, recovering: next.recovering }));
+    }
+  };
+  probabilities(script, FRAME).forEach((p, i) => {
+    const end = (i + 1) * FRAME;
+    deliverUntil(end - 1e-6);
+    actions.push(...d.update({ type: 'frame', atMs: end, streamMs: end, probability: p }));
+  });
+  deliverUntil(Infinity);
+  return actions;
+}
+
+const ends = (actions: TurnAction[]) => actions.filter((a): a is Extract<TurnAction, { type: 'end-of-turn' }> => a.type === 'end-of-turn');
+const kinds = (actions: TurnAction[]) => actions.map((a) => a.type);
+
+describe('TurnDetector', () => {
+  it('answers a complete question 200 ms after the speech ends once the STT settles it', () => {
+    // Speech 320-1600 ms; the STT's final (end of speech) comes 150 ms after.
+    const actions = run([{ silence: 320 }, { speech: 1280 }, { silence: 1280 }], [{ atMs: 900, event: partial("what's the weather") }, { atMs: 1750, event: final("What's the weather in Paris?") }]);
+    expect(kinds(actions)).toEqual(['speech-start', 'finalize-stt', 'preempt', 'end-of-turn']);
+    expect(actions[0]).toMatchObject({ atMs: 320 + 8 * FRAME, startMs: 320 });
+    // The pause is noticed after 128 ms of silence (4 frames >= 100 ms).
+    expect(actions[1]).toMatchObject({ atMs: 1600 + 4 * FRAME });
+    expect(ends(actions)).toEqual([
+      expect.objectContaining({ atMs: 1800, speechEndMs: 1600, speechEndStreamMs: 1600, delayMs: 200, text: "What's the weather in Paris?", turnClass: 'complete', by: ['semantics'], preempted: true }),
+    ]);
+  });
+
+  it('does not answer into a pause after "a flight to": one turn with every word', () => {
+    const actions = run(
+      [{ silence: 320 }, { speech: 960 }, { silence: 800 }, { speech: 640 }, { silence: 1600 }],
+      [
+        { atMs: 1450, event: final('I need a flight to.') },
+        { atMs: 2900, event: final('Boston.') },
+      ],
+    );
+    expect(ends(actions)).toEqual([expect.objectContaining({ text: 'I need a flight to. Boston.', speechEndMs: 2720, atMs: 2920, delayMs: 200 })]);
+    expect(kinds(actions).filter((k) => k === 'speech-start')).toHaveLength(1);
+  });
+
+  it('a final that arrived in a gap too short to be a pause does not settle the words spoken after it', () => {
+    // "what time is it?" settles in a 64 ms gap; "in Tokyo" follows, its words arrive late.
+    const actions = run(
+      [{ silence: 320 }, { speech: 960 }, { silence: 64 }, { speech: 640 }, { silence: 1600 }],
+      [
+        { atMs: 1340, event: final('What time is it?') },
+        { atMs: 2250, event: finalized('in Tokyo.') },
+      ],
+    );
+    const [end] = ends(actions);
+    expect(end).toMatchObject({ text: 'What time is it? in Tokyo.', speechEndMs: 1984 });
+    // Not before the late words arrived.
+    expect(end!.atMs).toBeGreaterThanOrEqual(2250);
+    expect(ends(actions)).toHaveLength(1);
+  });
+
+  it('sound without words ends as no-words after the uncertain wait', () => {
+    const actions = run([{ silence: 320 }, { speech: 320 }, { silence: 1600 }]);
+    expect(actions.filter((a) => a.type === 'no-words')).toEqual([{ type: 'no-words', atMs: 640 + 800 }]);
+    expect(ends(actions)).toEqual([]);
+  });
+
+  it('ignores clicks shorter than minSpeechMs', () => {
+    expect(run([{ silence: 320 }, { speech: 192 }, { silence: 1600 }])).toEqual([]);
+  });
+
+  it('without semantics (silence only) every pause waits uncertainWaitMs', () => {
+    const actions = run([{ silence: 320 }, { speech: 640 }, { silence: 1600 }], [{ atMs: 1050, event: final('What time is it?') }], { semantics: false, uncertainWaitMs: 500 });
+    expect(ends(actions)).toEqual([expect.objectContaining({ atMs: 960 + 500, by: 'silence', turnClass: 'uncertain' })]);
+  });
+
+  it('a provider end of turn does not override unfinished words', () => {
+    const actions = run(
+      [{ silence: 320 }, { speech: 640 }, { silence: 640 }, { speech: 640 }, { silence: 1600 }],
+      [
+        { atMs: 1050, event: final('Book a table for') },
+        { atMs: 1300, event: { type: 'end-of-turn', probability: 0.9 } },
+        { atMs: 2400, event: final('two people.') },
+      ],
+    );
+    expect(ends(actions).map((e) => e.text)).toEqual(['Book a table for two people.']);
+  });
+
+  it('speaking on cancels a prepared reply; the turn is prepared again on the new words', () => {
+    const actions = run(
+      [{ silence: 320 }, { speech: 640 }, { silence: 160 }, { speech: 640 }, { silence: 1600 }],
+      [
+        { atMs: 1000, event: final('Call my mom.') },
+        { atMs: 1900, event: final('And my dad.') },
+      ],
+      { completeWaitMs: 400 },
+    );
+    // "Call my mom." settled before the pause was noticed: no finalize needed there.
+    expect(kinds(actions)).toEqual(['speech-start', 'preempt', 'preempt-cancel', 'finalize-stt', 'preempt', 'end-of-turn']);
+    expect(ends(actions)[0]).toMatchObject({ text: 'Call my mom. And my dad.', preempted: true });
+  });
+
+  it('speech after an end of turn is a new start over the decided turn', () => {
+    const actions = run([{ silence: 320 }, { speech: 640 }, { silence: 640 }, { speech: 640 }, { silence: 320 }], [{ atMs: 1050, event: final('Hello there.') }]);
+    expect(actions.filter((a) => a.type === 'speech-start').map((a) => (a as { overDecided: boolean }).overDecided)).toEqual([false, true]);
+  });
+
+  it('user-done (push-to-talk released) ends on the words as soon as the STT settles them', () => {
+    const actions = run([{ silence: 320 }, { speech: 1280 }], [{ atMs: 1600, userDone: true }, { atMs: 1700, event: finalized('Remind me to') }]);
+    expect(ends(actions)).toEqual([expect.objectContaining({ atMs: 1700, text: 'Remind me to', by: 'user-done', turnClass: 'forced' })]);
+  });
+
+  it('holds a wordless pause while the STT reconnects, then waits for the replayed words', () => {
+    const actions = run(
+      [{ silence: 320 }, { speech: 640 }, { silence: 3200 }],
+      [
+        { atMs: 500, recovering: true },
+        { atMs: 3000, recovering: false },
+        { atMs: 3300, event: finalized('Are you there?') },
+      ],
+    );
+    expect(actions.filter((a) => a.type === 'no-words')).toEqual([]);
+    expect(ends(actions)).toEqual([expect.objectContaining({ atMs: 3300, text: 'Are you there?' })]);
+  });
+
+  it('answers on interim words when the final never comes, and drops their late final', () => {
+    const d = new TurnDetector({ frameMs: FRAME });
+    const frames = probabilities([{ speech: 640 }, { silence: 1280 }], FRAME);
+    const out: TurnAction[] = [];
+    frames.forEach((p, i) => {
+      if (i === 15) out.push(...d.update({ type: 'stt', atMs: (i + 1) * FRAME, event: partial('hello there') }));
+      out.push(...d.update({ type: 'frame', atMs: (i + 1) * FRAME, streamMs: (i + 1) * FRAME, probability: p }));
+    });
+    expect(ends(out)).toEqual([expect.objectContaining({ text: 'hello there', turnClass: 'uncertain' })]);
+    d.update({ type: 'stt', atMs: 2000, event: final('Hello there.') });
+    expect(d.transcript).toBe('');
+  });
+
+  it('Smart Turn below its threshold slows an uncertain pause down to the cap', () => {
+    const actions = run([{ silence: 320 }, { speech: 640 }, { silence: 3520 }], [{ atMs: 1000, event: final('I was thinking') }, { atMs: 1100, smartTurn: 0.1 }], { smartTurn: true });
+    expect(kinds(actions).slice(0, 2)).toEqual(['speech-start', 'score-turn']);
+    expect(ends(actions)).toEqual([expect.objectContaining({ atMs: 960 + 3000, by: 'incomplete-timeout' })]);
+  });
+
+  it('word-equivalence ignores case and punctuation only', () => {
+    expect(sameWords('Call my mom.', 'call my mom')).toBe(true);
+    expect(sameWords('Call my mom.', 'call my mum')).toBe(false);
+  });
+});
