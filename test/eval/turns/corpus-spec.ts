@@ -2,7 +2,7 @@
 // pause is mid-turn. Synthetic speech comes from espeak-ng (see generate-corpus.ts); real speech from
 // ../shared/models/speech. Ground truth is the generation timeline built from these scripts (corpus.ts).
 
-/** One stretch of speech synthesised in one go. `say` is what espeak reads; `text` what a smart-formatting STT writes. */
+/** One stretch of speech synthesised in one go. `say` is what espeak reads; `text` what a smart-formatting STT writes (`|` marks where espeak pauses when no comma shows it). */
 export interface Phrase {
   say: string;
   text: string;
@@ -14,7 +14,7 @@ export interface Phrase {
 /** A stretch of speech and the silence after it. The silence after the last chunk ends the turn. */
 export interface Chunk {
   phrase?: Phrase;
-  /** A real recording (file under ../shared/models/speech), optionally a slice of it in ms. */
+  /** A real recording (file under ../shared/models/speech), optionally a slice of it in ms. `|` in the text marks the speaker's pauses. */
   recording?: { file: string; fromMs?: number; toMs?: number; text: string };
   /** Silence after this chunk; for every chunk but the last it is a mid-turn pause. */
   pauseAfterMs: number;
@@ -77,7 +77,7 @@ export const TURN_CASES: TurnCase[] = [
   { id: 'complete-thanks', category: 'complete', note: 'statement', chunks: one("Thanks, that's all I needed.") },
   { id: 'complete-lights', category: 'complete', note: 'request', chunks: one('Turn the lights off in the kitchen.') },
   { id: 'complete-talk', category: 'complete', note: 'question ending on a preposition', chunks: one('Who did you talk to?') },
-  { id: 'complete-phone', category: 'complete', note: 'whole phone number', chunks: one('My number is four one five, five five five, zero one three two.', 'My number is 415 555 0132.') },
+  { id: 'complete-phone', category: 'complete', note: 'whole phone number', chunks: one('My number is four one five, five five five, zero one three two.', 'My number is 415 | 555 | 0132.') },
   { id: 'complete-list', category: 'complete', note: 'whole list', chunks: one('I need eggs, milk and bread.') },
   // Hesitations mid-sentence: never answer into these pauses.
   { id: 'hesitation-flight', category: 'hesitation', note: 'pause after "a flight to"', chunks: script([['I want to book a flight to', undefined, 700], ['Boston on Friday morning.', undefined, TURN_TAIL_MS]]) },
@@ -95,23 +95,19 @@ export const TURN_CASES: TurnCase[] = [
     note: 'phone number in three groups',
     chunks: script([['My phone number is four one five', 'My phone number is 415', 700], ['five five five', '555', 750], ['zero one three two.', '0132.', TURN_TAIL_MS]]),
   },
-  { id: 'number-callback', category: 'number', note: 'phone number in two groups', chunks: script([['Call me back on six five oh, two five three', 'Call me back on 650 253', 800], ['zero zero one eight.', '0018.', TURN_TAIL_MS]]) },
+  { id: 'number-callback', category: 'number', note: 'phone number in two groups', chunks: script([['Call me back on six five oh, two five three', 'Call me back on 650 | 253', 800], ['zero zero one eight.', '0018.', TURN_TAIL_MS]]) },
   { id: 'number-zip', category: 'number', note: 'zip code in two groups', chunks: script([['The zip code is nine four', 'The zip code is 94', 650], ['one oh three.', '103.', TURN_TAIL_MS]]) },
   // Lists in progress.
   { id: 'list-shopping', category: 'list', note: 'list, pause after "and"', chunks: script([['Add apples, bananas and', undefined, 700], ['oranges to my shopping list.', undefined, TURN_TAIL_MS]]) },
   { id: 'list-errands', category: 'list', note: 'list, pause after a comma', chunks: script([['Remind me to buy milk, eggs,', undefined, 750], ['and some coffee.', undefined, TURN_TAIL_MS]]) },
   { id: 'list-days', category: 'list', note: 'list, pause after a comma', chunks: script([["I'm free on Monday, Tuesday,", undefined, 800], ['and Thursday.', undefined, TURN_TAIL_MS]]) },
-  // Real recordings (real prosody). Pause positions in jfk.wav measured from its energy envelope.
+  // Real recordings (real prosody): their own pauses are found from the energy envelope.
   {
     id: 'real-jfk',
     category: 'real',
     note: 'real speech, three natural mid-sentence pauses',
-    chunks: [
-      { recording: { file: 'jfk.wav', fromMs: 300, toMs: 2120, text: 'And so my fellow Americans,' }, pauseAfterMs: 1170 },
-      { recording: { file: 'jfk.wav', fromMs: 3290, toMs: 4300, text: 'ask not' }, pauseAfterMs: 1110 },
-      { recording: { file: 'jfk.wav', fromMs: 5410, toMs: 7560, text: 'what your country can do for you,' }, pauseAfterMs: 630 },
-      { recording: { file: 'jfk.wav', fromMs: 8190, text: 'ask what you can do for your country.' }, pauseAfterMs: TURN_TAIL_MS },
-    ],
+    // The whole speech ('|' marks the speaker's long pauses, to place the words); the file's last half second is crowd noise rising.
+    chunks: [{ recording: { file: 'jfk.wav', toMs: 10500, text: 'And so my fellow Americans, | ask not | what your country can do for you, | ask what you can do for your country.' }, pauseAfterMs: TURN_TAIL_MS }],
   },
   { id: 'real-dashwood', category: 'real', note: 'real speech, one complete sentence', chunks: [{ recording: { file: 'librivox-ss01-0870.wav', text: 'And Mister John Dashwood had then leisure to consider how much there might be prudently in his power to do for them.' }, pauseAfterMs: TURN_TAIL_MS }] },
   {

@@ -42,8 +42,12 @@ export interface TurnLabels {
   /** The intended turn: speech from its first word to its last. */
   turn: { startMs: number; endMs: number; text: string };
   chunks: ChunkLabel[];
-  /** Mid-turn pauses: the agent must listen through these. */
-  pauses: Array<{ startMs: number; endMs: number; textBefore: string }>;
+  /**
+   * Mid-turn pauses (silence of 100 ms or more before the turn's end): the agent must listen through
+   * these. 'hesitation': scripted between chunks (0.6-0.85 s, or a recording's own); 'short': inside a
+   * chunk (a comma, a breath).
+   */
+  pauses: Array<{ startMs: number; endMs: number; kind: 'hesitation' | 'short'; textBefore: string }>;
   words: WordLabel[];
 }
 
@@ -106,18 +110,69 @@ async function recordingAudio(file: string, fromMs = 0, toMs?: number): Promise<
   return x.slice(samplesOf(fromMs), toMs === undefined ? x.length : samplesOf(toMs));
 }
 
-/** Splits a chunk's words over its duration in proportion to their length (a stand-in for forced alignment). */
-function wordTimes(text: string, startMs: number, endMs: number, chunk: number): WordLabel[] {
-  const words = text.replace(/[.?!,]+$/, '').split(/\s+/).filter(Boolean);
-  const weights = words.map((w) => w.length + 2);
-  const total = weights.reduce((a, b) => a + b, 0);
-  let at = startMs;
-  return words.map((w, i) => {
-    const len = ((endMs - startMs) * weights[i]!) / total;
-    const word = { text: w, startMs: Math.round(at), endMs: Math.round(at + len), chunk };
-    at += len;
-    return word;
-  });
+/** Silence inside speech at least this long is a pause (eot-bench annotates every pause of 100 ms or more). */
+export const MIN_PAUSE_MS = 100;
+/** A pause this long is a hesitation (the scripted ones are 0.6-0.85 s); shorter ones are commas and breaths. */
+export const HESITATION_MS = 500;
+const WINDOW_MS = 10;
+
+/**
+ * Where a chunk is voiced, in ms from its start: 10 ms windows above the threshold, joined across
+ * gaps shorter than MIN_PAUSE_MS. espeak's pauses are digital silence (an absolute -50 dBFS finds
+ * them); recordings have a noise floor and breaths, so theirs is relative to the loudest window (-25 dB).
+ */
+export function voicedSegments(x: Float32Array, threshold: { absoluteDb: number } | { belowPeakDb: number }): Array<[number, number]> {
+  const win = samplesOf(WINDOW_MS);
+  const db: number[] = [];
+  for (let i = 0; i + win <= x.length; i += win) db.push(20 * Math.log10(rmsOf(x, i, i + win) + 1e-12));
+  const limit = 'absoluteDb' in threshold ? threshold.absoluteDb : Math.max(...db) - threshold.belowPeakDb;
+  const segments: Array<[number, number]> = [];
+  for (const [i, level] of db.entries()) {
+    if (level < limit) continue;
+    const last = segments.at(-1);
+    if (last && i * WINDOW_MS - last[1] < MIN_PAUSE_MS) last[1] = (i + 1) * WINDOW_MS;
+    else segments.push([i * WINDOW_MS, (i + 1) * WINDOW_MS]);
+  }
+  return segments;
+}
+
+/**
+ * Places a chunk's words on its voiced segments (a stand-in for forced alignment): comma groups on
+ * segments when they match one to one, else every word in proportion to its length over the voiced time.
+ */
+function wordTimes(text: string, segments: Array<[number, number]>, offsetMs: number, chunk: number): WordLabel[] {
+  // Groups the speaker pauses between: marked with '|' (recordings), else the commas (espeak pauses at each).
+  const bare = text.replace(/[.?!,]+$/, '');
+  const groups = (bare.includes('|') ? bare.split(/\s*\|\s*/) : bare.split(/(?<=,)\s+/)).map((g) => g.split(/\s+/).filter(Boolean)).filter((g) => g.length > 0);
+  const place = (words: string[], spans: Array<[number, number]>): WordLabel[] => {
+    const voiced = spans.reduce((n, [a, b]) => n + b - a, 0);
+    const weights = words.map((w) => w.length + 2);
+    const total = weights.reduce((a, b) => a + b, 0);
+    // Voiced time -> real time, skipping the silences between spans.
+    const at = (v: number) => {
+      for (const [a, b] of spans) {
+        if (v <= b - a) return a + v;
+        v -= b - a;
+      }
+      return spans.at(-1)![1];
+    };
+    let v = 0;
+    return words.map((w, i) => {
+      const len = (voiced * weights[i]!) / total;
+      const word = { text: w, startMs: Math.round(offsetMs + at(v)), endMs: Math.round(offsetMs + at(v + len)), chunk };
+      v += len;
+      return word;
+    });
+  };
+  if (groups.length === segments.length) return groups.flatMap((g, i) => place(g, [segments[i]!]));
+  // Else the groups may match the long pauses only (a recording with breaths inside its phrases).
+  const phrases: Array<Array<[number, number]>> = [[]];
+  for (const [k, seg] of segments.entries()) {
+    if (k > 0 && seg[0] - segments[k - 1]![1] >= HESITATION_MS) phrases.push([]);
+    phrases.at(-1)!.push(seg);
+  }
+  if (groups.length === phrases.length) return groups.flatMap((g, i) => place(g, phrases[i]!));
+  return place(groups.flat(), segments);
 }
 
 /** Seeded brown-ish noise (white noise through a one-pole low-pass): closer to room and street noise than white. */
@@ -160,26 +215,39 @@ async function composeTurn(spec: TurnCase): Promise<LabelledTurnCase> {
   const parts: Float32Array[] = [new Float32Array(samplesOf(LEAD_MS))];
   const chunks: ChunkLabel[] = [];
   const words: WordLabel[] = [];
+  const pauses: TurnLabels['pauses'] = [];
   let at = samplesOf(LEAD_MS);
   for (const [i, chunk] of spec.chunks.entries()) {
     const audio = chunk.phrase ? await phraseAudio(chunk.phrase) : await recordingAudio(chunk.recording!.file, chunk.recording!.fromMs, chunk.recording!.toMs);
-    const text = chunk.phrase?.text ?? chunk.recording!.text;
-    const startMs = msOf(at);
-    const endMs = msOf(at + audio.length);
+    const text = (chunk.phrase?.text ?? chunk.recording!.text).replace(/\s*\|\s*/g, ' ');
+    const segments = voicedSegments(audio, chunk.phrase ? { absoluteDb: -50 } : { belowPeakDb: 25 });
+    const offset = msOf(at);
+    const startMs = offset + segments[0]![0];
+    const endMs = offset + segments.at(-1)![1];
+    const chunkWords = wordTimes(chunk.phrase?.text ?? chunk.recording!.text, segments, offset, i);
+    for (let k = 1; k < segments.length; k++) {
+      const before = chunkWords.filter((w) => w.endMs <= offset + segments[k - 1]![1]).map((w) => w.text);
+      const gap = segments[k]![0] - segments[k - 1]![1];
+      pauses.push({ startMs: offset + segments[k - 1]![1], endMs: offset + segments[k]![0], kind: gap >= HESITATION_MS ? 'hesitation' : 'short', textBefore: [...chunks.map((c) => c.text), ...before].join(' ') });
+    }
+    const last = i === spec.chunks.length - 1;
+    const next = spec.chunks[i + 1];
     parts.push(audio, new Float32Array(samplesOf(chunk.pauseAfterMs)));
     at += audio.length + samplesOf(chunk.pauseAfterMs);
-    const last = i === spec.chunks.length - 1;
     chunks.push({ text, startMs, endMs, pauseAfterMs: chunk.pauseAfterMs, midTurnPause: !last });
-    words.push(...wordTimes(text, startMs, endMs, i));
+    words.push(...chunkWords);
+    // The pause to the next chunk ends where its speech starts (found once that chunk is placed).
+    if (next) pauses.push({ startMs: endMs, endMs: NaN, kind: 'hesitation', textBefore: chunks.map((c) => c.text).join(' ') });
   }
+  // Close each pause between chunks at the start of the chunk after it.
+  let k = 0;
+  for (const p of pauses) if (Number.isNaN(p.endMs)) p.endMs = chunks[++k]!.startMs;
   const audio = new Float32Array(at);
   let offset = 0;
   for (const part of parts) {
     audio.set(part, offset);
     offset += part.length;
   }
-  const first = chunks[0]!;
-  const last = chunks.at(-1)!;
   const labels: TurnLabels = {
     id: spec.id,
     category: spec.category,
@@ -187,9 +255,9 @@ async function composeTurn(spec: TurnCase): Promise<LabelledTurnCase> {
     source: spec.chunks.some((c) => c.recording) ? 'recording' : 'espeak',
     snrDb: null,
     durationMs: msOf(audio.length),
-    turn: { startMs: first.startMs, endMs: last.endMs, text: chunks.map((c) => c.text).join(' ') },
+    turn: { startMs: chunks[0]!.startMs, endMs: chunks.at(-1)!.endMs, text: chunks.map((c) => c.text).join(' ') },
     chunks,
-    pauses: chunks.filter((c) => c.midTurnPause).map((c, i) => ({ startMs: c.endMs, endMs: chunks[i + 1]!.startMs, textBefore: chunks.slice(0, i + 1).map((x) => x.text).join(' ') })),
+    pauses: pauses.sort((a, b) => a.startMs - b.startMs),
     words,
   };
   return { labels, audio };

@@ -5,8 +5,8 @@ export interface TurnTruth {
   id: string;
   /** The intended turn's speech: it ends at endMs. */
   turn: { startMs: number; endMs: number };
-  /** Mid-turn pauses, in order. */
-  pauses: Array<{ startMs: number; endMs: number }>;
+  /** Mid-turn pauses, in order. 'short': a comma or a breath (100-500 ms); otherwise a hesitation. */
+  pauses: Array<{ startMs: number; endMs: number; kind?: 'hesitation' | 'short' }>;
 }
 
 export interface CaseScore {
@@ -51,6 +51,9 @@ export interface PolicyMetrics {
   midTurnPauses: number;
   /** Mid-turn pauses answered into, over all mid-turn pauses. */
   falseCutOffRate: number;
+  hesitations: number;
+  /** Hesitations (pauses of 500 ms or more) answered into, over all hesitations. */
+  hesitationCutOffRate: number;
   /** Cases with at least one false cut-off (in a pause or over speech), over cases with mid-turn pauses. */
   turnsCutOffRate: number;
   /** End-of-turn delay after the real end of speech, over answered turns. */
@@ -71,12 +74,17 @@ export function aggregate(truths: TurnTruth[], scores: CaseScore[]): PolicyMetri
   const pauses = truths.reduce((n, t) => n + t.pauses.length, 0);
   const withPauses = truths.filter((t) => t.pauses.length > 0).length;
   const cut = scores.reduce((n, s) => n + s.cutOffPauses.length, 0);
+  const isHesitation = (p: TurnTruth['pauses'][number]) => p.kind !== 'short';
+  const hesitations = truths.reduce((n, t) => n + t.pauses.filter(isHesitation).length, 0);
+  const hesitationsCut = scores.reduce((n, s, i) => n + s.cutOffPauses.filter((k) => isHesitation(truths[i]!.pauses[k]!)).length, 0);
   const turnsCut = scores.filter((s, i) => truths[i]!.pauses.length > 0 && (s.cutOffPauses.length > 0 || s.cutOffsOverSpeech > 0)).length;
   const delays = scores.map((s) => s.delayMs).filter((d): d is number => d !== undefined);
   return {
     cases: scores.length,
     midTurnPauses: pauses,
     falseCutOffRate: pauses === 0 ? 0 : cut / pauses,
+    hesitations,
+    hesitationCutOffRate: hesitations === 0 ? 0 : hesitationsCut / hesitations,
     turnsCutOffRate: withPauses === 0 ? 0 : turnsCut / withPauses,
     medianDelayMs: delays.length ? percentile(delays, 0.5) : undefined,
     p90DelayMs: delays.length ? percentile(delays, 0.9) : undefined,

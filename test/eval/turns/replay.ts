@@ -1,9 +1,9 @@
-// Replays one labelled case through a turn policy on a simulated clock: the real Silero VAD's frame
-// probabilities (computed once per case), the endpointer, the scripted STT and provider, and Smart
-// Turn scored when the VAD hears a pause. Event-driven: the clock jumps to the next thing due.
+// Replays one labelled case through the engine's TurnDetector on a simulated clock: the real Silero
+// VAD's frame probabilities (computed once per case), the scripted STT and provider, and Smart Turn
+// scored when the detector asks. Event-driven: the clock jumps to the next thing due.
 import { ManualClock } from '../../../electron/engine/clock.js';
-import { EndOfTurnPolicy, type EndOfTurnDecision, type EndOfTurnOptions, type TurnSignal } from '../../../electron/engine/turn/end-of-turn-policy.js';
-import { Endpointer } from '../../../electron/engine/vad/endpointer.js';
+import type { SttEvent } from '../../../electron/engine/providers/types.js';
+import { TurnDetector, type TurnAction, type TurnDetectorOptions } from '../../../electron/engine/turn/turn-detector.js';
 import { SILERO_FRAME_MS, SILERO_FRAME_SAMPLES, type SileroVadModel } from '../../../electron/engine/vad/silero.js';
 import { RATE, seedOf, type LabelledTurnCase } from './corpus.js';
 import { ScriptedProvider } from './scripted-provider.js';
@@ -12,9 +12,9 @@ import { ScriptedStt } from './scripted-stt.js';
 export interface PolicySpec {
   id: string;
   label: string;
-  /** Which signals reach the policy. */
+  /** Which signals reach the detector (the STT always runs: a turn is answered on its words). */
   uses: { semantics: boolean; smartTurn: boolean; provider: boolean };
-  options: EndOfTurnOptions;
+  options: Omit<TurnDetectorOptions, 'frameMs' | 'semantics' | 'smartTurn'>;
 }
 
 /** One end-of-turn decision, in stream time. */
@@ -24,11 +24,17 @@ export interface Decision {
   turnClass: string;
   by: string;
   text: string;
+  preempted: boolean;
 }
 
 export interface ReplayResult {
   decisions: Decision[];
+  /** Stretches of sound that ended without words (nothing answered). */
+  noWords: number;
   finalizeRequests: number;
+  /** Replies prepared before the end of turn (`preempt`), and how many were cancelled. */
+  preempts: number;
+  preemptCancels: number;
 }
 
 /** What a replay needs beyond the case: the VAD's per-frame probabilities and a Smart Turn scorer. */
@@ -38,10 +44,10 @@ export interface ReplayInputs {
   smartTurn?: (endSample: number) => Promise<number>;
 }
 
-/** The endpointer the turn policy listens to: short hangover, so the policy (not the VAD) decides the wait. */
-export const TURN_ENDPOINTER = { frameMs: SILERO_FRAME_MS, minSilenceMs: 96, minSpeechMs: 64, preRollMs: 0 } as const;
 /** Simulated Smart Turn cost per call (features + inference on a CPU core). */
 export const SMART_TURN_LATENCY_MS = 50;
+/** Flux-style eager end of turn: a reply may be prepared from this provider probability. */
+const EAGER_THRESHOLD = 0.5;
 
 /** Silero's speech probability for every 32 ms frame of the case. */
 export async function vadProbabilities(vad: SileroVadModel, audio: Float32Array): Promise<Float32Array> {
@@ -55,99 +61,94 @@ export async function vadProbabilities(vad: SileroVadModel, audio: Float32Array)
 export async function replayCase(c: LabelledTurnCase, policy: PolicySpec, inputs: ReplayInputs): Promise<ReplayResult> {
   const { labels } = c;
   const clock = new ManualClock(0);
-  const eot = new EndOfTurnPolicy(policy.options);
-  const endpointer = new Endpointer(TURN_ENDPOINTER);
-  const stt = policy.uses.semantics ? new ScriptedStt(labels, seedOf(labels.id)) : undefined;
+  const detector = new TurnDetector({ ...policy.options, frameMs: SILERO_FRAME_MS, semantics: policy.uses.semantics, smartTurn: policy.uses.smartTurn });
+  const stt = new ScriptedStt(labels, seedOf(labels.id));
   const provider = policy.uses.provider ? new ScriptedProvider(labels) : undefined;
-  const decisions: Decision[] = [];
-  let finalizeRequests = 0;
+  const result: ReplayResult = { decisions: [], noWords: 0, finalizeRequests: 0, preempts: 0, preemptCancels: 0 };
 
   let frame = 0;
-  let deadline = Infinity;
-  let finalizeAt = Infinity;
-  let finalizedFor: number | undefined;
-  let currentEnd: number | undefined;
-  let smartTurnDue: { atMs: number; probability: number } | undefined;
+  const smartTurnDue: Array<{ atMs: number; pauseId: number; probability: number }> = [];
   let nextProviderStep = provider ? provider.nextStepAtMs(0) : Infinity;
-  let lastProviderEnd = false;
-  // The turn's transcript as the pipeline sees it: finals so far plus the latest partial.
-  let finals: string[] = [];
-  let partial = '';
+  let providerEnded = false;
+  let providerEager = false;
+  let lastTickAt = -Infinity;
 
-  const apply = (signal: TurnSignal) => {
-    const decision: EndOfTurnDecision = eot.update(signal);
-    if (decision.type === 'wait-until') {
-      deadline = decision.atMs;
-      if (decision.finalizeSttAtMs !== undefined && finalizedFor !== currentEnd) finalizeAt = Math.max(clock.now(), decision.finalizeSttAtMs);
-    } else if (decision.type === 'end-of-turn') {
-      decisions.push({ atMs: decision.atMs, speechEndMs: decision.speechEndMs, turnClass: decision.turnClass, by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, text: turnText() });
-      deadline = Infinity;
-      finalizeAt = Infinity;
-      finals = [];
-      partial = '';
-    } else {
-      deadline = Infinity;
-      finalizeAt = Infinity;
+  const act = async (actions: TurnAction[]) => {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'finalize-stt':
+          result.finalizeRequests++;
+          stt.finalize(a.atMs);
+          break;
+        case 'score-turn':
+          if (inputs.smartTurn) {
+            const probability = await inputs.smartTurn(Math.round((a.atMs * RATE) / 1000));
+            smartTurnDue.push({ atMs: a.atMs + SMART_TURN_LATENCY_MS, pauseId: a.pauseId, probability });
+          }
+          break;
+        case 'preempt':
+          result.preempts++;
+          break;
+        case 'preempt-cancel':
+          result.preemptCancels++;
+          break;
+        case 'end-of-turn':
+          result.decisions.push({ atMs: a.atMs, speechEndMs: a.speechEndMs, turnClass: a.turnClass, by: Array.isArray(a.by) ? a.by.join('+') : a.by, text: a.text, preempted: a.preempted });
+          break;
+        case 'no-words':
+          result.noWords++;
+          break;
+        case 'speech-start':
+          break;
+      }
     }
   };
-  const turnText = () => [...finals, partial].filter(Boolean).join(' ');
+  const sttEvent = (atMs: number, event: SttEvent) => act(detector.update({ type: 'stt', atMs, event }));
 
   const frames = inputs.vad.length;
   const endMs = frames * SILERO_FRAME_MS;
   for (;;) {
     const nextFrameAt = frame < frames ? (frame + 1) * SILERO_FRAME_MS : Infinity;
-    // Anything already overdue (a finalize time that passed while the VAD's hangover ran) happens now.
-    const now = Math.max(clock.now(), Math.min(nextFrameAt, deadline, finalizeAt, stt?.nextAtMs(clock.now()) ?? Infinity, nextProviderStep, smartTurnDue?.atMs ?? Infinity));
-    if (now === Infinity || now > endMs) break;
+    const wakeAt = detector.wakeAtMs;
+    const next = Math.min(nextFrameAt, wakeAt !== undefined && wakeAt > lastTickAt ? wakeAt : Infinity, stt.nextAtMs(clock.now()), nextProviderStep, smartTurnDue[0]?.atMs ?? Infinity);
+    if (next === Infinity || next > endMs) break;
+    // Anything already overdue happens now.
+    const now = Math.max(clock.now(), next);
     clock.set(now);
 
-    if (now >= finalizeAt) {
-      finalizeAt = Infinity;
-      finalizedFor = currentEnd;
-      finalizeRequests++;
-      stt?.finalize(now);
-    }
-    if (now >= nextFrameAt) {
-      for (const event of endpointer.process(inputs.vad[frame]!)) {
-        if (event.type === 'speech-start') {
-          currentEnd = undefined;
-          smartTurnDue = undefined;
-          apply({ type: 'speech-start', atMs: now });
-        } else if (event.type === 'speech-end') {
-          currentEnd = event.endMs;
-          apply({ type: 'speech-end', atMs: now, speechEndMs: event.endMs });
-          if (policy.uses.smartTurn && inputs.smartTurn) {
-            const probability = await inputs.smartTurn(Math.round((now * RATE) / 1000));
-            smartTurnDue = { atMs: now + SMART_TURN_LATENCY_MS, probability };
-          }
-        }
-      }
-      frame++;
-    }
-    if (stt) {
-      for (const event of stt.poll(now)) {
-        if (event.type === 'partial') partial = event.text;
-        else {
-          if (event.text) finals.push(event.text);
-          partial = '';
-        }
-        apply({ type: 'transcript', atMs: now, text: turnText(), final: event.type === 'final' });
-      }
+    for (const event of stt.poll(now)) await sttEvent(now, event);
+    while (smartTurnDue.length > 0 && smartTurnDue[0]!.atMs <= now) {
+      const { pauseId, probability } = smartTurnDue.shift()!;
+      await act(detector.update({ type: 'smart-turn', atMs: now, pauseId, probability }));
     }
     if (provider && now >= nextProviderStep) {
       nextProviderStep = provider.nextStepAtMs(now);
       const probability = provider.probability(now);
-      const endOfTurn = probability >= provider.threshold;
-      // Like Flux, the provider speaks when its view changes (EndOfTurn once, then a new turn), and its probability every step.
-      if (endOfTurn || lastProviderEnd) apply({ type: 'provider', atMs: now, endOfTurn, probability });
-      lastProviderEnd = endOfTurn;
+      await sttEvent(now, { type: 'turn-probability', probability });
+      // Like Flux: EagerEndOfTurn, then EndOfTurn once per pause, TurnResumed if the user goes on after an eager one.
+      if (probability >= EAGER_THRESHOLD && !providerEager && detector.transcript) {
+        providerEager = true;
+        await sttEvent(now, { type: 'eager-end-of-turn', text: detector.transcript, probability });
+      }
+      if (probability >= provider.threshold && !providerEnded) {
+        providerEnded = true;
+        await sttEvent(now, { type: 'end-of-turn', probability });
+      }
+      if (probability < EAGER_THRESHOLD && (providerEager || providerEnded)) {
+        if (providerEager && !providerEnded) await sttEvent(now, { type: 'turn-resumed' });
+        providerEager = false;
+        providerEnded = false;
+      }
     }
-    if (smartTurnDue && now >= smartTurnDue.atMs) {
-      const { probability } = smartTurnDue;
-      smartTurnDue = undefined;
-      apply({ type: 'smart-turn', atMs: now, probability });
+    const wake = detector.wakeAtMs;
+    if (wake !== undefined && wake <= now && wake > lastTickAt) {
+      lastTickAt = now;
+      await act(detector.update({ type: 'tick', atMs: now }));
     }
-    if (now >= deadline) apply({ type: 'tick', atMs: now });
+    if (now >= nextFrameAt) {
+      await act(detector.update({ type: 'frame', atMs: now, streamMs: now, probability: inputs.vad[frame]! }));
+      frame++;
+    }
   }
-  return { decisions, finalizeRequests };
+  return result;
 }

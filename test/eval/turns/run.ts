@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BargeInDetector } from '../../../electron/engine/cascade/barge-in.js';
-import { DEFAULT_END_OF_TURN, type EndOfTurnOptions } from '../../../electron/engine/turn/end-of-turn-policy.js';
+import { DEFAULT_END_OF_TURN } from '../../../electron/engine/turn/end-of-turn-policy.js';
 import { SmartTurnDetector } from '../../../electron/engine/turn/smart-turn.js';
 import { SILERO_FRAME_MS, SILERO_FRAME_SAMPLES, SileroVadModel } from '../../../electron/engine/vad/silero.js';
 import { barChartSvg, writePng } from '../../bench/chart.js';
@@ -37,21 +37,21 @@ const progress = (msg: string) => process.stderr.write(`[eval:turns] ${msg}\n`);
 const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
 const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${Math.round(v)}`);
 
-function policy(id: string, label: string, uses: PolicySpec['uses'], options: EndOfTurnOptions): PolicySpec {
+function policy(id: string, label: string, uses: PolicySpec['uses'], options: PolicySpec['options']): PolicySpec {
   return { id, label, uses, options };
 }
 const NONE = { semantics: false, smartTurn: false, provider: false };
 /** VAD only: every pause waits the same. */
 const silence = (waitMs: number) => policy(`silence-${waitMs}`, `silence ${waitMs} ms (VAD only)`, NONE, { completeWaitMs: waitMs, uncertainWaitMs: waitMs, incompleteWaitMs: Math.max(waitMs, 3000), awaitSttFinal: false });
 
-type Family = { id: string; label: string; uses: PolicySpec['uses']; base: EndOfTurnOptions };
+type Family = { id: string; label: string; uses: PolicySpec['uses']; base: PolicySpec['options'] };
 const FAMILIES: Family[] = [
   { id: 'semantics', label: 'transcript semantics', uses: { ...NONE, semantics: true }, base: {} },
-  { id: 'smart-turn', label: 'Smart Turn (stand-in model)', uses: { ...NONE, smartTurn: true }, base: { awaitSttFinal: false, awaitSmartTurn: true } },
+  { id: 'smart-turn', label: 'Smart Turn (stand-in model)', uses: { ...NONE, smartTurn: true }, base: { awaitSttFinal: false } },
   // A provider alone: trust its end-of-turn, else wait up to the cap (as Flux's eot_timeout_ms does).
   { id: 'provider', label: 'provider signal (scripted)', uses: { ...NONE, provider: true }, base: { awaitSttFinal: false, uncertainWaitMs: 3000 } },
   { id: 'combined', label: 'combined: semantics + provider', uses: { semantics: true, smartTurn: false, provider: true }, base: {} },
-  { id: 'combined-smart-turn', label: 'combined + Smart Turn (stand-in)', uses: { semantics: true, smartTurn: true, provider: true }, base: { awaitSmartTurn: true } },
+  { id: 'combined-smart-turn', label: 'combined + Smart Turn (stand-in)', uses: { semantics: true, smartTurn: true, provider: true }, base: {} },
 ];
 const POLICIES: PolicySpec[] = [silence(500), silence(800), ...FAMILIES.map((f) => policy(f.id, f.label, f.uses, f.base))];
 
@@ -77,19 +77,28 @@ interface PolicyResult {
   byCategory: Record<string, PolicyMetrics>;
   budgets: Record<string, (SweepPoint & { budgetMs: number }) | null>;
   decidedBy: Record<string, number>;
-  cases: Array<CaseScore & { decisions: Array<{ atMs: number; by: string; text: string }> }>;
+  cases: Array<CaseScore & { decisions: Array<{ atMs: number; by: string; text: string; preempted: boolean }> }>;
+  /** Replies prepared before the end of turn: how many, how many were used (word-equivalent final), how many dropped. */
+  preemption: { prepared: number; cancelled: number; used: number; hitRate: number | null };
+  noWords: number;
 }
 
 async function evaluate(spec: PolicySpec, cases: LabelledTurnCase[], inputs: Map<string, ReplayInputs>) {
   const scores: PolicyResult['cases'] = [];
   const decidedBy: Record<string, number> = {};
+  const preemption = { prepared: 0, cancelled: 0, used: 0 };
+  let noWords = 0;
   for (const c of cases) {
     const replay = await replayCase(c, spec, inputs.get(c.labels.id)!);
+    preemption.prepared += replay.preempts;
+    preemption.cancelled += replay.preemptCancels;
+    preemption.used += replay.decisions.filter((d) => d.preempted).length;
+    noWords += replay.noWords;
     const score = scoreCase(c.labels, replay.decisions.map((d) => d.atMs));
     for (const d of replay.decisions) decidedBy[d.by] = (decidedBy[d.by] ?? 0) + 1;
-    scores.push({ ...score, decisions: replay.decisions.map(({ atMs, by, text }) => ({ atMs, by, text })) });
+    scores.push({ ...score, decisions: replay.decisions.map(({ atMs, by, text, preempted }) => ({ atMs, by, text, preempted })) });
   }
-  return { scores, decidedBy, metrics: aggregate(cases.map((c) => c.labels), scores) };
+  return { scores, decidedBy, preemption, noWords, metrics: aggregate(cases.map((c) => c.labels), scores) };
 }
 
 function bargeIn(c: LabelledBackchannelCase, vad: Float32Array) {
@@ -134,7 +143,7 @@ async function main() {
   const results: PolicyResult[] = [];
   for (const [i, spec] of POLICIES.entries()) {
     progress(`policy ${i + 1}/${POLICIES.length}: ${spec.label}`);
-    const { scores, decidedBy, metrics } = await evaluate(spec, cases, inputs);
+    const { scores, decidedBy, metrics, preemption, noWords } = await evaluate(spec, cases, inputs);
     const byCategory: Record<string, PolicyMetrics> = {};
     for (const category of [...new Set(cases.map((c) => c.labels.category))]) {
       const idx = cases.map((c, k) => [c, k] as const).filter(([c]) => c.labels.category === category);
@@ -152,7 +161,7 @@ async function main() {
       const p = pointAtBudget(points, b);
       budgets[`${b}ms`] = p ? { ...p, budgetMs: b } : null;
     }
-    results.push({ policy: spec, metrics, byCategory, budgets, decidedBy, cases: scores });
+    results.push({ policy: spec, metrics, byCategory, budgets, decidedBy, cases: scores, noWords, preemption: { ...preemption, hitRate: preemption.prepared ? preemption.used / preemption.prepared : null } });
   }
   const barge = corpus.backchannels.map((b) => bargeIn(b, backchannelVad.get(b.labels.id)!));
   await vad.release();
@@ -170,12 +179,13 @@ async function main() {
   const rows = results.map((r) => [
     r.policy.label,
     pct(r.metrics.falseCutOffRate),
+    pct(r.metrics.hesitationCutOffRate),
     `${Math.round(r.metrics.turnsCutOffRate * 100)}%`,
     ms(r.metrics.medianDelayMs),
     ms(r.metrics.p90DelayMs),
     r.metrics.unanswered,
     pct(r.metrics.cleanRate),
-    'n/a',
+    r.preemption.hitRate === null ? 'n/a' : `${pct(r.preemption.hitRate)} of ${r.preemption.prepared}`,
     pct(falseBargeInRate),
     budgetCell(r, 300),
     budgetCell(r, 600),
@@ -185,11 +195,12 @@ async function main() {
   const lines = [
     '',
     `Turn-taking eval: ${cases.length} turn cases (${cases.reduce((n, c) => n + c.labels.pauses.length, 0)} mid-turn pauses), ${backchannels.length} backchannels, ${interruptions.length} real interruptions.`,
-    table(['policy', 'false cut-off', 'turns cut', 'median ms', 'p90 ms', 'unanswered', 'one clean answer', 'preemptive hits', 'false barge-in', 'eot@300ms', 'eot@600ms'], rows),
+    table(['policy', 'false cut-off', 'hesitations cut', 'turns cut', 'median ms', 'p90 ms', 'unanswered', 'one clean answer', 'preemptive hits', 'false barge-in', 'eot@300ms', 'eot@600ms'], rows),
     '',
-    'false cut-off: mid-turn pauses answered into / all mid-turn pauses. delays: end of turn after the real end of speech, answered turns.',
+    'false cut-off: mid-turn pauses (every silence >= 100 ms before the turn ends, as eot-bench counts them) answered into / all of them;',
+    '  hesitations cut: the same over pauses >= 500 ms only; turns cut: cases with a pause answered into. Delays: end of turn after the real end of speech.',
     'eot@B: eot-bench style point, the fewest false cut-offs over the policy\'s swept wait settings whose median delay is <= B ms ("cannot": none is that fast).',
-    'preemptive hits: n/a, EndOfTurnPolicy exposes no preemption. false barge-in: backchannels ("mm-hmm", "yeah", a cough) over Parley\'s voice that stopped it',
+    'preemptive hits: replies prepared before the end of turn (TurnDetector `preempt`) that the end of turn used (same words). false barge-in: backchannels ("mm-hmm", "yeah", a cough) over Parley\'s voice that stopped it',
     `  (BargeInDetector, same for every policy); real interruptions caught: ${pct(interruptionsCaught)}.`,
     `eot-bench anchors at 300 ms (real conversations, not this corpus): ${EOT_BENCH_300MS.map((a) => `${a.system} ${pct(a.falseCutOffRate)}`).join(', ')}.`,
     `Target for the combined policy: <= ${pct(TARGET.falseCutOffRate)} false cut-offs with median <= ${TARGET.medianDelayMs} ms: ${meets ? 'met' : 'NOT met'} (${pct(combined.metrics.falseCutOffRate)}, ${ms(combined.metrics.medianDelayMs)} ms).`,
@@ -213,7 +224,7 @@ async function main() {
     target: { ...TARGET, policy: 'combined', met: meets },
     eotBenchAnchors300ms: EOT_BENCH_300MS,
     bargeIn: { falseBargeInRate, interruptionsCaught, cases: barge },
-    policies: results.map((r) => ({ id: r.policy.id, label: r.policy.label, options: r.policy.options, metrics: r.metrics, preemptiveHitRate: null, byCategory: r.byCategory, budgets: r.budgets, decidedBy: r.decidedBy, cases: r.cases })),
+    policies: results.map((r) => ({ id: r.policy.id, label: r.policy.label, options: r.policy.options, metrics: r.metrics, preemption: r.preemption, noWords: r.noWords, byCategory: r.byCategory, budgets: r.budgets, decidedBy: r.decidedBy, cases: r.cases })),
     elapsedS: (performance.now() - started) / 1000,
   };
   writeFileSync(path.join(OUT, 'turn-eval.json'), `${JSON.stringify(json, null, 1)}\n`);

@@ -102,7 +102,8 @@ export class ScriptedStt {
 
   private scheduleFinal(atMs: number, fromFinalize: boolean): void {
     let end = this.finalised;
-    while (end < this.words.length && this.words[end]!.endMs <= atMs) end++;
+    // A word the service has mostly heard is in the final (it flushes the audio it has).
+    while (end < this.words.length && (this.words[end]!.startMs + this.words[end]!.endMs) / 2 <= atMs) end++;
     const text = end > this.finalised ? this.format(this.finalised, end, true) : '';
     // Partials not yet delivered are replaced: the final covers the words heard, later words get new partials.
     this.queue = this.queue.filter((q) => q.event.type !== 'partial');

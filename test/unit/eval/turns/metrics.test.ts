@@ -30,10 +30,18 @@ describe('turn eval metrics', () => {
     const truths = [flight, question];
     const m = aggregate(truths, [scoreCase(flight, [2400, 4600]), scoreCase(question, [2700])]);
     expect(m.falseCutOffRate).toBe(1);
+    expect(m.hesitationCutOffRate).toBe(1);
     expect(m.turnsCutOffRate).toBe(1);
     expect(m.medianDelayMs).toBe(200);
     expect(m.p90DelayMs).toBe(600);
     expect(m.cleanRate).toBe(0.5);
+  });
+
+  it('short pauses (commas, breaths) count among all pauses but not among hesitations', () => {
+    const listed: TurnTruth = { id: 'list', turn: { startMs: 500, endMs: 4000 }, pauses: [{ startMs: 1000, endMs: 1180, kind: 'short' }, { startMs: 2000, endMs: 2700, kind: 'hesitation' }] };
+    const m = aggregate([listed], [scoreCase(listed, [1150, 4200])]);
+    expect(m.falseCutOffRate).toBe(0.5);
+    expect(m.hesitationCutOffRate).toBe(0);
   });
 
   it('nearest-rank percentiles', () => {
