@@ -2,9 +2,9 @@
 // 16-bit WAVs under test/eval/turns/corpus/ (committed: small), plus labels.json, the ground truth
 // composed from the generation timeline. Needs espeak-ng and sox on PATH; without them it says so
 // and leaves the committed corpus alone.
-//   npx tsx test/eval/turns/generate-corpus.ts
+//   npx tsx test/eval/turns/generate-corpus.ts [--force]   (--force: synthesise every phrase again)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readWavFile, writeWavFile } from '../../../electron/engine/audio/wav.js';
@@ -25,12 +25,14 @@ async function synthesise(phrase: Phrase, scratch: string): Promise<Float32Array
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
   };
   run('espeak-ng', ['-v', phrase.voice, '-s', String(phrase.speed), '-w', raw, phrase.say]);
-  run('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', resampled]);
+  // -D: no dither, so the same phrase gives the same bytes on every run.
+  run('sox', ['-D', raw, '-r', '16000', '-c', '1', '-b', '16', resampled]);
   const wav = await readWavFile(resampled);
   return tightTrim(wav.channels[0]!, wav.sampleRate, -45);
 }
 
-export async function generateCorpus(log: (msg: string) => void = console.log): Promise<boolean> {
+/** Synthesises the phrases not yet on disk (all of them with `force`), then rewrites labels.json. */
+export async function generateCorpus(force = false, log: (msg: string) => void = console.log): Promise<boolean> {
   if (!have('espeak-ng', '--version') || !have('sox', '--version')) {
     log('espeak-ng or sox not found: keeping the committed corpus (install both to regenerate).');
     return false;
@@ -46,8 +48,10 @@ export async function generateCorpus(log: (msg: string) => void = console.log): 
         continue;
       }
       seen.set(key, phrase.say);
+      const file = path.join(PHRASES_DIR, `${key}.wav`);
+      if (!force && existsSync(file)) continue;
       const audio = await synthesise(phrase, scratch);
-      await writeWavFile(path.join(PHRASES_DIR, `${key}.wav`), { sampleRate: 16000, channels: [audio] }, 'pcm16');
+      await writeWavFile(file, { sampleRate: 16000, channels: [audio] }, 'pcm16');
       log(`  ${key}.wav ${(audio.length / 16000).toFixed(2)} s`);
     }
   } finally {
@@ -65,5 +69,5 @@ export async function generateCorpus(log: (msg: string) => void = console.log): 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await generateCorpus();
+  await generateCorpus(process.argv.includes('--force'));
 }
