@@ -21,10 +21,10 @@ const BUDGETS_MS = [300, 600];
 const TARGET = { falseCutOffRate: 0.05, medianDelayMs: 300 };
 /** eot-bench (LiveKit) false cut-offs at a 300 ms budget, quoted for scale: a different corpus of real conversations. */
 const EOT_BENCH_300MS = [
-  { system: 'LiveKit Turn Detector v1', falseCutOffRate: 0.099 },
-  { system: 'Deepgram Flux', falseCutOffRate: 0.129 },
-  { system: 'Smart Turn v3.2', falseCutOffRate: 0.352 },
-  { system: 'VAD baseline', falseCutOffRate: 0.556 },
+  { system: 'LiveKit Turn Detector v1', short: 'LiveKit v1', falseCutOffRate: 0.099 },
+  { system: 'Deepgram Flux', short: 'Flux', falseCutOffRate: 0.129 },
+  { system: 'Smart Turn v3.2', short: 'Smart Turn v3.2', falseCutOffRate: 0.352 },
+  { system: 'VAD baseline', short: 'VAD', falseCutOffRate: 0.556 },
 ];
 const CAVEATS = [
   "Synthetic speech is espeak-ng: its flat prosody tests the decision logic, not prosody (real recordings: the 'real' cases only).",
@@ -111,7 +111,8 @@ function bargeIn(c: LabelledBackchannelCase, vad: Float32Array) {
     const decision = detector.process(vad[i]!, rmsOf(c.mic, from, to), rmsOf(c.playback, from, to));
     if (decision) decisions.push({ atMs: (i + 1) * SILERO_FRAME_MS, decision });
   }
-  return { id: c.labels.id, kind: c.labels.kind, user: c.labels.user.text, decisions, bargedIn: decisions.some((d) => d.decision === 'confirm'), paused: decisions.some((d) => d.decision === 'suspect') };
+  const confirmed = decisions.find((d) => d.decision === 'confirm');
+  return { id: c.labels.id, kind: c.labels.kind, user: c.labels.user.text, decisions, confirmAfterOnsetMs: confirmed ? confirmed.atMs - c.labels.user.startMs : null, bargedIn: decisions.some((d) => d.decision === 'confirm'), paused: decisions.some((d) => d.decision === 'suspect') };
 }
 
 async function main() {
@@ -229,12 +230,12 @@ async function main() {
   };
   writeFileSync(path.join(OUT, 'turn-eval.json'), `${JSON.stringify(json, null, 1)}\n`);
   const cutOffs = [
-    ...results.map((r) => ({ label: r.policy.label, value: r.metrics.falseCutOffRate * 100, ...(r.policy.id === 'combined' ? { target: TARGET.falseCutOffRate * 100 } : {}) })),
-    ...EOT_BENCH_300MS.map((a) => ({ label: `eot-bench: ${a.system}`, value: a.falseCutOffRate * 100 })),
+    ...results.map((r) => ({ label: r.policy.id, value: r.metrics.falseCutOffRate * 100, ...(r.policy.id === 'combined' ? { target: TARGET.falseCutOffRate * 100 } : {}) })),
+    ...EOT_BENCH_300MS.map((a) => ({ label: `eot-bench: ${a.short}`, value: a.falseCutOffRate * 100 })),
   ];
-  await writePng(barChartSvg('False cut-offs: mid-turn pauses answered into (espeak + real speech; eot-bench rows quoted)', '%', cutOffs), path.join(OUT, 'turn-eval-cutoffs.png'));
-  const delays = results.map((r) => ({ label: r.policy.label, value: r.metrics.medianDelayMs ?? 0, ...(r.policy.id === 'combined' ? { target: TARGET.medianDelayMs } : {}) }));
-  await writePng(barChartSvg('Median end-of-turn delay after the end of speech (complete turns)', 'ms', delays), path.join(OUT, 'turn-eval-delay.png'));
+  await writePng(barChartSvg('False cut-offs, % of mid-turn pauses (eot-bench rows: quoted, 300 ms)', '%', cutOffs), path.join(OUT, 'turn-eval-cutoffs.png'));
+  const delays = results.map((r) => ({ label: r.policy.id, value: r.metrics.medianDelayMs ?? 0, ...(r.policy.id === 'combined' ? { target: TARGET.medianDelayMs } : {}) }));
+  await writePng(barChartSvg('Median end of turn after the end of speech', 'ms', delays), path.join(OUT, 'turn-eval-delay.png'));
   progress(`wrote bench/results/turn-eval.json, turn-eval-cutoffs.png, turn-eval-delay.png in ${json.elapsedS.toFixed(1)} s`);
 }
 
