@@ -131,7 +131,14 @@ export class CascadeSession {
     });
     const frameMs = (o.vad.frameSamples / o.vad.sampleRate) * 1000;
     this.frameMs = frameMs;
-    this.detector = new TurnDetector({ ...o.turnTaking?.endOfTurn, ...o.turnTaking?.vad, frameMs, smartTurn: o.smartTurn !== undefined, ...(o.language ? { language: o.language } : {}) });
+    this.detector = new TurnDetector({
+      awaitProvider: o.stt.judgesTurns === true,
+      ...o.turnTaking?.endOfTurn,
+      ...o.turnTaking?.vad,
+      frameMs,
+      smartTurn: o.smartTurn !== undefined,
+      ...(o.language ? { language: o.language } : {}),
+    });
     this.turnAudio = o.smartTurn ? new TurnAudioWindow() : undefined;
     this.bargeIn = o.turnTaking?.bargeIn === false ? undefined : new BargeInDetector({ frameMs, ...o.turnTaking?.bargeIn });
   }

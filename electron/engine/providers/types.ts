@@ -78,6 +78,12 @@ export interface SttProvider {
   readonly id: string;
   /** The service's name for people ("Deepgram"). */
   readonly displayName?: string;
+  /**
+   * The service judges turns with a model of its own and says so with `end-of-turn` (Deepgram
+   * Flux, Gradium, Kyutai): the turn detector then waits for its call before answering words
+   * that only look complete.
+   */
+  readonly judgesTurns?: boolean;
   open(options: SttStreamOptions): Promise<SttStream>;
 }
 

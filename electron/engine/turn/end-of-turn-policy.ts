@@ -14,6 +14,12 @@ export interface EndOfTurnOptions {
   awaitSttFinal?: boolean;
   /** Hold a "complete" decision until Smart Turn has scored this pause (set when a detector runs). Default false. */
   awaitSmartTurn?: boolean;
+  /**
+   * Hold a "complete" decision until the STT's own turn signal says so (set for STTs that judge
+   * turns: Deepgram Flux, Gradium, Kyutai). Words that read complete are then confirmed by the
+   * provider's model, and a full stop the STT put at a pause no longer ends the turn alone. Default false.
+   */
+  awaitProvider?: boolean;
   /** Smart Turn probability above which it votes complete. Default 0.5. */
   smartTurnThreshold?: number;
   /** Transcript language for the semantics rules. Default 'en'. */
@@ -29,6 +35,7 @@ export const DEFAULT_END_OF_TURN: ResolvedEndOfTurnOptions = {
   incompleteWaitMs: 3000,
   awaitSttFinal: true,
   awaitSmartTurn: false,
+  awaitProvider: false,
   smartTurnThreshold: 0.5,
   language: 'en',
 };
@@ -183,7 +190,7 @@ export class EndOfTurnPolicy {
     const agreeing = votes.filter(([, v]) => v.vote === 'complete' && v.strong).map(([name]) => name);
     const doubting = votes.filter(([, v]) => v.vote === 'incomplete').map(([name, v]) => [name, v.vote === 'incomplete' && v.strong] as const);
     // Signals the owner said to wait for, still missing for this pause.
-    const pending = (o.awaitSttFinal && !this.transcript.final) || (o.awaitSmartTurn && this.smartTurn === undefined);
+    const pending = (o.awaitSttFinal && !this.transcript.final) || (o.awaitSmartTurn && this.smartTurn === undefined) || (o.awaitProvider && !this.provider?.endOfTurn);
     // Unfinished words ("a flight to") always win: answering into that pause is the failure to avoid.
     // An audio-only doubt against sure words ("...?") only slows the answer down.
     const wordsUnfinished = signals.semantics.vote === 'incomplete' && signals.semantics.strong;
@@ -199,7 +206,8 @@ export class EndOfTurnPolicy {
       wait = o.completeWaitMs;
     } else {
       turnClass = 'uncertain';
-      wait = o.uncertainWaitMs;
+      // An STT that judges turns and has not called this one: its silence is a doubt; the cap applies.
+      wait = o.awaitProvider && !this.provider?.endOfTurn ? o.incompleteWaitMs : o.uncertainWaitMs;
     }
     const deadline = end + wait;
     if (now >= deadline) {

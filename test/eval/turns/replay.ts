@@ -2,7 +2,7 @@
 // VAD's frame probabilities (computed once per case), the scripted STT and provider, and Smart Turn
 // scored when the detector asks. Event-driven: the clock jumps to the next thing due.
 import { ManualClock } from '../../../electron/engine/clock.js';
-import type { SttEvent } from '../../../electron/engine/providers/types.js';
+import type { TurnSttEvent as SttEvent } from '../../../electron/engine/turn/turn-detector.js';
 import { TurnDetector, type TurnAction, type TurnDetectorOptions } from '../../../electron/engine/turn/turn-detector.js';
 import { SILERO_FRAME_MS, SILERO_FRAME_SAMPLES, type SileroVadModel } from '../../../electron/engine/vad/silero.js';
 import { RATE, seedOf, type LabelledTurnCase } from './corpus.js';

@@ -50,8 +50,8 @@ const FAMILIES: Family[] = [
   { id: 'smart-turn', label: 'Smart Turn (stand-in model)', uses: { ...NONE, smartTurn: true }, base: { awaitSttFinal: false } },
   // A provider alone: trust its end-of-turn, else wait up to the cap (as Flux's eot_timeout_ms does).
   { id: 'provider', label: 'provider signal (scripted)', uses: { ...NONE, provider: true }, base: { awaitSttFinal: false, uncertainWaitMs: 3000 } },
-  { id: 'combined', label: 'combined: semantics + provider', uses: { semantics: true, smartTurn: false, provider: true }, base: {} },
-  { id: 'combined-smart-turn', label: 'combined + Smart Turn (stand-in)', uses: { semantics: true, smartTurn: true, provider: true }, base: {} },
+  { id: 'combined', label: 'combined: semantics + provider', uses: { semantics: true, smartTurn: false, provider: true }, base: { awaitProvider: true } },
+  { id: 'combined-smart-turn', label: 'combined + Smart Turn (stand-in)', uses: { semantics: true, smartTurn: true, provider: true }, base: { awaitProvider: true } },
 ];
 const POLICIES: PolicySpec[] = [silence(500), silence(800), ...FAMILIES.map((f) => policy(f.id, f.label, f.uses, f.base))];
 

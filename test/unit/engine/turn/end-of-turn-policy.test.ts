@@ -216,3 +216,24 @@ describe('EndOfTurnPolicy: turns and state', () => {
     expect(new EndOfTurnPolicy({ completeWaitMs: undefined }).options.completeWaitMs).toBe(200);
   });
 });
+
+describe('EndOfTurnPolicy: an STT that judges turns (awaitProvider)', () => {
+  it('a full stop the STT put at a pause does not end the turn until the provider calls it', () => {
+    const { ends } = run(
+      [{ speech: 900, interim: 'and so my fellow americans' }, { silence: 1200, final: { afterMs: 120, text: 'And so my fellow Americans.' } }, { speech: 800, interim: 'ask not' }, { silence: 1000, final: { afterMs: 120, text: 'ask not what your country can do for you.' }, provider: { afterMs: 300, endOfTurn: true, probability: 0.9 } }],
+      { awaitProvider: true },
+    );
+    expect(ends).toEqual([expect.objectContaining({ atMs: 900 + 1200 + 800 + 300, turnClass: 'complete', by: ['semantics', 'provider'] })]);
+  });
+
+  it('plain words with no provider call wait for the cap, not the unsure wait', () => {
+    const { ends } = run([{ speech: 900, interim: 'i was thinking' }, { silence: 3500, final: { afterMs: 120, text: 'i was thinking' } }], { awaitProvider: true });
+    expect(ends).toEqual([expect.objectContaining({ atMs: 900 + 3000, turnClass: 'uncertain' })]);
+  });
+
+  it('unfinished words veto the provider', () => {
+    const { ends } = run([{ speech: 900, interim: 'i need a flight to' }, { silence: 1000, final: { afterMs: 120, text: 'I need a flight to.' }, provider: { afterMs: 250, endOfTurn: true } }, { speech: 500, interim: 'Boston' }, { silence: 1000, final: { afterMs: 120, text: 'Boston.' }, provider: { afterMs: 250, endOfTurn: true } }], { awaitProvider: true });
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.atMs).toBe(900 + 1000 + 500 + 250);
+  });
+});
