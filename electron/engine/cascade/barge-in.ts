@@ -15,8 +15,20 @@ export interface BargeInOptions {
    * the assistant talking over the user.
    */
   onsetFrames?: number;
-  /** Speech since onset (ms) that confirms the barge-in and cancels the reply. Default 192. */
+  /**
+   * Speech since onset (ms) that confirms the barge-in and cancels the reply, once the STT has heard
+   * words that are not a backchannel ("wait, ..." but not "mm-hmm"). Default 500, as LiveKit's
+   * minimum interruption: a "yeah" or a cough pauses the reply and never cuts it.
+   */
   confirmMs?: number;
+  /** Speech since onset (ms) that confirms without any words (the STT is slow or hears nothing). Default 1000. */
+  confirmWithoutWordsMs?: number;
+  /**
+   * After words that are not a backchannel, the reply stays paused through a short silence, waiting
+   * for the user's turn to be decided; it resumes if no turn follows within this long (ms). Default
+   * 2000, as LiveKit's false-interruption timeout.
+   */
+  falseInterruptionMs?: number;
   /** Consecutive non-speech frames that release a suspicion and resume playback. Default 5 (160 ms). */
   releaseFrames?: number;
   /**
@@ -30,10 +42,14 @@ export interface BargeInOptions {
 
 export type BargeInDecision = 'suspect' | 'confirm' | 'release' | null;
 
+/** What the STT heard since the onset: nothing yet, only backchannels ("mm-hmm"), or real words. */
+export type HeardWords = 'none' | 'backchannel' | 'words';
+
 /**
  * Decides, frame by frame while the assistant speaks, whether the user is talking over it: a short
- * onset pauses playback at once (so the user is not talked over for long), sustained speech confirms
- * and cancels the reply, and a cough or a click releases the pause so the reply resumes.
+ * onset pauses playback at once (so the user is not talked over for long); speech with real words
+ * (or long speech) confirms and cancels the reply; a cough, a click or a backchannel ("mm-hmm",
+ * "yeah") releases the pause so the reply resumes.
  */
 export class BargeInDetector {
   private readonly o: Required<BargeInOptions>;
@@ -43,9 +59,17 @@ export class BargeInDetector {
   private runSpeech = 0;
   private silentRun = 0;
   private speechSinceOnset = 0;
+  private heard: HeardWords = 'none';
 
   constructor(options: BargeInOptions) {
-    this.o = { threshold: 0.5, onsetThreshold: 0.35, onsetFrames: 1, confirmMs: 192, releaseFrames: 5, echoGain: 0.1, ...options };
+    this.o = { threshold: 0.5, onsetThreshold: 0.35, onsetFrames: 1, confirmMs: 500, confirmWithoutWordsMs: 1000, falseInterruptionMs: 2000, releaseFrames: 5, echoGain: 0.1, ...options };
+  }
+
+  /** The STT's words since the onset, classified (see isBackchannel). Only a suspicion listens. */
+  hear(words: HeardWords): BargeInDecision {
+    if (this.state !== 'suspected') return null;
+    this.heard = words;
+    return this.confirmed() ? 'confirm' : null;
   }
 
   get suspected(): boolean {
@@ -74,7 +98,10 @@ export class BargeInDetector {
           this.speechSinceOnset++;
           return this.confirmed() ? 'confirm' : null;
         }
-        if (!onset && ++this.silentRun >= this.o.releaseFrames) {
+        if (onset) return null;
+        this.silentRun++;
+        // Real words: hold the pause while the user's turn is decided, up to the false-interruption timeout.
+        if (this.silentRun >= (this.heard === 'words' ? Math.ceil(this.o.falseInterruptionMs / this.o.frameMs) : this.o.releaseFrames)) {
           this.reset();
           return 'release';
         }
@@ -90,10 +117,12 @@ export class BargeInDetector {
     this.runSpeech = 0;
     this.silentRun = 0;
     this.speechSinceOnset = 0;
+    this.heard = 'none';
   }
 
   private confirmed(): boolean {
-    if (this.speechSinceOnset * this.o.frameMs < this.o.confirmMs) return false;
+    const speechMs = this.speechSinceOnset * this.o.frameMs;
+    if (speechMs < (this.heard === 'words' ? this.o.confirmMs : this.o.confirmWithoutWordsMs)) return false;
     this.state = 'confirmed';
     return true;
   }

@@ -14,6 +14,7 @@ import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector } from '../vad/voice-activity-detector.js';
 import { TurnDetector, type TurnAction, type TurnDetectorOptions } from '../turn/turn-detector.js';
 import { TurnAudioWindow } from '../turn/turn-audio.js';
+import { isBackchannel } from '../turn/transcript-semantics.js';
 import { PreparedLlmRequest } from './prepared-llm.js';
 import { BargeInDetector, type BargeInOptions } from './barge-in.js';
 import type { EngineEvent, ConversationState, SttStatus } from '../events/conversation-events.js';
@@ -116,6 +117,8 @@ export class CascadeSession {
   private changed: (() => void) | undefined;
   private readonly turnAudio: TurnAudioWindow | undefined;
   private prepared: PreparedLlmRequest | undefined;
+  /** The user's words when a barge-in was suspected (what came after is what they said over the reply). */
+  private wordsAtOnset = '';
   readonly preemptive: PreemptiveStats = { prepared: 0, used: 0, discarded: 0 };
   private stopped = false;
 
@@ -311,6 +314,7 @@ export class CascadeSession {
           this.act(this.detector.update({ type: 'stt', atMs: this.clock.now(), event }));
           const words = this.detector.transcript;
           if (words !== before && words) this.emit({ type: 'user-partial', text: words });
+          if (words !== before) this.hearOverReply(words);
         }
       }
     }
@@ -329,6 +333,7 @@ export class CascadeSession {
     const decision = this.bargeIn.process(probability, rms(frame), this.turn.reply.playbackRms);
     const turn = this.turn;
     if (decision === 'suspect') {
+      this.wordsAtOnset = this.detector.transcript;
       this.o.sink.pause();
       this.emit({ type: 'barge-in', turnId: turn.id, phase: 'suspected' });
     } else if (decision === 'release') {
@@ -337,6 +342,15 @@ export class CascadeSession {
     } else if (decision === 'confirm') {
       this.interrupt(turn);
     }
+  }
+
+  /** Words heard while the reply is paused on a suspected barge-in: real words confirm it, "mm-hmm" does not. */
+  private hearOverReply(words: string): void {
+    const turn = this.turn;
+    if (!this.bargeIn?.suspected || !turn) return;
+    const since = words.startsWith(this.wordsAtOnset) ? words.slice(this.wordsAtOnset.length) : words;
+    const heard = since.trim() === '' ? 'none' : isBackchannel(since, this.o.language) ? 'backchannel' : 'words';
+    if (this.bargeIn.hear(heard) === 'confirm') this.interrupt(turn);
   }
 
   /** Barge-in: cancel every stage of the turn at once and drop what was not yet played. */
@@ -371,6 +385,11 @@ export class CascadeSession {
           if (!this.turn) this.setState('listening');
           break;
         case 'end-of-turn':
+          // "Mm-hmm" over a reply that is still playing is feedback, not a turn: the reply goes on.
+          if (this.turn && this.state === 'assistant-speaking' && !this.turn.controller.signal.aborted && isBackchannel(action.text, this.o.language)) {
+            this.discardPrepared();
+            break;
+          }
           this.startTurn(action);
           break;
       }

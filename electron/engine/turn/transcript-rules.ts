@@ -15,6 +15,8 @@ export interface TranscriptRules {
   determiners: readonly string[];
   /** Hesitations: "um", "uh". Multi-word fillers are written with spaces ("you know"). */
   fillers: readonly string[];
+  /** Listener feedback that does not take the floor: "mm-hmm", "yeah", "right" (hyphens as spaces). */
+  backchannels: readonly string[];
   /** Subject pronouns that cannot end a clause: "and then I". */
   subjects: readonly string[];
   /** Linking verbs that need a complement unless a pronoun precedes them: "my name is" vs "here it is". */
@@ -56,6 +58,7 @@ export const ENGLISH_RULES: TranscriptRules = {
   phrasalVerbs: ['turn', 'turned', 'switch', 'log', 'logged', 'sign', 'signed', 'come', 'came', 'go', 'went', 'get', 'got', 'put', 'take', 'took', 'pick', 'shut', 'hang', 'check', 'checked', 'plug', 'move', 'moved', 'carry', 'hold', 'try', 'give', 'figure', 'find', 'write', 'fill', 'set', 'calm', 'hurry', 'let', 'show', 'sit', 'stand', 'wake', 'run', 'work', 'look', 'hand', 'pass', 'drop', 'stop', 'think', 'read', 'bring', 'keep', 'leave', 'stay'],
   determiners: ['a', 'an', 'the', 'my', 'your', 'our', 'their', 'every'],
   fillers: ['um', 'uh', 'er', 'erm', 'uhm', 'umm', 'uhh', 'hmm', 'like', 'i mean', 'sort of', 'kind of'],
+  backchannels: ['mm hmm', 'mhm', 'mm', 'mmm', 'uh huh', 'hmm', 'yeah', 'yep', 'yes', 'yup', 'ok', 'okay', 'right', 'sure', 'i see', 'got it', 'ah', 'oh', 'wow', 'cool', 'nice', 'true', 'exactly', 'uh', 'um'],
   subjects: ['i', 'we', 'they', 'he', 'she'],
   copulas: ['is', 'are', 'was', 'were', 'am'],
   copulaPronouns: ['it', 'he', 'she', 'they', 'we', 'i', 'you', 'that', 'this', 'there', 'who', 'what', 'which', 'where', 'how', 'here', 'these', 'those', 'one'],
@@ -98,6 +101,7 @@ export const NEUTRAL_RULES: TranscriptRules = {
   phrasalVerbs: [],
   determiners: [],
   fillers: [],
+  backchannels: [],
   subjects: [],
   copulas: [],
   copulaPronouns: [],

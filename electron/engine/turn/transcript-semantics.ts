@@ -156,3 +156,17 @@ function classifyDigits(text: string, tokens: string[], rules: TranscriptRules):
   if (groups >= 3 && digits < 7) return incomplete('digits-pending', run, 'weak');
   return undefined;
 }
+
+/**
+ * Is this only listener feedback ("mm-hmm", "yeah, right", "okay")? Such words over Parley's voice
+ * pause the reply at most and never take the turn. Empty text is not a backchannel (nothing heard yet).
+ */
+export function isBackchannel(text: string, language = 'en'): boolean {
+  const base = language.toLowerCase().split(/[-_]/)[0]!;
+  const rules = Object.hasOwn(TRANSCRIPT_RULES, base) ? TRANSCRIPT_RULES[base]! : NEUTRAL_RULES;
+  let rest = ` ${text.toLowerCase().replace(/[’‘`]/g, "'").replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim()} `;
+  if (rest.trim() === '') return false;
+  // Longest phrases first, so "uh huh" is not read as "uh" and "huh".
+  for (const phrase of [...rules.backchannels].sort((a, b) => b.length - a.length)) rest = rest.split(` ${phrase} `).join(' ').replace(/ +/g, ' ');
+  return rest.trim() === '' || rest.split(' ').every((w) => w === '' || [...rules.backchannels].includes(w));
+}

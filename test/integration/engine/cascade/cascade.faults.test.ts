@@ -67,7 +67,9 @@ describe('cascade: faults', () => {
   });
 
   it('a stalled LLM stream times out with a typed error', async () => {
-    const { errors } = await converse({ deepgram: { utterances: ['hello'] }, openai: { llm: () => ({ text: 'one two three four' }), llmFaults: [{ kind: 'stall', after: 2 }] } });
+    // Every request stalls: a reply prepared early (preemptive) and dropped must not use up the fault.
+    const stall = { kind: 'stall', after: 2 } as const;
+    const { errors } = await converse({ deepgram: { utterances: ['hello'] }, openai: { llm: () => ({ text: 'one two three four' }), llmFaults: [stall, stall, stall] } });
     expect(errors.map((e) => [e.stage, e.error.code])).toEqual([['llm', 'provider/timeout']]);
   });
 

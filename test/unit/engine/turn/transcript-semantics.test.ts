@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyTranscript } from '../../../../electron/engine/turn/transcript-semantics.js';
+import { classifyTranscript, isBackchannel } from '../../../../electron/engine/turn/transcript-semantics.js';
 
 type Row = [text: string, reason: string, strength?: 'strong' | 'weak'];
 
@@ -185,5 +185,14 @@ describe('classifyTranscript: languages and robustness', () => {
     for (const text of ['constructor', 'my number is constructor toString', 'double __proto__', '@@@', '----', '+', '0', 'oh oh oh', '🙂', 'a'.repeat(10_000), '1'.repeat(500), 'dot dot dot', 'email is']) {
       expect(['complete', 'incomplete']).toContain(classifyTranscript(text).completeness);
     }
+  });
+});
+
+describe('isBackchannel', () => {
+  it.each(['Mm-hmm.', 'yeah', 'Yeah, right.', 'uh-huh', 'Okay.', 'I see.', 'Uh huh, yeah.'])('"%s" is feedback, not a turn', (text) => {
+    expect(isBackchannel(text)).toBe(true);
+  });
+  it.each(['', 'wait', 'yeah but no', 'stop', 'okay what about tomorrow'])('"%s" is not', (text) => {
+    expect(isBackchannel(text)).toBe(false);
   });
 });
