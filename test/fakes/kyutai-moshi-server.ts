@@ -77,8 +77,8 @@ export type KyutaiSttFault =
 export type KyutaiTtsFault =
   | { kind: 'status'; status: number }
   | { kind: 'full' }
-  /** After N audio frames: drop the connection; send Error{message}; stop sending (still reading). */
-  | { kind: 'drop' | 'error' | 'stall'; afterFrames: number };
+  /** After N audio frames: drop the connection; send Error{message}; stop sending (still reading); send a message of a type the client does not know. */
+  | { kind: 'drop' | 'error' | 'stall' | 'unknown-type'; afterFrames: number };
 
 const RATE = 24000;
 const FRAME = 1920;
@@ -280,7 +280,7 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     });
   }
 
-  function ttsSession(ws: WebSocket, query: URLSearchParams, fault: { kind: 'drop' | 'error' | 'stall'; afterFrames: number } | undefined) {
+  function ttsSession(ws: WebSocket, query: URLSearchParams, fault: { kind: 'drop' | 'error' | 'stall' | 'unknown-type'; afterFrames: number } | undefined) {
     stats.tts.open++;
     stats.tts.queries.push(query);
     // Without format=PcmMessagePack the server streams raw Ogg/Opus pages (its default format).
@@ -313,6 +313,7 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
       if (generating) return;
       generating = true;
       while (!done) {
+        if (stalled) return; // hangs: reads on, generates nothing more, never closes
         const word = words.shift();
         if (word === undefined) {
           if (eos) {
@@ -345,7 +346,8 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
               send({ type: 'Error', message: 'fake generation error' });
               return finish();
             }
-            stalled = true;
+            if (f.kind === 'unknown-type') send({ type: 'Telemetry', note: 'a message type added after this client was written' });
+            else stalled = true;
           }
           await new Promise((r) => setTimeout(r, options.ttsFrameDelayMs ?? 0));
         }
