@@ -80,6 +80,9 @@ export type KyutaiTtsFault =
   /** After N audio frames: drop the connection; send Error{message}; stop sending (still reading); send a message of a type the client does not know. */
   | { kind: 'drop' | 'error' | 'stall' | 'unknown-type'; afterFrames: number };
 
+/** A server message: a map tagged by `type`. */
+type OutMessage = { type: string } & Record<string, unknown>;
+
 const RATE = 24000;
 const FRAME = 1920;
 const STEP_S = FRAME / RATE;
@@ -106,7 +109,8 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     headers: [] as (string | undefined)[],
   };
   const sockets = new Set<WebSocket>();
-  const pack = (m: object) => encode(m, { forceFloat32: true });
+  // As rmp_serde writes the server's fields: pcm and prs are f32, times f64.
+  const pack = (m: OutMessage) => encode(m, { forceFloat32: m.type === 'Audio' || m.type === 'Step' });
 
   const server = await listenWebSocket((req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -150,12 +154,12 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     let current: Utterance | undefined;
     /** Handed out on this connection since the last returned marker (go back to the script on close). */
     let uncommitted: Utterance[] = [];
-    const scheduled: { at: number; msg: object; onSend?: () => void }[] = [];
+    const scheduled: { at: number; msg: OutMessage; onSend?: () => void }[] = [];
     const markers: { dueStep: number; id: number; committed: Utterance[] }[] = [];
-    const send = (m: object) => {
+    const send = (m: OutMessage) => {
       if (!stalled && ws.readyState === ws.OPEN) ws.send(pack(m));
     };
-    const schedule = (at: number, msg: object, onSend?: () => void) => {
+    const schedule = (at: number, msg: OutMessage, onSend?: () => void) => {
       scheduled.push({ at, msg, onSend });
       scheduled.sort((a, b) => a.at - b.at);
     };
@@ -261,8 +265,9 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
           stats.stt.audioSamples += m.pcm.length;
           pending = pending.concat(m.pcm as number[]);
           while (pending.length >= FRAME) {
-            processFrame(pending.slice(0, FRAME));
+            const frame = pending.slice(0, FRAME);
             pending = pending.slice(FRAME);
+            processFrame(frame);
             if (fault && (step * STEP_S * 1000 >= fault.afterAudioMs)) {
               const f = fault;
               fault = undefined;
@@ -298,7 +303,7 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
       stats.tts.open--;
       done = true;
     });
-    const send = (m: object) => {
+    const send = (m: OutMessage) => {
       if (done || stalled || ws.readyState !== ws.OPEN) return;
       ws.send(msgpackFormat ? pack(m) : Buffer.from('OggS\0\x02fake-opus-page'));
     };
