@@ -157,6 +157,17 @@ describe('Kyutai STT (moshi-server)', () => {
     expect(finals(events)).toEqual([SENTENCE]);
   });
 
+  it('a drop after the speech, before the last words came: the replayed audio brings them', async () => {
+    const { audio, startMs, speechMs } = await paddedSpeech(SPEECH);
+    // 0.3 s after the speech: the last words are still inside the model's 0.48 s delay.
+    const { fake, provider } = await setup({ utterances: [SENTENCE], sttFaults: [{ kind: 'drop', afterAudioMs: startMs + speechMs + 300 }] });
+    const events = await transcribe(provider(), audio, 1, instantBudget());
+    expect(fake.stats.stt.connections).toBe(2);
+    const partialsBefore = events.slice(0, events.findIndex((e) => e.type === 'reconnected')).filter((e) => e.type === 'partial');
+    expect((partialsBefore.at(-1) as { text: string }).text).not.toBe(SENTENCE);
+    expect(finals(events)).toEqual([SENTENCE]);
+  });
+
   it('a malformed frame is a typed fault: it carries on over a fresh connection, words intact', async () => {
     const { fake, provider } = await setup({ utterances: [SENTENCE], sttFaults: [{ kind: 'malformed', afterAudioMs: 800 }] });
     const { audio } = await paddedSpeech(SPEECH);
