@@ -63,11 +63,15 @@ export class UnmutePauseRule {
     return this.value;
   }
 
-  /** A word: the first of a turn starts it (and the average from 0, so one word cannot end it at once). */
-  word(): void {
-    if (this.speaking) return;
+  /**
+   * A word: the first of a turn starts it (and the average from 0, so one word cannot end it at
+   * once). True when it started one.
+   */
+  word(): boolean {
+    if (this.speaking) return false;
     this.speaking = true;
     this.value = 0;
+    return true;
   }
 
   /** True once per turn: the user is speaking and the average passed the threshold. */
@@ -354,7 +358,11 @@ class KyutaiStream implements SttStream {
         const text = w.data.text.trim();
         if (!text) return;
         if (this.words.length === 0) this.events.push({ type: 'speech-started' });
-        this.rule.word();
+        // Words after the end of turn, before the final: the user went on after a pause.
+        if (this.rule.word() && this.endOfSpeech) {
+          this.endOfSpeech = false;
+          this.events.push({ type: 'turn-resumed' });
+        }
         this.words.push(text);
         return this.events.push({ type: 'partial', text: this.words.join(' ') });
       }

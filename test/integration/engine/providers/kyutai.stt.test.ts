@@ -4,6 +4,7 @@ import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.
 import { KyutaiStt, KyutaiSttSettingsSchema } from '../../../../electron/engine/providers/stt/kyutai.js';
 import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeKyutai, type FakeKyutaiOptions } from '../../../fakes/kyutai-moshi-server.js';
+import { concat, silence } from '../../../helpers/signals.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -107,6 +108,16 @@ describe('Kyutai STT (moshi-server)', () => {
     const events = await transcribe(provider(), audio);
     expect(finals(events)).toEqual(['hello']);
     expect(fake.stats.stt.zeroFrames).toBeGreaterThan(8);
+  });
+
+  it('words after the end of turn, before the final: the turn resumed', async () => {
+    // "hello", a 1 s pause (the pause prediction passes 0.6), then "again".
+    const { provider } = await setup({ utterances: ['hello', 'again'], utteranceGapMs: 300 });
+    const { audio: word } = await paddedSpeech(SPEECH, 0, 0);
+    const audio = concat(silence(16000, 0.3), word.subarray(0, 8000), silence(16000, 1), word.subarray(0, 8000), silence(16000, 1));
+    const events = await transcribe(provider(), audio, 1);
+    const signals = events.filter((e) => ['partial', 'end-of-turn', 'turn-resumed', 'final'].includes(e.type)).map((e) => e.type + ('text' in e ? `:${e.text}` : ''));
+    expect(signals).toEqual(['partial:hello', 'end-of-turn', 'turn-resumed', 'partial:hello again', 'end-of-turn', 'final:hello again']);
   });
 
   it('a bad key: one attempt, a typed error naming KYUTAI_API_KEY', async () => {
