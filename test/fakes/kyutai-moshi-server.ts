@@ -362,7 +362,15 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     const addText = (text: string) => {
       stats.tts.texts.push(text);
       if (text.trim() === '') stats.tts.emptyTexts++;
-      for (const w of text.split(' ')) if (w) words.push(w);
+      // tts_preprocess.rs: <break time="Ns"/> tags are pauses; the rest normalised, split at whitespace.
+      text.split(/<break\s+time="([0-9.]+)s"\s*\/>/).forEach((part, i) => {
+        if (i % 2 === 1) {
+          if (Number(part) > 0) words.push(`<break time="${Number(part).toFixed(2)}s">`);
+          return;
+        }
+        const normalized = part.replace(/’/g, "'").replace(/–/g, '').replace(/:/g, ' ').replace(/[()]/g, '');
+        for (const w of normalized.split(/\s+/)) if (w) words.push(w);
+      });
       started = true;
       void generate();
     };

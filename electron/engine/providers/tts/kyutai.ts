@@ -34,6 +34,23 @@ export function prepareTextForTts(text: string): string {
     .replaceAll(' : ', ' ');
 }
 
+const BREAK_TAG = /<break\s+time="([0-9.]+)s"\s*\/>/;
+
+/**
+ * How many words (timed `Text` messages) moshi-server makes of a text, as its tts_preprocess.rs
+ * does: each `<break time="Ns"/>` of more than 0 s is one; the text around them is normalised
+ * (’ to ', – dropped, : to a space, parentheses dropped) and split at whitespace.
+ */
+export function serverWordCount(text: string): number {
+  const parts = text.split(BREAK_TAG); // text, seconds, text, seconds, ...
+  let words = 0;
+  parts.forEach((part, i) => {
+    if (i % 2 === 1) words += Number(part) > 0 ? 1 : 0;
+    else words += part.replace(/–/g, '').replace(/:/g, ' ').replace(/[()]/g, '').split(/\s+/).filter(Boolean).length;
+  });
+  return words;
+}
+
 const TextSchema = z.object({ text: z.string(), start_s: z.number(), stop_s: z.number() });
 const AudioSchema = z.object({ pcm: z.array(z.number()) });
 
@@ -94,7 +111,7 @@ class KyutaiTtsStream implements TtsStream {
   push(text: string): number {
     const index = this.segmentWordEnds.length;
     const prepared = prepareTextForTts(text);
-    const words = prepared.split(/\s+/).filter(Boolean).length;
+    const words = serverWordCount(prepared);
     this.segmentWordEnds.push((this.segmentWordEnds[index - 1] ?? 0) + words);
     this.segmentEndS.push(undefined);
     // The server must not get empty text (Unmute never sends it).

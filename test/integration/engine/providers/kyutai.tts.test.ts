@@ -75,6 +75,19 @@ describe('Kyutai TTS (moshi-server)', () => {
     expect(events.some((e) => e.type === 'audio' && e.segment === 1)).toBe(false);
   });
 
+  it('sentences are cut where the server says their last word ends, counting words as the server splits them', async () => {
+    const { provider } = await setup();
+    const stream = provider().open({});
+    // The server drops "–" and parentheses and splits at ":" (tts_preprocess.rs): 5 words, not the 6 whitespace makes.
+    stream.push('Well – (you know) it:fine.');
+    stream.push('Next one.');
+    stream.end();
+    const events = await readAll(stream);
+    const samplesOf = (segment: number) => events.filter((e) => e.type === 'audio' && e.segment === segment).reduce((n, e) => n + (e as { pcm: Int16Array }).pcm.length, 0);
+    expect(samplesOf(0)).toBe(textSamples('Well you know it fine.'));
+    expect(samplesOf(1)).toBe(textSamples('Next one.'));
+  });
+
   it('a bad key: one attempt, a typed error naming KYUTAI_API_KEY', async () => {
     const { fake, provider } = await setup({ authorizedIds: ['secret'] });
     const stream = provider('wrong').open({});
