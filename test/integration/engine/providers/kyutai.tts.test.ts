@@ -78,8 +78,8 @@ describe('Kyutai TTS (moshi-server)', () => {
   it('sentences are cut where the server says their last word ends, counting words as the server splits them', async () => {
     const { provider } = await setup();
     const stream = provider().open({});
-    // The server drops "–" and parentheses and splits at ":" (tts_preprocess.rs): 5 words, not the 6 whitespace makes.
-    stream.push('Well – (you know) it:fine.');
+    // The server drops "–" and parentheses and splits at ":" (tts_preprocess.rs): 5 words where whitespace makes 6.
+    stream.push('Well – (you) know it: fine.');
     stream.push('Next one.');
     stream.end();
     const events = await readAll(stream);
