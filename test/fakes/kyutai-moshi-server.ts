@@ -217,6 +217,8 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
       }
       if (zero) stats.stt.zeroFrames++;
       step++;
+      // Stalled: the model loop answers nothing more (no steps, words or markers) while audio is read.
+      if (stalled) return;
       const now = step * STEP_S;
       // The pause prediction: low in speech, rising in silence, slowly while words are still owed.
       const silence = lastSpeechEnd < 0 ? 10 : speechS >= 0 ? 0 : Math.max(0, now - lastSpeechEnd);

@@ -16,7 +16,7 @@ export const KyutaiSttSettingsSchema = z.object({
   delaySec: z.number().min(0).max(5).default(0.5),
   /** End of turn when the smoothed pause prediction passes this (Unmute: 0.6). */
   pauseThreshold: z.number().min(0).max(1).default(0.6),
-  /** Speech (by the caller's VAD) sent with no message back this long = stalled (ms). */
+  /** Speech (by the caller's VAD), or any audio while a flush is owed, sent with no message back this long = stalled (ms). */
   stallTimeoutMs: z.number().int().positive().default(10_000),
   /** Retries in a row on connection faults before giving up (one is earned back per 10 s connected). */
   maxReconnects: z.number().int().min(0).max(10).default(5),
@@ -157,7 +157,7 @@ class KyutaiStream implements SttStream {
   private userFrameSinceStep = false;
   private words: string[] = [];
   private endOfSpeech = false;
-  private voicedSinceHeardMs = 0;
+  private unansweredMs = 0;
   private dropReason: ParleyError | undefined;
 
   constructor(
@@ -200,11 +200,13 @@ class KyutaiStream implements SttStream {
     const ws = this.ws;
     if (!ws || ws.readyState !== ws.OPEN) return;
     this.sendInput(ws, copy);
-    if (!voiced) return;
-    // The server answers every 80 ms frame with a Step: this much speech with nothing back is a stuck connection.
-    this.voicedSinceHeardMs += (samples.length / this.options.sampleRate) * 1000;
-    if (this.voicedSinceHeardMs >= this.provider.settings.stallTimeoutMs) {
-      this.drop(ws, new ParleyError('provider/timeout', `${NAME} answered nothing to ${Math.round(this.voicedSinceHeardMs / 1000)} s of speech`, { provider: this.provider.id }));
+    // The server answers every 80 ms frame with a Step: this much speech with nothing back is a
+    // stuck connection; so is this much audio of any kind while a flush marker is owed (measured
+    // in audio, so it cannot fire on a pause).
+    if (!voiced && this.markers.length === 0) return;
+    this.unansweredMs += (samples.length / this.options.sampleRate) * 1000;
+    if (this.unansweredMs >= this.provider.settings.stallTimeoutMs) {
+      this.drop(ws, new ParleyError('provider/timeout', `${NAME} answered nothing to ${Math.round(this.unansweredMs / 1000)} s of ${voiced ? 'speech' : 'audio while a flush was owed'}`, { provider: this.provider.id }));
     }
   }
 
@@ -300,7 +302,7 @@ class KyutaiStream implements SttStream {
     if (this.closed) return void ws.terminate();
     this.ws = ws;
     this.dropReason = undefined;
-    this.voicedSinceHeardMs = 0;
+    this.unansweredMs = 0;
     this.rule.restart();
     // The replay starts where the last returned marker left off: the words of that audio come again.
     this.words = [];
@@ -334,7 +336,7 @@ class KyutaiStream implements SttStream {
 
   private onMessage(ws: WebSocket, data: Buffer, isBinary: boolean): void {
     if (ws !== this.ws || this.closed) return;
-    this.voicedSinceHeardMs = 0;
+    this.unansweredMs = 0;
     let m: KyutaiMessage;
     try {
       m = unpackMessage(data, isBinary);

@@ -207,6 +207,21 @@ describe('Kyutai STT (moshi-server)', () => {
     expect(finals(events)).toEqual([SENTENCE]);
   });
 
+  it('a server that goes quiet while a flush is owed is dropped (measured in audio, silence included), and the final comes', async () => {
+    const { audio, startMs, speechMs } = await paddedSpeech(SPEECH, 0.3, 0.1);
+    const { fake, provider } = await setup({ utterances: [SENTENCE], sttFaults: [{ kind: 'stall', afterAudioMs: startMs + speechMs + 50 }] }, { stallTimeoutMs: 1000 });
+    const stream = await provider().open({ sampleRate: 16000, retry: instantBudget() });
+    const { events } = collect(stream);
+    await feed((s) => stream.push(s, true), audio, 1);
+    stream.finalize();
+    // The microphone goes on: silence, which the VAD does not call speech.
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'final'); i++) await feed((s) => stream.push(s, false), silence(16000, 0.1), 1);
+    expect(events.find((e) => e.type === 'status' && e.status.state === 'retrying')).toMatchObject({ status: { reason: { code: 'provider/timeout', message: expect.stringMatching(/while a flush was owed/) } } });
+    expect(fake.stats.stt.connections).toBe(2);
+    expect(finals(events)).toEqual([SENTENCE]);
+    stream.close();
+  });
+
   it('close() and abort free the socket at once', async () => {
     const { fake, provider } = await setup();
     const stream = await provider().open({ sampleRate: 16000 });
