@@ -82,7 +82,7 @@ export async function connectKyutai(url: string, o: { provider: string; displayN
     ws = await connectWebSocket(url, { provider: o.provider, displayName: o.displayName, headers: authHeaders(o.apiKey), signal: o.signal, paused: true });
   } catch (e) {
     if (e instanceof ParleyError && e.code === 'provider/invalid-key') {
-      const sent = o.apiKey ? `the key in ${KEY_VARIABLE}` : `the default id '${DEFAULT_AUTH_ID}' (${KEY_VARIABLE} is not set)`;
+      const sent = o.apiKey ? `the key in ${KEY_VARIABLE}` : `the default id '${DEFAULT_AUTH_ID}' (no ${KEY_VARIABLE} was given for this endpoint)`;
       throw new ParleyError('provider/invalid-key', `invalid API key for ${o.displayName}: the server at ${where} refused ${sent} (401); set ${KEY_VARIABLE} to one of its authorized_ids`, { provider: o.provider, cause: e });
     }
     throw e;

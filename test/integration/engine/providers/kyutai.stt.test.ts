@@ -129,7 +129,7 @@ describe('Kyutai STT (moshi-server)', () => {
     // Without a key the default id is sent, and the message says so.
     const noKey: SttEvent[] = [];
     for await (const e of await provider(undefined).open({ sampleRate: 16000 })) noKey.push(e);
-    expect(noKey.at(-1)).toMatchObject({ type: 'error', error: { message: expect.stringMatching(/'public_token' \(KYUTAI_API_KEY is not set\)/) } });
+    expect(noKey.at(-1)).toMatchObject({ type: 'error', error: { message: expect.stringMatching(/'public_token' \(no KYUTAI_API_KEY was given for this endpoint\)/) } });
   });
 
   it('a full server ("no free channels") is retried within the budget and says the server is full', async () => {
