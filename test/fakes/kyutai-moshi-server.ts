@@ -154,13 +154,13 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     let current: Utterance | undefined;
     /** Handed out on this connection since the last returned marker (go back to the script on close). */
     let uncommitted: Utterance[] = [];
-    const scheduled: { at: number; msg: OutMessage; onSend?: () => void }[] = [];
+    const scheduled: { at: number; msg: OutMessage }[] = [];
     const markers: { dueStep: number; id: number; committed: Utterance[] }[] = [];
     const send = (m: OutMessage) => {
       if (!stalled && ws.readyState === ws.OPEN) ws.send(pack(m));
     };
-    const schedule = (at: number, msg: OutMessage, onSend?: () => void) => {
-      scheduled.push({ at, msg, onSend });
+    const schedule = (at: number, msg: OutMessage) => {
+      scheduled.push({ at, msg });
       scheduled.sort((a, b) => a.at - b.at);
     };
     const sayWord = (u: Utterance, start: number) => {
@@ -226,9 +226,7 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
       const prs = PAUSE_TAU_S.map((tau) => round(Math.max(0.01, 1 - Math.exp(-silence / (tau * slow)))));
       send({ type: 'Step', step_idx: step - 1, prs, buffered_pcm: pending.length });
       while (scheduled.length > 0 && scheduled[0]!.at <= now + 1e-9) {
-        const s = scheduled.shift()!;
-        send(s.msg);
-        s.onSend?.();
+        send(scheduled.shift()!.msg);
       }
       while (markers.length > 0 && markers[0]!.dueStep <= step) {
         const m = markers.shift()!;
