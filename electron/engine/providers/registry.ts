@@ -5,7 +5,9 @@ import { OpenAiChatLlm, OpenAiChatSettingsSchema } from './llm/openai-chat.js';
 import { assertAllowedOffline } from './offline.js';
 import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
+import { KyutaiStt, KyutaiSttSettingsSchema } from './stt/kyutai.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
+import { KyutaiTts, KyutaiTtsSettingsSchema } from './tts/kyutai.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
 import { MoshiClient, MoshiSettingsSchema } from './s2s/moshi.js';
 import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from './s2s/openai-realtime.js';
@@ -60,6 +62,24 @@ export const providers = [
     capabilities: ['streaming', 'interim-results', 'endpointing', 'utterance-end', 'finalize'],
     settings: DeepgramSettingsSchema,
     create: (s, key, ctx) => new DeepgramStt(s, key, ctx),
+  }),
+  // Kyutai's STT and TTS run on the user's own moshi-server (as in Unmute), usually a GPU box on the
+  // LAN or this machine: PARLEY_KYUTAI_URL points both at it (moshi-server serves every module of
+  // its config on one port; by default STT on 8090 and TTS on 8089 as Unmute runs them). The key is
+  // optional (moshi-server's configs authorise 'public_token'). For "Offline only" it is local only
+  // at a loopback address: a box elsewhere on the LAN is off this machine, so it is refused there.
+  // There is no cheap authenticated request to check a key with (only the ASR/TTS routes check it).
+  describe({
+    kind: 'stt',
+    id: 'kyutai',
+    displayName: 'Kyutai STT (self-hosted moshi-server)',
+    env: 'KYUTAI',
+    local: false,
+    localWhenLoopback: true,
+    requiresKey: false,
+    capabilities: ['streaming', 'word-timestamps', 'semantic-vad', 'finalize', 'self-hosted'],
+    settings: KyutaiSttSettingsSchema,
+    create: (s, key, ctx) => new KyutaiStt(s, key, ctx),
   }),
   describe({
     kind: 'llm',
@@ -117,6 +137,18 @@ export const providers = [
     capabilities: ['streaming-text-input', 'streaming-audio', 'alignment', 'voices'],
     settings: ElevenLabsSettingsSchema,
     create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry),
+  }),
+  describe({
+    kind: 'tts',
+    id: 'kyutai',
+    displayName: 'Kyutai TTS (self-hosted moshi-server)',
+    env: 'KYUTAI',
+    local: false,
+    localWhenLoopback: true,
+    requiresKey: false,
+    capabilities: ['streaming-text-input', 'streaming-audio', 'word-timestamps', 'voices', 'self-hosted'],
+    settings: KyutaiTtsSettingsSchema,
+    create: (s, key, ctx) => new KyutaiTts(s, key, ctx.retry),
   }),
   describe({
     kind: 's2s',

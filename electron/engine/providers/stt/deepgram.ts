@@ -1,12 +1,13 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
 import { float32ToInt16 } from '../../audio/pcm.js';
-import { ParleyError, asParleyError, describeError, isAbort, isRetryable } from '../../errors.js';
+import { ParleyError, describeError } from '../../errors.js';
 import { linkedAbort } from '../../util/abort.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { ProviderContext, SttConnectionStatus, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 import { connectWebSocket, decodeCloseReason, isNormalClose } from '../websocket.js';
+import { ReconnectLoop } from './reconnect-loop.js';
 
 export const DeepgramSettingsSchema = z.object({
   baseUrl: z.string().url().default('wss://api.deepgram.com'),
@@ -96,7 +97,6 @@ export class DeepgramStt implements SttProvider {
 class DeepgramStream implements SttStream {
   private readonly events = new AsyncQueue<SttEvent>();
   private ws: WebSocket | undefined;
-  private connecting = false;
   private connectedOnce = false;
   private finalizePending = false;
   /** The retry (in a row) that led to the current connection, for the 'reconnected' event. */
@@ -120,6 +120,7 @@ class DeepgramStream implements SttStream {
   private endResolve: (() => void) | undefined;
   /** Cancels this stream's connect and waits; a child of the caller's signal, let go on close. */
   private readonly lifetime: ReturnType<typeof linkedAbort>;
+  private readonly loop: ReconnectLoop;
 
   constructor(
     private readonly provider: DeepgramStt,
@@ -128,6 +129,17 @@ class DeepgramStream implements SttStream {
   ) {
     this.lifetime = linkedAbort(options.signal);
     this.lifetime.controller.signal.addEventListener('abort', () => this.close(), { once: true });
+    this.loop = new ReconnectLoop({
+      provider: provider.id,
+      budget,
+      signal: this.lifetime.controller.signal,
+      closed: () => this.closed,
+      status: (s) => this.status(s),
+      connectOnce: () => this.connectOnce(),
+      attempt: (n) => (this.lastAttempt = n),
+      fail: (e) => this.fail(e),
+      close: () => this.close(),
+    });
   }
 
   private get signal(): AbortSignal {
@@ -135,7 +147,7 @@ class DeepgramStream implements SttStream {
   }
 
   start(): void {
-    void this.connectLoop(undefined);
+    void this.loop.run(undefined);
   }
 
   push(samples: Float32Array, voiced = false): void {
@@ -202,50 +214,6 @@ class DeepgramStream implements SttStream {
     if (this.closed) return;
     this.events.push({ type: 'error', error });
     this.close();
-  }
-
-  /**
-   * Connects, and after a fault (`fault`) reconnects, drawing every retry from the budget: never
-   * one attempt per audio frame, never more than the budget allows in a row.
-   */
-  private async connectLoop(fault: ParleyError | undefined): Promise<void> {
-    if (this.connecting || this.closed) return;
-    this.connecting = true;
-    try {
-      for (;;) {
-        if (fault) {
-          const step = this.budget.next(fault);
-          if (!step) return this.fail(this.gaveUp(fault));
-          this.lastAttempt = step.attempt;
-          this.status({ state: 'retrying', attempt: step.attempt, inMs: step.delayMs, reason: fault });
-          await this.budget.wait(step.delayMs, this.signal);
-          if (this.closed) return;
-        }
-        this.status({ state: 'connecting' });
-        try {
-          await this.connectOnce();
-          return;
-        } catch (e) {
-          if (isAbort(e) || this.closed) return this.close();
-          const error = asParleyError(e, 'provider/unreachable');
-          // A rejected key or request will not fix itself: final.
-          if (!isRetryable(error)) return this.fail(error);
-          fault = error;
-        }
-      }
-    } catch (e) {
-      // Only the wait throws here: the stream was aborted.
-      if (!isAbort(e)) this.fail(asParleyError(e, 'provider/unreachable'));
-      else this.close();
-    } finally {
-      this.connecting = false;
-    }
-  }
-
-  private gaveUp(fault: ParleyError): ParleyError {
-    const n = this.budget.failures;
-    const what = fault.retryAfterMs !== undefined && n === 1 ? `${fault.message} (asked to wait ${Math.round(fault.retryAfterMs / 1000)} s)` : fault.message;
-    return new ParleyError(fault.code, `${what}; gave up after ${n} ${n === 1 ? 'attempt' : 'attempts'}`, { provider: this.provider.id, cause: fault });
   }
 
   private async connectOnce(): Promise<void> {
@@ -378,7 +346,7 @@ class DeepgramStream implements SttStream {
     if (this.endRequested && (isNormalClose(code) || this.unconfirmed.length === 0)) return this.close();
     const why = decodeCloseReason(reason);
     const fault = this.dropReason ?? new ParleyError('provider/disconnected', `${NAME} closed the connection (${code}${why ? ` ${why}` : ''})`, { provider: this.provider.id });
-    void this.connectLoop(fault);
+    void this.loop.run(fault);
   }
 
   private tick(): void {
