@@ -101,6 +101,8 @@ const KNOWN_TYPES = new Set(['Ready', 'Word', 'EndWord', 'Step', 'Marker', 'Erro
 export class KyutaiStt implements SttProvider {
   readonly id = 'kyutai';
   readonly displayName = NAME;
+  /** Unmute's pause rule on the model's end-of-speech probability: the turn detector waits for its call. */
+  readonly judgesTurns = true;
   /** Unknown message types already logged (once each, for the provider's lifetime). */
   readonly loggedTypes = new Set<string>();
 
