@@ -5,13 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ParleyError } from '../engine/errors.js';
-import { ConversationHost } from '../engine/session/conversation-host.js';
-import { EngineHost } from '../engine/session/engine-host.js';
-import { SileroVadModel } from '../engine/vad/silero.js';
-import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
-import { settingsHandlers } from '../engine/settings/handlers.js';
 import { MemorySecretStore } from '../engine/settings/secret-store.js';
-import { SettingsStore } from '../engine/settings/settings-store.js';
+import { buildEngineRoot } from '../engine/session/engine-root.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { parleyVersion } from './package-info.js';
 import { startServeServer } from './serve/server.js';
@@ -43,30 +38,18 @@ export async function serveCommand(args: string[], io: CliIo, until: Promise<voi
   if (!port.success) throw new ParleyError('cli/usage', `invalid --port: ${values.port}`);
   const dir = rendererDir();
   if (!existsSync(path.join(dir, 'index.html'))) throw new ParleyError('cli/usage', 'the interface is not built: run `npm run build` first');
-  const engine = new EngineHost(parleyVersion(), undefined, undefined, 'memory');
-  const started = engine.start();
   // Settings persist in PARLEY_DATA_DIR (default ~/.parley); keys entered in the page are kept in
   // memory only (headless mode has no OS keychain), the environment's <NAME>_API_KEY otherwise.
-  const dataDir = process.env.PARLEY_DATA_DIR ?? path.join(homedir(), '.parley');
-  const settings = new SettingsStore(path.join(dataDir, 'settings.json'));
-  const loaded = await settings.load();
-  if (loaded.notice) {
-    io.stderr(`parley: ${loaded.notice}\n`);
-    engine.notify(loaded.notice);
-  }
-  const secrets = new MemorySecretStore();
-  // Conversations are also appended to transcripts.jsonl there, so none is lost with the page.
-  const log = new JsonlTranscriptLog(path.join(dataDir, 'transcripts.jsonl'), (e) => {
-    io.stderr(`parley: ${e.message}\n`);
-    conversation.notice(`Conversations are not being saved: ${e.message}`);
-  });
-  const conversation = new ConversationHost({ settings: () => settings.settings, secrets, vadModel: () => engine.vadModel(),
-    loadVad: () => SileroVadModel.load(),
+  const { engine, conversation, handlers } = await buildEngineRoot({
+    dataDir: process.env.PARLEY_DATA_DIR ?? path.join(homedir(), '.parley'),
+    version: parleyVersion(),
+    secrets: new MemorySecretStore(),
+    keyStorage: 'memory',
     // Opting in on the command line is the approval; each command is shown before it runs.
     ...(values['allow-launch'] ? { approveLaunch: async (command: string) => (io.stderr(`parley: starting a local server: ${command}\n`), true) } : {}),
-    log,
-    warn: (m) => io.stderr(`parley: ${m}\n`) });
-  const handlers = { ...settingsHandlers(settings, secrets, process.env, (what) => conversation.settingsChanged(what)), 'parley:engine-info': () => engine.info(), 'parley:server-logs': () => conversation.serverLogs() };
+    warn: (m) => io.stderr(`parley: ${m}\n`),
+  });
+  const started = engine.start();
   let server;
   try {
     server = await startServeServer({ rendererDir: dir, port: port.data, handlers, conversation, warn: (m) => io.stderr(`parley: ${m}\n`) });

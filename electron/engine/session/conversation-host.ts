@@ -23,6 +23,7 @@ import type { ChatMessage } from '../providers/types.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { compareArchitectures, lastUtterance, type ReleasableVad } from './compare.js';
+import type { TurnAudioScorer } from '../cascade/session.js';
 import { createLiveSession, type Architecture, type BuiltSession, type LiveSession } from './session-factory.js';
 import type { TranscriptLog } from '../events/transcript.js';
 
@@ -52,6 +53,8 @@ export interface ConversationHostOptions {
    * command is never run on the UI's word alone. Without it, launch commands are refused.
    */
   approveLaunch?: (command: string) => Promise<boolean>;
+  /** The installed audio turn model (Smart Turn), if any: scored at each pause of the cascade. */
+  turnModel?: () => Promise<TurnAudioScorer | undefined>;
 }
 
 /** The microphone audio kept for the comparison (its last utterance is replayed), in seconds. */
@@ -413,6 +416,7 @@ export class ConversationHost {
       history: this.history,
       log: this.o.log,
       warn: this.o.warn,
+      ...(this.o.turnModel ? { turnModel: this.o.turnModel } : {}),
       notice: (m) => this.notice(m),
       beforeS2s: async ({ id, settings: s }) => {
         const launch = s.launchCommand;

@@ -1,7 +1,7 @@
 import type { Settings } from '../../shared/settings.js';
 import type { AudioSink } from '../audio/playout.js';
 import type { EngineEvent, ConversationState } from '../events/conversation-events.js';
-import { CascadeSession, type TurnTakingOptions } from '../cascade/session.js';
+import { CascadeSession, type TurnAudioScorer, type TurnTakingOptions } from '../cascade/session.js';
 import type { Clock } from '../clock.js';
 import type { ParleyError } from '../errors.js';
 import { createProvider, findProvider, keyNameOf, resolveProvider, type ProviderKind } from '../providers/registry.js';
@@ -44,6 +44,8 @@ export interface SessionDeps<S extends AudioSink> {
   log?: TranscriptLog;
   warn?: (message: string) => void;
   notice?: (message: string) => void;
+  /** The installed audio turn model (Smart Turn), if any. */
+  turnModel?: () => Promise<TurnAudioScorer | undefined>;
   /** Runs before a speech-to-speech model is connected (e.g. start its local server). */
   beforeS2s?: (resolved: { id: string; settings: Record<string, unknown> }) => Promise<void>;
 }
@@ -110,6 +112,8 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
     const fallbackLlm = settings.cascade.fallbackLlm ? createProvider(await resolve('llm', settings.cascade.fallbackLlm), context) : undefined;
     const fallbackTts = settings.cascade.fallbackTts ? createProvider(await resolve('tts', settings.cascade.fallbackTts), context) : undefined;
     const tts = createProvider(ttsR, context);
+    const semantic = settings.turnTaking.endOfTurn === 'semantic';
+    const smartTurn = semantic && settings.turnTaking.smartTurn ? await deps.turnModel?.() : undefined;
     const sink = deps.sinkAt(tts.sampleRate);
     const session = new CascadeSession({
       stt: createProvider(sttR, context),
@@ -124,6 +128,7 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
       clock: deps.clock,
       log: deps.log,
       history: deps.history,
+      ...(smartTurn ? { smartTurn } : {}),
       turnTaking: { vad: { activationThreshold: vadOptions.activationThreshold }, endOfTurn: endOfTurnOptions(settings.turnTaking), bargeIn: settings.turnTaking.bargeIn ? {} : false },
     });
     return { architecture, session, sink, timers, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false, carriesHistory: true };
