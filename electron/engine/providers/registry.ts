@@ -5,6 +5,7 @@ import { OpenAiChatLlm, OpenAiChatSettingsSchema } from './llm/openai-chat.js';
 import { assertAllowedOffline } from './offline.js';
 import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
+import { DeepgramFluxSettingsSchema, DeepgramFluxStt } from './stt/deepgram-flux.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
 import { MoshiClient, MoshiSettingsSchema } from './s2s/moshi.js';
@@ -60,6 +61,19 @@ export const providers = [
     capabilities: ['streaming', 'interim-results', 'endpointing', 'utterance-end', 'finalize'],
     settings: DeepgramSettingsSchema,
     create: (s, key, ctx) => new DeepgramStt(s, key, ctx),
+  }),
+  describe({
+    kind: 'stt',
+    id: 'deepgram-flux',
+    displayName: 'Deepgram Flux',
+    // PARLEY_DEEPGRAM_FLUX_URL for the endpoint; the key is Deepgram's (DEEPGRAM_API_KEY, checked like v1's).
+    env: 'DEEPGRAM_FLUX',
+    keyEnv: 'DEEPGRAM',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming', 'interim-results', 'end-of-turn', 'eager-end-of-turn', 'turn-probability', 'configure'],
+    settings: DeepgramFluxSettingsSchema,
+    create: (s, key, ctx) => new DeepgramFluxStt(s, key, ctx),
   }),
   describe({
     kind: 'llm',
