@@ -121,6 +121,8 @@ class FluxStream extends DeepgramSocketStream implements FluxSttStream {
   private shownText = '';
   /** An EagerEndOfTurn not yet followed by TurnResumed or EndOfTurn. */
   private eagerPending = false;
+  /** Threshold changes made while not connected (wire names), sent on the next connection. */
+  private pendingConfigure: Record<string, number> | undefined;
 
   constructor(
     config: DeepgramSocketConfig,
@@ -143,11 +145,19 @@ class FluxStream extends DeepgramSocketStream implements FluxSttStream {
   configure(changes: Partial<FluxThresholds>): void {
     const parsed = ThresholdChangesSchema.parse(changes);
     Object.assign(this.thresholds, parsed);
-    const thresholds: Record<string, number> = {};
-    if (parsed.eotThreshold !== undefined) thresholds.eot_threshold = parsed.eotThreshold;
-    if (parsed.eagerEotThreshold !== undefined) thresholds.eager_eot_threshold = parsed.eagerEotThreshold;
-    if (parsed.eotTimeoutMs !== undefined) thresholds.eot_timeout_ms = parsed.eotTimeoutMs;
-    this.sendJson({ type: 'Configure', thresholds });
+    const wire = this.pendingConfigure ?? {};
+    if (parsed.eotThreshold !== undefined) wire.eot_threshold = parsed.eotThreshold;
+    if (parsed.eagerEotThreshold !== undefined) wire.eager_eot_threshold = parsed.eagerEotThreshold;
+    if (parsed.eotTimeoutMs !== undefined) wire.eot_timeout_ms = parsed.eotTimeoutMs;
+    // Not connected: a connection being made may have taken the old URL; sent once it is up,
+    // ahead of the replayed audio it applies to.
+    if (!this.isOpen()) this.pendingConfigure = wire;
+    else this.sendJson({ type: 'Configure', thresholds: wire });
+  }
+
+  protected override beforeReplay(): void {
+    if (this.pendingConfigure) this.sendJson({ type: 'Configure', thresholds: this.pendingConfigure });
+    this.pendingConfigure = undefined;
   }
 
   protected override onConnectionLost(): void {

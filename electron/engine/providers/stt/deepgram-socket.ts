@@ -82,6 +82,8 @@ export abstract class DeepgramSocketStream implements SttStream {
   /** One message of a known type. Throwing (e.g. a failed parse) drops the connection as malformed. */
   protected abstract onMessage(message: DeepgramMessage): void;
   abstract finalize(): void;
+  /** Connected, before the kept audio is replayed: send what must apply to it. */
+  protected beforeReplay(): void {}
   /** Connected and the kept audio replayed: send what must follow it (control messages held back). */
   protected onConnected(): void {}
   /** The connection was lost (a reconnect follows): forget per-connection state. */
@@ -252,6 +254,7 @@ export abstract class DeepgramSocketStream implements SttStream {
     ws.on('close', (code: number, reason: Buffer) => this.onClose(ws, code, reason));
     ws.on('error', () => undefined); // surfaces as 'close'
     ws.resume();
+    this.beforeReplay();
     // Replay what no connection has confirmed yet, so no word of the user is lost.
     for (const chunk of this.unconfirmed) ws.send(chunk);
     if (this.unconfirmed.length > 0) this.lastSendAt = this.now();

@@ -128,17 +128,20 @@ describe('Deepgram Flux STT', () => {
   });
 
   it('an unfinished sentence the model is not sure of ends only at eot_timeout_ms', async () => {
-    const { provider } = await setup({ utterances: [{ text: 'my number is five five', eotConfidence: 0.5 }] }, { eotTimeoutMs: 1500 });
+    const { fake, provider } = await setup({ utterances: [{ text: 'my number is five five', eotConfidence: 0.5 }] }, { eotTimeoutMs: 1500 });
     const stream = await provider().open({ sampleRate: RATE });
     const events: SttEvent[] = [];
     const reading = (async () => {
       for await (const e of stream) events.push(e);
     })();
-    await feed((s) => stream.push(s), concat(tone(1), silence(RATE, 1.2)));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(signals(events)).toEqual(['speech-started']);
+    const first = concat(tone(1), silence(RATE, 1.2));
+    await feed((s) => stream.push(s), first);
+    // 1.2 s of silence, the confidence stuck at 0.5: the service has not ended the turn.
+    await until(() => fake.stats.audioBytes === first.length * 2);
+    expect(fake.stats.turns).toEqual([]);
     await feed((s) => stream.push(s), silence(RATE, 0.5));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => events.some((e) => e.type === 'end-of-turn'));
+    expect(events.find((e) => e.type === 'end-of-turn')).toMatchObject({ probability: 0.5 });
     expect(signals(events)).toEqual(['speech-started', 'final:my number is five five', 'end-of-turn']);
     stream.close();
     await reading;
@@ -152,10 +155,10 @@ describe('Deepgram Flux STT', () => {
       for await (const e of stream) events.push(e);
     })();
     await feed((s) => stream.push(s), concat(tone(0.8), silence(RATE, 1)));
-    await new Promise((r) => setTimeout(r, 30));
+    await until(() => events.some((e) => e.type === 'end-of-turn'));
     stream.configure({ eagerEotThreshold: 0.3, eotThreshold: 0.9 });
     await feed((s) => stream.push(s), concat(tone(0.8), silence(RATE, 1.2)));
-    await new Promise((r) => setTimeout(r, 30));
+    await until(() => events.filter((e) => e.type === 'end-of-turn').length === 2);
     expect(fake.stats.configures).toEqual([{ type: 'Configure', thresholds: { eot_threshold: 0.9, eager_eot_threshold: 0.3 } }]);
     // Only the second turn, after Configure, has an eager end of turn.
     expect(signals(events)).toEqual(['speech-started', 'final:first turn', 'end-of-turn', 'speech-started', 'eager:second turn', 'final:second turn', 'end-of-turn']);
@@ -166,6 +169,24 @@ describe('Deepgram Flux STT', () => {
     stream.close();
     await reading;
     expect(() => stream.configure({ eotThreshold: 0.2 })).toThrow();
+  });
+
+  it('configure() while still connecting is not lost: the connection gets the new thresholds', async () => {
+    const { fake, provider } = await setup({ utterances: ['right away'] });
+    const stream = await provider().open({ sampleRate: RATE });
+    const events: SttEvent[] = [];
+    const reading = (async () => {
+      for await (const e of stream) events.push(e);
+    })();
+    // The URL may already be on its way: the change must still reach this connection.
+    await new Promise((r) => setImmediate(r));
+    stream.configure({ eagerEotThreshold: 0.3 });
+    await feed((s) => stream.push(s), concat(tone(0.8), silence(RATE, 1)));
+    await until(() => events.some((e) => e.type === 'end-of-turn'));
+    expect(signals(events)).toEqual(['speech-started', 'eager:right away', 'final:right away', 'end-of-turn']);
+    expect(fake.stats.connections).toBe(1);
+    stream.close();
+    await reading;
   });
 
   it('finalize() sends nothing (Flux would close the connection on Finalize); end() sends CloseStream and the last Update is the final', async () => {
@@ -231,19 +252,16 @@ describe('Deepgram Flux STT', () => {
   it('close() frees the socket; an aborted signal does too', async () => {
     const { fake, provider } = await setup();
     const stream = await provider().open({ sampleRate: RATE });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(1);
+    await until(() => fake.stats.openSockets === 1);
     stream.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await until(() => fake.stats.openSockets === 0);
     const controller = new AbortController();
     const aborted = await provider().open({ sampleRate: RATE, signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => fake.stats.openSockets === 1);
     controller.abort();
     const events: SttEvent[] = [];
     for await (const e of aborted) events.push(e);
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await until(() => fake.stats.openSockets === 0);
   });
 });
