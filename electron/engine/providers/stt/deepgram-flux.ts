@@ -13,12 +13,12 @@ export const DeepgramFluxSettingsSchema = z.object({
   baseUrl: z.string().url().default('wss://api.deepgram.com'),
   /** flux-general-en (English), or flux-general-multi (ten languages; the stream's language goes as a language_hint). */
   model: z.enum(['flux-general-en', 'flux-general-multi']).default('flux-general-en'),
-  /** end_of_turn_confidence (0-1) at which Flux ends the turn (EndOfTurn): 0.5-1.0, Deepgram's default 0.7; 1.0 leaves it to eotTimeoutMs. */
-  eotThreshold: EotThreshold.default(0.7),
-  /** end_of_turn_confidence (0-1) for EagerEndOfTurn and TurnResumed: 0.3-0.9; unset (Deepgram's default) = no eager events. */
-  eagerEotThreshold: EagerEotThreshold.optional(),
-  /** Silence after speech (ms) that ends a turn whatever the confidence: 500-60000, Deepgram's default 5000. */
-  eotTimeoutMs: EotTimeoutMs.default(5000),
+  /** eot_threshold: end_of_turn_confidence (0-1) at which Flux ends the turn (EndOfTurn): 0.5-1.0, Deepgram's default 0.7; 1.0 leaves it to endOfTurnTimeoutMs. */
+  endOfTurnThreshold: EotThreshold.default(0.7),
+  /** eager_eot_threshold: end_of_turn_confidence (0-1) for EagerEndOfTurn and TurnResumed: 0.3-0.9; unset (Deepgram's default) = no eager events. */
+  eagerEndOfTurnThreshold: EagerEotThreshold.optional(),
+  /** eot_timeout_ms: silence after speech (ms) that ends a turn whatever the confidence: 500-60000, Deepgram's default 5000. */
+  endOfTurnTimeoutMs: EotTimeoutMs.default(5000),
   /**
    * Stalled connection: this much speech (as the VAD hears it) sent with no message back, or a ping
    * unanswered this long (ms). Flux answers all audio with an Update about every 0.25 s.
@@ -30,8 +30,8 @@ export const DeepgramFluxSettingsSchema = z.object({
 export type DeepgramFluxSettings = z.infer<typeof DeepgramFluxSettingsSchema>;
 
 /** The turn-detection thresholds Flux takes at connect time and, with Configure, mid-stream. */
-export type FluxThresholds = Pick<DeepgramFluxSettings, 'eotThreshold' | 'eagerEotThreshold' | 'eotTimeoutMs'>;
-const ThresholdChangesSchema = z.object({ eotThreshold: EotThreshold, eagerEotThreshold: EagerEotThreshold, eotTimeoutMs: EotTimeoutMs }).partial();
+export type FluxThresholds = Pick<DeepgramFluxSettings, 'endOfTurnThreshold' | 'eagerEndOfTurnThreshold' | 'endOfTurnTimeoutMs'>;
+const ThresholdChangesSchema = z.object({ endOfTurnThreshold: EotThreshold, eagerEndOfTurnThreshold: EagerEotThreshold, endOfTurnTimeoutMs: EotTimeoutMs }).partial();
 
 /** A Flux stream: an SttStream whose turn thresholds can change mid-stream. */
 export interface FluxSttStream extends SttStream {
@@ -79,10 +79,10 @@ export class DeepgramFluxStt implements SttProvider {
       model: s.model,
       encoding: 'linear16',
       sample_rate: String(sampleRate),
-      eot_threshold: String(thresholds.eotThreshold),
-      eot_timeout_ms: String(thresholds.eotTimeoutMs),
+      eot_threshold: String(thresholds.endOfTurnThreshold),
+      eot_timeout_ms: String(thresholds.endOfTurnTimeoutMs),
     });
-    if (thresholds.eagerEotThreshold !== undefined) q.set('eager_eot_threshold', String(thresholds.eagerEotThreshold));
+    if (thresholds.eagerEndOfTurnThreshold !== undefined) q.set('eager_eot_threshold', String(thresholds.eagerEndOfTurnThreshold));
     // Only the multilingual model takes hints; a base code ("en-US" -> "en").
     if (s.model === 'flux-general-multi' && language) q.set('language_hint', language.split(/[-_]/)[0]!.toLowerCase());
     return `${s.baseUrl.replace(/\/+$/, '')}/v2/listen?${q}`;
@@ -95,8 +95,8 @@ export class DeepgramFluxStt implements SttProvider {
       throw new ParleyError('provider/bad-request', `${NAME} takes audio at 8, 16, 24, 44.1 or 48 kHz, not ${options.sampleRate} Hz`, { provider: this.id });
     }
     const budget = options.retry ?? new RetryBudget(this.context.clock, { retries: this.settings.maxReconnects });
-    const { eotThreshold, eagerEotThreshold, eotTimeoutMs } = this.settings;
-    const thresholds: FluxThresholds = { eotThreshold, eagerEotThreshold, eotTimeoutMs };
+    const { endOfTurnThreshold, eagerEndOfTurnThreshold, endOfTurnTimeoutMs } = this.settings;
+    const thresholds: FluxThresholds = { endOfTurnThreshold, eagerEndOfTurnThreshold, endOfTurnTimeoutMs };
     const config: DeepgramSocketConfig = {
       id: this.id,
       displayName: NAME,
@@ -146,9 +146,9 @@ class FluxStream extends DeepgramSocketStream implements FluxSttStream {
     const parsed = ThresholdChangesSchema.parse(changes);
     Object.assign(this.thresholds, parsed);
     const wire = this.pendingConfigure ?? {};
-    if (parsed.eotThreshold !== undefined) wire.eot_threshold = parsed.eotThreshold;
-    if (parsed.eagerEotThreshold !== undefined) wire.eager_eot_threshold = parsed.eagerEotThreshold;
-    if (parsed.eotTimeoutMs !== undefined) wire.eot_timeout_ms = parsed.eotTimeoutMs;
+    if (parsed.endOfTurnThreshold !== undefined) wire.eot_threshold = parsed.endOfTurnThreshold;
+    if (parsed.eagerEndOfTurnThreshold !== undefined) wire.eager_eot_threshold = parsed.eagerEndOfTurnThreshold;
+    if (parsed.endOfTurnTimeoutMs !== undefined) wire.eot_timeout_ms = parsed.endOfTurnTimeoutMs;
     // Not connected: a connection being made may have taken the old URL; sent once it is up,
     // ahead of the replayed audio it applies to.
     if (!this.isOpen()) this.pendingConfigure = wire;

@@ -119,7 +119,7 @@ describe('Deepgram Flux STT', () => {
   });
 
   it('eager mode: a hesitation gives eager-end-of-turn then turn-resumed; the real end gives eager, final and end-of-turn with the same text', async () => {
-    const { fake, provider } = await setup({ utterances: ['I need a flight to | Boston please'] }, { eagerEotThreshold: 0.4 });
+    const { fake, provider } = await setup({ utterances: ['I need a flight to | Boston please'] }, { eagerEndOfTurnThreshold: 0.4 });
     // Speech, a 0.45 s hesitation (past eager, short of EndOfTurn), speech, then a long pause.
     const audio = concat(silence(RATE, 0.3), tone(1.2), silence(RATE, 0.45), tone(0.8), silence(RATE, 1.5));
     const events = await transcribe(await provider().open({ sampleRate: RATE }), audio);
@@ -128,7 +128,7 @@ describe('Deepgram Flux STT', () => {
   });
 
   it('an unfinished sentence the model is not sure of ends only at eot_timeout_ms', async () => {
-    const { fake, provider } = await setup({ utterances: [{ text: 'my number is five five', eotConfidence: 0.5 }] }, { eotTimeoutMs: 1500 });
+    const { fake, provider } = await setup({ utterances: [{ text: 'my number is five five', eotConfidence: 0.5 }] }, { endOfTurnTimeoutMs: 1500 });
     const stream = await provider().open({ sampleRate: RATE });
     const events: SttEvent[] = [];
     const reading = (async () => {
@@ -156,7 +156,7 @@ describe('Deepgram Flux STT', () => {
     })();
     await feed((s) => stream.push(s), concat(tone(0.8), silence(RATE, 1)));
     await until(() => events.some((e) => e.type === 'end-of-turn'));
-    stream.configure({ eagerEotThreshold: 0.3, eotThreshold: 0.9 });
+    stream.configure({ eagerEndOfTurnThreshold: 0.3, endOfTurnThreshold: 0.9 });
     await feed((s) => stream.push(s), concat(tone(0.8), silence(RATE, 1.2)));
     await until(() => events.filter((e) => e.type === 'end-of-turn').length === 2);
     expect(fake.stats.configures).toEqual([{ type: 'Configure', thresholds: { eot_threshold: 0.9, eager_eot_threshold: 0.3 } }]);
@@ -168,7 +168,7 @@ describe('Deepgram Flux STT', () => {
     expect(fake.stats.queries[1]!.get('eager_eot_threshold')).toBe('0.3');
     stream.close();
     await reading;
-    expect(() => stream.configure({ eotThreshold: 0.2 })).toThrow();
+    expect(() => stream.configure({ endOfTurnThreshold: 0.2 })).toThrow();
   });
 
   it('configure() while still connecting is not lost: the connection gets the new thresholds', async () => {
@@ -180,7 +180,7 @@ describe('Deepgram Flux STT', () => {
     })();
     // The URL may already be on its way: the change must still reach this connection.
     await new Promise((r) => setImmediate(r));
-    stream.configure({ eagerEotThreshold: 0.3 });
+    stream.configure({ eagerEndOfTurnThreshold: 0.3 });
     await feed((s) => stream.push(s), concat(tone(0.8), silence(RATE, 1)));
     await until(() => events.some((e) => e.type === 'end-of-turn'));
     expect(signals(events)).toEqual(['speech-started', 'eager:right away', 'final:right away', 'end-of-turn']);
@@ -221,7 +221,7 @@ describe('Deepgram Flux STT', () => {
   });
 
   it('a drop after an eager end of turn says turn-resumed: the prepared reply cannot be vouched for', async () => {
-    const { provider } = await setup({ utterances: ['book it | for tomorrow'], faults: [{ kind: 'drop', afterAudioMs: 1600 }] }, { eagerEotThreshold: 0.3 });
+    const { provider } = await setup({ utterances: ['book it | for tomorrow'], faults: [{ kind: 'drop', afterAudioMs: 1600 }] }, { eagerEndOfTurnThreshold: 0.3 });
     // Eager about 0.32 s into the pause (at 1.52 s), the drop at 1.6 s, before speech resumes at 1.65 s.
     const events = await transcribe(await provider().open({ sampleRate: RATE }), concat(silence(RATE, 0.2), tone(1), silence(RATE, 0.45), tone(0.8), silence(RATE, 1.5)), 2);
     const s = signals(events);

@@ -39,13 +39,13 @@ describe('provider registry', () => {
   it('Deepgram Flux: its own endpoint variable, Deepgram\'s key (and so Deepgram\'s key check)', () => {
     const env = { PARLEY_DEEPGRAM_FLUX_URL: 'ws://127.0.0.1:7001', DEEPGRAM_API_KEY: 'dg-1' };
     expect(resolveProvider('stt', 'deepgram-flux', {}, env)).toMatchObject({
-      settings: { baseUrl: 'ws://127.0.0.1:7001', model: 'flux-general-en', eotThreshold: 0.7, eotTimeoutMs: 5000 },
+      settings: { baseUrl: 'ws://127.0.0.1:7001', model: 'flux-general-en', endOfTurnThreshold: 0.7, endOfTurnTimeoutMs: 5000 },
       apiKey: 'dg-1',
       endpointSource: 'environment',
     });
-    expect(resolveProvider('stt', 'deepgram-flux', {}, env).settings.eagerEotThreshold).toBeUndefined();
+    expect(resolveProvider('stt', 'deepgram-flux', {}, env).settings.eagerEndOfTurnThreshold).toBeUndefined();
     expect(keyNameOf(providers.find((p) => p.id === 'deepgram-flux')!)).toBe('deepgram');
     expect(() => resolveProvider('stt', 'deepgram-flux', {}, {})).toThrow('no API key for Deepgram Flux: set DEEPGRAM_API_KEY or add the key in settings');
-    expect(() => resolveProvider('stt', 'deepgram-flux', { eagerEotThreshold: 0.95 }, env)).toThrow(/invalid Deepgram Flux setting eagerEotThreshold/);
+    expect(() => resolveProvider('stt', 'deepgram-flux', { eagerEndOfTurnThreshold: 0.95 }, env)).toThrow(/invalid Deepgram Flux setting eagerEndOfTurnThreshold/);
   });
 });
