@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { keyCheckRoute, listenWebSocket, sleep } from './http.js';
+import { EnergyWindows, keyCheckRoute, listenWebSocket, refuseDeepgramUpgrade, sleep } from './http.js';
 
 export type DeepgramFault =
   /** Refuse the upgrade with this status (and Retry-After, in seconds). */
@@ -53,13 +53,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
   const sockets = new Set<WebSocket>();
   const server = await listenWebSocket((req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const refuse = (status: number, message: string, retryAfterS?: number) => {
-      const body = JSON.stringify({ err_code: status === 401 ? 'INVALID_AUTH' : 'ERR', err_msg: message, request_id: 'fake' });
-      const reason = status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : 'Error';
-      const retry = retryAfterS !== undefined ? `retry-after: ${retryAfterS}\r\n` : '';
-      socket.write(`HTTP/1.1 ${status} ${reason}\r\ndg-request-id: fake\r\ndg-error: ${message}\r\n${retry}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-      socket.destroy();
-    };
+    const refuse = (status: number, message: string, retryAfterS?: number) => refuseDeepgramUpgrade(socket, status, message, retryAfterS);
     if (url.pathname !== '/v1/listen') return refuse(404, 'unknown path');
     stats.attempts++;
     if (req.headers.authorization !== `Token ${key}`) return refuse(401, 'Invalid credentials.');
@@ -78,8 +72,8 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     const rate = Number(q.get('sample_rate'));
     const endpointingMs = Number(q.get('endpointing') ?? 10);
     const utteranceEndMs = Number(q.get('utterance_end_ms') ?? 0);
-    const window = Math.round(rate * 0.02);
-    let pending = Buffer.alloc(0);
+    const windows = new EnergyWindows(rate, options.speechRms);
+    const window = windows.size;
     let samples = 0; // audio received on this connection
     let speechStart = -1; // sample index
     let lastSpeech = -1;
@@ -122,7 +116,14 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
       channel: { alternatives: [{ transcript, confidence: 0.99, words: [] }] },
       metadata: { request_id: 'fake', model_info: { name: 'fake', version: '1', arch: 'fake' } },
     });
-    const sendFinal = async (speechFinal: boolean, fromFinalize: boolean) => {
+    // The final in flight (its STT latency still running): CloseStream sends it before closing, as the service does.
+    let finalInFlight: Promise<void> = Promise.resolve();
+    const sendFinal = (speechFinal: boolean, fromFinalize: boolean): Promise<void> => {
+      const sending = sendFinalNow(speechFinal, fromFinalize);
+      finalInFlight = Promise.all([finalInFlight, sending]).then(() => undefined);
+      return sending;
+    };
+    const sendFinalNow = async (speechFinal: boolean, fromFinalize: boolean) => {
       if (finalized || speechStart < 0) return;
       finalized = true;
       // A pause inside one utterance: its words were already final; this span adds none.
@@ -148,18 +149,14 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
           stats.closeStream++;
           if (fault?.kind === 'drop-on-close-stream') return ws.terminate();
           await sendFinal(true, false);
+          await finalInFlight;
           send({ type: 'Metadata', transaction_key: 'deprecated', request_id: 'fake', sha256: '', created: new Date().toISOString(), duration: t(samples), channels: 1 });
           ws.close(1000);
         }
         return;
       }
       stats.audioBytes += data.length;
-      pending = Buffer.concat([pending, data]);
-      while (pending.length >= window * 2) {
-        let acc = 0;
-        for (let i = 0; i < window; i++) acc += (pending.readInt16LE(i * 2) / 32768) ** 2;
-        pending = pending.subarray(window * 2);
-        const speech = Math.sqrt(acc / window) > (options.speechRms ?? 0.02);
+      for (const speech of windows.push(data)) {
         samples += window;
         if (fault && 'afterAudioMs' in fault && (samples / rate) * 1000 >= fault.afterAudioMs) {
           if (fault.kind === 'drop') return ws.terminate();

@@ -136,3 +136,45 @@ export function tonePcm(ms: number, rate = 24000, freq = 220, amplitude = 0.3): 
   for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * freq * i) / rate)), i * 2);
   return buf;
 }
+
+/**
+ * Refuses a WebSocket upgrade the way Deepgram does (v1 and v2 alike): an HTTP error status with
+ * `dg-request-id`, the error text in `dg-error` and in a JSON body, and Retry-After (seconds) when given.
+ */
+export function refuseDeepgramUpgrade(socket: Duplex, status: number, message: string, retryAfterS?: number): void {
+  const body = JSON.stringify({ err_code: status === 401 ? 'INVALID_AUTH' : 'ERR', err_msg: message, request_id: 'fake' });
+  const reason = status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : status === 429 ? 'Too Many Requests' : 'Error';
+  const retry = retryAfterS !== undefined ? `retry-after: ${retryAfterS}\r\n` : '';
+  socket.write(`HTTP/1.1 ${status} ${reason}\r\ndg-request-id: fake\r\ndg-error: ${message}\r\n${retry}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.destroy();
+}
+
+/**
+ * Speech detection for fake STT servers, which cannot recognise words: 16-bit little-endian PCM in,
+ * one verdict per complete 20 ms window out (RMS above `speechRms` = speech). Partial windows wait
+ * for the next bytes.
+ */
+export class EnergyWindows {
+  /** Samples per window. */
+  readonly size: number;
+  private pending = Buffer.alloc(0);
+
+  constructor(
+    readonly rate: number,
+    private readonly speechRms = 0.02,
+  ) {
+    this.size = Math.round(rate * 0.02);
+  }
+
+  push(data: Buffer): boolean[] {
+    this.pending = Buffer.concat([this.pending, data]);
+    const verdicts: boolean[] = [];
+    while (this.pending.length >= this.size * 2) {
+      let acc = 0;
+      for (let i = 0; i < this.size; i++) acc += (this.pending.readInt16LE(i * 2) / 32768) ** 2;
+      this.pending = this.pending.subarray(this.size * 2);
+      verdicts.push(Math.sqrt(acc / this.size) > this.speechRms);
+    }
+    return verdicts;
+  }
+}

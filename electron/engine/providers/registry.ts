@@ -6,6 +6,7 @@ import { assertAllowedOffline } from './offline.js';
 import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
 import { KyutaiStt, KyutaiSttSettingsSchema } from './stt/kyutai.js';
+import { DeepgramFluxSettingsSchema, DeepgramFluxStt } from './stt/deepgram-flux.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
 import { KyutaiTts, KyutaiTtsSettingsSchema } from './tts/kyutai.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
@@ -80,6 +81,19 @@ export const providers = [
     capabilities: ['streaming', 'word-timestamps', 'semantic-vad', 'finalize', 'self-hosted'],
     settings: KyutaiSttSettingsSchema,
     create: (s, key, ctx) => new KyutaiStt(s, key, ctx),
+  }),
+  describe({
+    kind: 'stt',
+    id: 'deepgram-flux',
+    displayName: 'Deepgram Flux',
+    // PARLEY_DEEPGRAM_FLUX_URL for the endpoint; the key is Deepgram's (DEEPGRAM_API_KEY, checked like v1's).
+    env: 'DEEPGRAM_FLUX',
+    keyEnv: 'DEEPGRAM',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming', 'interim-results', 'end-of-turn', 'eager-end-of-turn', 'turn-probability', 'configure'],
+    settings: DeepgramFluxSettingsSchema,
+    create: (s, key, ctx) => new DeepgramFluxStt(s, key, ctx),
   }),
   describe({
     kind: 'llm',

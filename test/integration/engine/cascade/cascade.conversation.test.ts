@@ -48,7 +48,12 @@ describe('cascade: a spoken turn', () => {
     expect(spans.ttsFirstByte!).toBeLessThanOrEqual(spans.firstAudioPlayed!);
     expect(latency.report.voiceToVoiceMs).toBe(spans.firstAudioPlayed);
     // The fake LLM waits 60 ms before its first token, the fake TTS 20 ms before its first byte.
-    expect(spans.llmFirstToken! - spans.endOfTurn!).toBeGreaterThanOrEqual(55);
+    // A reply prepared before the end of turn (preemptive) has had part of that wait already: then
+    // the one chat request is the prepared one, and it was used.
+    expect(latency.report.decision).toMatchObject({ turnClass: expect.any(String), delayMs: expect.any(Number) });
+    if (latency.report.decision!.preempted) expect(h.session.preemptive).toMatchObject({ used: 1 });
+    else expect(spans.llmFirstToken! - spans.endOfTurn!).toBeGreaterThanOrEqual(55);
+    expect(h.openai.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
 
     expect(h.session.history.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
     expect(h.sink.recording().length).toBeGreaterThan(24000 * 0.004 * done.text.length * 0.9);

@@ -15,6 +15,7 @@ describe('offline mode refuses cloud providers in the engine', () => {
     expect(providers.map((p) => `${p.kind}:${p.id}:${runsLocally(p, p.settings.parse({}) as Record<string, unknown>) ? 'local' : 'cloud'}`)).toEqual([
       'stt:deepgram:cloud',
       'stt:kyutai:local',
+      'stt:deepgram-flux:cloud',
       'llm:openai:cloud',
       'llm:ollama:local',
       'llm:anthropic:cloud',
@@ -31,6 +32,7 @@ describe('offline mode refuses cloud providers in the engine', () => {
     expect(local('llm', 'ollama', 'http://127.0.0.1.example.com/v1')).toBe(false);
     // A vendor's cloud API on loopback is a test double, not a local engine.
     expect(local('stt', 'deepgram', 'ws://127.0.0.1:1234')).toBe(false);
+    expect(local('stt', 'deepgram-flux', 'ws://127.0.0.1:1234')).toBe(false);
     expect(isLoopbackHost('127.8.9.10')).toBe(true);
     expect(isLoopbackHost('10.0.0.1')).toBe(false);
   });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
+import { keyNameOf, providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 's2s:moshi', 's2s:openai-realtime']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:deepgram-flux', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
       const defaults = p.settings.parse({}) as { baseUrl: string };
       expect(() => new URL(defaults.baseUrl)).not.toThrow();
@@ -34,5 +34,18 @@ describe('provider registry', () => {
     expect(resolveProvider('s2s', 'moshi', {}, { PARLEY_MOSHI_URL: 'ws://10.0.0.5:8998' })).toMatchObject({ settings: { baseUrl: 'ws://10.0.0.5:8998' }, apiKey: undefined, endpointSource: 'environment' });
     expect(resolveProvider('s2s', 'openai-realtime', {}, { PARLEY_OPENAI_REALTIME_URL: 'ws://127.0.0.1:7000/v1/realtime', OPENAI_API_KEY: 'sk-1' })).toMatchObject({ settings: { baseUrl: 'ws://127.0.0.1:7000/v1/realtime', model: 'gpt-realtime' }, apiKey: 'sk-1' });
     expect(() => resolveProvider('s2s', 'openai-realtime', {}, {})).toThrow('no API key for OpenAI Realtime: set OPENAI_API_KEY or add the key in settings');
+  });
+
+  it('Deepgram Flux: its own endpoint variable, Deepgram\'s key (and so Deepgram\'s key check)', () => {
+    const env = { PARLEY_DEEPGRAM_FLUX_URL: 'ws://127.0.0.1:7001', DEEPGRAM_API_KEY: 'dg-1' };
+    expect(resolveProvider('stt', 'deepgram-flux', {}, env)).toMatchObject({
+      settings: { baseUrl: 'ws://127.0.0.1:7001', model: 'flux-general-en', endOfTurnThreshold: 0.7, endOfTurnTimeoutMs: 5000 },
+      apiKey: 'dg-1',
+      endpointSource: 'environment',
+    });
+    expect(resolveProvider('stt', 'deepgram-flux', {}, env).settings.eagerEndOfTurnThreshold).toBeUndefined();
+    expect(keyNameOf(providers.find((p) => p.id === 'deepgram-flux')!)).toBe('deepgram');
+    expect(() => resolveProvider('stt', 'deepgram-flux', {}, {})).toThrow('no API key for Deepgram Flux: set DEEPGRAM_API_KEY or add the key in settings');
+    expect(() => resolveProvider('stt', 'deepgram-flux', { eagerEndOfTurnThreshold: 0.95 }, env)).toThrow(/invalid Deepgram Flux setting eagerEndOfTurnThreshold/);
   });
 });

@@ -1,0 +1,165 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../../../electron/engine/clock.js';
+import { abortError } from '../../../../electron/engine/errors.js';
+import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
+import { DeepgramFluxSettingsSchema, DeepgramFluxStt } from '../../../../electron/engine/providers/stt/deepgram-flux.js';
+import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
+import { startFakeFlux, type FakeFluxOptions } from '../../../fakes/deepgram-flux.js';
+import { concat, silence, sine } from '../../../helpers/signals.js';
+
+// Time is a ManualClock moved with the audio (20 ms frames); the stream's 1 s watchdog interval is
+// a fake timer stepped with it; retry waits are recorded and "slept" by advancing the clock.
+// Sockets and the fake server run for real.
+const closers: (() => Promise<void>)[] = [];
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const c of closers.splice(0)) await c();
+});
+
+const RATE = 16000;
+const FRAME = RATE / 50;
+
+async function setup(options: FakeFluxOptions = {}, key?: string) {
+  const fake = await startFakeFlux(options);
+  closers.push(fake.close);
+  const clock = new ManualClock(1_000_000);
+  const logs: string[] = [];
+  const waits: number[] = [];
+  const provider = new DeepgramFluxStt(DeepgramFluxSettingsSchema.parse({ baseUrl: fake.url }), key ?? fake.key, { clock, log: (m) => logs.push(m) });
+  const budget = new RetryBudget(clock, {
+    random: () => 0.5,
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) throw abortError();
+      waits.push(ms);
+      clock.advance(ms);
+      await new Promise((r) => setImmediate(r));
+    },
+  });
+  const stream = await provider.open({ sampleRate: RATE, retry: budget });
+  const events: SttEvent[] = [];
+  const done = (async () => {
+    for await (const e of stream) events.push(e);
+  })();
+  return { fake, clock, logs, waits, stream, events, done };
+}
+
+/** 20 ms frames, `voiced` as a VAD would say; every second of audio the watchdog ticks. */
+async function speak(stream: SttStream, clock: ManualClock, audio: Float32Array, voiced: boolean) {
+  for (let i = 0; i < audio.length; i += FRAME) {
+    stream.push(audio.subarray(i, i + FRAME), voiced);
+    clock.advance(20);
+    if ((i / FRAME + 1) % 50 === 0) vi.advanceTimersByTime(1000);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const tone = (s: number) => sine(220, RATE, s, 0.3);
+const retries = (events: SttEvent[]) => events.flatMap((e) => (e.type === 'status' && e.status.state === 'retrying' ? [e.status.reason.code] : []));
+const finals = (events: SttEvent[]) => events.flatMap((e) => (e.type === 'final' && e.text ? [e.text] : []));
+
+describe('Deepgram Flux: faults', () => {
+  it('a rejected key is final: one attempt, one error, no new attempt per audio frame', async () => {
+    const { fake, clock, stream, events, done } = await setup({}, 'revoked');
+    await speak(stream, clock, concat(tone(1), silence(RATE, 1)), true);
+    await done;
+    expect(fake.stats.attempts).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(['status', 'error']);
+    expect(events.at(-1)).toMatchObject({ error: { code: 'provider/invalid-key', provider: 'deepgram-flux' } });
+  });
+
+  it('429 on every try: bounded attempts, each wait at least the Retry-After, then one rate-limit error', async () => {
+    const { fake, clock, waits, stream, events, done } = await setup({ refuseAll: { status: 429, retryAfterS: 3 } });
+    await speak(stream, clock, silence(RATE, 2), false);
+    await done;
+    expect(fake.stats.attempts).toBe(6);
+    expect(waits).toHaveLength(5);
+    for (const w of waits) expect(w).toBeGreaterThanOrEqual(3000);
+    expect(events.filter((e) => e.type === 'error')).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: 'provider/rate-limited', message: expect.stringMatching(/gave up after 6 attempts$/) }) })]);
+  });
+
+  it('503 twice, then the service is back: the audio pushed meanwhile is transcribed', async () => {
+    const { fake, clock, stream, events, done } = await setup({ utterances: ['back again'], faults: [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }] });
+    await speak(stream, clock, concat(silence(RATE, 0.3), tone(1), silence(RATE, 1)), false);
+    await stream.end();
+    await done;
+    expect(fake.stats.attempts).toBe(3);
+    expect(retries(events)).toEqual(['provider/server-error', 'provider/server-error']);
+    expect(finals(events)).toEqual(['back again']);
+  });
+
+  it('30 s of silence keeps the one connection (Flux answers silence with Updates; none is needed)', async () => {
+    const { fake, clock, stream, events, done } = await setup();
+    await speak(stream, clock, silence(RATE, 30), false);
+    expect(fake.stats.openSockets).toBe(1);
+    expect(fake.stats.attempts).toBe(1);
+    expect(retries(events)).toEqual([]);
+    stream.close();
+    await done;
+  });
+
+  it('speech answered by nothing for 10 s is a stall: reconnect, replay, and the turn still ends with its words', async () => {
+    const { fake, clock, stream, events, done } = await setup({ utterances: ['a long thought'], faults: [{ kind: 'stall', afterAudioMs: 500 }] });
+    await speak(stream, clock, tone(12), true);
+    await speak(stream, clock, silence(RATE, 2), false);
+    await stream.end();
+    await done;
+    expect(fake.stats.attempts).toBe(2);
+    expect(retries(events)).toEqual(['provider/timeout']);
+    expect(finals(events)).toEqual(['a long thought']);
+  });
+
+  it('a dead connection (no answer to a ping) is found even while the user is silent', async () => {
+    const { fake, clock, stream, events, done } = await setup({ faults: [{ kind: 'dead', afterAudioMs: 500 }] });
+    await speak(stream, clock, silence(RATE, 20), false);
+    expect(retries(events)).toEqual(['provider/timeout']);
+    expect(fake.stats.attempts).toBe(2);
+    expect(events.filter((e) => e.type === 'status').at(-1)).toMatchObject({ status: { state: 'ok' } });
+    stream.close();
+    await done;
+  });
+
+  it('a message of an unknown type is ignored (logged once), not treated as malformed', async () => {
+    const { fake, clock, logs, stream, events, done } = await setup({ utterances: ['hello there'], faults: [{ kind: 'unknown-type', afterAudioMs: 300 }] });
+    await speak(stream, clock, concat(silence(RATE, 0.5), tone(1.5), silence(RATE, 1.5)), false);
+    await stream.end();
+    await done;
+    expect(fake.stats.attempts).toBe(1);
+    expect(events.filter((e) => e.type === 'error' || (e.type === 'status' && e.status.state === 'retrying'))).toEqual([]);
+    expect(finals(events)).toEqual(['hello there']);
+    expect(logs).toEqual(["deepgram-flux: ignoring messages of unknown type 'SomethingNew'"]);
+  });
+
+  it('four dropped connections in a conversation: every turn still arrives, once', async () => {
+    const utterances = ['one two three', 'four five six', 'seven eight nine', 'ten eleven twelve'];
+    const { fake, clock, stream, events, done } = await setup({ utterances });
+    const turn = concat(silence(RATE, 1), tone(3), silence(RATE, 3));
+    for (let i = 0; i < 4; i++) {
+      await speak(stream, clock, turn.subarray(0, RATE * 2.5), true);
+      fake.dropConnections();
+      await speak(stream, clock, turn.subarray(RATE * 2.5), false);
+    }
+    await stream.end();
+    await done;
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(events.filter((e) => e.type === 'reconnected')).toHaveLength(4);
+    expect(finals(events)).toEqual(utterances);
+    expect(events.filter((e) => e.type === 'end-of-turn')).toHaveLength(4);
+  });
+
+  it('a drop just after EndOfTurn does not replay the finished turn (its audio is settled)', async () => {
+    const { fake, clock, stream, events, done } = await setup({ utterances: ['first', 'second'] });
+    // EndOfTurn about 0.5 s into the pause (at 2 s); the drop at 2.2 s.
+    await speak(stream, clock, concat(silence(RATE, 0.5), tone(1), silence(RATE, 0.7)), false);
+    expect(finals(events)).toEqual(['first']);
+    fake.dropConnections();
+    await speak(stream, clock, concat(silence(RATE, 0.5), tone(1), silence(RATE, 1)), false);
+    await stream.end();
+    await done;
+    expect(events.filter((e) => e.type === 'reconnected')).toHaveLength(1);
+    expect(finals(events)).toEqual(['first', 'second']);
+    expect(fake.stats.turns).toEqual(['first', 'second']);
+  });
+});
