@@ -297,9 +297,11 @@ export abstract class ReconnectingSttStream implements SttStream {
     ws.on('close', (code: number, reason: Buffer) => this.onClose(ws, code, reason));
     ws.on('error', () => undefined); // surfaces as 'close'
     this.handshaking = ws;
+    // Started while the socket is paused, so the handshake hears the server's very first frame.
+    const handshake = this.handshake(ws);
     ws.resume();
     try {
-      await this.handshake(ws);
+      await handshake;
     } catch (e) {
       ws.terminate();
       throw e;
