@@ -147,17 +147,23 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
     }
   }
 
+  /** Every open socket's idle timeout, to fire it now (instead of waiting for the timer). */
+  const idleClosers = new Set<() => void>();
   function idleTimer(ws: WebSocket): () => void {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const closeIdle = () => {
+      stats.closedIdle++;
+      fail(ws, 1008, 'timeout: no message received');
+    };
     const arm = () => {
       clearTimeout(timer);
-      if (options.idleTimeoutMs === undefined) return;
-      timer = setTimeout(() => {
-        stats.closedIdle++;
-        fail(ws, 1008, 'timeout: no message received');
-      }, options.idleTimeoutMs);
+      if (options.idleTimeoutMs !== undefined) timer = setTimeout(closeIdle, options.idleTimeoutMs);
     };
-    ws.on('close', () => clearTimeout(timer));
+    idleClosers.add(closeIdle);
+    ws.on('close', () => {
+      clearTimeout(timer);
+      idleClosers.delete(closeIdle);
+    });
     arm();
     return arm;
   }
@@ -423,6 +429,12 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
     key,
     stats,
     close: server.close,
+    /** The idle timeout fires now on every open socket; resolves once they closed. */
+    async timeOutIdle(): Promise<void> {
+      const open = [...sockets];
+      for (const close of [...idleClosers]) close();
+      await Promise.all(open.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((r) => ws.once('close', r)))));
+    },
     /** Drops every open connection now (as a network blip would), returning how many. */
     dropConnections(): number {
       let n = 0;
