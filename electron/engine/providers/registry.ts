@@ -5,7 +5,9 @@ import { OpenAiChatLlm, OpenAiChatSettingsSchema } from './llm/openai-chat.js';
 import { assertAllowedOffline } from './offline.js';
 import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
+import { GradiumStt, GradiumSttSettingsSchema } from './stt/gradium.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
+import { GradiumTts, GradiumTtsSettingsSchema } from './tts/gradium.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
 import { MoshiClient, MoshiSettingsSchema } from './s2s/moshi.js';
 import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from './s2s/openai-realtime.js';
@@ -60,6 +62,17 @@ export const providers = [
     capabilities: ['streaming', 'interim-results', 'endpointing', 'utterance-end', 'finalize'],
     settings: DeepgramSettingsSchema,
     create: (s, key, ctx) => new DeepgramStt(s, key, ctx),
+  }),
+  describe({
+    kind: 'stt',
+    id: 'gradium',
+    displayName: 'Gradium',
+    env: 'GRADIUM',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming', 'interim-results', 'semantic-end-of-turn', 'turn-probability', 'finalize'],
+    settings: GradiumSttSettingsSchema,
+    create: (s, key, ctx) => new GradiumStt(s, key, ctx),
   }),
   describe({
     kind: 'llm',
@@ -117,6 +130,17 @@ export const providers = [
     capabilities: ['streaming-text-input', 'streaming-audio', 'alignment', 'voices'],
     settings: ElevenLabsSettingsSchema,
     create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry),
+  }),
+  describe({
+    kind: 'tts',
+    id: 'gradium',
+    displayName: 'Gradium',
+    env: 'GRADIUM',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming-text-input', 'streaming-audio', 'word-timestamps', 'voices'],
+    settings: GradiumTtsSettingsSchema,
+    create: (s, key, ctx) => new GradiumTts(s, key, ctx.retry),
   }),
   describe({
     kind: 's2s',

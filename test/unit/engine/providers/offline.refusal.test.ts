@@ -14,11 +14,13 @@ describe('offline mode refuses cloud providers in the engine', () => {
     const local = (kind: 'stt' | 'llm' | 'tts' | 's2s', id: string, baseUrl?: string) => runsLocally(findProvider(kind, id), resolveProvider(kind, id, baseUrl ? { baseUrl } : {}, {}, 'k').settings);
     expect(providers.map((p) => `${p.kind}:${p.id}:${runsLocally(p, p.settings.parse({}) as Record<string, unknown>) ? 'local' : 'cloud'}`)).toEqual([
       'stt:deepgram:cloud',
+      'stt:gradium:cloud',
       'llm:openai:cloud',
       'llm:ollama:local',
       'llm:anthropic:cloud',
       'tts:openai:cloud',
       'tts:elevenlabs:cloud',
+      'tts:gradium:cloud',
       's2s:moshi:local',
       's2s:openai-realtime:cloud',
     ]);
