@@ -53,10 +53,10 @@ const ErrorSchema = z.object({ message: z.string().optional(), code: z.number().
  * Gradium's error message (`{"type":"error","message","code"}`, then a close): 1008 is policy (a bad
  * key, a bad setup or format: final), 1011 an internal fault (a fresh connection may work).
  */
-export function gradiumError(provider: string, message: string, code: number | undefined, keyVariable: string): ParleyError {
+export function gradiumError(provider: string, message: string, code: number | undefined): ParleyError {
   const text = message.slice(0, 200);
   if (code === 1008 && /key|auth|token|credential|unauthori[sz]ed/i.test(text)) {
-    return new ParleyError('provider/invalid-key', `invalid API key for ${NAME} (${keyVariable}): ${text}`, { provider });
+    return new ParleyError('provider/invalid-key', `invalid API key for ${NAME}: ${text}`, { provider });
   }
   if (code === 1008) return new ParleyError('provider/bad-request', `${NAME} refused the request: ${text}`, { provider });
   return new ParleyError('provider/server-error', `${NAME} server error${code ? ` (${code})` : ''}: ${text}`, { provider });
@@ -299,6 +299,6 @@ class GradiumSttStream extends ReconnectingSttStream {
 
   private errorOf(message: VendorMessage): ParleyError {
     const m = ErrorSchema.safeParse(message);
-    return gradiumError(this.provider.id, (m.success ? m.data.message : undefined) ?? 'unknown error', m.success ? m.data.code : undefined, KEY_VARIABLE);
+    return gradiumError(this.provider.id, (m.success ? m.data.message : undefined) ?? 'unknown error', m.success ? m.data.code : undefined);
   }
 }

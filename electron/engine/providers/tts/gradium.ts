@@ -23,7 +23,6 @@ export const GradiumTtsSettingsSchema = z.object({
 export type GradiumTtsSettings = z.infer<typeof GradiumTtsSettingsSchema>;
 
 const NAME = 'Gradium';
-const KEY_VARIABLE = 'GRADIUM_API_KEY';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const ServerMessageSchema = z.discriminatedUnion('type', [
@@ -200,7 +199,7 @@ class GradiumTtsStream implements TtsStream {
         this.wordsHeard = Math.max(this.wordsHeard, this.segmentEnds.at(-1) ?? 0);
         return this.finish();
       case 'error': {
-        const error = gradiumError(this.provider.id, m.message ?? 'unknown error', m.code, KEY_VARIABLE);
+        const error = gradiumError(this.provider.id, m.message ?? 'unknown error', m.code);
         // Nothing owed and not a key problem: the service is closing an idle socket.
         if (error.code !== 'provider/invalid-key' && this.wordsHeard >= this.wordsSent && !this.ended) {
           this.idleReason = error;
@@ -271,7 +270,7 @@ class GradiumTtsStream implements TtsStream {
     this.shutdown(
       this.idleReason ??
         (invalidKey
-          ? new ParleyError('provider/invalid-key', `invalid API key for ${NAME} (${KEY_VARIABLE}): ${why}`, { provider: this.provider.id })
+          ? new ParleyError('provider/invalid-key', `invalid API key for ${NAME}: ${why}`, { provider: this.provider.id })
           : new ParleyError('provider/disconnected', `${NAME} closed the connection (${code}${why ? `: ${why}` : ''})`, { provider: this.provider.id })),
     );
   }

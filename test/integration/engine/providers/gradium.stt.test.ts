@@ -131,7 +131,7 @@ describe('Gradium STT against the fake service', () => {
     expect(finals(events)).toEqual(['hello there']);
   });
 
-  it('a bad key: one attempt, one error naming the key variable; a missing key names it too', async () => {
+  it('a bad key: one attempt, one typed error; a missing key names the variable to set', async () => {
     const { fake, clock, budget, provider } = await setup();
     const stream = await provider('revoked').open({ sampleRate: RATE, retry: budget() });
     const { events, done } = collect(stream);
@@ -139,7 +139,7 @@ describe('Gradium STT against the fake service', () => {
     await done;
     expect(fake.stats.attempts).toBe(1);
     expect(types(events)).toEqual(['status', 'error']);
-    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'provider/invalid-key', provider: 'gradium', message: 'invalid API key for Gradium (GRADIUM_API_KEY): API key is revoked or expired' } });
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { code: 'provider/invalid-key', provider: 'gradium', message: 'invalid API key for Gradium: API key is revoked or expired' } });
     await expect(provider('').open({ sampleRate: RATE })).rejects.toMatchObject({ code: 'provider/missing-key', message: expect.stringMatching(/GRADIUM_API_KEY/) });
   });
 
