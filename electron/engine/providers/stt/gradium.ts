@@ -2,7 +2,7 @@ import type WebSocket from 'ws';
 import { z } from 'zod';
 import { float32ToInt16 } from '../../audio/pcm.js';
 import { Resampler } from '../../audio/resampler.js';
-import { ParleyError } from '../../errors.js';
+import { ParleyError, isRetryable } from '../../errors.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { ProviderContext, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 import { connectWebSocket } from '../websocket.js';
@@ -51,13 +51,15 @@ const ErrorSchema = z.object({ message: z.string().optional(), code: z.number().
 
 /**
  * Gradium's error message (`{"type":"error","message","code"}`, then a close): 1008 is policy (a bad
- * key, a bad setup or format: final), 1011 an internal fault (a fresh connection may work).
+ * key, a bad setup or format: final; a timeout: a fresh connection will do), 1011 an internal fault
+ * (a fresh connection may work).
  */
 export function gradiumError(provider: string, message: string, code: number | undefined): ParleyError {
   const text = message.slice(0, 200);
   if (code === 1008 && /key|auth|token|credential|unauthori[sz]ed/i.test(text)) {
     return new ParleyError('provider/invalid-key', `invalid API key for ${NAME}: ${text}`, { provider });
   }
+  if (code === 1008 && /time.?out|idle|inactiv/i.test(text)) return new ParleyError('provider/timeout', `${NAME} closed the connection: ${text}`, { provider });
   if (code === 1008) return new ParleyError('provider/bad-request', `${NAME} refused the request: ${text}`, { provider });
   return new ParleyError('provider/server-error', `${NAME} server error${code ? ` (${code})` : ''}: ${text}`, { provider });
 }
@@ -260,8 +262,8 @@ class GradiumSttStream extends ReconnectingSttStream {
         return;
       case 'error': {
         const error = this.errorOf(message);
-        // Policy (1008) is final; an internal fault (1011) is worth a fresh connection.
-        if (error.code === 'provider/server-error') this.dropReason = error;
+        // A refused key or format is final; an internal fault or a timeout is worth a fresh connection.
+        if (isRetryable(error)) this.dropReason = error;
         else this.refusal = error;
         return;
       }

@@ -121,6 +121,40 @@ describe('Gradium STT against the fake service', () => {
     expect(finals(events)).toEqual(['i would like a flight to paris please']);
   });
 
+  it('endOfTurnHoldMs: the probability must stay above the threshold that long before the turn ends', async () => {
+    const stepsToEndOfTurn = async (settings: Record<string, unknown>) => {
+      const { clock, budget, provider } = await setup({ utterances: ['hello there'] }, settings);
+      const stream = await provider().open({ sampleRate: RATE, retry: budget() });
+      const { events, done } = collect(stream);
+      await speak(stream, concat(silence(RATE, 0.3), tone(0.8), silence(RATE, 2)), clock);
+      stream.close();
+      await done;
+      return events.slice(0, events.findIndex((e) => e.type === 'end-of-turn')).filter((e) => e.type === 'turn-probability').length;
+    };
+    const immediate = await stepsToEndOfTurn({});
+    // 400 ms more: five more 80 ms steps.
+    expect(await stepsToEndOfTurn({ endOfTurnHoldMs: 400 })).toBe(immediate + 5);
+    // A stricter threshold waits for a higher probability: later still.
+    expect(await stepsToEndOfTurn({ endOfTurnThreshold: 0.7 })).toBeGreaterThan(immediate + 5);
+  });
+
+  it('the service timing out a socket (error 1008 "timeout") is a reconnect, not the end', async () => {
+    const { fake, clock, budget, provider } = await setup({ utterances: ['one two three four'] });
+    const stream = await provider().open({ sampleRate: RATE, retry: budget() });
+    const { events, done } = collect(stream);
+    let timedOut: Promise<void> | undefined;
+    await speak(stream, concat(silence(RATE, 0.3), tone(1.6), silence(RATE, 1.5)), clock, (at) => {
+      if (at === 1000) timedOut = fake.timeOutIdle();
+    });
+    await timedOut;
+    await stream.end();
+    await done;
+    expect(fake.stats.closedIdle).toBe(1);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(events.find((e) => e.type === 'status' && e.status.state === 'retrying')).toMatchObject({ status: { reason: { code: 'provider/timeout' } } });
+    expect(finals(events)).toEqual(['one two three four']);
+  });
+
   it('reads the model delay under either name (delay_in_tokens as the LiveKit plugin has it)', async () => {
     const { clock, budget, provider } = await setup({ utterances: ['hello there'], delayFieldName: 'delay_in_tokens' });
     const stream = await provider().open({ sampleRate: RATE, retry: budget() });
