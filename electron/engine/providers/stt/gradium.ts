@@ -243,7 +243,8 @@ class GradiumSttStream extends ReconnectingSttStream {
       case 'step': {
         const m = StepSchema.safeParse(message);
         if (!m.success || m.data.vad.length === 0) return this.drop(ws, this.malformed(m.success ? 'a step without vad' : m.error));
-        return this.onStep(m.data.vad.at(-1)!.inactivity_prob, m.data.step_duration_s ?? 0.08);
+        const longest = m.data.vad.reduce((a, b) => (b.horizon_s > a.horizon_s ? b : a));
+        return this.onStep(longest.inactivity_prob, m.data.step_duration_s ?? 0.08);
       }
       case 'flushed': {
         const m = FlushedSchema.safeParse(message);

@@ -26,9 +26,9 @@ const NAME = 'Gradium';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const ServerMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }).passthrough(),
+  z.object({ type: z.literal('ready'), sample_rate: z.number().optional() }).passthrough(),
   z.object({ type: z.literal('audio'), audio: z.string() }).passthrough(),
-  z.object({ type: z.literal('text'), text: z.string(), start_s: z.number(), stop_s: z.number() }).passthrough(),
+  z.object({ type: z.literal('text'), text: z.string(), start_s: z.number().optional(), stop_s: z.number().optional() }).passthrough(),
   z.object({ type: z.literal('end_of_stream') }).passthrough(),
   z.object({ type: z.literal('error'), message: z.string().optional(), code: z.number().optional() }).passthrough(),
 ]);
@@ -193,6 +193,11 @@ class GradiumTtsStream implements TtsStream {
         this.armStall();
         return;
       }
+      case 'ready':
+        if (m.sample_rate !== undefined && m.sample_rate !== this.provider.sampleRate) {
+          return this.shutdown(this.protocolError(`${m.sample_rate} Hz audio, not the ${this.provider.sampleRate} Hz asked for`));
+        }
+        return;
       case 'text':
         return this.onWords(spokenWords(m.text).length, m.stop_s);
       case 'end_of_stream':
@@ -212,15 +217,16 @@ class GradiumTtsStream implements TtsStream {
     }
   }
 
-  /** `n` more words were spoken, the last ending at `stopS`: a segment they complete ends there. */
-  private onWords(n: number, stopS: number): void {
+  /** `n` more words were spoken, the last ending at `stopS` (when given): a segment they complete ends there. */
+  private onWords(n: number, stopS: number | undefined): void {
     const before = this.wordsHeard;
     this.wordsHeard += n;
     for (let k = this.segment; k < this.segmentEnds.length; k++) {
       const end = this.segmentEnds[k]!;
       if (end <= before) continue;
       if (end > this.wordsHeard) break;
-      this.segmentStops[k] = Math.round(stopS * this.provider.sampleRate);
+      // Without a timestamp the segment's end is only known at the end of the stream.
+      if (stopS !== undefined) this.segmentStops[k] = Math.round(stopS * this.provider.sampleRate);
     }
   }
 

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAbort } from '../../../../electron/engine/errors.js';
-import { GradiumTts, GradiumTtsSettingsSchema, spokenWords } from '../../../../electron/engine/providers/tts/gradium.js';
+import { GradiumTts, GradiumTtsSettingsSchema } from '../../../../electron/engine/providers/tts/gradium.js';
 import type { TtsEvent, TtsStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeGradium, type FakeGradiumOptions } from '../../../fakes/gradium.js';
 
@@ -129,11 +129,6 @@ describe('Gradium streaming TTS against the fake service', () => {
     expect(isAbort(caught)).toBe(true);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.stats.openSockets).toBe(0);
-  });
-
-  it('counts the words the service reports, leaving tags out', () => {
-    expect(spokenWords('Hello,  world! <flush>')).toEqual(['Hello,', 'world!']);
-    expect(spokenWords('Wait <break time="1s" /> here')).toEqual(['Wait', 'here']);
   });
 });
 
