@@ -291,7 +291,11 @@ class GradiumTtsStream implements TtsStream {
     clearTimeout(this.stallTimer);
     if (this.finished || (!this.owed() && !this.ended)) return;
     const ms = this.provider.settings.stallTimeoutMs;
-    this.stallTimer = setTimeout(() => this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id })), ms);
+    this.stallTimer = setTimeout(() => {
+      // Everything sent was spoken meanwhile (the last word's timestamp came after its audio): quiet is not a stall.
+      if (!this.owed() && !this.ended) return;
+      this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
+    }, ms);
   }
 
   private protocolError(what: string): ParleyError {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAbort } from '../../../../electron/engine/errors.js';
 import { GradiumTts, GradiumTtsSettingsSchema } from '../../../../electron/engine/providers/tts/gradium.js';
 import type { TtsEvent, TtsStream } from '../../../../electron/engine/providers/types.js';
@@ -114,6 +114,29 @@ describe('Gradium streaming TTS against the fake service', () => {
     expect(samplesOf(events, 0)).toBe(fake.stats.generated[0]!.samples);
     expect(samplesOf(events, 1)).toBe(fake.stats.generated[1]!.samples);
     expect(events.filter((e) => e.type === 'segment-done').map((e) => (e as { segment: number }).segment)).toEqual([0, 1]);
+  });
+
+  it('a pause between sentences is not a stall, whichever order the last word and its audio came in', async () => {
+    const { fake, provider } = await setup({ textAfterAudio: true }, { stallTimeoutMs: 1000 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const stream = provider().open({});
+      const events: TtsEvent[] = [];
+      const reading = (async () => {
+        for await (const e of stream) events.push(e);
+      })();
+      stream.push('Hello there.');
+      while (fake.stats.generated.length < 1) await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      // The LLM thinks for a while: far past the stall timeout.
+      vi.advanceTimersByTime(5000);
+      stream.push('How are you today?');
+      stream.end();
+      await reading;
+      expect(samplesOf(events, 1)).toBe(fake.stats.generated[1]!.samples);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('close() (barge-in) cancels at once and frees the socket', async () => {
