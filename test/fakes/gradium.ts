@@ -277,7 +277,12 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
         const format = typeof m.input_format === 'string' ? m.input_format : 'wav';
         rate = PCM_RATES[format] ?? 0;
         if (!rate) return fail(ws, 1008, `unsupported input_format '${format}' (this fake decodes pcm only)`);
-        const config = (typeof m.json_config === 'string' ? JSON.parse(m.json_config) : (m.json_config ?? {})) as { delay_in_frames?: unknown };
+        let config: { delay_in_frames?: unknown };
+        try {
+          config = (typeof m.json_config === 'string' ? JSON.parse(m.json_config) : (m.json_config ?? {})) as { delay_in_frames?: unknown };
+        } catch {
+          return fail(ws, 1008, 'invalid json_config');
+        }
         if (config.delay_in_frames !== undefined) {
           if (!DELAYS.includes(config.delay_in_frames as number)) return fail(ws, 1008, `invalid delay_in_frames ${String(config.delay_in_frames)}`);
           delay = config.delay_in_frames as number;
@@ -311,6 +316,7 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
           return;
         }
         case 'flush':
+          if (typeof m.flush_id !== 'number' && typeof m.flush_id !== 'string') return fail(ws, 1008, 'flush needs a flush_id');
           stats.flushes.push(m.flush_id);
           // Everything said before the flush comes out now, then the acknowledgement.
           if (inBurst) say(false);
