@@ -300,6 +300,8 @@ describe('the Gradium fake is as strict as the service', () => {
     expect((await raw(fake.url, 'nope', [])).received).toEqual([{ type: 'error', message: 'API key is revoked or expired', code: 1008 }]);
     const badFormat = await raw(fake.url, fake.key, [{ type: 'setup', model_name: 'default', input_format: 'mp3' }]);
     expect(badFormat).toMatchObject({ received: [{ type: 'error', code: 1008 }], code: 1008 });
+    const badConfig = await raw(fake.url, fake.key, [{ type: 'setup', input_format: 'pcm', json_config: '{not json' }]);
+    expect(badConfig).toMatchObject({ received: [{ type: 'error', message: 'invalid json_config', code: 1008 }], code: 1008 });
     const badAudio = await raw(fake.url, fake.key, [{ type: 'setup', input_format: 'pcm' }, { type: 'audio', audio: '%%%' }]);
     expect(badAudio).toMatchObject({ received: [{ type: 'ready', sample_rate: 24000, frame_size: 1920 }, { type: 'error', code: 1008 }], code: 1008 });
   });
