@@ -194,8 +194,9 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
     };
     ws.on('close', () => {
       // Words never delivered are said again by whoever transcribes the replayed audio.
-      const undelivered = [...queue.map((w) => w.text), ...partWords, ...parts.flat()];
-      if (undelivered.length > 0) utterances.unshift(undelivered.join(' '));
+      const current = [...queue.map((w) => w.text), ...partWords];
+      const undelivered = [current, ...parts].filter((p) => p.length > 0);
+      if (undelivered.length > 0) utterances.unshift(undelivered.map((p) => p.join(' ')).join(' ... '));
     });
 
     let wordsSaidInBurst = 0;
