@@ -99,7 +99,8 @@ describe('Gradium STT against the fake service', () => {
     await speak(stream, concat(silence(RATE, 0.3), tone(0.8), silence(RATE, 0.2)), clock);
     stream.finalize();
     await speak(stream, silence(RATE, 0.2), clock);
-    stream.close();
+    // The service answers in order: the flush before the end of the stream.
+    await stream.end();
     await done;
     expect(fake.stats.flushes).toEqual([1]);
     expect(events.filter((e) => e.type === 'final')).toEqual([{ type: 'final', text: 'hello there', endOfSpeech: false, fromFinalize: true }]);
@@ -127,7 +128,7 @@ describe('Gradium STT against the fake service', () => {
       const stream = await provider().open({ sampleRate: RATE, retry: budget() });
       const { events, done } = collect(stream);
       await speak(stream, concat(silence(RATE, 0.3), tone(0.8), silence(RATE, 2)), clock);
-      stream.close();
+      await stream.end();
       await done;
       return events.slice(0, events.findIndex((e) => e.type === 'end-of-turn')).filter((e) => e.type === 'turn-probability').length;
     };
