@@ -17,6 +17,11 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
+/** Waits (a bounded while) for the server to see what the client did: sockets close asynchronously. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
 const RATE = 16000;
 const FRAME = RATE / 50;
 const tone = (s: number) => sine(220, RATE, s, 0.3);
@@ -275,7 +280,7 @@ describe('Gradium STT against the fake service', () => {
     await new Promise((r) => setTimeout(r, 30));
     controller.abort();
     await reading.done;
-    await new Promise((r) => setTimeout(r, 30));
+    await until(() => fake.stats.openSockets === 0);
     expect(fake.stats.openSockets).toBe(0);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });

@@ -11,6 +11,11 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
+/** Waits (a bounded while) for the server to see what the client did: sockets close asynchronously. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
 async function setup(options: FakeGradiumOptions = {}, settings: Record<string, unknown> = {}) {
   const fake = await startFakeGradium(options);
   closers.push(fake.close);
@@ -150,7 +155,7 @@ describe('Gradium streaming TTS against the fake service', () => {
       caught = e;
     }
     expect(isAbort(caught)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => fake.stats.openSockets === 0);
     expect(fake.stats.openSockets).toBe(0);
   });
 });
