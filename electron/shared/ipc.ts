@@ -36,11 +36,11 @@ export type EngineInfo = z.infer<typeof EngineInfoSchema>;
  * both validate against these, so a malformed message is rejected on either side.
  */
 /** Services whose API keys the app stores (by the prefix of their environment variables). */
-export const KEY_NAMES = ['deepgram', 'openai', 'anthropic', 'elevenlabs'] as const;
+export const KEY_NAMES = ['deepgram', 'openai', 'anthropic', 'elevenlabs', 'gradium'] as const;
 export const KeyNameSchema = z.enum(KEY_NAMES);
 export type KeyName = (typeof KEY_NAMES)[number];
 /** How each key is named to the user. */
-export const KEY_LABELS: Record<KeyName, string> = { deepgram: 'Deepgram', openai: 'OpenAI', anthropic: 'Anthropic', elevenlabs: 'ElevenLabs' };
+export const KEY_LABELS: Record<KeyName, string> = { deepgram: 'Deepgram', openai: 'OpenAI', anthropic: 'Anthropic', elevenlabs: 'ElevenLabs', gradium: 'Gradium' };
 /** Per service: is a key available (saved, or in the environment)? Never the key itself. */
 export const KeyStatusesSchema = z.record(KeyNameSchema, KeyStatusSchema);
 export type KeyStatuses = z.infer<typeof KeyStatusesSchema>;

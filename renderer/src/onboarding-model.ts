@@ -26,7 +26,7 @@ export function missingKeys(settings: Settings, providers: ProviderInfo[], keys:
   return [...missing.values()];
 }
 
-const ENV_NAMES: Record<KeyName, string> = { deepgram: 'DEEPGRAM_API_KEY', openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', elevenlabs: 'ELEVENLABS_API_KEY' };
+const ENV_NAMES: Record<KeyName, string> = { deepgram: 'DEEPGRAM_API_KEY', openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', elevenlabs: 'ELEVENLABS_API_KEY', gradium: 'GRADIUM_API_KEY' };
 
 export function welcomeText(keyStorage: EngineInfo['keyStorage'], missing: MissingKey[]): { cloud: string; local: string; needed: string } {
   const envNames = missing.length ? missing.map((m) => ENV_NAMES[m.name]).join(', ') : 'DEEPGRAM_API_KEY, OPENAI_API_KEY (and so on)';

@@ -8,6 +8,8 @@ interface KeyCheck {
   defaultBase: string;
   path: string;
   headers: (key: string) => Record<string, string>;
+  /** The API lives at the endpoint's origin (its streaming URL may carry a path of its own). */
+  atOrigin?: boolean;
   /** Reads a refusal's body: 'valid' when it proves the key itself works, else the service's reason. */
   refusal?: (status: number, body: string) => 'valid' | string;
 }
@@ -17,6 +19,8 @@ const CHECKS: Record<KeyName, KeyCheck> = {
   anthropic: { name: 'Anthropic', defaultBase: 'https://api.anthropic.com', path: '/v1/models', headers: (k) => ({ 'x-api-key': k, 'anthropic-version': '2023-06-01' }) },
   deepgram: { name: 'Deepgram', defaultBase: 'https://api.deepgram.com', path: '/v1/projects', headers: (k) => ({ authorization: `Token ${k}` }) },
   elevenlabs: { name: 'ElevenLabs', defaultBase: 'https://api.elevenlabs.io', path: '/v1/user', headers: (k) => ({ 'xi-api-key': k }), refusal: elevenLabsRefusal },
+  // The credit balance (Gradium's Python SDK, usages.get): authenticated, costs nothing.
+  gradium: { name: 'Gradium', defaultBase: 'https://api.gradium.ai', path: '/api/usages/credits', headers: (k) => ({ 'x-api-key': k }), atOrigin: true },
 };
 
 /**
@@ -26,7 +30,8 @@ const CHECKS: Record<KeyName, KeyCheck> = {
  */
 export async function checkKey(name: KeyName, key: string, baseUrl?: string, timeoutMs = 10_000): Promise<void> {
   const check = CHECKS[name];
-  const base = (baseUrl ?? check.defaultBase).replace(/^ws/, 'http').replace(/\/+$/, '');
+  let base = (baseUrl ?? check.defaultBase).replace(/^ws/, 'http').replace(/\/+$/, '');
+  if (check.atOrigin && URL.canParse(base)) base = new URL(base).origin;
   const url = `${base}${check.path}`;
   let response: Response;
   try {

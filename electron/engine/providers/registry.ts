@@ -9,6 +9,8 @@ import { KyutaiStt, KyutaiSttSettingsSchema } from './stt/kyutai.js';
 import { DeepgramFluxSettingsSchema, DeepgramFluxStt } from './stt/deepgram-flux.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
 import { KyutaiTts, KyutaiTtsSettingsSchema } from './tts/kyutai.js';
+import { GradiumStt, GradiumSttSettingsSchema } from './stt/gradium.js';
+import { GradiumTts, GradiumTtsSettingsSchema } from './tts/gradium.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
 import { MoshiClient, MoshiSettingsSchema } from './s2s/moshi.js';
 import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from './s2s/openai-realtime.js';
@@ -96,6 +98,17 @@ export const providers = [
     create: (s, key, ctx) => new DeepgramFluxStt(s, key, ctx),
   }),
   describe({
+    kind: 'stt',
+    id: 'gradium',
+    displayName: 'Gradium',
+    env: 'GRADIUM',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming', 'interim-results', 'semantic-end-of-turn', 'turn-probability', 'finalize'],
+    settings: GradiumSttSettingsSchema,
+    create: (s, key, ctx) => new GradiumStt(s, key, ctx),
+  }),
+  describe({
     kind: 'llm',
     id: 'openai',
     displayName: 'OpenAI-compatible (OpenAI, Groq, OpenRouter, Together, vLLM...)',
@@ -163,6 +176,17 @@ export const providers = [
     capabilities: ['streaming-text-input', 'streaming-audio', 'word-timestamps', 'voices', 'self-hosted'],
     settings: KyutaiTtsSettingsSchema,
     create: (s, key, ctx) => new KyutaiTts(s, key, ctx.retry),
+  }),
+  describe({
+    kind: 'tts',
+    id: 'gradium',
+    displayName: 'Gradium',
+    env: 'GRADIUM',
+    local: false,
+    requiresKey: true,
+    capabilities: ['streaming-text-input', 'streaming-audio', 'word-timestamps', 'voices'],
+    settings: GradiumTtsSettingsSchema,
+    create: (s, key, ctx) => new GradiumTts(s, key, ctx.retry),
   }),
   describe({
     kind: 's2s',

@@ -143,7 +143,7 @@ describe('Electron main (injected surface)', () => {
     expect((error as Error).message).toBe('cannot save the API key: the disk is full');
     expect((error as { code?: string }).code).toBe('file/write-failed');
     // A success still comes back as the plain value.
-    expect(await createParleyApi(invoke).keyStatus()).toEqual({ deepgram: 'not-set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set' });
+    expect(await createParleyApi(invoke).keyStatus()).toEqual({ deepgram: 'not-set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set', gradium: 'not-set' });
   });
 
   it('takes API keys but only ever answers with their status', async () => {
@@ -151,7 +151,7 @@ describe('Electron main (injected surface)', () => {
     await startMain(fake.surface, boot(newEngine()).boot);
     const api = createParleyApi(createInvoke({ invoke: (channel, payload) => fake.invoke(channel, url, payload) }));
     const status = await api.setKey('deepgram', 'dg-0123456789');
-    expect(status).toEqual({ deepgram: 'set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set' });
+    expect(status).toEqual({ deepgram: 'set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set', gradium: 'not-set' });
     expect(JSON.stringify(status)).not.toContain('dg-0123456789');
     expect(await fake.invoke('parley:key-set', url, { name: 'deepgram', value: 'x' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/invalid request/) } });
     expect(await fake.invoke('parley:key-set', url, { name: 'my-bank', value: 'dg-0123456789' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/invalid request/) } });

@@ -23,7 +23,7 @@ const providers = [
   provider('s2s', 'moshi', null),
   provider('s2s', 'openai-realtime', 'openai'),
 ];
-const none: KeyStatuses = { deepgram: 'not-set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set' };
+const none: KeyStatuses = { deepgram: 'not-set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set', gradium: 'not-set' };
 const settings = (change: (s: Settings) => void = () => undefined): Settings => {
   const s = defaultSettings();
   change(s);

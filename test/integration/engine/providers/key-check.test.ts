@@ -3,6 +3,7 @@ import { checkKey } from '../../../../electron/engine/providers/key-check.js';
 import { startFakeAnthropic } from '../../../fakes/anthropic.js';
 import { startFakeDeepgram } from '../../../fakes/deepgram.js';
 import { startFakeElevenLabs } from '../../../fakes/elevenlabs.js';
+import { startFakeGradium } from '../../../fakes/gradium.js';
 import { startFakeOpenAi } from '../../../fakes/openai.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -17,6 +18,7 @@ describe('checkKey', () => {
     ['anthropic', async () => startFakeAnthropic(), (f: { url: string }) => f.url],
     ['deepgram', async () => startFakeDeepgram(), (f: { url: string }) => f.url],
     ['elevenlabs', async () => startFakeElevenLabs(), (f: { url: string }) => f.url],
+    ['gradium', async () => startFakeGradium(), (f: { url: string }) => f.url],
   ] as const)('%s: a good key passes, a bad one is "invalid API key"', async (name, start, base) => {
     const fake = await start();
     closers.push(fake.close);
@@ -29,6 +31,13 @@ describe('checkKey', () => {
     closers.push(fake.close);
     await expect(checkKey('elevenlabs', 'scoped-key', fake.url)).resolves.toBeUndefined();
     await expect(checkKey('elevenlabs', 'wrong-key', fake.url)).rejects.toMatchObject({ code: 'provider/invalid-key', message: 'invalid API key for ElevenLabs: Invalid API key' });
+  });
+
+  it('gradium: the check goes to the origin even when the base URL is the full streaming endpoint', async () => {
+    const fake = await startFakeGradium();
+    closers.push(fake.close);
+    await expect(checkKey('gradium', fake.key, `${fake.url}/api/speech/asr`)).resolves.toBeUndefined();
+    await expect(checkKey('gradium', 'wrong-key', `${fake.url}/api/speech/tts`)).rejects.toMatchObject({ code: 'provider/invalid-key', message: 'invalid API key for Gradium' });
   });
 
   it('names the URL when the service is unreachable', async () => {

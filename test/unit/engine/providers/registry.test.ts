@@ -4,7 +4,7 @@ import { keyNameOf, providers, resolveProvider } from '../../../../electron/engi
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:deepgram-flux', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 's2s:moshi', 's2s:openai-realtime']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:deepgram-flux', 'stt:gradium', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:gradium', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
       const defaults = p.settings.parse({}) as { baseUrl: string };
       expect(() => new URL(defaults.baseUrl)).not.toThrow();
@@ -28,6 +28,14 @@ describe('provider registry', () => {
     expect(resolveProvider('llm', 'ollama', {}, {}).apiKey).toBeUndefined();
     expect(() => resolveProvider('stt', 'deepgram', {}, {})).toThrow('no API key for Deepgram: set DEEPGRAM_API_KEY or add the key in settings');
     expect(() => resolveProvider('llm', 'anthropic', { maxTokens: -1 }, { ANTHROPIC_API_KEY: 'k' })).toThrow(/invalid Anthropic Claude setting maxTokens/);
+  });
+
+  it('Gradium: one key (GRADIUM_API_KEY) and endpoint variable for STT and TTS; a region host is a base URL setting', () => {
+    expect(resolveProvider('stt', 'gradium', {}, { GRADIUM_API_KEY: 'g' })).toMatchObject({ settings: { baseUrl: 'wss://api.gradium.ai', endOfTurnThreshold: 0.5 }, apiKey: 'g', endpointSource: 'default' });
+    expect(resolveProvider('tts', 'gradium', {}, { GRADIUM_API_KEY: 'g', PARLEY_GRADIUM_URL: 'wss://us.api.gradium.ai' })).toMatchObject({ settings: { baseUrl: 'wss://us.api.gradium.ai', outputFormat: 'pcm_24000' }, endpointSource: 'environment' });
+    expect(resolveProvider('stt', 'gradium', { baseUrl: 'wss://eu.api.gradium.ai' }, {}, 'g').settings).toMatchObject({ baseUrl: 'wss://eu.api.gradium.ai' });
+    expect(() => resolveProvider('tts', 'gradium', {}, {})).toThrow('no API key for Gradium: set GRADIUM_API_KEY or add the key in settings');
+    expect(() => resolveProvider('stt', 'gradium', { delayInFrames: 9 }, {}, 'g')).toThrow(/invalid Gradium setting delayInFrames/);
   });
 
   it('speech-to-speech: Moshi is local and keyless; OpenAI Realtime has its own endpoint variable but the OpenAI key', () => {
