@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { z } from 'zod';
 import { abortError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -6,6 +6,7 @@ import { linkedAbort } from '../../util/abort.js';
 import { stallError, withStallTimeout } from '../../util/stall.js';
 import { fromSdkError } from '../http-errors.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
+import { openAiClient } from '../sdk-client.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 import { Pcm16Decoder } from './pcm-chunks.js';
 
@@ -26,14 +27,14 @@ export type OpenAiSpeechSettings = z.infer<typeof OpenAiSpeechSettingsSchema>;
 export class OpenAiSpeechTts implements TtsProvider {
   readonly id = 'openai';
   readonly sampleRate = 24000;
-  private readonly client: OpenAI;
+  private readonly client: () => Promise<OpenAI>;
 
   constructor(
     readonly settings: OpenAiSpeechSettings,
     apiKey: string | undefined,
     private readonly retry?: Partial<RetryPolicy>,
   ) {
-    this.client = new OpenAI({ apiKey: apiKey || 'not-needed', baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.stallTimeoutMs });
+    this.client = openAiClient(settings, apiKey);
   }
 
   open(options: TtsStreamOptions): TtsStream {
@@ -56,7 +57,7 @@ class OpenAiSpeechStream implements TtsStream {
 
   constructor(
     private readonly provider: OpenAiSpeechTts,
-    private readonly client: OpenAI,
+    private readonly client: () => Promise<OpenAI>,
     options: TtsStreamOptions,
     private readonly retry?: Partial<RetryPolicy>,
   ) {
@@ -90,21 +91,24 @@ class OpenAiSpeechStream implements TtsStream {
     const { settings } = this.provider;
     this.requests[i] ??= withRetry(
       () =>
-        this.client.audio.speech
-          .create(
-            {
-              model: settings.model,
-              voice: settings.voice,
-              input: this.texts[i]!,
-              response_format: 'pcm',
-              speed: settings.speed,
-              ...(settings.instructions ? { instructions: settings.instructions } : {}),
-            },
-            { signal: this.controller.signal },
+        this.client()
+          .then(
+            (client) =>
+              client.audio.speech.create(
+                {
+                  model: settings.model,
+                  voice: settings.voice,
+                  input: this.texts[i]!,
+                  response_format: 'pcm',
+                  speed: settings.speed,
+                  ...(settings.instructions ? { instructions: settings.instructions } : {}),
+                },
+                { signal: this.controller.signal },
+              ) as Promise<Response>,
           )
           .catch((e: unknown) => {
             throw fromSdkError(this.provider.id, 'OpenAI speech', settings.baseUrl, e);
-          }) as Promise<Response>,
+          }),
       { signal: this.controller.signal, policy: this.retry },
     );
     // A failure surfaces when the segment is read; do not let a prefetch reject unobserved.
