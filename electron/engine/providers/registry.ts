@@ -71,7 +71,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming', 'tools'],
     settings: OpenAiChatSettingsSchema,
-    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry),
+    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'llm',
@@ -82,7 +82,7 @@ export const providers = [
     requiresKey: false,
     capabilities: ['streaming', 'tools', 'offline'],
     settings: OpenAiChatSettingsSchema.extend({ baseUrl: z.string().url().default('http://127.0.0.1:11434/v1'), model: z.string().min(1).default('llama3.2') }),
-    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry),
+    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'llm',
@@ -93,7 +93,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming', 'tools'],
     settings: AnthropicSettingsSchema,
-    create: (s, key, ctx) => new AnthropicLlm(s, key, ctx.retry),
+    create: (s, key, ctx) => new AnthropicLlm(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'tts',
@@ -105,7 +105,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming-audio', 'voices', 'instructions'],
     settings: OpenAiSpeechSettingsSchema,
-    create: (s, key, ctx) => new OpenAiSpeechTts(s, key, ctx.retry),
+    create: (s, key, ctx) => new OpenAiSpeechTts(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'tts',
@@ -116,7 +116,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming-text-input', 'streaming-audio', 'alignment', 'voices'],
     settings: ElevenLabsSettingsSchema,
-    create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry),
+    create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 's2s',

@@ -3,6 +3,7 @@ import type { APIError } from '@anthropic-ai/sdk';
 import type { Stream } from '@anthropic-ai/sdk/streaming';
 import type { ContentBlockParam, MessageCreateParamsStreaming, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
+import type { Clock } from '../../clock.js';
 import { ParleyError } from '../../errors.js';
 import type { RetryPolicy } from '../retry.js';
 import { onFirstUse } from '../sdk-client.js';
@@ -38,6 +39,8 @@ export class AnthropicLlm implements LlmProvider {
     private readonly settings: AnthropicSettings,
     apiKey: string | undefined,
     private readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timeout and the retry backoffs wait on (the system clock by default). */
+    private readonly clock?: Clock,
   ) {
     this.sdk = onFirstUse(async () => {
       const [{ default: AnthropicClient, APIError }, { Stream }] = await Promise.all([import('@anthropic-ai/sdk'), import('@anthropic-ai/sdk/streaming')]);
@@ -64,7 +67,7 @@ export class AnthropicLlm implements LlmProvider {
         const sdk = await this.sdk();
         return wireEvents(sdk, await sdk.client.messages.create(params, { signal }).asResponse());
       },
-      { provider: this.id, displayName: NAME, baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs },
+      { provider: this.id, displayName: NAME, baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs, clock: this.clock },
     );
     const blocks = new Map<number, { id: string; name: string; json: string }>();
     const textBlocks = new Set<number>();

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import type { Clock } from '../../clock.js';
 import type { RetryPolicy } from '../retry.js';
 import { openAiClient } from '../sdk-client.js';
 import { sdkStream } from '../sdk-stream.js';
@@ -27,6 +28,8 @@ export class OpenAiChatLlm implements LlmProvider {
     private readonly settings: OpenAiChatSettings,
     apiKey: string | undefined,
     private readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timeout and the retry backoffs wait on (the system clock by default). */
+    private readonly clock?: Clock,
   ) {
     this.client = openAiClient(settings, apiKey);
   }
@@ -45,7 +48,7 @@ export class OpenAiChatLlm implements LlmProvider {
           },
           { signal },
         ),
-      { provider: this.id, displayName: 'OpenAI-compatible LLM', baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs },
+      { provider: this.id, displayName: 'OpenAI-compatible LLM', baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs, clock: this.clock },
     );
     const calls = new ToolCallAccumulator();
     let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };

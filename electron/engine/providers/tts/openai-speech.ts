@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import { z } from 'zod';
+import type { Clock } from '../../clock.js';
 import { abortError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { linkedAbort } from '../../util/abort.js';
@@ -33,6 +34,8 @@ export class OpenAiSpeechTts implements TtsProvider {
     readonly settings: OpenAiSpeechSettings,
     apiKey: string | undefined,
     private readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timeout and the retry backoffs wait on (the system clock by default). */
+    readonly clock?: Clock,
   ) {
     this.client = openAiClient(settings, apiKey);
   }
@@ -109,7 +112,7 @@ class OpenAiSpeechStream implements TtsStream {
           .catch((e: unknown) => {
             throw fromSdkError(this.provider.id, 'OpenAI speech', settings.baseUrl, e);
           }),
-      { signal: this.controller.signal, policy: this.retry },
+      { signal: this.controller.signal, policy: this.retry, clock: this.provider.clock },
     );
     // A failure surfaces when the segment is read; do not let a prefetch reject unobserved.
     this.requests[i].catch(() => undefined);
@@ -127,10 +130,16 @@ class OpenAiSpeechStream implements TtsStream {
         for (let k = i + 1; k <= i + settings.prefetch && k < this.texts.length; k++) this.request(k);
         const decoder = new Pcm16Decoder();
         const body = response.body as unknown as AsyncIterable<Uint8Array>;
-        const chunks = withStallTimeout(body, settings.stallTimeoutMs, stallError(this.provider.id, 'OpenAI speech', settings.stallTimeoutMs), () => {
-          this.stalled = true;
-          this.controller.abort();
-        });
+        const chunks = withStallTimeout(
+          body,
+          settings.stallTimeoutMs,
+          stallError(this.provider.id, 'OpenAI speech', settings.stallTimeoutMs),
+          () => {
+            this.stalled = true;
+            this.controller.abort();
+          },
+          this.provider.clock,
+        );
         for await (const bytes of chunks) {
           const pcm = decoder.decode(bytes);
           if (pcm.length) this.events.push({ type: 'audio', segment: i, pcm, sampleRate: this.provider.sampleRate });
