@@ -8,9 +8,14 @@ export interface Clock {
   /** Milliseconds on a monotonic timeline (origin unspecified). */
   now(): number;
   /** Calls `fn` once `ms` have passed on this clock. */
-  setTimeout(fn: () => void, ms: number): ClockTimer;
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): ClockTimer;
   /** Cancels a timer (a fired, cancelled or undefined one is fine). */
   clearTimeout(timer: ClockTimer | undefined): void;
+}
+
+export interface TimerOptions {
+  /** A watchdog: it alone does not keep the process running (unref'd on the system clock). */
+  background?: boolean;
 }
 
 /** A pending timer, as its clock returned it. */
@@ -18,7 +23,11 @@ export type ClockTimer = { readonly clockTimer: true };
 
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as ClockTimer,
+  setTimeout: (fn, ms, options) => {
+    const timer = setTimeout(fn, ms);
+    if (options?.background) timer.unref();
+    return timer as unknown as ClockTimer;
+  },
   clearTimeout: (timer) => clearTimeout(timer as unknown as ReturnType<typeof setTimeout> | undefined),
 };
 

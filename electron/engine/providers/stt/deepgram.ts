@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
 import { float32ToInt16 } from '../../audio/pcm.js';
+import type { ClockTimer } from '../../clock.js';
 import { ParleyError, asParleyError, describeError, isAbort, isRetryable } from '../../errors.js';
 import { linkedAbort } from '../../util/abort.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -116,7 +117,7 @@ class DeepgramStream implements SttStream {
   private voicedSinceHeardMs = 0;
   /** Why the current connection is being dropped (set before terminating it ourselves). */
   private dropReason: ParleyError | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ClockTimer | undefined;
   private endResolve: (() => void) | undefined;
   /** Cancels this stream's connect and waits; a child of the caller's signal, let go on close. */
   private readonly lifetime: ReturnType<typeof linkedAbort>;
@@ -179,7 +180,7 @@ class DeepgramStream implements SttStream {
     this.closed = true;
     this.lifetime.controller.abort();
     this.lifetime.dispose();
-    clearInterval(this.timer);
+    this.provider.context.clock.clearTimeout(this.timer);
     this.ws?.terminate();
     this.events.end();
     this.endResolve?.();
@@ -277,10 +278,19 @@ class DeepgramStream implements SttStream {
     this.status({ state: 'ok' });
     if (this.connectedOnce) this.events.push({ type: 'reconnected', attempt: this.lastAttempt });
     this.connectedOnce = true;
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), 1000);
-      this.timer.unref?.();
-    }
+    if (!this.timer) this.tickEverySecond();
+  }
+
+  /** The watchdog: a tick each second of clock time until the stream closes. */
+  private tickEverySecond(): void {
+    this.timer = this.provider.context.clock.setTimeout(
+      () => {
+        this.tick();
+        if (!this.closed) this.tickEverySecond();
+      },
+      1000,
+      { background: true },
+    );
   }
 
   private sendJson(message: object): void {
