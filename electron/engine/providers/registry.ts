@@ -127,7 +127,7 @@ export const providers = [
     requiresKey: false,
     capabilities: ['full-duplex', 'offline'],
     settings: MoshiSettingsSchema,
-    create: (s) => new MoshiClient(s),
+    create: (s, _key, ctx) => new MoshiClient(s, ctx.clock),
   }),
   describe({
     kind: 's2s',
@@ -139,7 +139,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['turn-based', 'transcripts', 'tools', 'text-context'],
     settings: OpenAiRealtimeSettingsSchema,
-    create: (s, key, ctx) => new OpenAiRealtimeClient(s, key ?? '', ctx.tools),
+    create: (s, key, ctx) => new OpenAiRealtimeClient(s, key ?? '', ctx.tools, undefined, ctx.clock),
   }),
 ] as const satisfies readonly ProviderDescriptor[];
 
