@@ -105,8 +105,7 @@ describe('OpenAI speech TTS', () => {
       caught = e;
     }
     expect(isAbort(caught)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.requests[0]!.abortedByClient).toBe(true);
+    await untilTrue(() => fake.requests[0]!.abortedByClient === true, 'the server to see the client leave');
   });
 });
 
@@ -125,8 +124,7 @@ describe('ElevenLabs TTS', () => {
     expect(samplesOf(events, 0)).toBeGreaterThan(0);
     expect(samplesOf(events, 1)).toBeGreaterThan(samplesOf(events, 0));
     expect(fake.stats.texts).toEqual(['Hello there. ', 'How are you today? ']);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await untilTrue(() => fake.stats.openSockets === 0, 'the socket closed at the server');
   });
 
   it('reports a bad key as invalid', async () => {
@@ -149,7 +147,7 @@ describe('ElevenLabs TTS', () => {
     const reading = (async () => {
       for await (const e of stream) events.push(e);
     })();
-    while (!events.some((e) => e.type === 'segment-done')) await new Promise((r) => setTimeout(r, 5));
+    await untilTrue(() => events.some((e) => e.type === 'segment-done'), 'the first segment spoken');
     fake.idleFor(60); // a minute without text while the tool runs
     stream.push('Here it is.');
     stream.end();
@@ -182,8 +180,7 @@ describe('ElevenLabs TTS', () => {
         for await (const e of stream) if (e.type === 'audio') stream.close();
       })(),
     ).rejects.toSatisfy(isAbort);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await untilTrue(() => fake.stats.openSockets === 0, 'the socket closed at the server');
     expect(fake.stats.closedByClient).toBe(1);
   });
 });
