@@ -22,10 +22,10 @@ interface Loaded {
 }
 
 /** Runs node on `args` with the module log preloaded; lists what it loaded. */
-function loadsOf(args: string[]): Promise<Loaded> {
+function loadsOf(args: string[], env: Record<string, string> = {}): Promise<Loaded> {
   const log = path.join(mkdtempSync(path.join(tmpdir(), 'parley-modules-')), 'modules.txt');
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', MODULE_LOG, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PARLEY_MODULE_LOG: log } }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', MODULE_LOG, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PARLEY_MODULE_LOG: log, ...env } }, (error, stdout, stderr) => {
       const files = readFileSync(log, 'utf8')
         .split('\n')
         .filter((line) => line && !line.startsWith('node:'))
@@ -70,6 +70,14 @@ describe('what a command loads', () => {
     expect(r.packages).toContain('onnxruntime-node');
     for (const name of ['openai', '@anthropic-ai/sdk', 'ws', '@evan/opus']) expect(r.packages).not.toContain(name);
     expect(r.own.filter((f) => /^cli[\\/]serve|^engine[\\/](providers|cascade|s2s|session)[\\/]/.test(f))).toEqual([]);
+  });
+
+  it('parley models list loads no provider, no native addon and no WebSocket library', async () => {
+    const models = path.join(mkdtempSync(path.join(tmpdir(), 'parley-models-')), 'models');
+    const r = await loadsOf([path.join(ROOT, 'bin', 'parley.js'), 'models', 'list'], { PARLEY_MODELS_DIR: models });
+    expect(r.code).toBe(0);
+    expect([...r.packages].filter((name) => name !== 'zod')).toEqual([]);
+    expect(r.own.filter((f) => /^engine[\\/](providers|cascade|s2s|session|onnx)[\\/]/.test(f))).toEqual([]);
   });
 
   it('the provider registry loads no vendor SDK; a provider loads its own SDK when it first talks, and no other', async () => {
