@@ -1,13 +1,9 @@
 import { ParleyError, describeError } from '../engine/errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './io.js';
-import { MODELS_USAGE, modelsCommand } from './models-command.js';
 import { plainParseError } from './options.js';
 import { parleyVersion } from './package-info.js';
-import { RUN_USAGE, runCommand } from './run-command.js';
-import { SERVE_USAGE, serveCommand } from './serve-command.js';
-import { VAD_USAGE, vadCommand } from './vad-command.js';
 
-export const USAGE = `parley - the Parley voice engine, headless
+const OVERVIEW = `parley - the Parley voice engine, headless
 
 Usage:
   parley vad <file.wav> [options]   find the speech segments in a WAV file
@@ -17,39 +13,60 @@ Usage:
                                     local models for offline use (download, verify, install)
   parley <command> --help           options of a command
   parley --help | --version
+`;
 
-${VAD_USAGE}
-${RUN_USAGE}
-${SERVE_USAGE}
-${MODELS_USAGE}`;
+interface Command {
+  run: (args: string[], io: CliIo) => Promise<number>;
+  usage: string;
+}
 
-const commands: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
-  vad: vadCommand,
-  run: runCommand,
-  serve: (args, io) => serveCommand(args, io),
-  models: modelsCommand,
+/** Each command is loaded when it runs: `parley --version` loads none of them, `parley vad` no provider or server. */
+const commands: Record<string, () => Promise<Command>> = {
+  vad: async () => {
+    const m = await import('./vad-command.js');
+    return { run: m.vadCommand, usage: m.VAD_USAGE };
+  },
+  run: async () => {
+    const m = await import('./run-command.js');
+    return { run: m.runCommand, usage: m.RUN_USAGE };
+  },
+  serve: async () => {
+    const m = await import('./serve-command.js');
+    return { run: (args, io) => m.serveCommand(args, io), usage: m.SERVE_USAGE };
+  },
+  models: async () => {
+    const m = await import('./models-command.js');
+    return { run: m.modelsCommand, usage: m.MODELS_USAGE };
+  },
 };
+
+/** The overview and every command's options. */
+export async function usage(): Promise<string> {
+  const all = await Promise.all(Object.values(commands).map((load) => load()));
+  return [OVERVIEW, ...all.map((c) => c.usage)].join('\n');
+}
 
 /** Runs the CLI; returns the exit code. Errors become one line on stderr (exit 2 for bad input). */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   try {
     const [first, ...rest] = argv;
     if (first === undefined) {
-      io.stderr(USAGE);
+      io.stderr(await usage());
       return EXIT_BAD_INPUT;
     }
     if (first === '--help' || first === '-h' || first === 'help') {
-      io.stdout(USAGE);
+      io.stdout(await usage());
       return EXIT_OK;
     }
     if (first === '--version' || first === '-v') {
       io.stdout(`parley ${parleyVersion()}\n`);
       return EXIT_OK;
     }
-    const command = commands[first];
-    if (!command) throw new ParleyError('cli/usage', `unknown command '${first}' (try: parley --help)`);
+    const load = Object.hasOwn(commands, first) ? commands[first] : undefined;
+    if (!load) throw new ParleyError('cli/usage', `unknown command '${first}' (try: parley --help)`);
+    const command = await load();
     try {
-      return await command(rest, io);
+      return await command.run(rest, io);
     } catch (e) {
       throw plainParseError(e, first); // commands that call parseArgs directly
     }

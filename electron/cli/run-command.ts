@@ -5,7 +5,7 @@ import { writeWavFile } from '../engine/audio/wav.js';
 import { monoBlocks, openWavStream } from '../engine/audio/wav-stream.js';
 import type { EngineEvent } from '../engine/events/conversation-events.js';
 import { CascadeSession } from '../engine/cascade/session.js';
-import { systemClock } from '../engine/clock.js';
+import { sleepOn, systemClock } from '../engine/clock.js';
 import { ParleyError } from '../engine/errors.js';
 import { LATENCY_MARKS, type TurnLatencyReport } from '../engine/metrics/latency.js';
 import { createProvider, findProvider, keyVariableOf, providerIds, resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
@@ -204,7 +204,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       fed += block.length;
       if (o.speed > 0) {
         const wait = started + (fed / 16000) * (1000 / o.speed) - clock.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await sleepOn(clock, wait);
       }
     }
     await session.finishInput();

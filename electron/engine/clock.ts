@@ -1,28 +1,133 @@
 /**
- * Time, injected. Production uses the monotonic system clock; tests and offline file processing
- * use a ManualClock, so latency numbers are exact and tests run faster than real time.
+ * Time, injected: both reading it and waiting on it. Production uses the monotonic system clock
+ * and the event loop's timers; tests and offline file processing use a ManualClock, whose timers
+ * fire only as the test moves time on, so latency numbers are exact and tests run faster than
+ * real time, in the same order every run.
  */
 export interface Clock {
   /** Milliseconds on a monotonic timeline (origin unspecified). */
   now(): number;
+  /** Calls `fn` once `ms` have passed on this clock. */
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): ClockTimer;
+  /** Cancels a timer (a fired, cancelled or undefined one is fine). */
+  clearTimeout(timer: ClockTimer | undefined): void;
 }
+
+export interface TimerOptions {
+  /** A watchdog: it alone does not keep the process running (unref'd on the system clock). */
+  background?: boolean;
+}
+
+/** A pending timer, as its clock returned it. */
+export type ClockTimer = { readonly clockTimer: true };
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  setTimeout: (fn, ms, options) => {
+    const timer = setTimeout(fn, ms);
+    if (options?.background) timer.unref();
+    return timer as unknown as ClockTimer;
+  },
+  clearTimeout: (timer) => clearTimeout(timer as unknown as ReturnType<typeof setTimeout> | undefined),
 };
 
-/** A clock that only moves when told to. */
+/** Waits `ms` on `clock` (no cancellation: see abortableSleep for that). */
+export function sleepOn(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
+
+interface ManualTimer extends ClockTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** A clock that only moves when told to; its timers fire, in time order, as it moves. */
 export class ManualClock implements Clock {
+  private readonly timers = new Set<ManualTimer>();
+  private seq = 0;
+
   constructor(private t = 0) {}
+
   now(): number {
     return this.t;
   }
+
+  setTimeout(fn: () => void, ms: number): ClockTimer {
+    // Like the event loop's timers: a negative or NaN delay means "as soon as possible".
+    const timer: ManualTimer = { clockTimer: true, at: this.t + (ms > 0 ? ms : 0), seq: this.seq++, fn };
+    this.timers.add(timer);
+    return timer;
+  }
+
+  clearTimeout(timer: ClockTimer | undefined): void {
+    if (timer) this.timers.delete(timer as ManualTimer);
+  }
+
+  /** Timers waiting to fire. */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** When the next timer fires (undefined: none pending). */
+  get nextTimerAt(): number | undefined {
+    return this.next()?.at;
+  }
+
+  /**
+   * Moves time on by `ms`, firing every timer that comes due on the way at its own time (the
+   * clock reads that time inside the callback), including timers those callbacks set.
+   */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`ManualClock cannot go backwards (advance ${ms})`);
-    this.t += ms;
+    this.runUntil(this.t + ms);
   }
+
   set(ms: number): void {
     if (ms < this.t) throw new RangeError(`ManualClock cannot go backwards (${this.t} -> ${ms})`);
-    this.t = ms;
+    this.runUntil(ms);
   }
+
+  /**
+   * Like advance, but lets the program run after each timer (its promise callbacks and the I/O
+   * already waiting), so a chain of waits (a sleep, then work, then the next sleep) plays out as
+   * it would in real time.
+   */
+  async advanceAsync(ms: number): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError(`ManualClock cannot go backwards (advance ${ms})`);
+    const end = this.t + ms;
+    await settle();
+    for (let timer = this.due(end); timer; timer = this.due(end)) {
+      this.fire(timer);
+      await settle();
+    }
+    this.t = end;
+  }
+
+  private runUntil(end: number): void {
+    for (let timer = this.due(end); timer; timer = this.due(end)) this.fire(timer);
+    this.t = end;
+  }
+
+  private fire(timer: ManualTimer): void {
+    this.timers.delete(timer);
+    this.t = Math.max(this.t, timer.at);
+    timer.fn();
+  }
+
+  private due(end: number): ManualTimer | undefined {
+    const next = this.next();
+    return next && next.at <= end ? next : undefined;
+  }
+
+  private next(): ManualTimer | undefined {
+    let first: ManualTimer | undefined;
+    for (const timer of this.timers) if (!first || timer.at < first.at || (timer.at === first.at && timer.seq < first.seq)) first = timer;
+    return first;
+  }
+}
+
+/** One turn of the event loop: pending promise callbacks and I/O callbacks run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -16,6 +16,7 @@ import { measureDesktopTurns } from './desktop.js';
 import { codecPerFrame, moshiClientOverhead, toggleTime } from './s2s.js';
 import { barChartSvg, waterfallSvg, writePng } from './chart.js';
 import { summarize, table } from './stats.js';
+import { appStartToListening, cliStart } from './startup.js';
 import { smartTurnPerCall } from './turn.js';
 
 const OUT = path.join(ROOT, 'bench', 'results');
@@ -104,6 +105,7 @@ const runFoundation = only === undefined || only === 'foundation';
 const runCascade = only === undefined || only === 'cascade';
 const runDesktop = only === undefined || only === 'desktop';
 const runS2s = only === undefined || only === 's2s';
+const runStartup = only === undefined || only === 'startup';
 if (runFoundation) await foundation();
 
 async function foundation() {
@@ -344,4 +346,42 @@ await writePng(
   path.join(OUT, 's2s.png'),
 );
 progress(`wrote ${path.relative(ROOT, OUT)}/s2s.json and s2s.png`);
+}
+
+if (runStartup) await startup();
+
+async function startup() {
+const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
+const TARGETS = { versionRatio: 1.5 };
+const RUNS = 15;
+progress(`Start-up: parley --version, --help and a bare node -e 0, ${RUNS} fresh processes each...`);
+const cli = cliStart(RUNS);
+progress('Start-up: app engine from process start to listening, local fake providers (5 fresh processes)...');
+const app = await appStartToListening(5);
+console.log(`\nStart-up, fresh processes (ms, p50 of ${RUNS} runs; ratio = p50 / p50 of a bare node)`);
+console.log(
+  table(
+    ['metric', 'p50', 'max', 'ratio to node -e 0', 'target'],
+    [
+      ['node -e 0', f(cli.bareNodeMs.p50, 1), f(cli.bareNodeMs.max, 1), '1.00', ''],
+      ['parley --version', f(cli.versionMs.p50, 1), f(cli.versionMs.max, 1), f(cli.versionRatio, 2), `< ${TARGETS.versionRatio}`],
+      ['parley --help (usage texts name the registry\'s providers)', f(cli.helpMs.p50, 1), f(cli.helpMs.max, 1), f(cli.helpRatio, 2), ''],
+      ['app: process start -> engine modules imported', f(app.importMs.p50, 1), f(app.importMs.max, 1), '', ''],
+      ['app: process start -> VAD model loaded', f(app.vadLoadedMs.p50, 1), f(app.vadLoadedMs.max, 1), '', ''],
+      ['app: process start -> listening (cascade running, fake STT connected)', f(app.toListeningMs.p50, 1), f(app.toListeningMs.max, 1), '', ''],
+    ],
+  ),
+);
+mkdirSync(OUT, { recursive: true });
+writeFileSync(path.join(OUT, 'startup.json'), JSON.stringify({ benchmark: 'startup', date: new Date().toISOString(), machine, targets: TARGETS, cli, app }, null, 2) + '\n');
+await writePng(
+  barChartSvg('Start-up, p50 (ms, fresh processes)', 'ms', [
+    { label: 'node -e 0', value: cli.bareNodeMs.p50 },
+    { label: 'parley --version', value: cli.versionMs.p50, target: cli.bareNodeMs.p50 * TARGETS.versionRatio },
+    { label: 'parley --help', value: cli.helpMs.p50 },
+    { label: 'app start -> listening', value: app.toListeningMs.p50 },
+  ]),
+  path.join(OUT, 'startup.png'),
+);
+progress(`wrote ${path.relative(ROOT, OUT)}/startup.json and startup.png`);
 }

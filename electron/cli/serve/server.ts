@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/csp.js';
 import { WsRequestSchema, dispatchInvoke, type InvokeHandlers, type WsResponse } from '../../shared/dispatch.js';
 import { describeError } from '../../engine/errors.js';
@@ -64,6 +64,7 @@ export const MAX_UNREAD_BYTES = 2 << 20;
  * and never end the process.
  */
 export async function startServeServer(options: ServeOptions): Promise<ServeServer> {
+  const { WebSocketServer } = await import('ws'); // loaded when serving, not by `parley --help`
   const token = options.token ?? randomBytes(32).toString('base64url');
   const root = path.resolve(options.rendererDir);
   const warn = options.warn ?? (() => undefined);

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock, ClockTimer } from '../clock.js';
 
 /** Where the assistant's voice goes: the renderer's playout worklet, a file, or nowhere. */
 export interface AudioSink {
@@ -33,7 +33,7 @@ export class ClockedSink implements AudioSink {
   private writtenCount = 0;
   private readonly recorded: Float32Array[] = [];
   private waiters: (() => void)[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: ClockTimer | undefined;
 
   constructor(
     readonly sampleRate: number,
@@ -138,12 +138,12 @@ export class ClockedSink implements AudioSink {
     for (const resolve of w) resolve();
   }
 
-  /** Wakes up when the head block ends, so the next block's onStart fires on time (real clocks). */
+  /** Wakes up (on the clock) when the head block ends, so the next block's onStart fires on time. */
   private schedule(): void {
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     if (this.paused || this.queue.length === 0) return;
     const headLeft = this.queue[0]!.samples.length - this.headOffset;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.advance();
       this.schedule();
     }, Math.max(2, (headLeft * 1000) / this.sampleRate));

@@ -1,10 +1,10 @@
-import type { Clock } from '../clock.js';
+import { sleepOn, type Clock } from '../clock.js';
 
 const RATE = 16000;
 const BLOCK = RATE / 50; // 20 ms, as a microphone delivers
 
 /**
- * Plays a 16 kHz recording into `push` as a microphone would (20 ms blocks at real-time pace),
+ * Plays a 16 kHz recording into `push` as a microphone would (20 ms blocks at real-time pace on `clock`),
  * then keeps sending silence, as a quiet room does, until `stop(tailMs)` says the listener is done
  * (tailMs: time since the recording ended). The recording may be a stream of blocks (e.g. a WAV
  * read from disk a chunk at a time), pulled only as fast as it is played. `cancelled()` stops it at
@@ -25,7 +25,7 @@ export async function feedInRealTime(
     await push(block);
     sent += block.length;
     const wait = started + (sent / RATE) * 1000 - clock.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await sleepOn(clock, wait);
   };
   for await (const block of audio instanceof Float32Array ? blocksOf(audio) : audio) {
     if (cancelled()) return;

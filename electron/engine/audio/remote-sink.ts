@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock, ClockTimer } from '../clock.js';
 import { float32ToInt16 } from './pcm.js';
 import type { AudioSink } from './playout.js';
 
@@ -40,7 +40,7 @@ export class RemoteAudioSink implements AudioSink {
   private detached = false;
   private readonly starts = new Map<number, () => void>();
   private waiters: (() => void)[] = [];
-  private staleTimer: ReturnType<typeof setTimeout> | undefined;
+  private staleTimer: ClockTimer | undefined;
   private readonly staleMs: number;
 
   constructor(
@@ -141,28 +141,31 @@ export class RemoteAudioSink implements AudioSink {
   /** The player went away: nothing more will play; nothing waits for it. */
   detach(): void {
     this.detached = true;
-    clearTimeout(this.staleTimer);
+    this.clock.clearTimeout(this.staleTimer);
     for (const start of this.starts.values()) start();
     this.starts.clear();
     this.settle();
   }
 
   private armStaleTimer(): void {
-    clearTimeout(this.staleTimer);
+    this.clock.clearTimeout(this.staleTimer);
     if (this.reported >= this.writtenCount || this.detached) return;
     // Outstanding audio, so a report is due within its remaining duration (plus the stale margin).
     const remainingMs = ((this.writtenCount - this.reported) * 1000) / this.sampleRate;
-    this.staleTimer = setTimeout(() => {
-      if (this.paused) return this.armStaleTimer();
-      this.reported = this.writtenCount;
-      this.playing = false;
-      this.settle();
-    }, remainingMs + this.staleMs);
-    this.staleTimer.unref?.();
+    this.staleTimer = this.clock.setTimeout(
+      () => {
+        if (this.paused) return this.armStaleTimer();
+        this.reported = this.writtenCount;
+        this.playing = false;
+        this.settle();
+      },
+      remainingMs + this.staleMs,
+      { background: true },
+    );
   }
 
   private settle(): void {
-    clearTimeout(this.staleTimer);
+    this.clock.clearTimeout(this.staleTimer);
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();

@@ -1,6 +1,6 @@
 import type { AudioSink } from '../audio/playout.js';
 import { rms } from '../audio/pcm.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock, type ClockTimer } from '../clock.js';
 import { asParleyError, isAbort, type ParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
 import type { RetryBudget } from '../providers/retry-budget.js';
@@ -111,7 +111,7 @@ export class CascadeSession {
   /** Audio pushed so far (ms of stream), to date each VAD frame on the clock. */
   private pushedMs = 0;
   private lastFinalAt: number | undefined;
-  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeTimer: ClockTimer | undefined;
   private wakeAt: number | undefined;
   /** Resolved whenever the detector acts (finishInput waits on it). */
   private changed: (() => void) | undefined;
@@ -239,7 +239,7 @@ export class CascadeSession {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.wakeTimer);
+    this.clock.clearTimeout(this.wakeTimer);
     this.prepared?.discard();
     this.changed?.();
     this.turn?.controller.abort();
@@ -405,10 +405,10 @@ export class CascadeSession {
   private scheduleWake(): void {
     const at = this.detector.wakeAtMs;
     if (at === this.wakeAt) return;
-    clearTimeout(this.wakeTimer);
+    this.clock.clearTimeout(this.wakeTimer);
     this.wakeAt = at;
     if (at === undefined) return;
-    this.wakeTimer = setTimeout(() => {
+    this.wakeTimer = this.clock.setTimeout(() => {
       this.wakeAt = undefined;
       this.act(this.detector.update({ type: 'tick', atMs: Math.max(at, this.clock.now()) }));
     }, Math.max(0, at - this.clock.now()));
@@ -486,6 +486,7 @@ export class CascadeSession {
       sink: this.o.sink,
       tools: this.o.tools,
       llmDeadlines: this.o.llmDeadlines,
+      timers: this.clock,
       now: this.o.now ?? (() => new Date()),
       latency,
       signal: controller.signal,

@@ -1,10 +1,19 @@
 // Ogg/Opus streams (RFC 7845) for speech-to-speech models: the one module that imports the Opus
 // library (@evan/opus: prebuilt N-API binaries for Linux/macOS/Windows, WASM fallback, no
 // compilation at install).
-import { Decoder, Encoder } from '@evan/opus';
+import { createRequire } from 'node:module';
+import type * as OpusModule from '@evan/opus';
 import { ParleyError } from '../errors.js';
 import { concatFloat32 } from '../audio/pcm.js';
 import { OggPacketReader, OggPageWriter, concatBytes } from './ogg.js';
+
+const require = createRequire(import.meta.url);
+let opusModule: typeof OpusModule | undefined;
+/** The Opus library, loaded when the first encoder or decoder is made (only speech-to-speech needs it). */
+function opus(): typeof OpusModule {
+  opusModule ??= require('@evan/opus') as typeof OpusModule;
+  return opusModule;
+}
 
 type OpusRate = 8000 | 12000 | 16000 | 24000 | 48000;
 
@@ -28,7 +37,7 @@ export interface OggOpusEncoderOptions {
  */
 export class OggOpusEncoder {
   readonly sampleRate: OpusRate;
-  private readonly encoder: Encoder;
+  private readonly encoder: OpusModule.Encoder;
   private readonly writer = new OggPageWriter();
   private readonly frame: Int16Array;
   private filled = 0;
@@ -48,7 +57,7 @@ export class OggOpusEncoder {
 
   constructor(options: OggOpusEncoderOptions = {}) {
     this.sampleRate = options.sampleRate ?? 24000;
-    this.encoder = new Encoder({ channels: 1, sample_rate: this.sampleRate, application: 'voip' });
+    this.encoder = new (opus().Encoder)({ channels: 1, sample_rate: this.sampleRate, application: 'voip' });
     this.encoder.bitrate = options.bitrate ?? 32000;
     this.frame = new Int16Array((this.sampleRate * (options.frameMs ?? 20)) / 1000);
     this.packetsPerPage = Math.max(1, options.packetsPerPage ?? 1);
@@ -144,7 +153,7 @@ export class OggOpusDecoder {
   readonly sampleRate: OpusRate;
   // An Opus packet is at most 120 ms of 1275-byte frames (RFC 6716: 48 x 1275 = 61,200 bytes).
   private readonly reader = new OggPacketReader({ maxPacketBytes: 65_536 });
-  private readonly decoder: Decoder;
+  private readonly decoder: OpusModule.Decoder;
   private headerSeen = false;
   private tagsSeen = false;
   private skip = 0;
@@ -154,7 +163,7 @@ export class OggOpusDecoder {
 
   constructor(sampleRate: OpusRate = 24000) {
     this.sampleRate = sampleRate;
-    this.decoder = new Decoder({ channels: 1, sample_rate: sampleRate });
+    this.decoder = new (opus().Decoder)({ channels: 1, sample_rate: sampleRate });
   }
 
   /** Pages or bytes that could not be read as Ogg (garbage, bad CRC, lost continuation). */

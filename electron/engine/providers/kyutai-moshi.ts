@@ -1,4 +1,3 @@
-import { decode, encode } from '@msgpack/msgpack';
 import type WebSocket from 'ws';
 import { ParleyError, abortError, describeError } from '../errors.js';
 import { connectWebSocket } from './websocket.js';
@@ -22,8 +21,20 @@ export interface KyutaiMessage {
   [field: string]: unknown;
 }
 
+let msgpack: typeof import('@msgpack/msgpack') | undefined;
+
+/** The MessagePack codec, loaded with the first connection (the registry and other commands stay light). */
+export async function loadMsgpack(): Promise<void> {
+  msgpack ??= await import('@msgpack/msgpack');
+}
+
+function codec(): typeof import('@msgpack/msgpack') {
+  if (!msgpack) throw new Error('MessagePack is not loaded yet (loadMsgpack() runs with the first connection)');
+  return msgpack;
+}
+
 export function packMessage(message: KyutaiMessage): Uint8Array {
-  return encode(message);
+  return codec().encode(message);
 }
 
 /**
@@ -47,7 +58,7 @@ export function packAudio(pcm: Float32Array): Uint8Array {
 /** A server frame as a message; anything else (a text frame, bytes that are not a tagged map) throws. */
 export function unpackMessage(data: Buffer, isBinary: boolean): KyutaiMessage {
   if (!isBinary) throw new Error('a text frame (moshi-server sends MessagePack in binary frames)');
-  const message = decode(data) as KyutaiMessage;
+  const message = codec().decode(data) as KyutaiMessage;
   if (typeof message !== 'object' || message === null || Array.isArray(message) || typeof message.type !== 'string') throw new Error('not a MessagePack map with a type');
   return message;
 }
@@ -77,6 +88,7 @@ export interface KyutaiConnection {
 
 export async function connectKyutai(url: string, o: { provider: string; displayName: string; apiKey: string | undefined; signal: AbortSignal }): Promise<KyutaiConnection> {
   const where = url.split('?')[0]!;
+  await loadMsgpack();
   let ws: WebSocket;
   try {
     ws = await connectWebSocket(url, { provider: o.provider, displayName: o.displayName, headers: authHeaders(o.apiKey), signal: o.signal, paused: true });

@@ -118,7 +118,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming', 'tools'],
     settings: OpenAiChatSettingsSchema,
-    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry),
+    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'llm',
@@ -129,7 +129,7 @@ export const providers = [
     requiresKey: false,
     capabilities: ['streaming', 'tools', 'offline'],
     settings: OpenAiChatSettingsSchema.extend({ baseUrl: z.string().url().default('http://127.0.0.1:11434/v1'), model: z.string().min(1).default('llama3.2') }),
-    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry),
+    create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'llm',
@@ -140,7 +140,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming', 'tools'],
     settings: AnthropicSettingsSchema,
-    create: (s, key, ctx) => new AnthropicLlm(s, key, ctx.retry),
+    create: (s, key, ctx) => new AnthropicLlm(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'tts',
@@ -152,7 +152,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming-audio', 'voices', 'instructions'],
     settings: OpenAiSpeechSettingsSchema,
-    create: (s, key, ctx) => new OpenAiSpeechTts(s, key, ctx.retry),
+    create: (s, key, ctx) => new OpenAiSpeechTts(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'tts',
@@ -163,7 +163,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming-text-input', 'streaming-audio', 'alignment', 'voices'],
     settings: ElevenLabsSettingsSchema,
-    create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry),
+    create: (s, key, ctx) => new ElevenLabsTts(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'tts',
@@ -197,7 +197,7 @@ export const providers = [
     requiresKey: false,
     capabilities: ['full-duplex', 'offline'],
     settings: MoshiSettingsSchema,
-    create: (s) => new MoshiClient(s),
+    create: (s, _key, ctx) => new MoshiClient(s, ctx.clock),
   }),
   describe({
     kind: 's2s',
@@ -209,7 +209,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['turn-based', 'transcripts', 'tools', 'text-context'],
     settings: OpenAiRealtimeSettingsSchema,
-    create: (s, key, ctx) => new OpenAiRealtimeClient(s, key ?? '', ctx.tools),
+    create: (s, key, ctx) => new OpenAiRealtimeClient(s, key ?? '', ctx.tools, undefined, ctx.clock),
   }),
 ] as const satisfies readonly ProviderDescriptor[];
 

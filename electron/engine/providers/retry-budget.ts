@@ -50,7 +50,7 @@ export class RetryBudget {
       maxDelayMs: 4000,
       maxRetryAfterMs: 30_000,
       random: Math.random,
-      sleep: abortableSleep,
+      sleep: (ms, signal) => abortableSleep(ms, signal, clock),
       ...options,
     };
     this.tokens = this.o.retries;

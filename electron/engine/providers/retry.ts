@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { abortError, isRetryable } from '../errors.js';
 import { abortableSleep } from '../util/abort.js';
 
@@ -19,6 +20,8 @@ export interface RetryOptions {
   /** Random source in [0, 1) for jitter (tests pass a fixed one). */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock the backoffs wait on when no `sleep` is given (the system clock by default). */
+  clock?: Clock;
   onRetry?: (attempt: number, delayMs: number, error: unknown) => void;
 }
 
@@ -36,7 +39,7 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const policy = { ...DEFAULT_RETRY, ...options.policy };
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => abortableSleep(ms, signal, options.clock));
   for (let n = 1; ; n++) {
     if (options.signal?.aborted) throw abortError();
     try {

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { abortError } from '../errors.js';
 import { linkedAbort } from '../util/abort.js';
 import { stallError, withStallTimeout } from '../util/stall.js';
@@ -11,6 +12,8 @@ export interface SdkStreamOptions {
   signal?: AbortSignal;
   retry?: Partial<RetryPolicy>;
   stallTimeoutMs: number;
+  /** What the stall timeout and the retry backoffs wait on (the system clock by default). */
+  clock?: Clock;
 }
 
 /**
@@ -28,10 +31,10 @@ export async function* sdkStream<T>(open: (signal: AbortSignal) => Promise<Async
         open(controller.signal).catch((e: unknown) => {
           throw fail(e);
         }),
-      { signal: controller.signal, policy: o.retry },
+      { signal: controller.signal, policy: o.retry, clock: o.clock },
     );
     try {
-      yield* withStallTimeout(stream, o.stallTimeoutMs, stallError(o.provider, o.displayName, o.stallTimeoutMs), () => controller.abort());
+      yield* withStallTimeout(stream, o.stallTimeoutMs, stallError(o.provider, o.displayName, o.stallTimeoutMs), () => controller.abort(), o.clock);
     } catch (e) {
       throw fail(e);
     }

@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { ParleyError, abortError, describeError } from '../errors.js';
 import { errorFromStatus, retryAfterMs } from './http-errors.js';
 
@@ -24,13 +24,15 @@ export interface ConnectOptions {
  * upgrade (401 bad key, 429, 5xx, with the server's error text), an unreachable host (naming the
  * URL), a handshake that never completes, or an abort.
  */
-export function connectWebSocket(url: string, options: ConnectOptions): Promise<WebSocket> {
+export async function connectWebSocket(url: string, options: ConnectOptions): Promise<WebSocket> {
+  // Loaded by the first provider that connects, not by everything that imports a provider.
+  const { default: WebSocketClient } = await import('ws');
   const { provider, displayName } = options;
   // Messages name the endpoint without its query (long, and of no use to the reader).
   const where = url.split('?')[0]!;
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(abortError());
-    const ws = new WebSocket(url, { headers: options.headers, handshakeTimeout: options.timeoutMs ?? 10_000, ...(options.maxPayload ? { maxPayload: options.maxPayload } : {}) });
+    const ws = new WebSocketClient(url, { headers: options.headers, handshakeTimeout: options.timeoutMs ?? 10_000, ...(options.maxPayload ? { maxPayload: options.maxPayload } : {}) });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;

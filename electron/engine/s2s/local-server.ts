@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { sleepOn, systemClock, type Clock, type ClockTimer } from '../clock.js';
 import { ParleyError } from '../errors.js';
 
 export interface LocalServerOptions {
@@ -17,6 +18,8 @@ export interface LocalServerOptions {
   maxBackoffMs?: number;
   /** Give up after this many crashes in a row without a successful start. Default 5. */
   maxCrashes?: number;
+  /** What the start deadline, the port polls, the restart backoff and the kill grace wait on. */
+  clock?: Clock;
 }
 
 const LOG_LINES = 500;
@@ -33,9 +36,12 @@ export class LocalServer {
   private crashes = 0;
   private stopped = false;
   private ready: Promise<void> | undefined;
-  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private restartTimer: ClockTimer | undefined;
+  private readonly clock: Clock;
 
-  constructor(private readonly o: LocalServerOptions) {}
+  constructor(private readonly o: LocalServerOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
 
   /** The server's recent output (stdout and stderr, newest last). */
   logs(): string[] {
@@ -57,14 +63,14 @@ export class LocalServer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.restartTimer);
+    this.clock.clearTimeout(this.restartTimer);
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      const kill = this.clock.setTimeout(() => child.kill('SIGKILL'), 3000);
       child.once('exit', () => {
-        clearTimeout(kill);
+        this.clock.clearTimeout(kill);
         resolve();
       });
       child.kill('SIGTERM');
@@ -105,15 +111,15 @@ export class LocalServer {
       child.once('exit', (code, signal) => resolve(new ParleyError('provider/unreachable', `the Moshi server stopped (${signal ?? `exit ${code}`}) ${this.explain()}`, { provider: 'moshi' })));
     });
     child.once('exit', () => this.onExit(child));
-    const deadline = Date.now() + (this.o.startTimeoutMs ?? 180_000);
+    const deadline = this.clock.now() + (this.o.startTimeoutMs ?? 180_000);
     for (;;) {
-      const outcome = await Promise.race([exited, sleep(250).then(() => undefined)]);
+      const outcome = await Promise.race([exited, sleepOn(this.clock, 250).then(() => undefined)]);
       if (outcome) throw outcome;
       if (await portOpen(host, port)) {
         this.crashes = 0;
         return;
       }
-      if (Date.now() > deadline) {
+      if (this.clock.now() > deadline) {
         child.kill('SIGTERM');
         throw new ParleyError('provider/timeout', `the Moshi server did not open port ${port} within ${Math.round((this.o.startTimeoutMs ?? 180_000) / 1000)} s ${this.explain()}`, { provider: 'moshi' });
       }
@@ -132,7 +138,7 @@ export class LocalServer {
     }
     const delay = Math.min(this.o.maxBackoffMs ?? 30_000, 1000 * 2 ** (this.crashes - 1));
     this.o.notify?.(`The Moshi server stopped unexpectedly; restarting it in ${Math.round(delay / 1000)} s.`);
-    this.restartTimer = setTimeout(() => {
+    this.restartTimer = this.clock.setTimeout(() => {
       if (!this.stopped) void this.ensureRunning().catch((e: unknown) => this.o.notify?.(e instanceof Error ? e.message : String(e)));
     }, delay);
   }
@@ -193,4 +199,3 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -299,7 +299,7 @@ export class S2sSession {
           this.closeTurn();
         }
         try {
-          await abortableSleep(reconnectDelay(attempt), this.lifetime.signal);
+          await abortableSleep(reconnectDelay(attempt), this.lifetime.signal, this.clock);
           await next.connect({ signal: this.lifetime.signal, instructions: this.o.instructions, history: this.textHistory() });
         } catch (e) {
           if (this.stopped) return;

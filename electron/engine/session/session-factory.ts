@@ -81,7 +81,7 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
       return key.state === 'set' ? key.key : undefined;
     });
   };
-  const timers = new TimerService((t) => deps.notice?.(`Timer '${t.label}' finished.`));
+  const timers = new TimerService((t) => deps.notice?.(`Timer '${t.label}' finished.`), deps.clock);
   const tools = settings.toolsEnabled ? builtinTools(timers) : undefined;
   const context = { clock: deps.clock, log: (m: string) => deps.warn?.(m), tools, offlineOnly: settings.offlineOnly };
   const vadOptions = { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs };

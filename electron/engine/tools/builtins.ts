@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { systemClock, type Clock, type ClockTimer } from '../clock.js';
 import { ParleyError } from '../errors.js';
 import { evaluateExpression } from './calculator.js';
 import { ToolRegistry, type Tool } from './registry.js';
@@ -38,30 +39,37 @@ export interface TimerInfo {
 
 /** Timers the assistant can set; `onFire` announces them (the session speaks or shows it). */
 export class TimerService {
-  private readonly timers = new Map<string, { label: string; endsAt: number; handle: ReturnType<typeof setTimeout> }>();
+  /** dueAt: on the clock; endsAt: wall time (ms since 1970), to tell the user. */
+  private readonly timers = new Map<string, { label: string; dueAt: number; endsAt: number; handle: ClockTimer }>();
   private next = 1;
 
   constructor(
     private readonly onFire: (timer: { id: string; label: string }) => void,
-    private readonly nowMs: () => number = Date.now,
+    /** What the timers run on. */
+    private readonly clock: Clock = systemClock,
+    /** Wall time (ms since 1970), for the end time the user is told. */
+    private readonly wallNowMs: () => number = Date.now,
   ) {}
 
   set(seconds: number, label: string): TimerInfo {
     const id = `timer-${this.next++}`;
-    const endsAt = this.nowMs() + seconds * 1000;
-    const handle = setTimeout(() => {
-      this.timers.delete(id);
-      this.onFire({ id, label });
-    }, seconds * 1000);
-    handle.unref?.();
-    this.timers.set(id, { label, endsAt, handle });
+    const ms = seconds * 1000;
+    const handle = this.clock.setTimeout(
+      () => {
+        this.timers.delete(id);
+        this.onFire({ id, label });
+      },
+      ms,
+      { background: true },
+    );
+    this.timers.set(id, { label, dueAt: this.clock.now() + ms, endsAt: this.wallNowMs() + ms, handle });
     return this.info(id)!;
   }
 
   cancel(id: string): boolean {
     const t = this.timers.get(id);
     if (!t) return false;
-    clearTimeout(t.handle);
+    this.clock.clearTimeout(t.handle);
     return this.timers.delete(id);
   }
 
@@ -70,14 +78,14 @@ export class TimerService {
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t.handle);
+    for (const t of this.timers.values()) this.clock.clearTimeout(t.handle);
     this.timers.clear();
   }
 
   private info(id: string): TimerInfo | undefined {
     const t = this.timers.get(id);
     if (!t) return undefined;
-    return { id, label: t.label, endsAt: new Date(t.endsAt).toISOString(), secondsLeft: Math.max(0, Math.round((t.endsAt - this.nowMs()) / 1000)) };
+    return { id, label: t.label, endsAt: new Date(t.endsAt).toISOString(), secondsLeft: Math.max(0, Math.round((t.dueAt - this.clock.now()) / 1000)) };
   }
 
   tools(): Tool[] {

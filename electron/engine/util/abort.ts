@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import { abortError } from '../errors.js';
 
 /** A controller that aborts when `parent` does (a child in the turn's cancellation tree). */
@@ -13,16 +14,16 @@ export function linkedAbort(parent?: AbortSignal): { controller: AbortController
   return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
 
-/** Waits `ms`; rejects with an AbortError at once when `signal` fires (and leaves no listener behind). */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms` on `clock`; rejects with an AbortError at once when `signal` fires (and leaves no listener behind). */
+export function abortableSleep(ms: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       reject(abortError());
     };
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,15 +1,8 @@
+import { systemClock, type Clock } from '../clock.js';
 import type { ParleyError } from '../errors.js';
 
-/** Timer functions, injectable so tests can drive time (the globals by default). */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+/** The timer half of a Clock (the system clock by default; a ManualClock in tests). */
+export type Timers = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 
 export interface DeadlineOptions<T> {
   /** The first item that counts (see `counts`) must arrive within this many ms of the start. */
@@ -29,7 +22,7 @@ export interface DeadlineOptions<T> {
  * deltas, keep-alives) or retries quietly cannot hold the caller beyond them.
  */
 export async function* withDeadlines<T>(source: AsyncIterable<T>, o: DeadlineOptions<T>): AsyncGenerator<T> {
-  const timers = o.timers ?? systemTimers;
+  const timers = o.timers ?? systemClock;
   const it = source[Symbol.asyncIterator]();
   let expire!: (which: 'first' | 'total') => void;
   const expired = new Promise<{ which: 'first' | 'total' }>((resolve) => (expire = (which) => resolve({ which })));

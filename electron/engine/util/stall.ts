@@ -1,16 +1,17 @@
+import { systemClock, type Clock, type ClockTimer } from '../clock.js';
 import { ParleyError } from '../errors.js';
 
 /**
  * Iterates `source`, failing with a timeout error when no item arrives for `stallMs` (a stream that
  * stopped talking without closing). `onStall` runs first so the caller can abort the request.
  */
-export async function* withStallTimeout<T>(source: AsyncIterable<T>, stallMs: number, stallError: () => ParleyError, onStall?: () => void): AsyncGenerator<T> {
+export async function* withStallTimeout<T>(source: AsyncIterable<T>, stallMs: number, stallError: () => ParleyError, onStall?: () => void, clock: Clock = systemClock): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   try {
     for (;;) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const stalled = new Promise<'stall'>((resolve) => (timer = setTimeout(() => resolve('stall'), stallMs)));
-      const next = await Promise.race([it.next(), stalled]).finally(() => clearTimeout(timer));
+      let timer: ClockTimer | undefined;
+      const stalled = new Promise<'stall'>((resolve) => (timer = clock.setTimeout(() => resolve('stall'), stallMs)));
+      const next = await Promise.race([it.next(), stalled]).finally(() => clock.clearTimeout(timer));
       if (next === 'stall') {
         onStall?.();
         throw stallError();

@@ -1,9 +1,12 @@
-import Anthropic, { APIError } from '@anthropic-ai/sdk';
-import { Stream } from '@anthropic-ai/sdk/streaming';
+import type Anthropic from '@anthropic-ai/sdk';
+import type { APIError } from '@anthropic-ai/sdk';
+import type { Stream } from '@anthropic-ai/sdk/streaming';
 import type { ContentBlockParam, MessageCreateParamsStreaming, MessageParam, RawMessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
+import type { Clock } from '../../clock.js';
 import { ParleyError } from '../../errors.js';
 import type { RetryPolicy } from '../retry.js';
+import { onFirstUse } from '../sdk-client.js';
 import { sdkStream } from '../sdk-stream.js';
 import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import type { ToolSpec } from '../../tools/types.js';
@@ -20,17 +23,30 @@ export type AnthropicSettings = z.infer<typeof AnthropicSettingsSchema>;
 
 const NAME = 'Anthropic';
 
+/** The SDK's parts this provider uses, loaded when it first talks. */
+interface AnthropicSdk {
+  client: Anthropic;
+  APIError: typeof APIError;
+  Stream: typeof Stream;
+}
+
 /** Anthropic Messages streaming through the official SDK. */
 export class AnthropicLlm implements LlmProvider {
   readonly id = 'anthropic';
-  private readonly client: Anthropic;
+  private readonly sdk: () => Promise<AnthropicSdk>;
 
   constructor(
     private readonly settings: AnthropicSettings,
     apiKey: string | undefined,
     private readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timeout and the retry backoffs wait on (the system clock by default). */
+    private readonly clock?: Clock,
   ) {
-    this.client = new Anthropic({ apiKey: apiKey ?? '', baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.stallTimeoutMs });
+    this.sdk = onFirstUse(async () => {
+      const [{ default: AnthropicClient, APIError }, { Stream }] = await Promise.all([import('@anthropic-ai/sdk'), import('@anthropic-ai/sdk/streaming')]);
+      const client = new AnthropicClient({ apiKey: apiKey ?? '', baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.stallTimeoutMs });
+      return { client, APIError, Stream };
+    });
   }
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
@@ -47,8 +63,11 @@ export class AnthropicLlm implements LlmProvider {
     const events = sdkStream<WireEvent>(
       // The raw response, read as SSE here: the SDK's own stream drops `ping`, and pings are what
       // keeps a paused reply (a slow server tool, a long thought) from looking stalled.
-      async (signal) => wireEvents(await this.client.messages.create(params, { signal }).asResponse()),
-      { provider: this.id, displayName: NAME, baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs },
+      async (signal) => {
+        const sdk = await this.sdk();
+        return wireEvents(sdk, await sdk.client.messages.create(params, { signal }).asResponse());
+      },
+      { provider: this.id, displayName: NAME, baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs, clock: this.clock },
     );
     const blocks = new Map<number, { id: string; name: string; json: string }>();
     const textBlocks = new Set<number>();
@@ -97,7 +116,7 @@ type WireEvent = RawMessageStreamEvent | { type: 'ping' };
  * The response's SSE events as the SDK would parse them (an `error` event throws the SDK's APIError,
  * so it maps to the same typed error), but with the pings kept.
  */
-async function* wireEvents(response: Response): AsyncGenerator<WireEvent> {
+async function* wireEvents({ Stream, APIError }: AnthropicSdk, response: Response): AsyncGenerator<WireEvent> {
   for await (const sse of Stream.rawEvents(response)) {
     if (sse.event === 'ping') {
       yield { type: 'ping' };

@@ -1,7 +1,9 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import type { Clock } from '../../clock.js';
 import type { RetryPolicy } from '../retry.js';
+import { openAiClient } from '../sdk-client.js';
 import { sdkStream } from '../sdk-stream.js';
 import type { ChatMessage, LlmEvent, LlmProvider, LlmRequest } from '../types.js';
 import type { ToolCall, ToolSpec } from '../../tools/types.js';
@@ -20,21 +22,22 @@ export type OpenAiChatSettings = z.infer<typeof OpenAiChatSettingsSchema>;
 /** OpenAI Chat Completions streaming through the official SDK (base URL configurable). */
 export class OpenAiChatLlm implements LlmProvider {
   readonly id = 'openai';
-  private readonly client: OpenAI;
+  private readonly client: () => Promise<OpenAI>;
 
   constructor(
     private readonly settings: OpenAiChatSettings,
     apiKey: string | undefined,
     private readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timeout and the retry backoffs wait on (the system clock by default). */
+    private readonly clock?: Clock,
   ) {
-    // Local servers ignore the key but the SDK insists on one.
-    this.client = new OpenAI({ apiKey: apiKey || 'not-needed', baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.stallTimeoutMs });
+    this.client = openAiClient(settings, apiKey);
   }
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
     const chunks = sdkStream<ChatCompletionChunk>(
-      (signal) =>
-        this.client.chat.completions.create(
+      async (signal) =>
+        (await this.client()).chat.completions.create(
           {
             model: this.settings.model,
             messages: request.messages.map(toOpenAiMessage),
@@ -45,7 +48,7 @@ export class OpenAiChatLlm implements LlmProvider {
           },
           { signal },
         ),
-      { provider: this.id, displayName: 'OpenAI-compatible LLM', baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs },
+      { provider: this.id, displayName: 'OpenAI-compatible LLM', baseUrl: this.settings.baseUrl, signal: request.signal, retry: this.retry, stallTimeoutMs: this.settings.stallTimeoutMs, clock: this.clock },
     );
     const calls = new ToolCallAccumulator();
     let finish: LlmEvent & { type: 'done' } = { type: 'done', finishReason: 'stop' };

@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
 import { OggOpusDecoder, OggOpusEncoder } from '../../codec/ogg-opus.js';
+import { systemClock, type Clock } from '../../clock.js';
 import { ParleyError, describeError } from '../../errors.js';
 import { connectWebSocket, decodeCloseReason } from '../websocket.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -74,7 +75,11 @@ export class MoshiClient implements S2sClient {
   /** The handshake came: audio may flow (Moshi's servers start reading only then). */
   private ready = false;
 
-  constructor(private readonly settings: MoshiSettings) {}
+  constructor(
+    private readonly settings: MoshiSettings,
+    /** What the handshake and close deadlines wait on. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async connect(options: S2sConnectOptions = {}): Promise<void> {
     const url = moshiChatUrl(this.settings.baseUrl);
@@ -94,12 +99,12 @@ export class MoshiClient implements S2sClient {
     this.ws = ws;
     ws.binaryType = 'nodebuffer';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         ws.terminate();
         reject(new ParleyError('provider/timeout', `Moshi at ${url} did not say it was ready within ${Math.round(this.settings.handshakeTimeoutMs / 1000)} s (is the model still loading, or is this not a Moshi server?)`, { provider: this.id }));
       }, this.settings.handshakeTimeoutMs);
       const onAbort = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         ws.terminate();
         reject(new ParleyError('provider/disconnected', 'cancelled', { provider: this.id }));
       };
@@ -110,19 +115,19 @@ export class MoshiClient implements S2sClient {
         const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         if (!ready) {
           if (bytes[0] !== 0x00) {
-            clearTimeout(timer);
+            this.clock.clearTimeout(timer);
             ws.terminate();
             return reject(new ParleyError('provider/protocol', `the server at ${url} does not speak Moshi's protocol (its first message was not a handshake)`, { provider: this.id }));
           }
           // The web client's handshake carries a protocol version; this client speaks version 0.
           if (bytes.length >= 3 && bytes[1] !== 0) {
-            clearTimeout(timer);
+            this.clock.clearTimeout(timer);
             ws.terminate();
             return reject(new ParleyError('provider/protocol', `the Moshi server at ${url} speaks protocol version ${bytes[1]}; this version of Parley speaks version 0 (update Parley or use a matching server)`, { provider: this.id }));
           }
           ready = true;
           this.ready = true;
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           options.signal?.removeEventListener('abort', onAbort);
           this.queue.push({ type: 'ready' });
           return resolve();
@@ -130,7 +135,7 @@ export class MoshiClient implements S2sClient {
         this.onMessage(bytes);
       });
       ws.on('close', (code: number, reason: Buffer) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         if (!ready) reject(new ParleyError('provider/disconnected', `Moshi closed the connection before it was ready (${code}${reason.length ? `: ${decodeCloseReason(reason)}` : ''})`, { provider: this.id }));
         else if (!this.closing && !this.failed) this.fail(new ParleyError('provider/disconnected', `Moshi closed the connection mid-call (${code}${reason.length ? `: ${decodeCloseReason(reason)}` : ''})`, { provider: this.id }));
         this.queue.end();
@@ -148,7 +153,7 @@ export class MoshiClient implements S2sClient {
   }
 
   reopen(): MoshiClient {
-    return new MoshiClient(this.settings);
+    return new MoshiClient(this.settings, this.clock);
   }
 
   pushAudio(samples: Float32Array): void {
@@ -169,12 +174,12 @@ export class MoshiClient implements S2sClient {
     const ws = this.ws;
     if (!ws || ws.readyState === ws.CLOSED) return this.queue.end();
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         ws.terminate();
         resolve();
       }, 1000);
       ws.once('close', () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve();
       });
       ws.close(1000);

@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
 import { float32ToInt16, int16ToFloat32 } from '../../audio/pcm.js';
+import { systemClock, type Clock } from '../../clock.js';
 import { ParleyError, describeError } from '../../errors.js';
 import { connectWebSocket, decodeCloseReason } from '../websocket.js';
 import type { ToolRegistry } from '../../tools/registry.js';
@@ -59,10 +60,12 @@ export class OpenAiRealtimeClient implements S2sClient {
     private readonly apiKey: string,
     private readonly tools?: ToolRegistry,
     private readonly now: () => Date = () => new Date(),
+    /** What the session-setup deadline waits on. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   reopen(): OpenAiRealtimeClient {
-    return new OpenAiRealtimeClient(this.settings, this.apiKey, this.tools, this.now);
+    return new OpenAiRealtimeClient(this.settings, this.apiKey, this.tools, this.now, this.clock);
   }
 
   async connect(options: S2sConnectOptions = {}): Promise<void> {
@@ -79,7 +82,7 @@ export class OpenAiRealtimeClient implements S2sClient {
     this.ws = ws;
     await new Promise<void>((resolve, reject) => {
       let phase: 'created' | 'updated' | 'ready' = 'created';
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         ws.terminate();
         reject(new ParleyError('provider/timeout', `${this.displayName} did not set up the session within ${Math.round(this.settings.handshakeTimeoutMs / 1000)} s`, { provider: this.id }));
       }, this.settings.handshakeTimeoutMs);
@@ -100,19 +103,19 @@ export class OpenAiRealtimeClient implements S2sClient {
         }
         if (phase === 'updated' && event.type === 'session.updated') {
           phase = 'ready';
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           this.queue.push({ type: 'ready' });
           return resolve();
         }
         if (phase !== 'ready' && event.type === 'error') {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           ws.terminate();
           return reject(errorOf(event, this.id, this.displayName));
         }
         this.onEvent(event);
       });
       ws.on('close', (code: number, reason: Buffer) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         const text = decodeCloseReason(reason);
         const why = `${code}${reason.length ? `: ${text}` : ''}`;
         // The service refuses a bad key after the upgrade: close 3000 "invalid_request_error.invalid_api_key".

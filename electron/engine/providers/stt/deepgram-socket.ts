@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import type { ClockTimer } from '../../clock.js';
 import { ReconnectLoop } from './reconnect-loop.js';
 import { float32ToInt16 } from '../../audio/pcm.js';
 import { ParleyError, describeError } from '../../errors.js';
@@ -63,7 +64,7 @@ export abstract class DeepgramSocketStream implements SttStream {
   private voicedSinceHeardMs = 0;
   /** Why the current connection is being dropped (set before terminating it ourselves). */
   private dropReason: ParleyError | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ClockTimer | undefined;
   private endResolve: (() => void) | undefined;
   /** Cancels this stream's connect and waits; a child of the caller's signal, let go on close. */
   private readonly lifetime: ReturnType<typeof linkedAbort>;
@@ -148,7 +149,7 @@ export abstract class DeepgramSocketStream implements SttStream {
     this.closed = true;
     this.lifetime.controller.abort();
     this.lifetime.dispose();
-    clearInterval(this.timer);
+    this.config.context.clock.clearTimeout(this.timer);
     this.ws?.terminate();
     this.events.end();
     this.endResolve?.();
@@ -156,6 +157,18 @@ export abstract class DeepgramSocketStream implements SttStream {
 
   [Symbol.asyncIterator](): AsyncIterator<SttEvent> {
     return this.events[Symbol.asyncIterator]();
+  }
+
+  /** The watchdog: a tick each second of clock time until the stream closes. */
+  private tickEverySecond(): void {
+    this.timer = this.config.context.clock.setTimeout(
+      () => {
+        this.tick();
+        if (!this.closed) this.tickEverySecond();
+      },
+      1000,
+      { background: true },
+    );
   }
 
   protected now(): number {
@@ -232,10 +245,7 @@ export abstract class DeepgramSocketStream implements SttStream {
     this.status({ state: 'ok' });
     if (this.connectedOnce) this.events.push({ type: 'reconnected', attempt: this.lastAttempt });
     this.connectedOnce = true;
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), 1000);
-      this.timer.unref?.();
-    }
+    if (!this.timer) this.tickEverySecond();
   }
 
   private heard(message: boolean): void {

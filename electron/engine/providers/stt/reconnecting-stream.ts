@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import type { ClockTimer } from '../../clock.js';
 import { ReconnectLoop } from './reconnect-loop.js';
 import { ParleyError, describeError } from '../../errors.js';
 import { linkedAbort } from '../../util/abort.js';
@@ -70,7 +71,7 @@ export abstract class ReconnectingSttStream implements SttStream {
   protected dropReason: ParleyError | undefined;
   /** The service refused us for good (a revoked key, a format it rejects) before closing: the stream ends. */
   protected refusal: ParleyError | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ClockTimer | undefined;
   private endResolve: (() => void) | undefined;
   /** Cancels this stream's connect and waits; a child of the caller's signal, let go on close. */
   private readonly lifetime: ReturnType<typeof linkedAbort>;
@@ -167,7 +168,7 @@ export abstract class ReconnectingSttStream implements SttStream {
     this.closed = true;
     this.lifetime.controller.abort();
     this.lifetime.dispose();
-    clearInterval(this.timer);
+    this.vendor.context.clock.clearTimeout(this.timer);
     this.ws?.terminate();
     this.handshaking?.terminate();
     this.events.end();
@@ -182,6 +183,18 @@ export abstract class ReconnectingSttStream implements SttStream {
 
   protected get signal(): AbortSignal {
     return this.lifetime.controller.signal;
+  }
+
+  /** The watchdog: a tick each second of clock time until the stream closes. */
+  private tickEverySecond(): void {
+    this.timer = this.vendor.context.clock.setTimeout(
+      () => {
+        this.tick();
+        if (!this.closed) this.tickEverySecond();
+      },
+      1000,
+      { background: true },
+    );
   }
 
   protected now(): number {
@@ -298,10 +311,7 @@ export abstract class ReconnectingSttStream implements SttStream {
     this.status({ state: 'ok' });
     if (this.connectedOnce) this.events.push({ type: 'reconnected', attempt: this.lastAttempt });
     this.connectedOnce = true;
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), 1000);
-      this.timer.unref?.();
-    }
+    if (!this.timer) this.tickEverySecond();
   }
 
   private heard(message: boolean): void {

@@ -1,5 +1,6 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
+import { systemClock, type Clock, type ClockTimer } from '../../clock.js';
 import { ParleyError, abortError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { linkedAbort } from '../../util/abort.js';
@@ -33,6 +34,8 @@ export class ElevenLabsTts implements TtsProvider {
     readonly settings: ElevenLabsSettings,
     readonly apiKey: string | undefined,
     readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timer and the reconnect backoffs wait on. */
+    readonly clock: Clock = systemClock,
   ) {}
 
   url(): string {
@@ -78,7 +81,7 @@ class ElevenLabsStream implements TtsStream {
   private segment = 0;
   private ended = false;
   private finished = false;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ClockTimer | undefined;
   private readonly decoder = new Pcm16Decoder();
 
   constructor(
@@ -119,7 +122,7 @@ class ElevenLabsStream implements TtsStream {
     try {
       const ws = await withRetry(
         () => connectWebSocket(this.provider.url(), { provider: this.provider.id, displayName: NAME, headers: apiKey ? { 'xi-api-key': apiKey } : {}, signal: this.controller.signal }),
-        { signal: this.controller.signal, policy: retry },
+        { signal: this.controller.signal, policy: retry, clock: this.provider.clock },
       );
       if (this.finished) return void ws.terminate();
       this.ws = ws;
@@ -210,10 +213,10 @@ class ElevenLabsStream implements TtsStream {
 
   /** Watch for a stall only while audio is owed (text pending, or the end requested). */
   private armStall(): void {
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     if (this.finished || (this.segment >= this.segmentEnds.length && !this.ended)) return;
     const ms = this.provider.settings.stallTimeoutMs;
-    this.stallTimer = setTimeout(() => {
+    this.stallTimer = this.provider.clock.setTimeout(() => {
       // Every segment spoken (by the spelled-out alignment) and the input over: quiet is the end, not a stall.
       if (this.ended && this.segment >= this.segmentEnds.length) return this.finish();
       this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
@@ -223,7 +226,7 @@ class ElevenLabsStream implements TtsStream {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     this.events.end();
     this.ws?.close(1000);
     this.dispose();
@@ -232,7 +235,7 @@ class ElevenLabsStream implements TtsStream {
   private shutdown(error: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     this.events.fail(error);
     this.ws?.terminate();
     this.dispose();

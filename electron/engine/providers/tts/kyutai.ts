@@ -87,7 +87,7 @@ class KyutaiTtsStream implements TtsStream {
   private readonly controller: AbortController;
   private readonly dispose: () => void;
   private ws: WebSocket | undefined;
-  private readonly outbox: Uint8Array[] = [];
+  private readonly outbox: KyutaiMessage[] = [];
   /** Words the server will speak, cumulative at the end of each segment. */
   private readonly segmentWordEnds: number[] = [];
   /** Where each segment's audio ends (s), once the server has timed its last word. */
@@ -115,7 +115,7 @@ class KyutaiTtsStream implements TtsStream {
     this.segmentWordEnds.push((this.segmentWordEnds[index - 1] ?? 0) + words);
     this.segmentEndS.push(undefined);
     // The server must not get empty text (Unmute never sends it).
-    if (words > 0) this.send(packMessage({ type: 'Text', text: prepared }));
+    if (words > 0) this.send({ type: 'Text', text: prepared });
     this.armStall();
     return index;
   }
@@ -123,7 +123,7 @@ class KyutaiTtsStream implements TtsStream {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.send(packMessage({ type: 'Eos' }));
+    this.send({ type: 'Eos' });
     this.armStall();
   }
 
@@ -144,15 +144,16 @@ class KyutaiTtsStream implements TtsStream {
       ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
       ws.on('close', (code: number) => this.onClose(code));
       for (const [data, isBinary] of takeBacklog()) this.onMessage(data, isBinary);
-      for (const m of this.outbox.splice(0)) ws.send(m);
+      for (const m of this.outbox.splice(0)) ws.send(packMessage(m));
     } catch (e) {
       this.shutdown(e);
     }
   }
 
-  private send(message: Uint8Array): void {
+  /** Packed when it goes out: the MessagePack codec loads with the connection. */
+  private send(message: KyutaiMessage): void {
     if (this.finished) return;
-    if (this.ws && this.ws.readyState === this.ws.OPEN) this.ws.send(message);
+    if (this.ws && this.ws.readyState === this.ws.OPEN) this.ws.send(packMessage(message));
     else this.outbox.push(message);
   }
 

@@ -1,11 +1,13 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { z } from 'zod';
+import type { Clock } from '../../clock.js';
 import { abortError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { linkedAbort } from '../../util/abort.js';
 import { stallError, withStallTimeout } from '../../util/stall.js';
 import { fromSdkError } from '../http-errors.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
+import { openAiClient } from '../sdk-client.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 import { Pcm16Decoder } from './pcm-chunks.js';
 
@@ -26,14 +28,16 @@ export type OpenAiSpeechSettings = z.infer<typeof OpenAiSpeechSettingsSchema>;
 export class OpenAiSpeechTts implements TtsProvider {
   readonly id = 'openai';
   readonly sampleRate = 24000;
-  private readonly client: OpenAI;
+  private readonly client: () => Promise<OpenAI>;
 
   constructor(
     readonly settings: OpenAiSpeechSettings,
     apiKey: string | undefined,
     private readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timeout and the retry backoffs wait on (the system clock by default). */
+    readonly clock?: Clock,
   ) {
-    this.client = new OpenAI({ apiKey: apiKey || 'not-needed', baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.stallTimeoutMs });
+    this.client = openAiClient(settings, apiKey);
   }
 
   open(options: TtsStreamOptions): TtsStream {
@@ -56,7 +60,7 @@ class OpenAiSpeechStream implements TtsStream {
 
   constructor(
     private readonly provider: OpenAiSpeechTts,
-    private readonly client: OpenAI,
+    private readonly client: () => Promise<OpenAI>,
     options: TtsStreamOptions,
     private readonly retry?: Partial<RetryPolicy>,
   ) {
@@ -90,22 +94,25 @@ class OpenAiSpeechStream implements TtsStream {
     const { settings } = this.provider;
     this.requests[i] ??= withRetry(
       () =>
-        this.client.audio.speech
-          .create(
-            {
-              model: settings.model,
-              voice: settings.voice,
-              input: this.texts[i]!,
-              response_format: 'pcm',
-              speed: settings.speed,
-              ...(settings.instructions ? { instructions: settings.instructions } : {}),
-            },
-            { signal: this.controller.signal },
+        this.client()
+          .then(
+            (client) =>
+              client.audio.speech.create(
+                {
+                  model: settings.model,
+                  voice: settings.voice,
+                  input: this.texts[i]!,
+                  response_format: 'pcm',
+                  speed: settings.speed,
+                  ...(settings.instructions ? { instructions: settings.instructions } : {}),
+                },
+                { signal: this.controller.signal },
+              ) as Promise<Response>,
           )
           .catch((e: unknown) => {
             throw fromSdkError(this.provider.id, 'OpenAI speech', settings.baseUrl, e);
-          }) as Promise<Response>,
-      { signal: this.controller.signal, policy: this.retry },
+          }),
+      { signal: this.controller.signal, policy: this.retry, clock: this.provider.clock },
     );
     // A failure surfaces when the segment is read; do not let a prefetch reject unobserved.
     this.requests[i].catch(() => undefined);
@@ -123,10 +130,16 @@ class OpenAiSpeechStream implements TtsStream {
         for (let k = i + 1; k <= i + settings.prefetch && k < this.texts.length; k++) this.request(k);
         const decoder = new Pcm16Decoder();
         const body = response.body as unknown as AsyncIterable<Uint8Array>;
-        const chunks = withStallTimeout(body, settings.stallTimeoutMs, stallError(this.provider.id, 'OpenAI speech', settings.stallTimeoutMs), () => {
-          this.stalled = true;
-          this.controller.abort();
-        });
+        const chunks = withStallTimeout(
+          body,
+          settings.stallTimeoutMs,
+          stallError(this.provider.id, 'OpenAI speech', settings.stallTimeoutMs),
+          () => {
+            this.stalled = true;
+            this.controller.abort();
+          },
+          this.provider.clock,
+        );
         for await (const bytes of chunks) {
           const pcm = decoder.decode(bytes);
           if (pcm.length) this.events.push({ type: 'audio', segment: i, pcm, sampleRate: this.provider.sampleRate });

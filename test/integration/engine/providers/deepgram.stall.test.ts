@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../electron/engine/clock.js';
 import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
 import { DeepgramSettingsSchema, DeepgramStt } from '../../../../electron/engine/providers/stt/deepgram.js';
@@ -6,14 +6,10 @@ import type { SttEvent, SttStream } from '../../../../electron/engine/providers/
 import { startFakeDeepgram, type FakeDeepgramOptions } from '../../../fakes/deepgram.js';
 import { concat, silence, sine } from '../../../helpers/signals.js';
 
-// The stream's 1 s watchdog interval is a fake timer, stepped with the ManualClock as audio is
-// pushed (20 ms frames); sockets and the fake server run for real.
+// The stream's 1 s watchdog ticks on the ManualClock, which moves as audio is pushed (20 ms
+// frames); sockets and the fake server run for real.
 const closers: (() => Promise<void>)[] = [];
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-});
 afterEach(async () => {
-  vi.useRealTimers();
   for (const c of closers.splice(0)) await c();
 });
 
@@ -46,7 +42,6 @@ async function speak(stream: SttStream, clock: ManualClock, audio: Float32Array,
   for (let i = 0; i < audio.length; i += FRAME) {
     stream.push(audio.subarray(i, i + FRAME), voiced);
     clock.advance(20);
-    if ((i / FRAME + 1) % 50 === 0) vi.advanceTimersByTime(1000);
     await new Promise((r) => setImmediate(r));
   }
 }

@@ -5,6 +5,7 @@ import { DeepgramSettingsSchema, DeepgramStt } from '../../../../electron/engine
 import type { SttEvent } from '../../../../electron/engine/providers/types.js';
 import { startFakeDeepgram, type FakeDeepgramOptions } from '../../../fakes/deepgram.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
+import { untilTrue } from '../../../helpers/event-loop.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -121,7 +122,6 @@ describe('Deepgram live STT', () => {
     const { fake, provider } = await setup();
     const stream = await provider().open({ sampleRate: 16000 });
     stream.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await untilTrue(() => fake.stats.openSockets === 0, 'the socket closed at the server');
   });
 });

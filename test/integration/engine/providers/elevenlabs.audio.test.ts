@@ -1,17 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, systemClock, type Clock } from '../../../../electron/engine/clock.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from '../../../../electron/engine/providers/tts/elevenlabs.js';
 import type { TtsEvent } from '../../../../electron/engine/providers/types.js';
 import { startFakeElevenLabs, type FakeElevenLabsOptions } from '../../../fakes/elevenlabs.js';
+import { untilTrue } from '../../../helpers/event-loop.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function speak(options: FakeElevenLabsOptions, texts: string[], stallTimeoutMs = 10_000) {
+async function speak(options: FakeElevenLabsOptions, texts: string[], stallTimeoutMs = 10_000, clock: Clock = systemClock) {
   const fake = await startFakeElevenLabs({ msPerChar: 5, ...options });
   closers.push(fake.close);
-  const stream = new ElevenLabsTts(ElevenLabsSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs }), fake.key, { baseDelayMs: 5, maxDelayMs: 20 }).open({});
+  const stream = new ElevenLabsTts(ElevenLabsSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs }), fake.key, { baseDelayMs: 5, maxDelayMs: 20 }, clock).open({});
   for (const t of texts) stream.push(t);
   stream.end();
   const events: TtsEvent[] = [];
@@ -42,11 +44,13 @@ describe('ElevenLabs TTS: audio as it arrives', () => {
   });
 
   it('a service that never says isFinal: the stream ends once every segment is aligned, with all its audio and no error', async () => {
-    const { fake, events, done } = await speak({ noFinal: true }, ['Hello there.', 'How are you today?'], 2000);
+    // Its clock never moves: the stream ends on the alignment itself, not when the stall timer gives up on the quiet.
+    const clock = new ManualClock();
+    const { fake, events, done } = await speak({ noFinal: true }, ['Hello there.', 'How are you today?'], undefined, clock);
     await done;
+    expect(clock.pendingTimers).toBe(0);
     expect(events.filter((e) => e.type === 'segment-done').map((e) => e.segment)).toEqual([0, 1]);
     expect(bytesOf(events, 1).equals(fake.stats.generated[1]!.pcm)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await untilTrue(() => fake.stats.openSockets === 0, 'the socket closed at the server');
   });
 });

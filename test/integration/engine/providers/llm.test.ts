@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, type Clock } from '../../../../electron/engine/clock.js';
 import { isAbort } from '../../../../electron/engine/errors.js';
 import { AnthropicLlm, AnthropicSettingsSchema } from '../../../../electron/engine/providers/llm/anthropic.js';
 import { OpenAiChatLlm, OpenAiChatSettingsSchema } from '../../../../electron/engine/providers/llm/openai-chat.js';
@@ -6,6 +7,7 @@ import type { LlmEvent, LlmProvider } from '../../../../electron/engine/provider
 import { startFakeAnthropic } from '../../../fakes/anthropic.js';
 import type { Fault } from '../../../fakes/http.js';
 import { startFakeOpenAi, type LlmScript } from '../../../fakes/openai.js';
+import { outcomeOf, settleTurns, untilTrue } from '../../../helpers/event-loop.js';
 
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
 const closers: (() => Promise<void>)[] = [];
@@ -14,30 +16,37 @@ afterEach(async () => {
 });
 
 interface Harness {
-  provider: (key?: string, stallMs?: number) => LlmProvider;
+  provider: (key?: string, stallMs?: number, clock?: Clock) => LlmProvider;
   requests: { abortedByClient?: boolean; body: Record<string, unknown> }[];
   url: string;
 }
 
 // The same scenarios against both LLM providers, each through its own fake wire protocol.
-const vendors: Record<string, (script: LlmScript, faults?: (Fault | undefined)[]) => Promise<Harness>> = {
-  openai: async (script, faults) => {
-    const fake = await startFakeOpenAi({ llm: script, llmFaults: faults });
-    closers.push(fake.close);
-    return {
-      url: fake.baseUrl,
-      requests: fake.requests,
-      provider: (key = fake.key, stallMs = 15_000) => new OpenAiChatLlm(OpenAiChatSettingsSchema.parse({ baseUrl: fake.baseUrl, stallTimeoutMs: stallMs }), key, FAST_RETRY),
-    };
+// `stallAfterTexts(n)`: the fault that stalls the stream once n text deltas are out (the wire events before the first text differ).
+const vendors: Record<string, { start: (script: LlmScript, faults?: (Fault | undefined)[]) => Promise<Harness>; stallAfterTexts: (n: number) => Fault }> = {
+  openai: {
+    start: async (script, faults) => {
+      const fake = await startFakeOpenAi({ llm: script, llmFaults: faults });
+      closers.push(fake.close);
+      return {
+        url: fake.baseUrl,
+        requests: fake.requests,
+        provider: (key = fake.key, stallMs = 15_000, clock?: Clock) => new OpenAiChatLlm(OpenAiChatSettingsSchema.parse({ baseUrl: fake.baseUrl, stallTimeoutMs: stallMs }), key, FAST_RETRY, clock),
+      };
+    },
+    stallAfterTexts: (n) => ({ kind: 'stall', after: n + 1 }), // after the role chunk
   },
-  anthropic: async (script, faults) => {
-    const fake = await startFakeAnthropic({ llm: script, faults });
-    closers.push(fake.close);
-    return {
-      url: fake.url,
-      requests: fake.requests,
-      provider: (key = fake.key, stallMs = 15_000) => new AnthropicLlm(AnthropicSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs: stallMs }), key, FAST_RETRY),
-    };
+  anthropic: {
+    start: async (script, faults) => {
+      const fake = await startFakeAnthropic({ llm: script, faults });
+      closers.push(fake.close);
+      return {
+        url: fake.url,
+        requests: fake.requests,
+        provider: (key = fake.key, stallMs = 15_000, clock?: Clock) => new AnthropicLlm(AnthropicSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs: stallMs }), key, FAST_RETRY, clock),
+      };
+    },
+    stallAfterTexts: (n) => ({ kind: 'stall', after: n + 3 }), // after message_start, content_block_start and a ping
   },
 };
 
@@ -50,7 +59,7 @@ async function collect(provider: LlmProvider, signal?: AbortSignal): Promise<Llm
 const textOf = (events: LlmEvent[]) => events.map((e) => (e.type === 'text' ? e.text : '')).join('');
 
 describe.each(Object.keys(vendors))('%s LLM provider', (vendor) => {
-  const start = vendors[vendor]!;
+  const { start, stallAfterTexts } = vendors[vendor]!;
 
   it('streams text deltas and a stop', async () => {
     const h = await start(() => ({ text: 'Hello, how can I help you today?' }));
@@ -94,11 +103,23 @@ describe.each(Object.keys(vendors))('%s LLM provider', (vendor) => {
     await expect(collect(h.provider())).rejects.toMatchObject({ code: expect.stringMatching(/^provider\/(disconnected|protocol)$/) });
   });
 
-  it('times out a stalled stream', async () => {
-    const h = await start(() => ({ text: 'one two three four five' }), [{ kind: 'stall', after: 2 }]);
-    const t = performance.now();
-    await expect(collect(h.provider(undefined, 300))).rejects.toMatchObject({ code: 'provider/timeout' });
-    expect(performance.now() - t).toBeLessThan(3000);
+  it('times out a stream that goes quiet, after exactly the stall timeout on its clock', async () => {
+    const h = await start(() => ({ text: 'one two three four five' }), [stallAfterTexts(2)]);
+    const clock = new ManualClock();
+    const events: LlmEvent[] = [];
+    const run = outcomeOf(
+      (async () => {
+        for await (const e of h.provider(undefined, 15_000, clock).stream({ messages: [{ role: 'user', content: 'Hi' }] })) events.push(e);
+      })(),
+    );
+    await untilTrue(() => events.filter((e) => e.type === 'text').length === 2 && clock.pendingTimers === 1, 'two words, then the wait for more');
+    clock.advance(14_999);
+    await settleTurns();
+    expect(run.state).toBe('pending');
+    clock.advance(1);
+    await untilTrue(() => run.state !== 'pending', 'the stream to fail');
+    expect(run.error).toMatchObject({ code: 'provider/timeout', message: expect.stringMatching(/stopped sending data for 15 s/) });
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('turns a malformed or error event into a typed error', async () => {
@@ -120,8 +141,7 @@ describe.each(Object.keys(vendors))('%s LLM provider', (vendor) => {
       caught = e;
     }
     expect(isAbort(caught)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(h.requests[0]!.abortedByClient).toBe(true);
+    await untilTrue(() => h.requests[0]!.abortedByClient === true, 'the server to see the client leave');
   });
 
   it('names the URL when the server is unreachable', async () => {

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, type Clock } from '../../../../electron/engine/clock.js';
 import { isAbort } from '../../../../electron/engine/errors.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from '../../../../electron/engine/providers/tts/elevenlabs.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from '../../../../electron/engine/providers/tts/openai-speech.js';
 import type { TtsEvent, TtsProvider } from '../../../../electron/engine/providers/types.js';
 import { startFakeElevenLabs } from '../../../fakes/elevenlabs.js';
 import { startFakeOpenAi } from '../../../fakes/openai.js';
+import { outcomeOf, settleTurns, untilTrue } from '../../../helpers/event-loop.js';
 
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
 const closers: (() => Promise<void>)[] = [];
@@ -21,6 +23,32 @@ async function speakAll(provider: TtsProvider, texts: string[]): Promise<TtsEven
   return events;
 }
 
+/**
+ * A stream whose server goes quiet after `audioBefore` audio events: it must fail after exactly
+ * its stall timeout of clock time, not a moment before.
+ */
+async function expectStallOnClock(provider: (clock: Clock) => TtsProvider, text: string, audioBefore: number, stallMs: number): Promise<void> {
+  const clock = new ManualClock();
+  const stream = provider(clock).open({});
+  stream.push(text);
+  stream.end();
+  const events: TtsEvent[] = [];
+  const run = outcomeOf(
+    (async () => {
+      for await (const e of stream) events.push(e);
+    })(),
+  );
+  await untilTrue(() => events.filter((e) => e.type === 'audio').length === audioBefore && clock.pendingTimers === 1, `${audioBefore} audio events, then the wait for more`);
+  await settleTurns();
+  clock.advance(stallMs - 1);
+  await settleTurns();
+  expect(run.state).toBe('pending');
+  clock.advance(1);
+  await untilTrue(() => run.state !== 'pending', 'the stream to fail');
+  expect(run.error).toMatchObject({ code: 'provider/timeout' });
+  expect(clock.pendingTimers).toBe(0);
+}
+
 const samplesOf = (events: TtsEvent[], segment?: number) =>
   events.reduce((n, e) => n + (e.type === 'audio' && (segment === undefined || e.segment === segment) ? e.pcm.length : 0), 0);
 
@@ -28,7 +56,7 @@ describe('OpenAI speech TTS', () => {
   async function setup(options: Parameters<typeof startFakeOpenAi>[0] = {}, stallMs = 10_000) {
     const fake = await startFakeOpenAi({ tts: { msPerChar: 5, chunkMs: 2 }, ...options });
     closers.push(fake.close);
-    const provider = (key = fake.key) => new OpenAiSpeechTts(OpenAiSpeechSettingsSchema.parse({ baseUrl: fake.baseUrl, stallTimeoutMs: stallMs }), key, FAST_RETRY);
+    const provider = (key = fake.key, clock?: Clock) => new OpenAiSpeechTts(OpenAiSpeechSettingsSchema.parse({ baseUrl: fake.baseUrl, stallTimeoutMs: stallMs }), key, FAST_RETRY, clock);
     return { fake, provider };
   }
 
@@ -60,8 +88,8 @@ describe('OpenAI speech TTS', () => {
   });
 
   it('fails a stalled or dropped stream with a typed error', async () => {
-    const stalled = await setup({ ttsFaults: [{ kind: 'stall', after: 2 }] }, 300);
-    await expect(speakAll(stalled.provider(), ['A long enough sentence to stall.'])).rejects.toMatchObject({ code: 'provider/timeout' });
+    const stalled = await setup({ ttsFaults: [{ kind: 'stall', after: 2 }] });
+    await expectStallOnClock((clock) => stalled.provider(undefined, clock), 'A long enough sentence to stall.', 2, 10_000);
     const dropped = await setup({ ttsFaults: [{ kind: 'drop', after: 2 }] });
     await expect(speakAll(dropped.provider(), ['A long enough sentence to drop.'])).rejects.toMatchObject({ code: expect.stringMatching(/^provider\//) });
   });
@@ -77,8 +105,7 @@ describe('OpenAI speech TTS', () => {
       caught = e;
     }
     expect(isAbort(caught)).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.requests[0]!.abortedByClient).toBe(true);
+    await untilTrue(() => fake.requests[0]!.abortedByClient === true, 'the server to see the client leave');
   });
 });
 
@@ -86,7 +113,7 @@ describe('ElevenLabs TTS', () => {
   async function setup(options: Parameters<typeof startFakeElevenLabs>[0] = {}, stallMs = 10_000) {
     const fake = await startFakeElevenLabs({ msPerChar: 5, ...options });
     closers.push(fake.close);
-    const provider = (key = fake.key) => new ElevenLabsTts(ElevenLabsSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs: stallMs }), key, FAST_RETRY);
+    const provider = (key = fake.key, clock?: Clock) => new ElevenLabsTts(ElevenLabsSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs: stallMs }), key, FAST_RETRY, clock);
     return { fake, provider };
   }
 
@@ -97,8 +124,7 @@ describe('ElevenLabs TTS', () => {
     expect(samplesOf(events, 0)).toBeGreaterThan(0);
     expect(samplesOf(events, 1)).toBeGreaterThan(samplesOf(events, 0));
     expect(fake.stats.texts).toEqual(['Hello there. ', 'How are you today? ']);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await untilTrue(() => fake.stats.openSockets === 0, 'the socket closed at the server');
   });
 
   it('reports a bad key as invalid', async () => {
@@ -109,8 +135,8 @@ describe('ElevenLabs TTS', () => {
   it('turns a dropped socket and a stall into typed errors', async () => {
     const dropped = await setup({ faults: [{ kind: 'drop', after: 1 }] });
     await expect(speakAll(dropped.provider(), ['Some text to speak here.'])).rejects.toMatchObject({ code: 'provider/disconnected' });
-    const stalled = await setup({ faults: [{ kind: 'stall', after: 1 }] }, 300);
-    await expect(speakAll(stalled.provider(), ['Some text to speak here.'])).rejects.toMatchObject({ code: 'provider/timeout' });
+    const stalled = await setup({ faults: [{ kind: 'stall', after: 1 }] });
+    await expectStallOnClock((clock) => stalled.provider(undefined, clock), 'Some text to speak here.', 1, 10_000);
   });
 
   it('a pause in the text longer than the service\'s default 20 s (a slow tool) does not cut the reply', async () => {
@@ -121,7 +147,7 @@ describe('ElevenLabs TTS', () => {
     const reading = (async () => {
       for await (const e of stream) events.push(e);
     })();
-    while (!events.some((e) => e.type === 'segment-done')) await new Promise((r) => setTimeout(r, 5));
+    await untilTrue(() => events.some((e) => e.type === 'segment-done'), 'the first segment spoken');
     fake.idleFor(60); // a minute without text while the tool runs
     stream.push('Here it is.');
     stream.end();
@@ -154,8 +180,7 @@ describe('ElevenLabs TTS', () => {
         for await (const e of stream) if (e.type === 'audio') stream.close();
       })(),
     ).rejects.toSatisfy(isAbort);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fake.stats.openSockets).toBe(0);
+    await untilTrue(() => fake.stats.openSockets === 0, 'the socket closed at the server');
     expect(fake.stats.closedByClient).toBe(1);
   });
 });

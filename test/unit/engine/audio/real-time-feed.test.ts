@@ -68,4 +68,17 @@ describe('feedInRealTime', () => {
     );
     expect(blocks).toBe(15);
   });
+
+  it('waits on its clock between blocks when pushing takes no time: 20 ms of clock time per block, no wall time', async () => {
+    const clock = new ManualClock(500);
+    const pushedAt: number[] = [];
+    let done = false;
+    const feeding = feedInRealTime(async () => void pushedAt.push(clock.now()), new Float32Array(320 * 10), clock, () => true).then(() => (done = true));
+    await clock.advanceAsync(100);
+    expect(pushedAt).toEqual([500, 520, 540, 560, 580, 600]);
+    await clock.advanceAsync(1000);
+    await feeding;
+    expect(done).toBe(true);
+    expect(pushedAt).toEqual([500, 520, 540, 560, 580, 600, 620, 640, 660, 680]);
+  });
 });

@@ -54,7 +54,7 @@ describe('RemoteAudioSink (the UI player as an AudioSink)', () => {
   });
 
   it("drain() resolves on the player's drained report, on flush, and when the player goes silent", async () => {
-    const { s } = sink(20);
+    const { s, clock } = sink(20);
     s.write(new Float32Array(10));
     let drained = false;
     const d = s.drain().then(() => (drained = true));
@@ -70,11 +70,16 @@ describe('RemoteAudioSink (the UI player as an AudioSink)', () => {
     s.flush();
     await flushed;
 
-    // No reports at all: after the audio's own duration (10 ms) plus the stale margin (20 ms).
+    // No reports at all: after the audio's own duration (10 ms) plus the stale margin (20 ms) of clock time.
     s.write(new Float32Array(10));
-    const t0 = Date.now();
-    await s.drain();
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    let silent = false;
+    const stale = s.drain().then(() => (silent = true));
+    clock.advance(29);
+    await Promise.resolve();
+    expect(silent).toBe(false);
+    clock.advance(1);
+    await stale;
+    expect(silent).toBe(true);
   });
 
   it('after detach nothing waits: writes start at once and drain resolves', async () => {

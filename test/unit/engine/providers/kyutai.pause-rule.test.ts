@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UnmutePauseRule } from '../../../../electron/engine/providers/stt/kyutai.js';
-import { packAudio, unpackMessage } from '../../../../electron/engine/providers/kyutai-moshi.js';
+import { loadMsgpack, packAudio, unpackMessage } from '../../../../electron/engine/providers/kyutai-moshi.js';
+
+await loadMsgpack();
 import { decode, encode } from '@msgpack/msgpack';
 
 /** Unmute's ExponentialMovingAverage(attack_time=0.01, release_time=0.01) over 80 ms steps. */

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../electron/engine/clock.js';
 import { evaluateExpression } from '../../../../electron/engine/tools/calculator.js';
 import { TimerService, calculatorTool, dateTimeTool } from '../../../../electron/engine/tools/builtins.js';
 import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
@@ -52,21 +53,23 @@ describe('ToolRegistry', () => {
 });
 
 describe('TimerService', () => {
-  afterEach(() => vi.useRealTimers());
-
-  it('sets, lists, cancels and fires timers', async () => {
-    vi.useFakeTimers();
-    let t = 0;
+  it('sets, lists, cancels and fires timers on its clock; says when they end in wall time', async () => {
+    const clock = new ManualClock(5_000);
     const fired: string[] = [];
-    const timers = new TimerService((x) => fired.push(x.label), () => t);
+    const timers = new TimerService((x) => fired.push(x.label), clock, () => Date.parse('2026-03-14T15:09:26Z'));
     const registry = new ToolRegistry();
     for (const tool of timers.tools()) registry.register(tool);
     const a = JSON.parse((await registry.call({ id: '1', name: 'set_timer', arguments: { seconds: 60, label: 'tea' } }, ctx)).content);
     await registry.call({ id: '2', name: 'set_timer', arguments: { seconds: 5 } }, ctx);
-    t = 2000;
+    expect(a).toMatchObject({ label: 'tea', endsAt: '2026-03-14T15:10:26.000Z', secondsLeft: 60 });
+    clock.advance(2000);
     expect(JSON.parse((await registry.call({ id: '3', name: 'list_timers', arguments: {} }, ctx)).content).map((x: { secondsLeft: number }) => x.secondsLeft)).toEqual([58, 3]);
     expect(JSON.parse((await registry.call({ id: '4', name: 'cancel_timer', arguments: { id: a.id } }, ctx)).content)).toEqual({ cancelled: true });
-    vi.advanceTimersByTime(60_000);
+    clock.advance(2999);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired).toEqual(['5 second timer']);
+    clock.advance(60_000);
     expect(fired).toEqual(['5 second timer']);
     expect(timers.list()).toEqual([]);
   });

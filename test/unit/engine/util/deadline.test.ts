@@ -1,35 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParleyError } from '../../../../electron/engine/errors.js';
-import { withDeadlines, type Timers } from '../../../../electron/engine/util/deadline.js';
-
-/** Timers that fire only when the test moves time on. */
-class ManualTimers implements Timers {
-  private now = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  private nextId = 1;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.pending.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  get active(): number {
-    return this.pending.size;
-  }
-  async advance(ms: number): Promise<void> {
-    await new Promise((r) => setImmediate(r)); // let the consumer take what was pushed first
-    this.now += ms;
-    for (const [id, t] of [...this.pending]) {
-      if (t.at <= this.now) {
-        this.pending.delete(id);
-        t.fn();
-      }
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}
+import { ManualClock } from '../../../../electron/engine/clock.js';
+import { withDeadlines } from '../../../../electron/engine/util/deadline.js';
 
 /** A source the test feeds by hand. */
 function manualSource<T>() {
@@ -59,7 +31,7 @@ const timeout = (which: string) => new ParleyError('provider/timeout', `${which}
 
 describe('withDeadlines', () => {
   it('items that do not count (empty deltas) do not meet the first-item deadline', async () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock(); // its timers fire only when the test moves time on
     const source = manualSource<string>();
     const expired: string[] = [];
     const seen: string[] = [];
@@ -68,44 +40,44 @@ describe('withDeadlines', () => {
     })();
     const failed = expect(run).rejects.toThrow('first deadline');
     source.push('');
-    await timers.advance(60);
+    await timers.advanceAsync(60);
     source.push('');
-    await timers.advance(60);
+    await timers.advanceAsync(60);
     await failed;
     expect(expired).toEqual(['first']);
     expect(seen).toEqual(['', '']);
     expect(source.returned).toBe(true);
-    expect(timers.active).toBe(0);
+    expect(timers.pendingTimers).toBe(0);
   });
 
   it('a stream that started in time must still end by the total deadline', async () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock(); // its timers fire only when the test moves time on
     const source = manualSource<string>();
     const run = (async () => {
       for await (const _ of withDeadlines(source.iterable, { firstMs: 100, totalMs: 1000, timers, onExpire: timeout })) void _;
     })();
     const failed = expect(run).rejects.toThrow('total deadline');
     source.push('hello');
-    await timers.advance(500);
+    await timers.advanceAsync(500);
     source.push('world');
-    await timers.advance(500);
+    await timers.advanceAsync(500);
     await failed;
-    expect(timers.active).toBe(0);
+    expect(timers.pendingTimers).toBe(0);
   });
 
   it('a stream that ends in time passes everything through and leaves no timer behind', async () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock(); // its timers fire only when the test moves time on
     const source = manualSource<string>();
     const seen: string[] = [];
     const run = (async () => {
       for await (const item of withDeadlines(source.iterable, { firstMs: 100, totalMs: 1000, timers, onExpire: timeout })) seen.push(item);
     })();
     source.push('a');
-    await timers.advance(90);
+    await timers.advanceAsync(90);
     source.push('b');
     source.end();
     await run;
     expect(seen).toEqual(['a', 'b']);
-    expect(timers.active).toBe(0);
+    expect(timers.pendingTimers).toBe(0);
   });
 });
