@@ -1,3 +1,4 @@
+import type * as Msgpack from '@msgpack/msgpack';
 import type WebSocket from 'ws';
 import { ParleyError, abortError, describeError } from '../errors.js';
 import { connectWebSocket } from './websocket.js';
@@ -21,14 +22,15 @@ export interface KyutaiMessage {
   [field: string]: unknown;
 }
 
-let msgpack: typeof import('@msgpack/msgpack') | undefined;
+type MsgpackModule = typeof Msgpack;
+let msgpack: MsgpackModule | undefined;
 
 /** The MessagePack codec, loaded with the first connection (the registry and other commands stay light). */
 export async function loadMsgpack(): Promise<void> {
   msgpack ??= await import('@msgpack/msgpack');
 }
 
-function codec(): typeof import('@msgpack/msgpack') {
+function codec(): MsgpackModule {
   if (!msgpack) throw new Error('MessagePack is not loaded yet (loadMsgpack() runs with the first connection)');
   return msgpack;
 }
