@@ -362,6 +362,7 @@ export function formatTurns(turns: TurnReport[]): string {
       if (ms === undefined) continue;
       lines.push(`  ${LABELS[mark].padEnd(22)} ${`${Math.round(ms)} ms`.padStart(8)}  ${'#'.repeat(Math.max(0, Math.round(ms / 25)))}`);
     }
+    if (t.endOfTurn) lines.push(`  end of turn: ${t.endOfTurn.by} (${t.endOfTurn.turnClass}) ${Math.round(t.endOfTurn.delayMs)} ms${t.endOfTurn.preempted ? ', reply prepared early' : ''}`);
     if (t.voiceToVoiceMs !== undefined) lines.push(`  voice-to-voice: ${Math.round(t.voiceToVoiceMs)} ms`);
     if (t.overlapMs) lines.push(`  spoke over you: ${Math.round(t.overlapMs)} ms`);
     lines.push('');

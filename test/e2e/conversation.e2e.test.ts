@@ -79,9 +79,27 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     await page.getByTestId('session-stats').getByText(/median \d+ ms, p90 \d+ ms over 2 turns/).waitFor({ timeout: 10_000 });
     const v2v = Number((await page.getByTestId('voice-to-voice').innerText()).replace(/\D/g, ''));
     expect(v2v).toBeGreaterThan(0);
-    expect(await page.getByRole('figure', { name: 'Turn 2 latency waterfall' }).getByRole('row').count()).toBe(6);
+    const waterfall = page.getByRole('figure', { name: 'Turn 2 latency waterfall' });
+    expect(await waterfall.getByRole('row').count()).toBe(6);
+    // The end-of-turn row says how the turn was judged over: a short label, the whole sentence on hover.
+    const endOfTurn = waterfall.getByRole('row', { name: /^End of turn/ });
+    expect(await endOfTurn.getByTestId('end-of-turn-why').innerText()).toMatch(/^(semantics|Smart Turn|provider|silence|waited for more)( \+ [\w ]+)*(, reply prepared early)?$/);
+    expect(await endOfTurn.getAttribute('title')).toMatch(/^End of turn after \d+ ms: .+\.\n/);
     await screenshot(page, 'conversation');
     expect(await accessibilityViolations(page)).toEqual([]);
+    for (const [width, height] of [
+      [1280, 800],
+      [800, 600],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      // (Runs in the page; the test project has no DOM types.)
+      const overflow = await page.evaluate(() => {
+        const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+        return w.document.scrollingElement.scrollWidth - w.innerWidth;
+      });
+      await screenshot(page, `conversation-${width}x${height}`);
+      expect(overflow, `horizontal overflow at ${width}x${height}`).toBeLessThanOrEqual(0);
+    }
 
     // The engine heard the microphone through the page (not a shortcut): the STT got the audio.
     expect(deepgram.stats.audioBytes).toBeGreaterThan(16000 * 2 * 5);

@@ -72,6 +72,9 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await model.getAttribute('placeholder')).toBe('claude-haiku-4-5');
     await model.fill('claude-sonnet-4-5');
     await page.getByLabel('System prompt').fill('Answer like a pirate.');
+    // A fixed silence matters only when silence alone ends the turn: it shows in that mode.
+    expect(await page.getByLabel('Silence that ends your turn (ms)').count()).toBe(0);
+    await page.getByLabel('End of turn').selectOption('silence');
     await page.getByLabel('Silence that ends your turn (ms)').fill('450');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').getByText('Settings saved.').waitFor();
@@ -84,7 +87,49 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await again.getByLabel('Provider').inputValue()).toBe('anthropic');
     expect(await again.getByLabel('Model', { exact: true }).inputValue()).toBe('claude-sonnet-4-5');
     expect(await page.getByLabel('System prompt').inputValue()).toBe('Answer like a pirate.');
+    expect(await page.getByLabel('End of turn').inputValue()).toBe('silence');
     expect(await page.getByLabel('Silence that ends your turn (ms)').inputValue()).toBe('450');
+  });
+
+  it('settings: turn-taking waits under Advanced; a value the engine refuses is explained at its field; fits 1280x800 and 800x600', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const turnTaking = page.getByRole('group', { name: 'Turn-taking' });
+    await turnTaking.getByLabel('End of turn').selectOption('semantic');
+    expect(await turnTaking.getByRole('option', { name: 'Semantic - waits for complete thoughts' }).count()).toBe(1);
+    const wait = turnTaking.getByLabel('Wait when you sound done (ms)');
+    expect(await wait.isVisible()).toBe(false);
+    await turnTaking.getByText('Advanced: how long Parley waits after you stop').click();
+    expect(await wait.inputValue()).toBe('200');
+    await wait.fill('5000');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Not saved: Wait when you sound done: must be at most 2000 ms.').waitFor();
+    await turnTaking.getByText('Must be at most 2000 ms.').waitFor();
+    expect(await wait.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => wait.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    for (const [width, height] of [
+      [1280, 800],
+      [800, 600],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      // (Runs in the page; the test project has no DOM types.)
+      const overflow = await page.evaluate(() => {
+        const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+        return w.document.scrollingElement.scrollWidth - w.innerWidth;
+      });
+      await screenshot(page, `settings-turn-taking-${width}x${height}`);
+      expect(overflow, `horizontal overflow at ${width}x${height}`).toBeLessThanOrEqual(0);
+    }
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    await wait.fill('150');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Settings saved.').waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByText('Advanced: how long Parley waits after you stop').click();
+    expect(await page.getByLabel('Wait when you sound done (ms)').inputValue()).toBe('150');
   });
 
   it('settings: an API key goes in, only its status comes back', async () => {

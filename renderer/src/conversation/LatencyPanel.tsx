@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { LatencyMarkName } from '../../../electron/shared/conversation';
 import { voiceToVoiceStats, type LatencyView, type TurnView } from './model';
+import { describeDecision } from './turn-decision';
 
 /** The waterfall's rows: each stage from the mark before it to its own mark (ms after you stopped speaking). */
 const STAGES: { mark: LatencyMarkName; from: LatencyMarkName; label: string }[] = [
@@ -32,6 +33,8 @@ export function Waterfall({ turnId, latency, caption }: { turnId: number; latenc
   const total = Math.max(1, latency.voiceToVoiceMs ?? 0, ...Object.values(spans).map((v) => v ?? 0));
   const min = Math.min(0, ...Object.values(spans).map((v) => v ?? 0));
   const range = total - min;
+  // How the end of turn was decided: a short label on its row, the whole sentence on hover and for screen readers.
+  const decision = latency.decision ? describeDecision(latency.decision) : undefined;
   return (
     <figure className="waterfall" aria-label={caption ? `${caption} latency waterfall` : `Turn ${turnId} latency waterfall`}>
       <figcaption>
@@ -44,10 +47,21 @@ export function Waterfall({ turnId, latency, caption }: { turnId: number; latenc
             const end = spans[mark];
             if (end === undefined) return null;
             const start = Math.min(end, spans[from] ?? 0);
-            const title = `${label}: at ${ms(end)} after you stopped speaking (${ms(end - start)} for this stage)`;
+            const timing = `${label}: at ${ms(end)} after you stopped speaking (${ms(end - start)} for this stage)`;
+            const why = mark === 'endOfTurn' ? decision : undefined;
             return (
-              <tr key={mark} title={title}>
-                <th scope="row">{label}</th>
+              <tr key={mark} title={why ? `${why.sentence}\n${timing}` : timing}>
+                <th scope="row">
+                  {label}
+                  {why && (
+                    <>
+                      <span className="waterfall__why" aria-hidden="true" data-testid="end-of-turn-why">
+                        {why.label}
+                      </span>
+                      <span className="visually-hidden">: {why.sentence}</span>
+                    </>
+                  )}
+                </th>
                 <td className="waterfall__track">
                   <div className={`waterfall__bar waterfall__bar--${mark}`} style={{ marginLeft: `${((start - min) / range) * 100}%`, width: `${Math.max(0.5, ((end - start) / range) * 100)}%` }} />
                 </td>
@@ -57,6 +71,7 @@ export function Waterfall({ turnId, latency, caption }: { turnId: number; latenc
           })}
         </tbody>
       </table>
+      {decision && spans.endOfTurn === undefined && <p className="waterfall__decision">{decision.sentence}</p>}
     </figure>
   );
 }

@@ -1,7 +1,7 @@
 // (Pure TypeScript with explicit .js imports: the unit tests typecheck it under Node too.)
 // The conversation as the UI shows it, rebuilt from the engine's messages by one pure reducer (so a
 // reconnecting window replays the same events into the same view, and tests need no browser).
-import type { ConversationEvent, ConversationMessage, ConversationState, LatencyMarkName, SessionStatus, SttStatus } from '../../../electron/shared/conversation.js';
+import type { ConversationEvent, ConversationMessage, ConversationState, LatencyMarkName, SessionStatus, SttStatus, TurnDecision } from '../../../electron/shared/conversation.js';
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
 
 export interface ToolActivity {
@@ -17,6 +17,8 @@ export interface LatencyView {
   voiceToVoiceMs?: number;
   /** Speech-to-speech: the model spoke over the user this long. */
   overlapMs?: number;
+  /** Cascade: how the end of the user's turn was decided. */
+  decision?: TurnDecision;
 }
 
 export interface TurnView {
@@ -145,7 +147,12 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
         ...view,
         turns: mapTurn(view.turns, e.turnId, (t) => ({
           ...t,
-          latency: { spans: e.report.spans, ...(e.report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: e.report.voiceToVoiceMs } : {}), ...(e.report.overlapMs ? { overlapMs: e.report.overlapMs } : {}) },
+          latency: {
+            spans: e.report.spans,
+            ...(e.report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: e.report.voiceToVoiceMs } : {}),
+            ...(e.report.overlapMs ? { overlapMs: e.report.overlapMs } : {}),
+            ...(e.report.decision ? { decision: e.report.decision } : {}),
+          },
         })),
       };
     case 'error': {

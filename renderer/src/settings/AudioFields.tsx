@@ -21,7 +21,7 @@ function useDevices(): Devices {
   return devices;
 }
 
-/** Input and output devices, barge-in and the push-to-talk shortcut. */
+/** Input and output devices and the push-to-talk shortcut (barge-in is with turn-taking). */
 export function AudioFields({ settings, update }: { settings: Settings; update: (change: (draft: Settings) => void) => void }) {
   const { inputs, outputs } = useDevices();
   const deviceSelect = (id: string, label: string, list: MediaDeviceInfo[], value: string | undefined, set: (d: Settings, v: string | undefined) => void) => (
@@ -43,10 +43,6 @@ export function AudioFields({ settings, update }: { settings: Settings; update: 
       <legend>Audio</legend>
       {deviceSelect('input-device', 'Microphone', inputs, settings.audio.inputDeviceId, (d, v) => (d.audio.inputDeviceId = v))}
       {deviceSelect('output-device', 'Speaker', outputs, settings.audio.outputDeviceId, (d, v) => (d.audio.outputDeviceId = v))}
-      <div className="field field--inline">
-        <input id="barge-in" type="checkbox" checked={settings.turnTaking.bargeIn} onChange={(e) => update((d) => void (d.turnTaking.bargeIn = e.target.checked))} />
-        <label htmlFor="barge-in">Let me interrupt Parley by speaking</label>
-      </div>
       <div className="field">
         <label htmlFor="ptt-shortcut">Push-to-talk shortcut (desktop app, works in any app: press to talk, press again to send)</label>
         <input id="ptt-shortcut" type="text" maxLength={64} value={settings.pushToTalkShortcut} onChange={(e) => update((d) => void (d.pushToTalkShortcut = e.target.value))} />

@@ -4,6 +4,8 @@ import type { KeyStatus, Settings } from '../../../electron/shared/settings';
 import { AudioFields } from './AudioFields';
 import { SchemaForm } from './SchemaForm';
 import { ServerLogs } from './ServerLogs';
+import { problemsSummary, turnTakingProblems } from './turn-taking-fields';
+import { TurnTakingFields } from './TurnTakingFields';
 
 type Kind = 'stt' | 'llm' | 'tts' | 's2s';
 const STAGES: { kind: Kind; label: string }[] = [
@@ -26,6 +28,8 @@ export function SettingsView({ api }: { api: ParleyApi }) {
   const [settings, setSettings] = useState<Settings | undefined>();
   const [keys, setKeys] = useState<KeyStatuses | undefined>();
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
+  // Save attempts refused for turn-taking values the engine would not accept (their fields then say why).
+  const [refused, setRefused] = useState(0);
 
   useEffect(() => {
     void Promise.all([api.listProviders(), api.getSettings(), api.keyStatus()])
@@ -49,9 +53,17 @@ export function SettingsView({ api }: { api: ParleyApi }) {
     });
     setStatus(undefined);
   };
+  const problems = turnTakingProblems(settings.turnTaking);
+  const refuse = () => {
+    setRefused((n) => n + 1);
+    setStatus({ kind: 'error', text: `Not saved: ${problemsSummary(problems)}` });
+  };
   const save = async () => {
+    // The engine's own rules (the shared schema), checked here so each problem shows at its field.
+    if (Object.keys(problems).length > 0) return refuse();
     try {
       setSettings(await api.updateSettings(settings));
+      setRefused(0);
       // A key counts only for the host it was saved for: a changed endpoint can change its status.
       setKeys(await api.keyStatus());
       setStatus({ kind: 'ok', text: 'Settings saved.' });
@@ -112,15 +124,8 @@ export function SettingsView({ api }: { api: ParleyApi }) {
           <input id="tools" type="checkbox" checked={settings.toolsEnabled} onChange={(e) => update((d) => void (d.toolsEnabled = e.target.checked))} />
           <label htmlFor="tools">Let the assistant use tools (time, timers, calculator)</label>
         </div>
-        <div className="field">
-          <label htmlFor="min-silence">Silence that ends your turn (ms)</label>
-          <input id="min-silence" type="number" min={100} max={3000} step={50} value={settings.turnTaking.minSilenceMs} onChange={(e) => update((d) => void (d.turnTaking.minSilenceMs = Number(e.target.value)))} />
-        </div>
-        <div className="field">
-          <label htmlFor="vad-threshold">Speech detection threshold</label>
-          <input id="vad-threshold" type="number" min={0.1} max={0.95} step={0.05} value={settings.turnTaking.vadThreshold} onChange={(e) => update((d) => void (d.turnTaking.vadThreshold = Number(e.target.value)))} />
-        </div>
       </fieldset>
+      <TurnTakingFields settings={settings} update={update} problems={problems} attempt={refused} onInvalid={refuse} />
       <AudioFields settings={settings} update={update} />
       <div className="settings__actions">
         <button type="submit">Save settings</button>

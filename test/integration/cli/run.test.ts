@@ -63,6 +63,8 @@ describe('parley run', () => {
     expect(r.stdout).toMatch(/you: {4}hello\n {2}parley: Hi!/);
     expect(r.stdout).toMatch(/LLM first token +\d+ ms/);
     expect(r.stdout).toMatch(/voice-to-voice: \d+ ms/);
+    // How the turn ended, in one line (the cascade's decision).
+    expect(r.stdout).toMatch(/\n {2}end of turn: [a-z+-]+ \((complete|uncertain|incomplete|forced)\) \d+ ms(, reply prepared early)?\n/);
   });
 
   it('falls back to another LLM when the first keeps failing', async () => {
