@@ -335,7 +335,7 @@ function spansOf(report: TurnLatencyReport): Pick<TurnReport, 'spans' | 'voiceTo
     spans: report.spans as Record<string, number>,
     ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}),
     ...(report.overlapMs !== undefined ? { overlapMs: report.overlapMs } : {}),
-    ...(d?.speechEndStreamMs !== undefined ? { speechEndS: Math.round(d.speechEndStreamMs) / 1000 } : {}),
+    ...(report.speechEndStreamMs !== undefined ? { speechEndS: Math.round(report.speechEndStreamMs) / 1000 } : {}),
     ...(d ? { endOfTurn: { by: d.by, turnClass: d.turnClass, delayMs: d.delayMs, preempted: d.preempted } } : {}),
   };
 }

@@ -67,7 +67,7 @@ export const TurnDecisionSchema = z.object({
   turnClass: z.enum(['complete', 'uncertain', 'incomplete', 'forced']),
   delayMs: z.number(),
   preempted: z.boolean(),
-  /** Where the user's speech ended in the input stream (ms). */
+  /** Where the user's speech ended in the input stream (ms). Older reports carried it here. */
   speechEndStreamMs: z.number().optional(),
 });
 export type TurnDecision = z.infer<typeof TurnDecisionSchema>;
@@ -78,6 +78,8 @@ export const LatencyReportSchema = z.object({
   originAt: z.number().optional(),
   overlapMs: z.number().optional(),
   decision: TurnDecisionSchema.optional(),
+  /** Where the user's speech ended in the input stream (ms from its start), both architectures. */
+  speechEndStreamMs: z.number().optional(),
 });
 
 /**

@@ -461,7 +461,8 @@ export class CascadeSession {
     latency.mark('speechEnd', decision.speechEndMs);
     latency.mark('endOfTurn', decision.atMs);
     latency.mark('sttFinal', this.lastFinalAt ?? decision.atMs);
-    latency.decision = { by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, turnClass: decision.turnClass, delayMs: Math.round(decision.delayMs), preempted: decision.preempted, speechEndStreamMs: Math.round(decision.speechEndStreamMs) };
+    latency.decision = { by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, turnClass: decision.turnClass, delayMs: Math.round(decision.delayMs), preempted: decision.preempted };
+    latency.speechEndStreamMs = decision.speechEndStreamMs;
     const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
     this.o.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
     this.emit({ type: 'user-final', turnId: id, text });

@@ -19,12 +19,16 @@ export interface TurnLatencyReport {
   overlapMs?: number;
   /** Cascade: how the end of the user's turn was decided. */
   decision?: TurnDecision;
+  /** Where the user's speech ended in the input stream (ms from its start). */
+  speechEndStreamMs?: number;
 }
 
 export class TurnLatency {
   private readonly marks = new Map<LatencyMark, number>();
   /** How the end of turn was decided (cascade). */
   decision: TurnDecision | undefined;
+  /** Where the user's speech ended in the input stream (ms). */
+  speechEndStreamMs: number | undefined;
 
   constructor(private readonly clock: Clock) {}
 
@@ -53,6 +57,7 @@ export class TurnLatency {
     const speechEnd = this.marks.get('speechEnd');
     const report: TurnLatencyReport = played !== undefined && speechEnd !== undefined ? { spans, voiceToVoiceMs: round(played - speechEnd), originAt: origin } : { spans, originAt: origin };
     if (this.decision) report.decision = this.decision;
+    if (this.speechEndStreamMs !== undefined) report.speechEndStreamMs = Math.round(this.speechEndStreamMs);
     return report;
   }
 }

@@ -510,6 +510,7 @@ export class S2sSession {
       const speechEnd = e.detectedAt - (e.atMs - e.endMs);
       turn.latency.mark('speechEnd', speechEnd);
       turn.latency.mark('endOfTurn', e.detectedAt);
+      turn.latency.speechEndStreamMs = e.endMs;
       if (!turn.userText && !this.client.transcribesUser && !this.stt) {
         // No transcript from this model: the turn shows the speaking activity.
         turn.userText = `(spoke ${((speechEnd - this.userSpeechStartAt) / 1000 + 0.001).toFixed(1)} s)`;

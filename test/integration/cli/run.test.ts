@@ -161,9 +161,12 @@ describe('parley run', () => {
     const r = await parley(['run', '--mode', 's2s', '--s2s', 'moshi', '--in', await questionWav(), '--out', out, '--json'], { PARLEY_MOSHI_URL: moshi.baseUrl });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { turns: { user: string; assistant: string; spans: Record<string, number>; voiceToVoiceMs: number; overlapMs: number }[] };
+    const report = JSON.parse(r.stdout) as { turns: { user: string; assistant: string; spans: Record<string, number>; voiceToVoiceMs: number; overlapMs: number; speechEndS: number }[] };
     expect(report.turns).toHaveLength(1);
     expect(report.turns[0]).toMatchObject({ user: expect.stringMatching(/^\(spoke \d\.\d s\)$/), assistant: 'Nice to meet you.', overlapMs: 0 });
+    // Where the speech ended in the file: 0.4 s of lead-in, then the trimmed recording (within 80 ms).
+    const { speechMs } = await paddedSpeech('librivox-ss01-0880.wav', 0.4, 0.4);
+    expect(Math.abs(report.turns[0]!.speechEndS - (0.4 + speechMs / 1000))).toBeLessThanOrEqual(0.08);
     expect(Object.keys(report.turns[0]!.spans)).toEqual(['speechEnd', 'endOfTurn', 'firstAudioPlayed']);
     expect(report.turns[0]!.voiceToVoiceMs).toBeGreaterThan(0);
     const reply = await readWavFile(out);
