@@ -64,8 +64,12 @@ export const SettingsSchema = z.object({
       preemptive: z.boolean().default(true),
       /** Use the Smart Turn audio model at each pause when it is installed. */
       smartTurn: z.boolean().default(true),
+      /** Speech over Parley (with real words, not "mm-hmm") that cuts its reply, in ms; shorter only pauses it. */
+      minInterruptionMs: z.number().int().min(100).max(3000).default(500),
+      /** After words over Parley, how long its paused reply waits for your turn before it resumes, in ms. */
+      falseInterruptionMs: z.number().int().min(300).max(10_000).default(2000),
     })
-    .default({ vadThreshold: 0.5, minSilenceMs: 300, bargeIn: true, endOfTurn: 'semantic', completeWaitMs: 200, uncertainWaitMs: 800, maxWaitMs: 3000, preemptive: true, smartTurn: true }),
+    .default({ vadThreshold: 0.5, minSilenceMs: 300, bargeIn: true, endOfTurn: 'semantic', completeWaitMs: 200, uncertainWaitMs: 800, maxWaitMs: 3000, preemptive: true, smartTurn: true, minInterruptionMs: 500, falseInterruptionMs: 2000 }),
   audio: z.object({ inputDeviceId: z.string().optional(), outputDeviceId: z.string().optional() }).default({}),
   mode: z.enum(['hands-free', 'push-to-talk']).default('hands-free'),
   pushToTalkShortcut: z.string().min(1).max(64).default('CommandOrControl+Shift+Space'),

@@ -19,6 +19,9 @@ import { summarize, type Summary } from './stats.js';
 
 export const FILES = ['librivox-ss01-0880.wav', 'librivox-ss01-0890.wav', 'librivox-ss01-0870.wav'];
 
+/** What the fake STT "hears" for each turn: complete questions, as a user asks them. */
+export const QUESTIONS = ['What is the weather like today?', 'Can you set a timer for ten minutes?', 'Who wrote Sense and Sensibility?', 'How far away is the moon?', 'What should I cook tonight?', 'Why is the sky blue?'];
+
 export interface TurnMeasurement {
   report: TurnLatencyReport;
   /** When the last sample of speech was pushed (the true end of speech), clock ms. */
@@ -30,8 +33,8 @@ export interface TurnMeasurement {
 /** Runs spoken turns through a full session against in-process fakes with the given latencies. */
 export async function measureTurns(vad: SileroVadModel, latency: { sttFinalDelayMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number }, repeats: number): Promise<TurnMeasurement[]> {
   const files = Array.from({ length: repeats }, (_, i) => FILES[i % FILES.length]!);
-  const deepgram = await startFakeDeepgram({ utterances: files.map((_, i) => `question number ${i + 1}`), finalDelayMs: latency.sttFinalDelayMs });
-  const openai = await startFakeOpenAi({ llm: () => ({ text: 'Sure. Here is a short answer for you.', firstTokenMs: latency.llmFirstTokenMs }), tts: { msPerChar: 2, firstByteMs: latency.ttsFirstByteMs } });
+  const deepgram = await startFakeDeepgram({ utterances: files.map((_, i) => QUESTIONS[i % QUESTIONS.length]!), finalDelayMs: latency.sttFinalDelayMs });
+  const openai = await startFakeOpenAi({ llm: () => ({ text: 'Sure. Here is a short answer for you.', firstTokenMs: latency.llmFirstTokenMs, tokenMs: 25 }), tts: { msPerChar: 2, firstByteMs: latency.ttsFirstByteMs } });
   const clock = systemClock;
   const session = new CascadeSession({
     stt: new DeepgramStt(DeepgramSettingsSchema.parse({ baseUrl: deepgram.url }), deepgram.key, { clock }),
@@ -67,15 +70,20 @@ export async function measureTurns(vad: SileroVadModel, latency: { sttFinalDelay
   return pairWithRequests(reports, ends, openai.requests);
 }
 
-/** Pairs each turn with the first request of each kind that arrived after the mark that caused it. */
+/**
+ * Pairs each turn with its requests: the LLM request that answered it (the last one to arrive before
+ * its first token: with preemptive generation it may come before the end of turn was decided), and
+ * the first TTS request after its first sentence.
+ */
 export function pairWithRequests(reports: TurnLatencyReport[], speechEnds: number[], requests: { path: string; at: number }[]): TurnMeasurement[] {
   const firstAfter = (path: string, t: number) => requests.find((r) => r.path === path && r.at >= t)?.at ?? NaN;
+  const lastBefore = (path: string, t: number) => requests.filter((r) => r.path === path && r.at <= t).at(-1)?.at ?? NaN;
   return reports.map((report, i) => {
     const origin = report.originAt ?? 0;
     return {
       report,
       trueSpeechEndAt: speechEnds[i]!,
-      llmRequestAt: firstAfter('/v1/chat/completions', origin + (report.spans.endOfTurn ?? 0)),
+      llmRequestAt: lastBefore('/v1/chat/completions', origin + (report.spans.llmFirstToken ?? 0)),
       ttsRequestAt: firstAfter('/v1/audio/speech', origin + (report.spans.firstSentence ?? 0)),
     };
   });
@@ -90,6 +98,8 @@ export function overheadStats(turns: TurnMeasurement[]) {
     endOfTurnToLlmRequest: summarize(turns.map((t) => t.llmRequestAt - at(t, 'endOfTurn'))),
     /** First speakable sentence to the TTS request arriving at the server. */
     firstSentenceToTtsRequest: summarize(turns.map((t) => t.ttsRequestAt - at(t, 'firstSentence'))),
+    /** The engine's speech end (last voiced frame) to end of turn decided: the turn detector's wait. */
+    speechEndToEndOfTurn: summarize(turns.map((t) => (t.report.spans.endOfTurn ?? NaN) - (t.report.spans.speechEnd ?? NaN))),
     /** STT final to end of turn decided (turn-taking logic). */
     sttFinalToEndOfTurn: summarize(turns.map((t) => at(t, 'endOfTurn') - at(t, 'sttFinal'))),
     voiceToVoice: summarize(turns.map((t) => at(t, 'firstAudioPlayed') - t.trueSpeechEndAt)),

@@ -24,12 +24,12 @@ import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
 import { RemotePlayer } from '../helpers/remote-player.js';
 import { paddedSpeech } from '../helpers/speech.js';
-import { FILES, pairWithRequests, type TurnMeasurement } from './cascade.js';
+import { FILES, QUESTIONS, pairWithRequests, type TurnMeasurement } from './cascade.js';
 
 export async function measureDesktopTurns(vad: SileroVadModel, latency: { sttFinalDelayMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number }, repeats: number): Promise<{ turns: TurnMeasurement[]; micFrameBytes: number }> {
   const files = Array.from({ length: repeats }, (_, i) => FILES[i % FILES.length]!);
-  const deepgram = await startFakeDeepgram({ utterances: files.map((_, i) => `question number ${i + 1}`), finalDelayMs: latency.sttFinalDelayMs });
-  const openai = await startFakeOpenAi({ llm: () => ({ text: 'Sure. Here is a short answer for you.', firstTokenMs: latency.llmFirstTokenMs }), tts: { msPerChar: 2, firstByteMs: latency.ttsFirstByteMs } });
+  const deepgram = await startFakeDeepgram({ utterances: files.map((_, i) => QUESTIONS[i % QUESTIONS.length]!), finalDelayMs: latency.sttFinalDelayMs });
+  const openai = await startFakeOpenAi({ llm: () => ({ text: 'Sure. Here is a short answer for you.', firstTokenMs: latency.llmFirstTokenMs, tokenMs: 25 }), tts: { msPerChar: 2, firstByteMs: latency.ttsFirstByteMs } });
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-bench-'));
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Parley</title>');
   const store = new SettingsStore(path.join(dir, 'settings.json'));

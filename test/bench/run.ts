@@ -205,7 +205,7 @@ console.log(
     ['path', 'p50', 'p90', 'max', 'target'],
     [
       ['TTS first byte -> audio handed to the sink', f(zero.ttsFirstByteToSink.p50), f(zero.ttsFirstByteToSink.p90), f(zero.ttsFirstByteToSink.max), `< ${TARGETS.overheadMs}`],
-      ['end of turn -> LLM request at server', f(zero.endOfTurnToLlmRequest.p50), f(zero.endOfTurnToLlmRequest.p90), f(zero.endOfTurnToLlmRequest.max), ''],
+      ['end of turn -> LLM request at server (< 0: prepared early)', f(zero.endOfTurnToLlmRequest.p50), f(zero.endOfTurnToLlmRequest.p90), f(zero.endOfTurnToLlmRequest.max), ''],
       ['first sentence -> TTS request at server', f(zero.firstSentenceToTtsRequest.p50), f(zero.firstSentenceToTtsRequest.p90), f(zero.firstSentenceToTtsRequest.max), ''],
     ],
   ),
@@ -224,6 +224,8 @@ console.log(
       ['voice-to-voice minus the stage sum (STT + 350 + 150)', f(real.voiceToVoice.p50 - real.sttFinalAfterSpeechEnd.p50 - PROVIDER_AFTER_STT, 1), '', '', `< ${TARGETS.v2vOverheadMs}`],
       ['STT final -> first audio, minus LLM + TTS latency', f(engineOverhead, 1), f(real.sttFinalToFirstAudio.p90 - PROVIDER_AFTER_STT, 1), f(real.sttFinalToFirstAudio.max - PROVIDER_AFTER_STT, 1), `< ${TARGETS.v2vOverheadMs}`],
       ['STT final -> end of turn decided', f(real.sttFinalToEndOfTurn.p50, 1), f(real.sttFinalToEndOfTurn.p90, 1), f(real.sttFinalToEndOfTurn.max, 1), ''],
+      ['speech end (last voiced frame) -> end of turn decided', f(real.speechEndToEndOfTurn.p50, 1), f(real.speechEndToEndOfTurn.p90, 1), f(real.speechEndToEndOfTurn.max, 1), '<= 300'],
+      ['replies prepared before the end of turn and used', `${realistic.filter((t) => t.report.decision?.preempted).length} of ${realistic.length}`, '', '', ''],
     ],
   ),
 );

@@ -129,7 +129,7 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
       log: deps.log,
       history: deps.history,
       ...(smartTurn ? { smartTurn } : {}),
-      turnTaking: { vad: { activationThreshold: vadOptions.activationThreshold }, endOfTurn: endOfTurnOptions(settings.turnTaking), bargeIn: settings.turnTaking.bargeIn ? {} : false },
+      turnTaking: { vad: { activationThreshold: vadOptions.activationThreshold }, endOfTurn: endOfTurnOptions(settings.turnTaking), bargeIn: settings.turnTaking.bargeIn ? { confirmMs: settings.turnTaking.minInterruptionMs, confirmWithoutWordsMs: Math.max(1000, settings.turnTaking.minInterruptionMs), falseInterruptionMs: settings.turnTaking.falseInterruptionMs } : false },
     });
     return { architecture, session, sink, timers, providers: { stt: sttR.descriptor.id, llm: llmR.descriptor.id, tts: ttsR.descriptor.id }, continuous: false, carriesHistory: true };
   } catch (e) {

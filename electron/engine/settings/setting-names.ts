@@ -25,6 +25,8 @@ const NAMES: Record<string, string> = {
   'turnTaking.maxWaitMs': 'the longest wait for an unfinished sentence',
   'turnTaking.preemptive': 'preparing the reply early',
   'turnTaking.smartTurn': 'Smart Turn',
+  'turnTaking.minInterruptionMs': 'the speech that interrupts Parley',
+  'turnTaking.falseInterruptionMs': 'the wait before a paused reply resumes',
   audio: 'the audio devices',
   'audio.inputDeviceId': 'the microphone',
   'audio.outputDeviceId': 'the speaker',

@@ -69,6 +69,20 @@ export const TURN_TAKING_FIELDS: readonly TurnTakingField[] = [
     help: 'When you speak while Parley talks, it stops and listens. Turn this off if Parley hears itself through your speakers.',
     modes: BOTH,
   },
+  numberField('minInterruptionMs', {
+    label: 'Speech that interrupts Parley',
+    unit: 'ms',
+    help: 'How long you must speak over Parley, with real words, before its reply is cut. Shorter sounds ("mm-hmm", "yeah", a cough) only pause it, and it goes on.',
+    modes: BOTH,
+    advanced: true,
+  }),
+  numberField('falseInterruptionMs', {
+    label: 'Resume a paused reply after',
+    unit: 'ms',
+    help: 'When you said something over Parley but no new turn follows, its paused reply resumes after this long.',
+    modes: BOTH,
+    advanced: true,
+  }),
   {
     kind: 'boolean',
     key: 'preemptive',

@@ -46,9 +46,10 @@ describe('turn-taking settings (renderer)', () => {
   });
 
   it('semantic mode: the waits (under Advanced) and Smart Turn, no fixed silence; silence mode: the silence, no waits', () => {
-    expect(keys('semantic')).toEqual(['endOfTurn', 'vadThreshold', 'bargeIn', 'preemptive', 'smartTurn', 'completeWaitMs', 'uncertainWaitMs', 'maxWaitMs']);
-    expect(turnTakingFields('semantic').filter((f) => f.advanced).map((f) => f.key)).toEqual(['completeWaitMs', 'uncertainWaitMs', 'maxWaitMs']);
-    expect(keys('silence')).toEqual(['endOfTurn', 'minSilenceMs', 'vadThreshold', 'bargeIn', 'preemptive']);
+    expect(keys('semantic')).toEqual(['endOfTurn', 'vadThreshold', 'bargeIn', 'preemptive', 'smartTurn', 'minInterruptionMs', 'falseInterruptionMs', 'completeWaitMs', 'uncertainWaitMs', 'maxWaitMs']);
+    expect(turnTakingFields('semantic').filter((f) => f.advanced).map((f) => f.key)).toEqual(['minInterruptionMs', 'falseInterruptionMs', 'completeWaitMs', 'uncertainWaitMs', 'maxWaitMs']);
+    // Interrupting (barge-in) works the same in both modes.
+    expect(keys('silence')).toEqual(['endOfTurn', 'minSilenceMs', 'vadThreshold', 'bargeIn', 'preemptive', 'minInterruptionMs', 'falseInterruptionMs']);
   });
 
   it('bad input gets the engine rule in words, at its field; good input none', () => {
