@@ -70,6 +70,8 @@ interface ActiveTurn {
   historyIndex: number;
   /** The user went on speaking before any reply was heard: the turn is folded into the next one. */
   resumed: boolean;
+  /** The user's voice cut the reply (not the stop button). */
+  bargedIn: boolean;
   controller: AbortController;
   latency: TurnLatency;
   reply: AssistantReply;
@@ -340,7 +342,7 @@ export class CascadeSession {
       this.o.sink.resume();
       this.emit({ type: 'barge-in', turnId: turn.id, phase: 'released' });
     } else if (decision === 'confirm') {
-      this.interrupt(turn);
+      this.interrupt(turn, true);
     }
   }
 
@@ -350,11 +352,12 @@ export class CascadeSession {
     if (!this.bargeIn?.suspected || !turn) return;
     const since = words.startsWith(this.wordsAtOnset) ? words.slice(this.wordsAtOnset.length) : words;
     const heard = since.trim() === '' ? 'none' : isBackchannel(since, this.o.language) ? 'backchannel' : 'words';
-    if (this.bargeIn.hear(heard) === 'confirm') this.interrupt(turn);
+    if (this.bargeIn.hear(heard) === 'confirm') this.interrupt(turn, true);
   }
 
   /** Barge-in: cancel every stage of the turn at once and drop what was not yet played. */
-  private interrupt(turn: ActiveTurn): void {
+  private interrupt(turn: ActiveTurn, byVoice = false): void {
+    turn.bargedIn ||= byVoice;
     this.o.sink.pause();
     turn.controller.abort();
     this.emit({ type: 'barge-in', turnId: turn.id, phase: 'confirmed' });
@@ -498,7 +501,7 @@ export class CascadeSession {
         this.emit(e);
       },
     });
-    const turn: ActiveTurn = { id, userText: text, historyIndex, resumed: false, controller, latency, reply, done: Promise.resolve() };
+    const turn: ActiveTurn = { id, userText: text, historyIndex, resumed: false, bargedIn: false, controller, latency, reply, done: Promise.resolve() };
     this.turn = turn;
     this.bargeIn?.reset();
     this.setState('thinking');
@@ -509,6 +512,11 @@ export class CascadeSession {
     const result = await running;
     if (result.interrupted) this.o.sink.flush();
     else this.o.sink.resume();
+    // Talked over before a word of the reply was heard (and no tool ran): the user was not done.
+    if (!turn.resumed && turn.bargedIn && result.interrupted && result.text.trim() === '' && result.messages.length === 0 && this.detector.turnOpen) {
+      turn.resumed = true;
+      this.detector.carryWords(turn.userText);
+    }
     if (turn.resumed) {
       // Nothing was heard; the user's words move to the next turn (see onSpeechStart).
       this.history.splice(turn.historyIndex, 1);

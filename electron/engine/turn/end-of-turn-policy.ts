@@ -204,6 +204,11 @@ export class EndOfTurnPolicy {
     } else if (agreeing.length > 0 && doubting.length === 0 && !pending) {
       turnClass = 'complete';
       wait = o.completeWaitMs;
+    } else if (doubting.length === 0 && !pending && signals.semantics.vote === 'complete') {
+      // Settled words with no cue either way ("book a table for two people", unpunctuated): likely
+      // done, but a full stop or a question would be surer. Twice the sure wait, within the unsure one.
+      turnClass = 'uncertain';
+      wait = Math.min(o.uncertainWaitMs, 2 * o.completeWaitMs);
     } else {
       turnClass = 'uncertain';
       // An STT that judges turns and has not called this one: its silence is a doubt; the cap applies.

@@ -62,10 +62,10 @@ describe('cascade: a spoken turn', () => {
     expect(states).toEqual(['listening', 'user-speaking', 'thinking', 'assistant-speaking', 'listening']);
   });
 
-  it('a pause mid-sentence is not answered: the reply prepared in it is dropped without a sound when the user speaks on', async () => {
+  /** Two phrases 450 ms apart (the STT finalises the first in the pause), the reply to the whole. */
+  async function pausedSentence(first: string) {
     const h = await harness.start({
-      // Two phrases 450 ms apart: the STT finalises the first in the pause.
-      deepgram: { utterances: ['he was not an ill disposed young man', 'unless to be rather cold hearted'], utteranceGapMs: 350 },
+      deepgram: { utterances: [first, 'unless to be rather cold hearted'], utteranceGapMs: 350 },
       openai: { llm: () => ({ text: 'I see.', firstTokenMs: 600 }) },
     });
     const a = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 0.45);
@@ -75,23 +75,36 @@ describe('cascade: a spoken turn', () => {
     audio.set(b.audio, a.audio.length);
     await feed((s) => h.session.pushAudio(s), audio, 20);
     await h.session.finishInput();
+    const whole = `${first} unless to be rather cold hearted`;
     const finals = h.events.filter((e) => e.type === 'user-final').map((e) => (e as { text: string }).text);
-    expect(finals.at(-1)).toBe('he was not an ill disposed young man unless to be rather cold hearted');
+    expect(finals.at(-1)).toBe(whole);
     expect(h.events.filter((e) => e.type === 'assistant-done')).toEqual([expect.objectContaining({ text: 'I see.', interrupted: false })]);
     expect(h.session.history.map((m) => [m.role, m.content])).toEqual([
       ['system', 'You are Parley, a helpful voice assistant.'],
-      ['user', 'he was not an ill disposed young man unless to be rather cold hearted'],
+      ['user', whole],
       ['assistant', 'I see.'],
     ]);
-    // One turn: the pause (no unfinished cue, so the unsure wait) was shorter than the wait.
-    expect(h.events.filter((e) => e.type === 'user-final')).toHaveLength(1);
-    expect(h.events.some((e) => e.type === 'state' && e.state === 'thinking' && h.events.indexOf(e) < h.events.findIndex((x) => x.type === 'user-final'))).toBe(false);
-    // The first phrase's settled words got a reply prepared (preemptive generation); it was cancelled
-    // when the user went on, and the reply was prepared again on all the words and used.
+    return { h, finals };
+  }
+
+  it('a pause after unfinished words is not answered: one turn, one LLM request', async () => {
+    const { h, finals } = await pausedSentence('he was not an ill disposed young man and');
+    expect(finals).toHaveLength(1);
+    const chats = h.openai.requests.filter((r) => r.path === '/v1/chat/completions');
+    expect(chats).toHaveLength(1);
+    expect(chats[0]!.abortedByClient).toBe(false);
+    // Unfinished words are never prepared on.
+    expect(h.session.preemptive).toEqual({ prepared: 1, used: 1, discarded: 0 });
+  }, 20_000);
+
+  it('a pause after plain, complete-looking words: whatever was prepared or started in it is dropped unheard when the user speaks on', async () => {
+    const { h } = await pausedSentence('he was not an ill disposed young man');
+    // The first phrase's settled words had a reply prepared (and perhaps started); it was cancelled
+    // when the user went on, and the reply to all the words was the one heard.
     const chats = h.openai.requests.filter((r) => r.path === '/v1/chat/completions');
     expect(chats).toHaveLength(2);
     expect(chats[0]!.abortedByClient).toBe(true);
-    expect(h.session.preemptive).toEqual({ prepared: 2, used: 1, discarded: 1 });
+    expect(h.session.preemptive.prepared).toBeGreaterThanOrEqual(1);
   }, 20_000);
 
   it('runs a tool round trip: the model calls the calculator and speaks the result', async () => {

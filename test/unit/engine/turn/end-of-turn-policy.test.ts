@@ -127,9 +127,14 @@ describe('EndOfTurnPolicy: never answers into a hesitation (issue 13)', () => {
 });
 
 describe('EndOfTurnPolicy: when the signals disagree or are missing', () => {
-  it('plain words without punctuation or a model wait the uncertain time', () => {
+  it('plain settled words without punctuation or a model wait twice the sure time (400 ms)', () => {
     const { ends } = run([{ speech: 900, interim: 'set a timer for ten minutes' }, { silence: 1500, final: { afterMs: 150, text: 'set a timer for ten minutes' } }]);
-    expect(ends).toEqual([expect.objectContaining({ atMs: 1700, delayMs: 800, turnClass: 'uncertain', by: 'silence' })]);
+    expect(ends).toEqual([expect.objectContaining({ atMs: 1300, delayMs: 400, turnClass: 'uncertain', by: 'silence' })]);
+  });
+
+  it('plain words the STT has not settled wait the whole uncertain time', () => {
+    const { ends } = run([{ speech: 900, interim: 'set a timer for ten minutes' }, { silence: 1500 }]);
+    expect(ends).toEqual([expect.objectContaining({ atMs: 1700, delayMs: 800, turnClass: 'uncertain' })]);
   });
 
   it('Smart Turn doubting a punctuated question slows the answer but does not hold it for the cap', () => {
