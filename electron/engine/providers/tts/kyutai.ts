@@ -141,7 +141,7 @@ class KyutaiTtsStream implements TtsStream {
   private async connect(): Promise<void> {
     const p = this.provider;
     try {
-      const { ws, takeBacklog } = await withRetry(() => connectKyutai(p.url(), { provider: p.id, displayName: NAME, apiKey: p.apiKey, signal: this.controller.signal }), { signal: this.controller.signal, policy: p.retry, clock: p.clock });
+      const { ws, takeBacklog } = await withRetry(() => connectKyutai(p.url(), { provider: p.id, displayName: NAME, apiKey: p.apiKey, signal: this.controller.signal, clock: p.clock }), { signal: this.controller.signal, policy: p.retry, clock: p.clock });
       if (this.finished) return void ws.terminate();
       this.ws = ws;
       ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
