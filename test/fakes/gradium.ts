@@ -23,6 +23,8 @@ export type GradiumSttFault =
    * does not know; fail with an internal error (error 1011, then close 1011).
    */
   | { kind: 'drop' | 'malformed' | 'stall' | 'unknown-type' | 'internal'; afterAudioMs: number }
+  /** Take the setup and never answer it (no `ready`, no error, the socket left open): a stuck service. */
+  | { kind: 'silent-setup' }
   | undefined;
 
 export interface FakeGradiumOptions {
@@ -275,6 +277,7 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
       if (rate === 0) {
         if (m.type !== 'setup') return fail(ws, 1008, 'first message must be setup');
         stats.setups.push(m);
+        if (fault?.kind === 'silent-setup') return;
         const format = typeof m.input_format === 'string' ? m.input_format : 'wav';
         rate = PCM_RATES[format] ?? 0;
         if (!rate) return fail(ws, 1008, `unsupported input_format '${format}' (this fake decodes pcm only)`);
@@ -304,7 +307,7 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
           while (pending.length >= frameSize * 2) {
             processFrame(pending.subarray(0, frameSize * 2));
             pending = pending.subarray(frameSize * 2);
-            if (fault && frames * 80 >= fault.afterAudioMs) {
+            if (fault && 'afterAudioMs' in fault && frames * 80 >= fault.afterAudioMs) {
               const f = fault;
               fault = undefined;
               if (f.kind === 'drop') return void ws.terminate();

@@ -68,6 +68,8 @@ export type KyutaiSttFault =
   | { kind: 'status'; status: number }
   /** All channels taken: Error "no free channels" and close, as the server does. */
   | { kind: 'full' }
+  /** Upgrade, then say nothing (no Ready, no Error, the socket left open): a stuck server. */
+  | { kind: 'no-ready' }
   /**
    * After N ms of audio: drop the connection; send a frame that is not MessagePack; stop answering
    * (still reading); send a message of a type the client does not know.
@@ -137,8 +139,9 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
         ws.close();
         return;
       }
+      if (fault?.kind === 'no-ready') return;
       stats[module].connections++;
-      if (module === 'stt') sttSession(ws, fault as Exclude<KyutaiSttFault, { kind: 'status' | 'full' }> | undefined);
+      if (module === 'stt') sttSession(ws, fault as Exclude<KyutaiSttFault, { kind: 'status' | 'full' | 'no-ready' }> | undefined);
       else ttsSession(ws, url.searchParams, fault as Exclude<KyutaiTtsFault, { kind: 'status' | 'full' }> | undefined);
     });
   });

@@ -1,5 +1,6 @@
 import type * as Msgpack from '@msgpack/msgpack';
 import type WebSocket from 'ws';
+import type { Clock } from '../clock.js';
 import { ParleyError, abortError, describeError } from '../errors.js';
 import { connectWebSocket } from './websocket.js';
 
@@ -88,7 +89,7 @@ export interface KyutaiConnection {
   takeBacklog(): [Buffer, boolean][];
 }
 
-export async function connectKyutai(url: string, o: { provider: string; displayName: string; apiKey: string | undefined; signal: AbortSignal }): Promise<KyutaiConnection> {
+export async function connectKyutai(url: string, o: { provider: string; displayName: string; apiKey: string | undefined; signal: AbortSignal; clock: Clock }): Promise<KyutaiConnection> {
   const where = url.split('?')[0]!;
   await loadMsgpack();
   let ws: WebSocket;
@@ -110,7 +111,7 @@ export async function connectKyutai(url: string, o: { provider: string; displayN
   };
   return new Promise<KyutaiConnection>((resolve, reject) => {
     const done = (error?: Error) => {
-      clearTimeout(timer);
+      o.clock.clearTimeout(timer);
       ws.off('message', onMessage);
       ws.off('close', onClose);
       o.signal.removeEventListener('abort', onAbort);
@@ -137,8 +138,8 @@ export async function connectKyutai(url: string, o: { provider: string; displayN
     };
     const onClose = (code: number) => done(new ParleyError('provider/disconnected', `${o.displayName} closed the connection before it was ready (${code})`, { provider: o.provider }));
     const onAbort = () => done(abortError());
-    const timer = setTimeout(() => done(new ParleyError('provider/timeout', `${o.displayName} at ${where} did not say Ready within ${READY_TIMEOUT_MS / 1000} s`, { provider: o.provider })), READY_TIMEOUT_MS);
-    timer.unref?.();
+    const notReady = () => done(new ParleyError('provider/timeout', `${o.displayName} at ${where} did not say Ready within ${READY_TIMEOUT_MS / 1000} s`, { provider: o.provider }));
+    const timer = o.clock.setTimeout(notReady, READY_TIMEOUT_MS, { background: true });
     ws.on('message', onMessage);
     ws.once('close', onClose);
     o.signal.addEventListener('abort', onAbort, { once: true });

@@ -175,7 +175,7 @@ export const providers = [
     requiresKey: false,
     capabilities: ['streaming-text-input', 'streaming-audio', 'word-timestamps', 'voices', 'self-hosted'],
     settings: KyutaiTtsSettingsSchema,
-    create: (s, key, ctx) => new KyutaiTts(s, key, ctx.retry),
+    create: (s, key, ctx) => new KyutaiTts(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 'tts',
@@ -186,7 +186,7 @@ export const providers = [
     requiresKey: true,
     capabilities: ['streaming-text-input', 'streaming-audio', 'word-timestamps', 'voices'],
     settings: GradiumTtsSettingsSchema,
-    create: (s, key, ctx) => new GradiumTts(s, key, ctx.retry),
+    create: (s, key, ctx) => new GradiumTts(s, key, ctx.retry, ctx.clock),
   }),
   describe({
     kind: 's2s',

@@ -1,8 +1,10 @@
+import type WebSocket from 'ws';
 import { z } from 'zod';
 import { ParleyError } from '../../errors.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { ProviderContext, SttProvider, SttStream, SttStreamOptions } from '../types.js';
-import { DeepgramSocketStream, type DeepgramMessage, type DeepgramSocketConfig } from './deepgram-socket.js';
+import { DeepgramSocketStream, type DeepgramConnection } from './deepgram.js';
+import type { SttVendor, VendorMessage } from './reconnecting-stream.js';
 
 /** Flux's ranges for its turn thresholds (Deepgram's Flux docs, "End-of-Turn Detection Parameters"). */
 const EotThreshold = z.number().min(0.5).max(1);
@@ -99,16 +101,8 @@ export class DeepgramFluxStt implements SttProvider {
     const budget = options.retry ?? new RetryBudget(this.context.clock, { retries: this.settings.maxReconnects });
     const { endOfTurnThreshold, eagerEndOfTurnThreshold, endOfTurnTimeoutMs } = this.settings;
     const thresholds: FluxThresholds = { endOfTurnThreshold, eagerEndOfTurnThreshold, endOfTurnTimeoutMs };
-    const config: DeepgramSocketConfig = {
-      id: this.id,
-      displayName: NAME,
-      apiKey: this.apiKey,
-      context: this.context,
-      url: () => this.url(options.sampleRate, thresholds, options.language),
-      stallTimeoutMs: this.settings.stallTimeoutMs,
-      loggedTypes: this.loggedTypes,
-    };
-    const stream = new FluxStream(config, options, budget, thresholds);
+    const connection: DeepgramConnection = { url: () => this.url(options.sampleRate, thresholds, options.language), apiKey: this.apiKey, stallTimeoutMs: this.settings.stallTimeoutMs };
+    const stream = new FluxStream(this, options, budget, connection, thresholds);
     stream.start();
     return stream;
   }
@@ -127,13 +121,14 @@ class FluxStream extends DeepgramSocketStream implements FluxSttStream {
   private pendingConfigure: Record<string, number> | undefined;
 
   constructor(
-    config: DeepgramSocketConfig,
+    vendor: SttVendor,
     options: SttStreamOptions,
     budget: RetryBudget,
-    /** The provider's URL reads these: a reconnect keeps what configure() set. */
+    connection: DeepgramConnection,
+    /** The connection's URL reads these: a reconnect keeps what configure() set. */
     private readonly thresholds: FluxThresholds,
   ) {
-    super(config, options, budget);
+    super(vendor, options, budget, connection);
   }
 
   /**
@@ -142,7 +137,7 @@ class FluxStream extends DeepgramSocketStream implements FluxSttStream {
    * the semantic turn detection Flux is chosen for. The words need no flush either: each Update
    * carries the turn's transcript so far, and EndOfTurn settles it. So: nothing.
    */
-  finalize(): void {}
+  protected sendFinalize(): void {}
 
   configure(changes: Partial<FluxThresholds>): void {
     const parsed = ThresholdChangesSchema.parse(changes);
@@ -175,7 +170,7 @@ class FluxStream extends DeepgramSocketStream implements FluxSttStream {
     this.resetTurn();
   }
 
-  protected onMessage(message: DeepgramMessage): void {
+  protected onMessage(_ws: WebSocket, message: VendorMessage): void {
     switch (message.type) {
       case 'TurnInfo':
         return this.onTurnInfo(TurnInfoSchema.parse(message));
@@ -241,11 +236,5 @@ class FluxStream extends DeepgramSocketStream implements FluxSttStream {
     this.eagerPending = false;
     this.turnText = '';
     this.shownText = '';
-  }
-
-  private logOnce(key: string, message: string): void {
-    if (this.config.loggedTypes.has(key)) return;
-    this.config.loggedTypes.add(key);
-    this.log(message);
   }
 }

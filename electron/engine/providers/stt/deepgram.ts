@@ -1,8 +1,10 @@
+import type WebSocket from 'ws';
 import { z } from 'zod';
 import { ParleyError } from '../../errors.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { ProviderContext, SttProvider, SttStream, SttStreamOptions } from '../types.js';
-import { DeepgramSocketStream, type DeepgramMessage, type DeepgramSocketConfig } from './deepgram-socket.js';
+import { connectWebSocket } from '../websocket.js';
+import { ReconnectingSttStream, type SttVendor, type VendorMessage } from './reconnecting-stream.js';
 
 export const DeepgramSettingsSchema = z.object({
   baseUrl: z.string().url().default('wss://api.deepgram.com'),
@@ -79,51 +81,68 @@ export class DeepgramStt implements SttProvider {
   async open(options: SttStreamOptions): Promise<SttStream> {
     if (!this.apiKey) throw new ParleyError('provider/missing-key', `no API key for ${NAME}: set DEEPGRAM_API_KEY or add it in settings`, { provider: this.id });
     const budget = options.retry ?? new RetryBudget(this.context.clock, { retries: this.settings.maxReconnects });
-    const config: DeepgramSocketConfig = {
-      id: this.id,
-      displayName: NAME,
-      apiKey: this.apiKey,
-      context: this.context,
-      url: () => this.url(options.sampleRate, options.language),
-      stallTimeoutMs: this.settings.stallTimeoutMs,
-      loggedTypes: this.loggedTypes,
-    };
-    const stream = new DeepgramStream(config, options, budget, this.settings.keepAliveMs);
+    const s = this.settings;
+    const stream = new DeepgramStream(this, options, budget, { url: () => this.url(options.sampleRate, options.language), apiKey: this.apiKey, stallTimeoutMs: s.stallTimeoutMs, keepAliveMs: s.keepAliveMs });
     stream.start();
     return stream;
+  }
+}
+
+/** How a Deepgram live stream (v1 /listen or v2 Flux) connects, and its fault settings. */
+export interface DeepgramConnection {
+  /** The WebSocket URL for the next connection (built anew each time: settings may change mid-stream). */
+  url: () => string;
+  apiKey: string;
+  /** Speech (by the caller's VAD) answered by nothing for this long, or a ping unanswered this long (ms), is a stall. */
+  stallTimeoutMs: number;
+  /** No audio sent this long (ms): KeepAlive. Undefined: never (Flux has no KeepAlive). */
+  keepAliveMs?: number;
+}
+
+/**
+ * What Deepgram's two live APIs share on the wire: Token auth, raw linear16 audio at the stream's
+ * own rate in binary frames, JSON messages, CloseStream to finish, an error message ahead of the
+ * close it explains. The reconnecting machinery is the shared ReconnectingSttStream.
+ */
+export abstract class DeepgramSocketStream extends ReconnectingSttStream {
+  constructor(vendor: SttVendor, options: SttStreamOptions, budget: RetryBudget, private readonly connection: DeepgramConnection) {
+    super(vendor, options, budget, { stallTimeoutMs: connection.stallTimeoutMs, keepAliveMs: connection.keepAliveMs, wireRate: options.sampleRate });
+  }
+
+  protected connect(signal: AbortSignal): Promise<WebSocket> {
+    // Paused until listening: Flux speaks first (Connected), possibly in the upgrade's own packet.
+    const { id, displayName } = this.vendor;
+    return connectWebSocket(this.connection.url(), { provider: id, displayName, headers: { Authorization: `Token ${this.connection.apiKey}` }, signal, paused: true });
+  }
+
+  protected sendEnd(): void {
+    this.sendJson({ type: 'CloseStream' });
+  }
+
+  /** Audio up to `endS` (seconds on the current connection's clock) is settled: no need to replay it. */
+  protected confirmSeconds(endS: number): void {
+    this.confirm(this.absoluteSample(endS));
+  }
+
+  /** The server reported an error; its text explains the close that follows. */
+  protected serverError(text: string): void {
+    this.dropReason = new ParleyError('provider/server-error', `${this.vendor.displayName} error: ${text.slice(0, 200)}`, { provider: this.vendor.id });
   }
 }
 
 /** v1 /listen: Results confirm their audio span; finalize() is Finalize; KeepAlive in silence. */
 class DeepgramStream extends DeepgramSocketStream {
   protected readonly knownTypes = KNOWN_TYPES;
-  private finalizePending = false;
 
-  constructor(
-    config: DeepgramSocketConfig,
-    options: SttStreamOptions,
-    budget: RetryBudget,
-    private readonly keepAliveMs: number,
-  ) {
-    super(config, options, budget);
+  protected sendFinalize(): void {
+    this.sendJson({ type: 'Finalize' });
   }
 
-  finalize(): void {
-    // Not connected (yet, or again): asked for once the pending audio has been replayed.
-    if (!this.isOpen()) this.finalizePending = true;
-    else this.sendJson({ type: 'Finalize' });
+  protected override keepAlive(): void {
+    this.sendJson({ type: 'KeepAlive' });
   }
 
-  protected override onConnected(): void {
-    if (this.finalizePending) this.sendJson({ type: 'Finalize' });
-    this.finalizePending = false;
-  }
-
-  protected override onTick(now: number): void {
-    if (now - this.lastSendAt >= this.keepAliveMs) this.sendJson({ type: 'KeepAlive' });
-  }
-
-  protected onMessage(message: DeepgramMessage): void {
+  protected onMessage(_ws: WebSocket, message: VendorMessage): void {
     switch (message.type) {
       case 'Results': {
         const r = ResultsSchema.parse(message);

@@ -139,16 +139,17 @@ class GradiumSttStream extends ReconnectingSttStream {
     const s = this.provider.settings;
     const language = (this.options.language ?? s.language).split(/[-_]/)[0]!.toLowerCase();
     ws.send(JSON.stringify({ type: 'setup', model_name: s.model, input_format: 'pcm', json_config: { language, delay_in_frames: s.delayInFrames } }));
+    const clock = this.provider.context.clock;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ParleyError('provider/timeout', `${NAME} did not answer the setup within ${HANDSHAKE_MS / 1000} s`, { provider: this.provider.id })), HANDSHAKE_MS);
-      timer.unref?.();
+      const timeout = () => reject(new ParleyError('provider/timeout', `${NAME} did not answer the setup within ${HANDSHAKE_MS / 1000} s`, { provider: this.provider.id }));
+      const timer = clock.setTimeout(timeout, HANDSHAKE_MS, { background: true });
       this.ready = {
         resolve: () => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           resolve();
         },
         reject: (e) => {
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           reject(e);
         },
       };
@@ -172,7 +173,7 @@ class GradiumSttStream extends ReconnectingSttStream {
     this.ready?.reject(new ParleyError('provider/disconnected', `${NAME} closed the connection during setup (${code}${reason ? ` ${reason}` : ''})`, { provider: this.provider.id }));
   }
 
-  protected toWire(samples: Float32Array): Int16Array[] {
+  protected override toWire(samples: Float32Array): Int16Array[] {
     const input = this.resampler ? this.resampler.process(samples) : samples;
     const out: Int16Array[] = [];
     let at = 0;
@@ -196,7 +197,7 @@ class GradiumSttStream extends ReconnectingSttStream {
     return rest;
   }
 
-  protected sendAudio(ws: WebSocket, pcm: Int16Array): void {
+  protected override sendAudio(ws: WebSocket, pcm: Int16Array): void {
     ws.send(JSON.stringify({ type: 'audio', audio: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') }));
   }
 

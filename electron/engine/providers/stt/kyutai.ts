@@ -300,7 +300,7 @@ class KyutaiStream implements SttStream {
 
   private async connectOnce(budget: RetryBudget): Promise<void> {
     const p = this.provider;
-    const { ws, takeBacklog } = await connectKyutai(p.url(), { provider: p.id, displayName: NAME, apiKey: p.apiKey, signal: this.lifetime.controller.signal });
+    const { ws, takeBacklog } = await connectKyutai(p.url(), { provider: p.id, displayName: NAME, apiKey: p.apiKey, signal: this.lifetime.controller.signal, clock: p.context.clock });
     if (this.closed) return void ws.terminate();
     this.ws = ws;
     this.dropReason = undefined;

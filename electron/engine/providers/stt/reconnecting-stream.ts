@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import type { ClockTimer } from '../../clock.js';
 import { ReconnectLoop } from './reconnect-loop.js';
+import { float32ToInt16 } from '../../audio/pcm.js';
 import { ParleyError, describeError } from '../../errors.js';
 import { linkedAbort } from '../../util/abort.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -36,11 +37,15 @@ const MAX_REPLAY_S = 60;
 
 /**
  * A streaming speech-to-text connection that survives faults, shared by the WebSocket STT
- * providers (the vendor part is the subclass: URL, handshake, audio framing, message meaning).
- * Every (re)connect draws on one RetryBudget; audio not yet covered by a final result is kept and
- * replayed on the next connection, so no word of the user is lost; a connection that answers
- * nothing to speech, or no ping, is dropped and replaced; a rejected key or a spent budget ends the
- * stream with one 'error' event. Unknown message types are ignored (logged once).
+ * providers (Deepgram v1 and Flux, Gradium; the vendor part is the subclass: auth and URL, setup
+ * handshake, audio framing, message meaning, the finalize / keep-alive / end messages).
+ * It connects in the background; every (re)connect draws on one RetryBudget (through the shared
+ * ReconnectLoop) and is told in 'status' events; audio not yet covered by a final result is kept
+ * and replayed on the next connection, so no word of the user is lost; a connection that answers
+ * nothing to speech, or no ping, is dropped and replaced (a watchdog tick each second on the
+ * injected clock); a rejected key or a spent budget ends the stream with one 'error' event.
+ * Unknown message types are ignored (logged once). end() asks the service to finish; close()
+ * (or the caller's signal) frees everything at once.
  */
 export abstract class ReconnectingSttStream implements SttStream {
   protected readonly events = new AsyncQueue<SttEvent>();
@@ -102,31 +107,44 @@ export abstract class ReconnectingSttStream implements SttStream {
 
   /** Opens a socket (paused, so no early frame is lost); rejects with a typed error. */
   protected abstract connect(signal: AbortSignal): Promise<WebSocket>;
-  /** Converts pushed samples to wire chunks (resampled, framed); may keep a remainder. */
-  protected abstract toWire(samples: Float32Array): Int16Array[];
+  /** Converts pushed samples to wire chunks (resampled, framed); may keep a remainder. By default: 16-bit PCM as pushed. */
+  protected toWire(samples: Float32Array): Int16Array[] {
+    return [float32ToInt16(samples)];
+  }
   /** The remainder toWire kept, as a last (short) chunk, before a finalize or the end. */
   protected drainWire(): Int16Array | undefined {
     return undefined;
   }
-  protected abstract sendAudio(ws: WebSocket, pcm: Int16Array): void;
+  /** One wire chunk on the open connection. By default: a binary frame of raw PCM. */
+  protected sendAudio(ws: WebSocket, pcm: Int16Array): void {
+    ws.send(pcm);
+  }
   /** Asks the open connection for the final words of everything sent. */
   protected abstract sendFinalize(): void;
   /** Tells the open connection no more audio comes. */
   protected abstract sendEnd(): void;
-  /** A message on the connection in service. */
+  /** A message on the connection in service. Throwing (e.g. a failed parse) drops the connection as malformed. */
   protected abstract onMessage(ws: WebSocket, message: VendorMessage): void;
   /** Message types the vendor defines; others are ignored (logged once). */
   protected abstract readonly knownTypes: ReadonlySet<string>;
-  /** Runs after the socket opened, before it serves: e.g. send a setup and await `ready`. */
-  protected handshake(_ws: WebSocket): Promise<void> {
-    return Promise.resolve();
-  }
+  /**
+   * Runs after the socket opened, before it serves: e.g. send a setup and await `ready` (none: the
+   * socket serves at once, and the server's first message is a served one).
+   */
+  protected handshake?(ws: WebSocket): Promise<void>;
   /** A message during the handshake. */
   protected onHandshakeMessage(_ws: WebSocket, _message: VendorMessage): void {}
   /** The socket closed during the handshake. */
   protected onHandshakeClose(_ws: WebSocket, _code: number, _reason: string): void {}
+  /** Connected, before the kept audio is replayed: send what must apply to it. */
+  protected beforeReplay(): void {}
   /** Connected and replayed: resend what the dropped connection left unanswered. */
   protected onServing(): void {}
+  /** The connection was lost (a reconnect follows): forget per-connection state. */
+  protected onConnectionLost(): void {}
+  /** The stream ends as asked by end(): last words out before the iterator ends. */
+  protected onEnded(): void {}
+  /** No audio sent for tuning.keepAliveMs. */
   protected keepAlive(): void {}
 
   // ---------- SttStream ----------
@@ -220,8 +238,19 @@ export abstract class ReconnectingSttStream implements SttStream {
   protected drop(ws: WebSocket, reason: ParleyError): void {
     if (ws !== this.ws) return;
     this.dropReason = reason;
-    this.vendor.context.log?.(`${this.vendor.id}: ${reason.message}; reconnecting`);
+    this.log(`${reason.message}; reconnecting`);
     ws.terminate();
+  }
+
+  protected log(message: string): void {
+    this.vendor.context.log?.(`${this.vendor.id}: ${message}`);
+  }
+
+  /** Logs `message` once per `key` for the provider's lifetime. */
+  protected logOnce(key: string, message: string): void {
+    if (this.vendor.loggedTypes.has(key)) return;
+    this.vendor.loggedTypes.add(key);
+    this.log(message);
   }
 
   protected malformed(e: unknown): ParleyError {
@@ -277,19 +306,24 @@ export abstract class ReconnectingSttStream implements SttStream {
     ws.on('pong', () => this.heard(false));
     ws.on('close', (code: number, reason: Buffer) => this.onClose(ws, code, reason));
     ws.on('error', () => undefined); // surfaces as 'close'
-    this.handshaking = ws;
-    // Started while the socket is paused, so the handshake hears the server's very first frame.
-    const handshake = this.handshake(ws);
-    ws.resume();
-    try {
-      await handshake;
-    } catch (e) {
-      ws.terminate();
-      throw e;
-    } finally {
-      this.handshaking = undefined;
+    if (this.handshake) {
+      this.handshaking = ws;
+      // Started while the socket is paused, so the handshake hears the server's very first frame.
+      const handshake = this.handshake(ws);
+      ws.resume();
+      try {
+        await handshake;
+      } catch (e) {
+        ws.terminate();
+        throw e;
+      } finally {
+        this.handshaking = undefined;
+      }
+      if (this.closed) return void ws.terminate();
+    } else {
+      // No handshake: it serves at once (in this same turn, so its first frame is a served one).
+      ws.resume();
     }
-    if (this.closed) return void ws.terminate();
     this.ws = ws;
     this.connectionBase = this.confirmedUpTo;
     this.sentOnConnection = 0;
@@ -297,6 +331,7 @@ export abstract class ReconnectingSttStream implements SttStream {
     this.pingSentAt = undefined;
     this.voicedSinceHeardMs = 0;
     this.dropReason = undefined;
+    this.beforeReplay();
     // Replay what no connection has confirmed yet, so no word of the user is lost.
     for (const chunk of this.unconfirmed) {
       this.sendAudio(ws, chunk);
@@ -320,12 +355,6 @@ export abstract class ReconnectingSttStream implements SttStream {
     if (message) this.voicedSinceHeardMs = 0;
   }
 
-  private logOnce(type: string): void {
-    if (this.vendor.loggedTypes.has(type)) return;
-    this.vendor.loggedTypes.add(type);
-    this.vendor.context.log?.(`${this.vendor.id}: ignoring messages of unknown type '${type.slice(0, 40)}'`);
-  }
-
   private onFrame(ws: WebSocket, data: Buffer, isBinary: boolean): void {
     const inHandshake = ws === this.handshaking;
     if (ws !== this.ws && !inHandshake) return;
@@ -341,9 +370,14 @@ export abstract class ReconnectingSttStream implements SttStream {
       return this.drop(ws, this.malformed(e));
     }
     // A type this client does not know (the API grows): not a fault.
-    if (!this.knownTypes.has(message.type)) return this.logOnce(message.type);
-    if (inHandshake) this.onHandshakeMessage(ws, message);
-    else this.onMessage(ws, message);
+    if (!this.knownTypes.has(message.type)) return this.logOnce(message.type, `ignoring messages of unknown type '${message.type.slice(0, 40)}'`);
+    try {
+      if (inHandshake) this.onHandshakeMessage(ws, message);
+      else this.onMessage(ws, message);
+    } catch (e) {
+      if (inHandshake) return void ws.terminate();
+      this.drop(ws, this.malformed(e));
+    }
   }
 
   private onClose(ws: WebSocket, code: number, reasonBytes: Buffer): void {
@@ -354,10 +388,14 @@ export abstract class ReconnectingSttStream implements SttStream {
     if (this.closed) return;
     // Done as asked, or nothing left to transcribe: the stream ends. A drop after end() with audio
     // still unconfirmed reconnects like any other, replays, then ends.
-    if (this.endRequested && (isNormalClose(code) || this.unconfirmed.length === 0)) return this.close();
+    if (this.endRequested && (isNormalClose(code) || this.unconfirmed.length === 0)) {
+      this.onEnded();
+      return this.close();
+    }
     const fault = this.dropReason ?? new ParleyError('provider/disconnected', `${this.vendor.displayName} closed the connection (${code}${reason ? ` ${reason}` : ''})`, { provider: this.vendor.id });
     // The service said why, and it will not fix itself: final.
     if (this.refusal) return this.fail(this.refusal);
+    this.onConnectionLost();
     void this.loop.run(fault);
   }
 

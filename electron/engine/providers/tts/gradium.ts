@@ -1,5 +1,6 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
+import { systemClock, type Clock, type ClockTimer } from '../../clock.js';
 import { ParleyError, abortError } from '../../errors.js';
 import { linkedAbort } from '../../util/abort.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -57,6 +58,8 @@ export class GradiumTts implements TtsProvider {
     readonly settings: GradiumTtsSettings,
     readonly apiKey: string | undefined,
     readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timer and the reconnect backoffs wait on. */
+    readonly clock: Clock = systemClock,
   ) {
     this.sampleRate = settings.outputFormat === 'pcm' ? 48000 : 24000;
   }
@@ -93,7 +96,7 @@ class GradiumTtsStream implements TtsStream {
   private finished = false;
   /** Why the service is closing an idle socket (not a failure: the next push opens a new one). */
   private idleReason: ParleyError | undefined;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ClockTimer | undefined;
   private decoder = new Pcm16Decoder();
 
   constructor(
@@ -137,7 +140,7 @@ class GradiumTtsStream implements TtsStream {
     try {
       const ws = await withRetry(
         () => connectWebSocket(this.provider.url(), { provider: this.provider.id, displayName: NAME, headers: { 'x-api-key': apiKey ?? '' }, signal: this.controller.signal, paused: true }),
-        { signal: this.controller.signal, policy: retry },
+        { signal: this.controller.signal, policy: retry, clock: this.provider.clock },
       );
       if (this.finished) return void ws.terminate();
       this.ws = ws;
@@ -288,10 +291,10 @@ class GradiumTtsStream implements TtsStream {
 
   /** Watch for a stall only while audio is owed (text pending, or the end requested). */
   private armStall(): void {
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     if (this.finished || (!this.owed() && !this.ended)) return;
     const ms = this.provider.settings.stallTimeoutMs;
-    this.stallTimer = setTimeout(() => {
+    this.stallTimer = this.provider.clock.setTimeout(() => {
       // Everything sent was spoken meanwhile (the last word's timestamp came after its audio): quiet is not a stall.
       if (!this.owed() && !this.ended) return;
       this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
@@ -306,7 +309,7 @@ class GradiumTtsStream implements TtsStream {
     if (this.finished) return;
     this.closeSegments();
     this.finished = true;
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     this.events.end();
     this.ws?.close(1000);
     this.dispose();
@@ -315,7 +318,7 @@ class GradiumTtsStream implements TtsStream {
   private shutdown(error: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     this.events.fail(error);
     this.ws?.terminate();
     this.dispose();

@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
 import { float32ToInt16 } from '../../audio/pcm.js';
+import { systemClock, type Clock, type ClockTimer } from '../../clock.js';
 import { ParleyError, abortError, describeError } from '../../errors.js';
 import { linkedAbort } from '../../util/abort.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -68,6 +69,8 @@ export class KyutaiTts implements TtsProvider {
     readonly settings: KyutaiTtsSettings,
     readonly apiKey: string | undefined,
     readonly retry?: Partial<RetryPolicy>,
+    /** What the stall timer and the reconnect backoffs wait on. */
+    readonly clock: Clock = systemClock,
   ) {}
 
   url(): string {
@@ -97,7 +100,7 @@ class KyutaiTtsStream implements TtsStream {
   private segment = 0;
   private ended = false;
   private finished = false;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ClockTimer | undefined;
 
   constructor(
     private readonly provider: KyutaiTts,
@@ -138,7 +141,7 @@ class KyutaiTtsStream implements TtsStream {
   private async connect(): Promise<void> {
     const p = this.provider;
     try {
-      const { ws, takeBacklog } = await withRetry(() => connectKyutai(p.url(), { provider: p.id, displayName: NAME, apiKey: p.apiKey, signal: this.controller.signal }), { signal: this.controller.signal, policy: p.retry });
+      const { ws, takeBacklog } = await withRetry(() => connectKyutai(p.url(), { provider: p.id, displayName: NAME, apiKey: p.apiKey, signal: this.controller.signal, clock: p.clock }), { signal: this.controller.signal, policy: p.retry, clock: p.clock });
       if (this.finished) return void ws.terminate();
       this.ws = ws;
       ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
@@ -176,7 +179,7 @@ class KyutaiTtsStream implements TtsStream {
         this.onAudio(Float32Array.from(a.data.pcm));
         // Between sentences the server rightly waits for text: only the end is owed for sure.
         if (this.ended) this.armStall();
-        else clearTimeout(this.stallTimer);
+        else this.provider.clock.clearTimeout(this.stallTimer);
         return;
       }
       case 'Text': {
@@ -243,18 +246,18 @@ class KyutaiTtsStream implements TtsStream {
    * closes): a stall then. While the reply waits for the next sentence, a quiet server is right.
    */
   private armStall(): void {
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     if (this.finished) return;
     const ms = this.provider.settings.stallTimeoutMs;
-    this.stallTimer = setTimeout(() => this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id })), ms);
-    this.stallTimer.unref?.();
+    const stalled = () => this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
+    this.stallTimer = this.provider.clock.setTimeout(stalled, ms, { background: true });
   }
 
   private finish(): void {
     if (this.finished) return;
     for (; this.segment < this.segmentWordEnds.length; this.segment++) this.events.push({ type: 'segment-done', segment: this.segment });
     this.finished = true;
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     this.events.end();
     this.ws?.close(1000);
     this.dispose();
@@ -263,7 +266,7 @@ class KyutaiTtsStream implements TtsStream {
   private shutdown(error: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.stallTimer);
+    this.provider.clock.clearTimeout(this.stallTimer);
     this.events.fail(error);
     this.ws?.terminate();
     this.dispose();

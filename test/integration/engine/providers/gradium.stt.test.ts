@@ -255,6 +255,26 @@ describe('Gradium STT against the fake service', () => {
     expect(finals(events)).toEqual(['one two three four']);
   });
 
+  it('a setup never answered times out on the injected clock, and a fresh connection transcribes', async () => {
+    const { fake, clock, budget, provider } = await setup({ utterances: ['hello there'], sttFaults: [{ kind: 'silent-setup' }] });
+    const stream = await provider().open({ sampleRate: RATE, retry: budget() });
+    const { events, done } = collect(stream);
+    await until(() => fake.stats.setups.length === 1);
+    // The service has the setup and says nothing: the clock (not the wall) decides when to give up on it.
+    clock.advance(9_999);
+    await new Promise((r) => setImmediate(r));
+    expect(events.some((e) => e.type === 'status' && e.status.state === 'retrying')).toBe(false);
+    clock.advance(1);
+    await until(() => fake.stats.sttConnections === 2);
+    expect(fake.stats.sttConnections).toBe(2);
+    await speak(stream, concat(silence(RATE, 0.3), tone(0.8), silence(RATE, 1.2)), clock);
+    await stream.end();
+    await done;
+    expect(events.find((e) => e.type === 'status' && e.status.state === 'retrying')).toMatchObject({ status: { reason: { code: 'provider/timeout', message: 'Gradium did not answer the setup within 10 s' } } });
+    expect(fake.stats.sttConnections).toBe(2);
+    expect(finals(events)).toEqual(['hello there']);
+  });
+
   it('an unknown message type is ignored and logged once', async () => {
     const { clock, logs, budget, provider } = await setup({ utterances: ['hello there'], sttFaults: [{ kind: 'unknown-type', afterAudioMs: 200 }] });
     const stream = await provider().open({ sampleRate: RATE, retry: budget() });

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../../../electron/engine/clock.js';
 import { isAbort } from '../../../../electron/engine/errors.js';
 import { GradiumTts, GradiumTtsSettingsSchema } from '../../../../electron/engine/providers/tts/gradium.js';
 import type { TtsEvent, TtsStream } from '../../../../electron/engine/providers/types.js';
@@ -98,6 +99,27 @@ describe('Gradium streaming TTS against the fake service', () => {
     await expect(speakAll(internal.provider(), long)).rejects.toMatchObject({ code: 'provider/server-error', message: 'Gradium server error (1011): internal server error' });
     const stalled = await setup({ ttsFaults: [{ kind: 'stall', after: 3 }] }, { stallTimeoutMs: 300 });
     await expect(speakAll(stalled.provider(), long)).rejects.toMatchObject({ code: 'provider/timeout' });
+  });
+
+  it('the stall timer runs on the injected clock: a stall shows when the clock says so, not the wall', async () => {
+    const { fake } = await setup({ ttsFaults: [{ kind: 'stall', after: 3 }] });
+    const clock = new ManualClock();
+    const stream = new GradiumTts(GradiumTtsSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs: 60_000 }), fake.key, FAST_RETRY, clock).open({});
+    const events: TtsEvent[] = [];
+    const reading = (async () => {
+      for await (const e of stream) events.push(e);
+    })();
+    reading.catch(() => undefined);
+    stream.push('A long enough sentence to be cut in the middle of it.');
+    stream.end();
+    // Three chunks of audio, then nothing more from the service.
+    await until(() => events.filter((e) => e.type === 'audio').length === 3);
+    expect(events.filter((e) => e.type === 'audio')).toHaveLength(3);
+    clock.advance(59_999);
+    await new Promise((r) => setImmediate(r));
+    expect(fake.stats.openSockets).toBe(1);
+    clock.advance(1);
+    await expect(reading).rejects.toMatchObject({ code: 'provider/timeout', message: 'Gradium stopped sending audio for 60 s' });
   });
 
   it('an idle socket closed by the service between sentences: the next sentence opens a new one, nothing is lost', async () => {

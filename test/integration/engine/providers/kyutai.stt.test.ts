@@ -159,6 +159,25 @@ describe('Kyutai STT (moshi-server)', () => {
     expect(fake.stats.stt.attempts).toBe(3);
   });
 
+  it('a server that never says Ready is given up on when the injected clock says so; a fresh connection transcribes', async () => {
+    const { fake } = await setup({ utterances: ['hello'], sttFaults: [{ kind: 'no-ready' }] });
+    const clock = new ManualClock();
+    const provider = new KyutaiStt(KyutaiSttSettingsSchema.parse({ baseUrl: fake.url }), undefined, { clock });
+    const stream = await provider.open({ sampleRate: 16000, retry: instantBudget() });
+    const { events, done } = collect(stream);
+    // Upgraded, and waiting for Ready on the clock.
+    await until(() => clock.pendingTimers === 1);
+    clock.advance(10_000);
+    await until(() => fake.stats.stt.connections === 1);
+    const { audio } = await paddedSpeech(SPEECH, 0.3, 0.5);
+    await feed((s) => stream.push(s, true), audio, 0);
+    await stream.end();
+    await done;
+    expect(events.find((e) => e.type === 'status' && e.status.state === 'retrying')).toMatchObject({ status: { reason: { code: 'provider/timeout', message: expect.stringMatching(/did not say Ready within 10 s/) } } });
+    expect(fake.stats.stt.attempts).toBe(2);
+    expect(finals(events)).toEqual(['hello']);
+  });
+
   it('a dropped socket mid-utterance: reconnects, replays the audio, and no word is lost', async () => {
     const { fake, provider } = await setup({ utterances: [SENTENCE], sttFaults: [{ kind: 'drop', afterAudioMs: 1500 }] });
     const { audio } = await paddedSpeech(SPEECH);

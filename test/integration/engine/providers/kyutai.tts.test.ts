@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../electron/engine/clock.js';
 import { KyutaiTts, KyutaiTtsSettingsSchema } from '../../../../electron/engine/providers/tts/kyutai.js';
 import type { TtsEvent, TtsStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeKyutai, type FakeKyutaiOptions } from '../../../fakes/kyutai-moshi-server.js';
@@ -139,6 +140,27 @@ describe('Kyutai TTS (moshi-server)', () => {
     stream.push('Hello there, friend.');
     stream.end();
     await expect(readAll(stream)).rejects.toMatchObject({ code: 'provider/timeout' });
+  });
+
+  it('the stall timer runs on the injected clock: a stall shows when the clock says so, not the wall', async () => {
+    const { fake } = await setup({ ttsFaults: [{ kind: 'stall', afterFrames: 2 }] });
+    const clock = new ManualClock();
+    const stream = new KyutaiTts(KyutaiTtsSettingsSchema.parse({ baseUrl: fake.url, stallTimeoutMs: 60_000 }), undefined, { baseDelayMs: 1, maxDelayMs: 2 }, clock).open({});
+    const events: TtsEvent[] = [];
+    const reading = (async () => {
+      for await (const e of stream) events.push(e);
+    })();
+    reading.catch(() => undefined);
+    stream.push('Hello there, friend.');
+    stream.end();
+    // Two frames of audio, then nothing more from the server.
+    const heard = () => events.reduce((n, e) => n + (e.type === 'audio' ? e.pcm.length : 0), 0);
+    await until(() => heard() === 2 * 1920);
+    clock.advance(59_999);
+    await new Promise((r) => setImmediate(r));
+    expect(fake.stats.tts.open).toBe(1);
+    clock.advance(1);
+    await expect(reading).rejects.toMatchObject({ code: 'provider/timeout', message: 'Kyutai TTS stopped sending audio for 60 s' });
   });
 
   it('a message type it does not know is ignored', async () => {
