@@ -14,7 +14,7 @@ import { LocalServerSupervisor } from './local-server-supervisor.js';
 import { MicHistory } from './mic-history.js';
 import { PeerLink, type ConversationPeer } from './peer-link.js';
 import { createLiveSession, type Architecture, type LiveSession } from './session-factory.js';
-import { SessionSupervisor, type RunningSession } from './session-supervisor.js';
+import { SessionSupervisor } from './session-supervisor.js';
 import { TurnNumbering } from './turn-numbering.js';
 import { toWire } from './wire-events.js';
 
@@ -65,7 +65,6 @@ export interface PeerHandle {
  * (CompareRunner over MicHistory) and turn ids (TurnNumbering) each live in their own module.
  */
 export class ConversationHost {
-  private readonly clock: Clock;
   private readonly link = new PeerLink();
   private readonly gate: InputGate;
   private readonly sessions: SessionSupervisor;
@@ -75,7 +74,7 @@ export class ConversationHost {
   private readonly turns = new TurnNumbering();
 
   constructor(private readonly options: ConversationHostOptions) {
-    const clock = (this.clock = options.clock ?? systemClock);
+    const clock = options.clock ?? systemClock;
     const env = options.env ?? process.env;
     this.gate = new InputGate({ clock, mode: () => options.settings().mode, warn: options.warn, dropped: (frames, droppedMs) => this.link.send({ type: 'audio-dropped', frames, droppedMs }) });
     this.localServer = new LocalServerSupervisor({ approveLaunch: options.approveLaunch, notify: (message) => this.notice(message) });
@@ -238,7 +237,7 @@ export class ConversationHost {
   }
 
   private onAudio(data: ArrayBuffer | Uint8Array): void {
-    const running: RunningSession | undefined = this.sessions.running;
+    const running = this.sessions.running;
     if (!running) return;
     let frame;
     try {
