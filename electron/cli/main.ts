@@ -83,7 +83,7 @@ function errorLine(e: unknown): string {
 /** Usage mistakes, missing keys, unreadable or invalid files and models: the user's input (exit 2), not a service fault (exit 1). */
 function isBadInput(e: unknown): boolean {
   if (e instanceof ParleyError) {
-    if (e.code === 'provider/missing-key') return true; // configuration, like a bad option
+    if (e.code === 'provider/missing-key' || e.code === 'provider/unknown') return true; // configuration, like a bad option
     if (e.code === 'model/download-failed' || e.code === 'model/disk-full') return false; // the network or the machine, not the input
     return !e.code.startsWith('provider/') && e.code !== 'onnx/inference-failed';
   }
