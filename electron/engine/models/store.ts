@@ -77,9 +77,9 @@ const BUNDLED_DIRS: Record<string, string> = { 'silero-vad-v6': 'silero-vad' };
 export class ModelStore {
   readonly dir: string;
   private readonly clock: Clock;
-  constructor(private readonly o: ModelStoreOptions) {
-    this.dir = o.dir;
-    this.clock = o.clock ?? systemClock;
+  constructor(private readonly options: ModelStoreOptions) {
+    this.dir = options.dir;
+    this.clock = options.clock ?? systemClock;
   }
 
   async list(): Promise<ModelListing[]> {
@@ -189,7 +189,7 @@ export class ModelStore {
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         fetch: localFileFetch,
-        ...pickFreeBytes(this.o.download),
+        ...pickFreeBytes(this.options.download),
         extraSpaceFactor: format === 'file' ? 1 : 2,
       });
       const result = await download.done;
@@ -248,8 +248,8 @@ export class ModelStore {
   private bundled(id: string): InstalledModel | undefined {
     const folder = BUNDLED_DIRS[id];
     const entry = findCatalogEntry(id);
-    if (!folder || !entry || !this.o.resourcesDir) return undefined;
-    const dir = path.join(this.o.resourcesDir, 'models', folder);
+    if (!folder || !entry || !this.options.resourcesDir) return undefined;
+    const dir = path.join(this.options.resourcesDir, 'models', folder);
     return { id, task: entry.task, name: entry.name, sha256: entry.sha256, sizeBytes: entry.sizeBytes, license: entry.license, source: 'bundled', files: entry.files, installedAt: '', dir, bundled: true };
   }
 
@@ -282,7 +282,7 @@ export class ModelStore {
       clock: this.clock,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      ...this.o.download,
+      ...this.options.download,
       extraSpaceFactor: meta.format === 'file' ? 1 : 2,
     });
     o.onStart?.(download);
@@ -303,7 +303,7 @@ export class ModelStore {
           await rename(partPath, path.join(staging, name));
           return [name];
         }
-        return extractArchiveFile(partPath, meta.format as ArchiveFormat, staging, this.o.tarLimits);
+        return extractArchiveFile(partPath, meta.format as ArchiveFormat, staging, this.options.tarLimits);
       });
     } finally {
       await rm(partPath, { force: true });
