@@ -39,6 +39,19 @@ export function plainIssue(issue: Issue): string {
   }
 }
 
+/**
+ * A provider setting as a person says it: "maxTokens" -> "the max tokens", "stallTimeoutMs" -> "the
+ * stall timeout (ms)", "baseUrl" -> "the address". The engine words its refusals with it and the
+ * settings view finds the field a refusal is about with it.
+ */
+export function settingWords(field: string): string {
+  if (field === 'baseUrl') return 'the address';
+  if (field === '') return 'the settings';
+  const ms = field.endsWith('Ms');
+  const words = (ms ? field.slice(0, -2) : field).replace(/\./g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return `the ${words}${ms ? ' (ms)' : ''}`;
+}
+
 const TYPE_WORDS: Record<string, string> = { int: 'whole number', number: 'number', string: 'text', boolean: 'yes/no value', object: 'group of settings', array: 'list' };
 const FORMAT_WORDS: Record<string, string> = { url: 'URL', email: 'email address', uuid: 'UUID' };
 

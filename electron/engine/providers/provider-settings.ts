@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { issuePath, plainIssue } from '../../shared/issues.js';
+import { issuePath, plainIssue, settingWords } from '../../shared/issues.js';
 
 /** What checking a provider's settings needs from its registry entry. */
 export interface ProviderSettingsOwner {
@@ -22,7 +22,7 @@ export function checkProviderSettings(owner: ProviderSettingsOwner, input: Recor
   const parsed = owner.settings.safeParse(input, { reportInput: true });
   const refuse = (field: string, problem: string): ProviderSettingsCheck => ({ ok: false, field, message: `${owner.displayName}: ${problem}` });
   const address = (what: string) => refuse('baseUrl', `${what} must be ${protocol === 'ws' ? 'a ws:// or wss://' : 'an http:// or https://'} URL`);
-  const addressName = o.addressFrom ?? 'the address';
+  const addressName = o.addressFrom ?? settingWords('baseUrl');
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issuePath(issue);
@@ -45,13 +45,4 @@ function addressProtocol(owner: ProviderSettingsOwner): 'ws' | 'http' | undefine
   if (scheme === 'ws:' || scheme === 'wss:') return 'ws';
   if (scheme === 'http:' || scheme === 'https:') return 'http';
   return undefined;
-}
-
-/** A provider setting as a person says it: "maxTokens" -> "the max tokens", "stallTimeoutMs" -> "the stall timeout (ms)". */
-export function settingWords(field: string): string {
-  if (field === 'baseUrl') return 'the address';
-  if (field === '') return 'the settings';
-  const ms = field.endsWith('Ms');
-  const words = (ms ? field.slice(0, -2) : field).replace(/\./g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return `the ${words}${ms ? ' (ms)' : ''}`;
 }
