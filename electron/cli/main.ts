@@ -3,47 +3,22 @@ import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from './
 import { plainParseError } from './options.js';
 import { parleyVersion } from './package-info.js';
 
-const OVERVIEW = `parley - the Parley voice engine, headless
-
-Usage:
-  parley vad <file.wav> [options]   find the speech segments in a WAV file
-  parley run --in <file.wav> [...]  talk to the cascade with a recording; prints replies and latencies
-  parley serve [--port <n>]         serve the engine and the interface to a browser on 127.0.0.1
-  parley models <list|pull|import|remove>
-                                    local models for offline use (download, verify, install)
-  parley <command> --help           options of a command
-  parley --help | --version
-`;
-
-interface Command {
-  run: (args: string[], io: CliIo) => Promise<number>;
-  usage: string;
-}
+type Command = (args: string[], io: CliIo) => Promise<number>;
 
 /** Each command is loaded when it runs: `parley --version` loads none of them, `parley vad` no provider or server. */
 const commands: Record<string, () => Promise<Command>> = {
-  vad: async () => {
-    const m = await import('./vad-command.js');
-    return { run: m.vadCommand, usage: m.VAD_USAGE };
-  },
-  run: async () => {
-    const m = await import('./run-command.js');
-    return { run: m.runCommand, usage: m.RUN_USAGE };
-  },
+  vad: async () => (await import('./vad-command.js')).vadCommand,
+  run: async () => (await import('./run-command.js')).runCommand,
   serve: async () => {
     const m = await import('./serve-command.js');
-    return { run: (args, io) => m.serveCommand(args, io), usage: m.SERVE_USAGE };
+    return (args, io) => m.serveCommand(args, io);
   },
-  models: async () => {
-    const m = await import('./models-command.js');
-    return { run: m.modelsCommand, usage: m.MODELS_USAGE };
-  },
+  models: async () => (await import('./models-command.js')).modelsCommand,
 };
 
-/** The overview and every command's options. */
+/** The overview and every command's options (the texts alone: no command module loads for them). */
 export async function usage(): Promise<string> {
-  const all = await Promise.all(Object.values(commands).map((load) => load()));
-  return [OVERVIEW, ...all.map((c) => c.usage)].join('\n');
+  return (await import('./usage.js')).fullUsage();
 }
 
 /** Runs the CLI; returns the exit code. Errors become one line on stderr (exit 2 for bad input). */
@@ -66,7 +41,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (!load) throw new ParleyError('cli/usage', `unknown command '${first}' (try: parley --help)`);
     const command = await load();
     try {
-      return await command.run(rest, io);
+      return await command(rest, io);
     } catch (e) {
       throw plainParseError(e, first); // commands that call parseArgs directly
     }
@@ -83,7 +58,7 @@ function errorLine(e: unknown): string {
 /** Usage mistakes, missing keys, unreadable or invalid files and models: the user's input (exit 2), not a service fault (exit 1). */
 function isBadInput(e: unknown): boolean {
   if (e instanceof ParleyError) {
-    if (e.code === 'provider/missing-key') return true; // configuration, like a bad option
+    if (e.code === 'provider/missing-key' || e.code === 'provider/unknown') return true; // configuration, like a bad option
     if (e.code === 'model/download-failed' || e.code === 'model/disk-full') return false; // the network or the machine, not the input
     return !e.code.startsWith('provider/') && e.code !== 'onnx/inference-failed';
   }

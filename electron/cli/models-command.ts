@@ -7,24 +7,7 @@ import { defaultResourcesDir } from '../engine/resources.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { parseCommandArgs } from './options.js';
 import { progressPrinter } from './progress.js';
-
-export const MODELS_USAGE = `Usage: parley models <list|pull|import|remove> [...]
-
-Local models for offline use: speech recognition (stt), language (llm), speech synthesis (tts),
-voice activity (vad) and turn detection (turn). They live in PARLEY_MODELS_DIR, else in the
-models/ folder of PARLEY_DATA_DIR (default ~/.parley). Nothing is downloaded at run time.
-
-  parley models list [--json]        the catalog and what is installed (with disk usage)
-  parley models pull <id> [--sha256 <hex>]
-                                     download a catalog model, verify its sha256, install it;
-                                     an interrupted download resumes where it stopped. Models
-                                     whose checksum the catalog does not know need --sha256
-  parley models import <file|folder|url> --task <${MODEL_TASKS.join('|')}> [--sha256 <hex>] [--id <name>]
-                                     install from a local file, archive (.tar, .tar.gz, .tar.bz2) or
-                                     folder, or from any URL (a mirror for machines without
-                                     internet); a catalog id is checked against its sha256
-  parley models remove <id>          delete an installed model
-`;
+import { MODELS_USAGE } from './usage.js';
 
 function openStore(): ModelStore {
   return new ModelStore({ dir: modelsDir(), resourcesDir: defaultResourcesDir() });

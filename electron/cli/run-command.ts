@@ -19,41 +19,7 @@ import { defaultResourcesDir } from '../engine/resources.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
 import { checkOfflineCascade, checkOfflineProvider } from './offline-run.js';
 import { checkOptions, parseCommandArgs } from './options.js';
-
-export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
-
-Plays the WAV into the cascade as a microphone would (real VAD, real streaming STT, LLM and TTS
-clients), then prints what you said, what Parley answered and the latency of every stage.
-With --mode s2s it streams the WAV (then silence) into one speech-to-speech model in real time.
-
-Options:
-  --in <file.wav>        the user's audio (any WAV, any length: read as it plays, resampled to
-                         16 kHz mono; convert MP3/FLAC/Ogg first, e.g. with ffmpeg or sox)
-  --out <file.wav>       write the assistant's voice (as played) to this file
-  --mode <m>             cascade | s2s (default cascade)
-  --s2s <id>             ${providerIds('s2s').join(' | ')} (default moshi; with --mode s2s)
-  --offline              refuse cloud providers; stages not given use the installed local
-                         models (a missing one is named with: parley models pull <id>)
-  --stt <id>             ${providerIds('stt').join(' | ')} (default deepgram)
-  --llm <id>             ${providerIds('llm').join(' | ')} (default openai)
-  --llm-model <name>     the model the LLM runs, e.g. llama3.2 or qwen2.5:7b with --llm ollama,
-                         gpt-4o-mini with openai, claude-haiku-4-5 with anthropic (default: the
-                         provider's own)
-  --tts <id>             ${providerIds('tts').join(' | ')} (default openai)
-  --fallback-llm <id>    LLM to use when the main one keeps failing (after retries)
-  --fallback-tts <id>    TTS to use when the main one keeps failing
-  --system <text>        system prompt
-  --no-tools             do not offer the built-in tools (date/time, timers, calculator)
-  --speed <x>            feed audio at x times real time; 0 = as fast as possible (default 1)
-  --log <file.jsonl>     append the transcript and latencies to this JSONL file
-  --json                 print {"turns":[{"user","assistant","spans":{...}}]}
-
-Endpoints and keys come from the environment: PARLEY_<PROVIDER>_URL (e.g. PARLEY_DEEPGRAM_URL,
-PARLEY_OPENAI_URL, PARLEY_ANTHROPIC_URL, PARLEY_ELEVENLABS_URL, PARLEY_OLLAMA_URL, PARLEY_MOSHI_URL,
-PARLEY_OPENAI_REALTIME_URL) and <PROVIDER>_API_KEY (DEEPGRAM_API_KEY, OPENAI_API_KEY,
-ANTHROPIC_API_KEY, ELEVENLABS_API_KEY; OpenAI Realtime uses OPENAI_API_KEY, Deepgram Flux
-(PARLEY_DEEPGRAM_FLUX_URL) DEEPGRAM_API_KEY).
-`;
+import { runUsage } from './usage.js';
 
 const OptionsSchema = z.object({
   in: z.string().min(1),
@@ -150,7 +116,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     },
   });
   if (values.help) {
-    io.stdout(RUN_USAGE);
+    io.stdout(runUsage(providerIds));
     return EXIT_OK;
   }
   if (!values.in) throw new ParleyError('cli/usage', 'run needs the user audio: parley run --in question.wav');

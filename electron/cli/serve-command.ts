@@ -10,18 +10,7 @@ import { buildEngineRoot } from '../engine/session/engine-root.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { parleyVersion } from './package-info.js';
 import { startServeServer } from './serve/server.js';
-
-export const SERVE_USAGE = `Usage: parley serve [--port <n>] [--allow-launch]
-
-Runs the engine and serves the app's interface on http://127.0.0.1 for a browser (and for the
-end-to-end tests). The printed URL carries a random access token (after #, so it is never sent
-in a request; the page removes it from the address bar); other pages cannot reach the engine.
-
-Options:
-  --port <n>       port to listen on (default: any free port)
-  --allow-launch   let the page's settings start a local model server (its launch command runs
-                   on this machine; each command is printed before it runs)
-`;
+import { SERVE_USAGE } from './usage.js';
 
 /** out/renderer, next to out/node where this file is compiled. */
 function rendererDir(): string {

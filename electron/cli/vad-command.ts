@@ -10,22 +10,7 @@ import { detectSpeechInBlocks } from '../engine/vad/segments.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { checkOptions, parseCommandArgs } from './options.js';
-
-export const VAD_USAGE = `Usage: parley vad <file.wav> [options]
-
-Finds the speech in a WAV file (any rate, any channels; PCM 8/16/24/32-bit or float) with the
-bundled Silero VAD and prints the segments in seconds.
-
-Options:
-  --json                   print one JSON object instead of a table
-  --threshold <p>          speech starts at probability >= p (above 0 and below 1, default ${DEFAULT_ENDPOINTER.activationThreshold})
-  --neg-threshold <p>      speech continues while probability >= p (default threshold - 0.15)
-  --min-speech-ms <ms>     shorter bursts are ignored (default ${DEFAULT_ENDPOINTER.minSpeechMs})
-  --min-silence-ms <ms>    silence that ends a segment (default ${DEFAULT_ENDPOINTER.minSilenceMs})
-  --device <d>             auto | cpu | cuda | coreml | dml (default cpu)
-  --threads <n>            inference threads (default 1)
-  --model <file.onnx>      a Silero VAD v5/v6 model instead of the bundled one
-`;
+import { VAD_USAGE } from './usage.js';
 
 // The endpointer needs 0 < p < 1: at 0 everything is speech, at 1 nothing ever is.
 const probability = z.coerce.number().gt(0).lt(1);

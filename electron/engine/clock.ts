@@ -47,15 +47,15 @@ export class ManualClock implements Clock {
   private readonly timers = new Set<ManualTimer>();
   private seq = 0;
 
-  constructor(private t = 0) {}
+  constructor(private nowMs = 0) {}
 
   now(): number {
-    return this.t;
+    return this.nowMs;
   }
 
   setTimeout(fn: () => void, ms: number): ClockTimer {
     // Like the event loop's timers: a negative or NaN delay means "as soon as possible".
-    const timer: ManualTimer = { clockTimer: true, at: this.t + (ms > 0 ? ms : 0), seq: this.seq++, fn };
+    const timer: ManualTimer = { clockTimer: true, at: this.nowMs + (ms > 0 ? ms : 0), seq: this.seq++, fn };
     this.timers.add(timer);
     return timer;
   }
@@ -80,11 +80,11 @@ export class ManualClock implements Clock {
    */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`ManualClock cannot go backwards (advance ${ms})`);
-    this.runUntil(this.t + ms);
+    this.runUntil(this.nowMs + ms);
   }
 
   set(ms: number): void {
-    if (ms < this.t) throw new RangeError(`ManualClock cannot go backwards (${this.t} -> ${ms})`);
+    if (ms < this.nowMs) throw new RangeError(`ManualClock cannot go backwards (${this.nowMs} -> ${ms})`);
     this.runUntil(ms);
   }
 
@@ -95,23 +95,23 @@ export class ManualClock implements Clock {
    */
   async advanceAsync(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new RangeError(`ManualClock cannot go backwards (advance ${ms})`);
-    const end = this.t + ms;
+    const end = this.nowMs + ms;
     await settle();
     for (let timer = this.due(end); timer; timer = this.due(end)) {
       this.fire(timer);
       await settle();
     }
-    this.t = end;
+    this.nowMs = end;
   }
 
   private runUntil(end: number): void {
     for (let timer = this.due(end); timer; timer = this.due(end)) this.fire(timer);
-    this.t = end;
+    this.nowMs = end;
   }
 
   private fire(timer: ManualTimer): void {
     this.timers.delete(timer);
-    this.t = Math.max(this.t, timer.at);
+    this.nowMs = Math.max(this.nowMs, timer.at);
     timer.fn();
   }
 

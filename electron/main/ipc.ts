@@ -1,6 +1,6 @@
 import { ParleyError } from '../engine/errors.js';
 import { invokeChannels } from '../shared/ipc.js';
-import { dispatchInvoke, type InvokeHandlers } from '../shared/dispatch.js';
+import { InvalidRequestError, dispatchInvoke, type InvokeHandlers } from '../shared/dispatch.js';
 import type { IpcResult } from '../shared/ipc-result.js';
 
 export type { InvokeHandlers };
@@ -39,8 +39,8 @@ function describeFailure(channel: string, e: unknown): { code: string; message: 
   if (e instanceof ParleyError) return { code: e.code, message: e.message };
   // Failures that already crossed a process boundary (IpcError, RpcError) keep their code.
   if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && e.name === 'ParleyError') return { code: (e as Error & { code: string }).code, message: e.message };
-  const message = e instanceof Error ? e.message : String(e);
   // dispatchInvoke's own refusals (schema checks) are the page's fault, not the engine's.
-  if (message.startsWith(`${channel}: invalid request`)) return { code: 'ipc/invalid-request', message };
+  if (e instanceof InvalidRequestError) return { code: 'ipc/invalid-request', message: e.message };
+  const message = e instanceof Error ? e.message : String(e);
   return { code: 'ipc/failed', message: `${channel} failed: ${message}` };
 }

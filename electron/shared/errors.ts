@@ -38,6 +38,8 @@ export const errorCodes = [
   /** An archive entry that would land outside its folder, a link, a device, or too large. */
   'model/unsafe-archive',
   'model/unsupported-archive',
+  /** A model request the store refuses as asked: not a model id, an unknown task, a bundled model, a checksum that is not one. */
+  'model/invalid-request',
   // offline mode
   /** Offline mode is on and a cloud provider was chosen. */
   'offline/cloud-provider',
@@ -46,6 +48,8 @@ export const errorCodes = [
   // settings
   'settings/invalid',
   // providers (cloud and local services)
+  /** No provider of that kind and id in this build. */
+  'provider/unknown',
   'provider/missing-key',
   /** A key exists, but was saved (or allowed by the environment) for another host: never sent there. */
   'provider/key-wrong-host',

@@ -23,7 +23,10 @@ export const SettingsSchema = z.object({
       fallbackTts: z.string().optional(),
     })
     .default({ stt: 'deepgram', llm: 'openai', tts: 'openai' }),
-  /** Per kind, per provider id: that provider's settings (validated by its registry schema when used). */
+  /**
+   * Per kind, per provider id: that provider's settings. The engine checks each changed entry
+   * against the provider's registry schema when saved, and parses it again when the provider is used.
+   */
   providers: z
     .object({
       stt: z.record(z.string(), ProviderSettingsSchema).default({}),

@@ -132,6 +132,29 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await page.getByLabel('Wait when you sound done (ms)').inputValue()).toBe('150');
   });
 
+  it('settings: a provider address the engine refuses is explained at its field and in the status line, and nothing is saved', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const stt = page.getByRole('group', { name: 'Speech to text' });
+    await stt.getByLabel('Provider').selectOption('deepgram');
+    const address = stt.getByLabel('Base URL');
+    // A URL the browser accepts, but not one Deepgram's WebSocket API can be reached at.
+    await address.fill('ftp://api.deepgram.com');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Not saved: Deepgram: the address must be a ws:// or wss:// URL').waitFor();
+    await stt.getByText('Must be a ws:// or wss:// URL.').waitFor();
+    expect(await address.getAttribute('aria-invalid')).toBe('true');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'settings-provider-address-refused');
+    // Editing clears it; the refused value was never saved.
+    await address.fill('wss://api.deepgram.com');
+    expect(await stt.getByText('Must be a ws:// or wss:// URL.').count()).toBe(0);
+    await page.reload();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    expect(await page.getByRole('group', { name: 'Speech to text' }).getByLabel('Base URL').inputValue()).toBe('');
+  });
+
   it('settings: an API key goes in, only its status comes back', async () => {
     const page = await browser.newPage();
     const seen: string[] = [];

@@ -52,7 +52,7 @@ export type HeardWords = 'none' | 'backchannel' | 'words';
  * "yeah") releases the pause so the reply resumes.
  */
 export class BargeInDetector {
-  private readonly o: Required<BargeInOptions>;
+  private readonly config: Required<BargeInOptions>;
   private state: 'idle' | 'suspected' | 'confirmed' = 'idle';
   private run = 0;
   /** Confident speech frames within the current onset run. */
@@ -62,7 +62,7 @@ export class BargeInDetector {
   private heard: HeardWords = 'none';
 
   constructor(options: BargeInOptions) {
-    this.o = { threshold: 0.5, onsetThreshold: 0.35, onsetFrames: 1, confirmMs: 500, confirmWithoutWordsMs: 1000, falseInterruptionMs: 2000, releaseFrames: 5, echoGain: 0.1, ...options };
+    this.config = { threshold: 0.5, onsetThreshold: 0.35, onsetFrames: 1, confirmMs: 500, confirmWithoutWordsMs: 1000, falseInterruptionMs: 2000, releaseFrames: 5, echoGain: 0.1, ...options };
   }
 
   /** The STT's words since the onset, classified (see isBackchannel). Only a suspicion listens. */
@@ -78,14 +78,14 @@ export class BargeInDetector {
 
   /** One frame: its speech probability, the mic RMS and the RMS of the audio playing meanwhile. */
   process(probability: number, micRms: number, playbackRms: number): BargeInDecision {
-    const loudEnough = micRms >= this.o.echoGain * playbackRms;
-    const onset = loudEnough && probability >= Math.min(this.o.onsetThreshold, this.o.threshold);
-    const speech = loudEnough && probability >= this.o.threshold;
+    const loudEnough = micRms >= this.config.echoGain * playbackRms;
+    const onset = loudEnough && probability >= Math.min(this.config.onsetThreshold, this.config.threshold);
+    const speech = loudEnough && probability >= this.config.threshold;
     switch (this.state) {
       case 'idle':
         this.run = onset ? this.run + 1 : 0;
         this.runSpeech = onset ? this.runSpeech + (speech ? 1 : 0) : 0;
-        if (this.run >= this.o.onsetFrames) {
+        if (this.run >= this.config.onsetFrames) {
           this.state = 'suspected';
           this.speechSinceOnset = this.runSpeech;
           this.silentRun = 0;
@@ -101,7 +101,7 @@ export class BargeInDetector {
         if (onset) return null;
         this.silentRun++;
         // Real words: hold the pause while the user's turn is decided, up to the false-interruption timeout.
-        if (this.silentRun >= (this.heard === 'words' ? Math.ceil(this.o.falseInterruptionMs / this.o.frameMs) : this.o.releaseFrames)) {
+        if (this.silentRun >= (this.heard === 'words' ? Math.ceil(this.config.falseInterruptionMs / this.config.frameMs) : this.config.releaseFrames)) {
           this.reset();
           return 'release';
         }
@@ -121,8 +121,8 @@ export class BargeInDetector {
   }
 
   private confirmed(): boolean {
-    const speechMs = this.speechSinceOnset * this.o.frameMs;
-    if (speechMs < (this.heard === 'words' ? this.o.confirmMs : this.o.confirmWithoutWordsMs)) return false;
+    const speechMs = this.speechSinceOnset * this.config.frameMs;
+    if (speechMs < (this.heard === 'words' ? this.config.confirmMs : this.config.confirmWithoutWordsMs)) return false;
     this.state = 'confirmed';
     return true;
   }

@@ -86,8 +86,8 @@ export class AssistantReply {
   private ttsEnded = false;
   private playbackRmsValue = 0;
 
-  constructor(private readonly d: ReplyDependencies) {
-    this.ttsProvider = d.tts;
+  constructor(private readonly deps: ReplyDependencies) {
+    this.ttsProvider = deps.tts;
   }
 
   /** RMS of the audio most recently sent to the sink (the echo guard's reference). */
@@ -96,36 +96,36 @@ export class AssistantReply {
   }
 
   async run(history: ChatMessage[]): Promise<ReplyResult> {
-    const d = this.d;
-    this.playedBase = d.sink.played();
+    const deps = this.deps;
+    this.playedBase = deps.sink.played();
     try {
-      let llm = d.llm;
+      let llm = deps.llm;
       for (let round = 0; ; round++) {
         const { text, calls } = await this.streamLlm(llm, [...history, ...this.messages]).catch((e: unknown) => {
           // Nothing said yet and the provider is down: try the fallback once.
-          if (d.fallbackLlm && llm !== d.fallbackLlm && isRetryable(e) && this.fullText === '') {
-            d.emit({ type: 'notice', message: `${llm.id} failed (${describeError(e)}); using ${d.fallbackLlm.id}` });
-            llm = d.fallbackLlm;
+          if (deps.fallbackLlm && llm !== deps.fallbackLlm && isRetryable(e) && this.fullText === '') {
+            deps.emit({ type: 'notice', message: `${llm.id} failed (${describeError(e)}); using ${deps.fallbackLlm.id}` });
+            llm = deps.fallbackLlm;
             return this.streamLlm(llm, [...history, ...this.messages]);
           }
           throw e;
         });
-        if (calls.length === 0 || round >= (d.maxToolRounds ?? 4)) {
-          if (calls.length > 0) d.emit({ type: 'notice', message: 'stopped after too many tool rounds' });
+        if (calls.length === 0 || round >= (deps.maxToolRounds ?? 4)) {
+          if (calls.length > 0) deps.emit({ type: 'notice', message: 'stopped after too many tool rounds' });
           break;
         }
         this.messages.push({ role: 'assistant', content: text, toolCalls: calls });
         this.textSinceCalls = '';
         this.firstSegmentSinceCalls = this.segments.length;
         for (const call of calls) {
-          const result = await d.tools!.call(call, { signal: d.signal, now: d.now });
-          if (result.error) d.emit({ type: 'error', stage: 'tool', error: result.error, turnId: d.turnId });
-          d.emit({ type: 'tool-result', turnId: d.turnId, callId: call.id, name: call.name, ok: result.ok, content: result.content });
+          const result = await deps.tools!.call(call, { signal: deps.signal, now: deps.now });
+          if (result.error) deps.emit({ type: 'error', stage: 'tool', error: result.error, turnId: deps.turnId });
+          deps.emit({ type: 'tool-result', turnId: deps.turnId, callId: call.id, name: call.name, ok: result.ok, content: result.content });
           this.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
         }
       }
     } catch (e) {
-      if (isAbort(e) || d.signal.aborted) return this.result();
+      if (isAbort(e) || deps.signal.aborted) return this.result();
       // The LLM failed mid-reply: the sentences already complete are still spoken (and recorded).
       this.failed = true;
       this.report(e);
@@ -134,23 +134,23 @@ export class AssistantReply {
     this.tts?.end();
     await this.ttsDone;
     // Wait for the audio to play out; a barge-in (paused sink) ends the wait at once.
-    await Promise.race([d.sink.drain(), untilAborted(d.signal)]);
+    await Promise.race([deps.sink.drain(), untilAborted(deps.signal)]);
     return this.result();
   }
 
   private async streamLlm(llm: LlmProvider, messages: ChatMessage[]): Promise<{ text: string; calls: ToolCall[] }> {
-    const d = this.d;
+    const deps = this.deps;
     const chunker = new SentenceChunker();
     let text = '';
     const calls: ToolCall[] = [];
-    const tools = d.tools && d.tools.size > 0 ? d.tools.specs() : undefined;
-    const { firstTokenMs, replyMs } = { ...DEFAULT_LLM_DEADLINES, ...d.llmDeadlines };
-    const request = linkedAbort(d.signal);
+    const tools = deps.tools && deps.tools.size > 0 ? deps.tools.specs() : undefined;
+    const { firstTokenMs, replyMs } = { ...DEFAULT_LLM_DEADLINES, ...deps.llmDeadlines };
+    const request = linkedAbort(deps.signal);
     const events = withDeadlines(llm.stream({ messages, tools, signal: request.controller.signal }), {
       firstMs: firstTokenMs,
       totalMs: replyMs,
       counts: (e) => (e.type === 'text' && e.text.trim() !== '') || e.type === 'tool-call',
-      timers: d.timers,
+      timers: deps.timers,
       onExpire: (which) => {
         request.controller.abort();
         const message = which === 'first' ? `the language model (${llm.id}) sent no reply within ${seconds(firstTokenMs)}` : `the language model (${llm.id}) did not finish its reply within ${seconds(replyMs)}`;
@@ -160,7 +160,7 @@ export class AssistantReply {
     try {
       for await (const event of events) {
         if (event.type === 'text') {
-          d.latency.mark('llmFirstToken');
+          deps.latency.mark('llmFirstToken');
           text += event.text;
           this.fullText += event.text;
           this.textSinceCalls += event.text;
@@ -169,9 +169,9 @@ export class AssistantReply {
           // Complete text: its last sentence is spoken now, not when the next token (or the end) comes.
           for (const chunk of chunker.flush()) this.speak(chunk);
         } else if (event.type === 'tool-call') {
-          d.latency.mark('llmFirstToken');
+          deps.latency.mark('llmFirstToken');
           calls.push(event.call);
-          d.emit({ type: 'tool-call', turnId: d.turnId, call: event.call });
+          deps.emit({ type: 'tool-call', turnId: deps.turnId, call: event.call });
         }
       }
     } finally {
@@ -183,10 +183,10 @@ export class AssistantReply {
   }
 
   private speak(chunk: string): void {
-    const d = this.d;
-    d.latency.mark('firstSentence');
+    const deps = this.deps;
+    deps.latency.mark('firstSentence');
     if (!this.tts) {
-      this.tts = this.ttsProvider.open({ signal: d.signal });
+      this.tts = this.ttsProvider.open({ signal: deps.signal });
       this.ttsDone = this.playTts(this.tts);
     }
     this.segments.push({ text: chunk, samples: 0, done: false });
@@ -195,20 +195,20 @@ export class AssistantReply {
 
   /** Reads TTS audio in order and hands it to the sink, marking spans and aligning text to audio. */
   private async playTts(tts: TtsStream): Promise<void> {
-    const d = this.d;
+    const deps = this.deps;
     const announced = new Set<number>();
     try {
       for await (const event of tts) {
-        if (d.signal.aborted) return;
+        if (deps.signal.aborted) return;
         if (event.type === 'segment-done') {
           const seg = this.segments[event.segment];
           if (seg) seg.done = true;
           continue;
         }
-        d.latency.mark('ttsFirstByte');
+        deps.latency.mark('ttsFirstByte');
         let samples: Float32Array = int16ToFloat32(event.pcm);
-        if (event.sampleRate !== d.sink.sampleRate) {
-          this.resampler ??= new Resampler({ inputRate: event.sampleRate, outputRate: d.sink.sampleRate });
+        if (event.sampleRate !== deps.sink.sampleRate) {
+          this.resampler ??= new Resampler({ inputRate: event.sampleRate, outputRate: deps.sink.sampleRate });
           samples = this.resampler.process(samples);
         }
         this.playbackRmsValue = rms(samples);
@@ -216,17 +216,17 @@ export class AssistantReply {
         if (seg) seg.samples += samples.length;
         const first = !announced.has(event.segment);
         announced.add(event.segment);
-        d.sink.write(samples, () => {
-          d.latency.mark('firstAudioPlayed');
-          if (first && seg && !d.signal.aborted) d.emit({ type: 'assistant-chunk', turnId: d.turnId, text: seg.text });
+        deps.sink.write(samples, () => {
+          deps.latency.mark('firstAudioPlayed');
+          if (first && seg && !deps.signal.aborted) deps.emit({ type: 'assistant-chunk', turnId: deps.turnId, text: seg.text });
         });
       }
     } catch (e) {
-      if (isAbort(e) || d.signal.aborted) return;
-      if (d.fallbackTts && this.ttsProvider !== d.fallbackTts && isRetryable(e) && this.segments.every((s) => s.samples === 0)) {
-        d.emit({ type: 'notice', message: `${this.ttsProvider.id} failed (${describeError(e)}); using ${d.fallbackTts.id}` });
-        this.ttsProvider = d.fallbackTts;
-        const retry = this.ttsProvider.open({ signal: d.signal });
+      if (isAbort(e) || deps.signal.aborted) return;
+      if (deps.fallbackTts && this.ttsProvider !== deps.fallbackTts && isRetryable(e) && this.segments.every((s) => s.samples === 0)) {
+        deps.emit({ type: 'notice', message: `${this.ttsProvider.id} failed (${describeError(e)}); using ${deps.fallbackTts.id}` });
+        this.ttsProvider = deps.fallbackTts;
+        const retry = this.ttsProvider.open({ signal: deps.signal });
         for (const s of this.segments) retry.push(s.text);
         // The reply may have ended before the failure surfaced: the replacement must hear it too.
         if (this.ttsEnded) retry.end();
@@ -241,11 +241,11 @@ export class AssistantReply {
 
   private report(e: unknown, stage: Stage = 'llm'): void {
     const error = e instanceof ParleyError ? e : new ParleyError('provider/protocol', describeError(e), { cause: e });
-    this.d.emit({ type: 'error', stage, error, turnId: this.d.turnId });
+    this.deps.emit({ type: 'error', stage, error, turnId: this.deps.turnId });
   }
 
   private result(): ReplyResult {
-    const interrupted = this.d.signal.aborted;
+    const interrupted = this.deps.signal.aborted;
     const heard = interrupted ? this.heardParts() : undefined;
     // Interrupted: only what was heard. TTS down: the text the model wrote, so the user can still
     // read it. Otherwise (the LLM failing mid-reply too): the sentences that were spoken, never a
@@ -265,11 +265,11 @@ export class AssistantReply {
 
   /** The reply cut at what the sink actually played, by segment and, inside one, by proportion. */
   private heardParts(): { segment: number; text: string }[] {
-    let played = this.d.sink.played() - this.playedBase;
+    let played = this.deps.sink.played() - this.playedBase;
     const parts: { segment: number; text: string }[] = [];
     for (const [segment, seg] of this.segments.entries()) {
       if (played <= 0) break;
-      const expected = seg.done ? seg.samples : Math.max(seg.samples, seg.text.length * SECONDS_PER_CHAR * this.d.sink.sampleRate);
+      const expected = seg.done ? seg.samples : Math.max(seg.samples, seg.text.length * SECONDS_PER_CHAR * this.deps.sink.sampleRate);
       if (played >= expected && seg.done) {
         parts.push({ segment, text: seg.text });
         played -= expected;

@@ -124,28 +124,28 @@ export class CascadeSession {
   readonly preemptive: PreemptiveStats = { prepared: 0, used: 0, discarded: 0 };
   private stopped = false;
 
-  constructor(private readonly o: CascadeOptions) {
-    this.clock = o.clock ?? systemClock;
-    if (o.systemPrompt) this.history.push({ role: 'system', content: o.systemPrompt });
-    this.history.push(...(o.history ?? []).filter((m) => m.role !== 'system'));
-    this.vad = new VoiceActivityDetector(o.vad, {
-      ...o.turnTaking?.vad,
+  constructor(private readonly options: CascadeOptions) {
+    this.clock = options.clock ?? systemClock;
+    if (options.systemPrompt) this.history.push({ role: 'system', content: options.systemPrompt });
+    this.history.push(...(options.history ?? []).filter((m) => m.role !== 'system'));
+    this.vad = new VoiceActivityDetector(options.vad, {
+      ...options.turnTaking?.vad,
       clock: this.clock,
       collectAudio: false,
       onProbability: (p, startMs, frame) => this.onVadFrame(p, startMs, frame),
     });
-    const frameMs = (o.vad.frameSamples / o.vad.sampleRate) * 1000;
+    const frameMs = (options.vad.frameSamples / options.vad.sampleRate) * 1000;
     this.frameMs = frameMs;
     this.detector = new TurnDetector({
-      awaitProvider: o.stt.judgesTurns === true,
-      ...o.turnTaking?.endOfTurn,
-      ...o.turnTaking?.vad,
+      awaitProvider: options.stt.judgesTurns === true,
+      ...options.turnTaking?.endOfTurn,
+      ...options.turnTaking?.vad,
       frameMs,
-      smartTurn: o.smartTurn !== undefined,
-      ...(o.language ? { language: o.language } : {}),
+      smartTurn: options.smartTurn !== undefined,
+      ...(options.language ? { language: options.language } : {}),
     });
-    this.turnAudio = o.smartTurn ? new TurnAudioWindow() : undefined;
-    this.bargeIn = o.turnTaking?.bargeIn === false ? undefined : new BargeInDetector({ frameMs, ...o.turnTaking?.bargeIn });
+    this.turnAudio = options.smartTurn ? new TurnAudioWindow() : undefined;
+    this.bargeIn = options.turnTaking?.bargeIn === false ? undefined : new BargeInDetector({ frameMs, ...options.turnTaking?.bargeIn });
   }
 
   /** Events as an async iterable (one consumer), or use subscribe() for several. */
@@ -174,7 +174,7 @@ export class CascadeSession {
   async start(): Promise<void> {
     // Load the HTTP client now rather than on the first turn (~30 ms the first time fetch is used).
     void fetch('data:,').catch(() => undefined);
-    this.o.log?.write({ kind: 'session-start', at: this.iso(), providers: { stt: this.o.stt.id, llm: this.o.llm.id, tts: this.o.tts.id } });
+    this.options.log?.write({ kind: 'session-start', at: this.iso(), providers: { stt: this.options.stt.id, llm: this.options.llm.id, tts: this.options.tts.id } });
     this.emit({ type: 'state', state: 'listening' });
     await this.openStt();
   }
@@ -246,10 +246,10 @@ export class CascadeSession {
     this.changed?.();
     this.turn?.controller.abort();
     this.session.abort();
-    this.o.sink.flush();
+    this.options.sink.flush();
     this.stt?.close();
     await this.turn?.done;
-    await this.o.log?.flush();
+    await this.options.log?.flush();
     this.queue?.end();
   }
 
@@ -264,7 +264,7 @@ export class CascadeSession {
   private async openStt(): Promise<void> {
     let stream: SttStream;
     try {
-      stream = await this.o.stt.open({ sampleRate: STT_RATE, language: this.o.language, signal: this.session.signal, ...(this.o.sttRetry ? { retry: this.o.sttRetry } : {}) });
+      stream = await this.options.stt.open({ sampleRate: STT_RATE, language: this.options.language, signal: this.session.signal, ...(this.options.sttRetry ? { retry: this.options.sttRetry } : {}) });
     } catch (e) {
       if (!isAbort(e) && !this.stopped) this.sttStopped(asParleyError(e, 'provider/unreachable'));
       return;
@@ -282,7 +282,7 @@ export class CascadeSession {
   private setSttStatus(status: SttStatus): void {
     this.sttStatus = status;
     this.act(this.detector.update({ type: 'stt-recovering', atMs: this.clock.now(), recovering: this.sttRecovering() }));
-    this.emit({ type: 'stt-status', provider: this.o.stt.displayName ?? this.o.stt.id, status });
+    this.emit({ type: 'stt-status', provider: this.options.stt.displayName ?? this.options.stt.id, status });
   }
 
   /** The STT will not come back: one error, and the session stops listening. */
@@ -305,7 +305,7 @@ export class CascadeSession {
           firstOutcome();
           break;
         case 'reconnected':
-          this.emit({ type: 'notice', message: `${this.o.stt.displayName ?? this.o.stt.id} reconnected; your audio was replayed` });
+          this.emit({ type: 'notice', message: `${this.options.stt.displayName ?? this.options.stt.id} reconnected; your audio was replayed` });
           break;
         case 'error':
           if (!this.stopped) this.sttStopped(event.error);
@@ -336,10 +336,10 @@ export class CascadeSession {
     const turn = this.turn;
     if (decision === 'suspect') {
       this.wordsAtOnset = this.detector.transcript;
-      this.o.sink.pause();
+      this.options.sink.pause();
       this.emit({ type: 'barge-in', turnId: turn.id, phase: 'suspected' });
     } else if (decision === 'release') {
-      this.o.sink.resume();
+      this.options.sink.resume();
       this.emit({ type: 'barge-in', turnId: turn.id, phase: 'released' });
     } else if (decision === 'confirm') {
       this.interrupt(turn, true);
@@ -351,14 +351,14 @@ export class CascadeSession {
     const turn = this.turn;
     if (!this.bargeIn?.suspected || !turn) return;
     const since = words.startsWith(this.wordsAtOnset) ? words.slice(this.wordsAtOnset.length) : words;
-    const heard = since.trim() === '' ? 'none' : isBackchannel(since, this.o.language) ? 'backchannel' : 'words';
+    const heard = since.trim() === '' ? 'none' : isBackchannel(since, this.options.language) ? 'backchannel' : 'words';
     if (this.bargeIn.hear(heard) === 'confirm') this.interrupt(turn, true);
   }
 
   /** Barge-in: cancel every stage of the turn at once and drop what was not yet played. */
   private interrupt(turn: ActiveTurn, byVoice = false): void {
     turn.bargedIn ||= byVoice;
-    this.o.sink.pause();
+    this.options.sink.pause();
     turn.controller.abort();
     this.emit({ type: 'barge-in', turnId: turn.id, phase: 'confirmed' });
   }
@@ -389,7 +389,7 @@ export class CascadeSession {
           break;
         case 'end-of-turn':
           // "Mm-hmm" over a reply that is still playing is feedback, not a turn: the reply goes on.
-          if (this.turn && this.state === 'assistant-speaking' && !this.turn.controller.signal.aborted && isBackchannel(action.text, this.o.language)) {
+          if (this.turn && this.state === 'assistant-speaking' && !this.turn.controller.signal.aborted && isBackchannel(action.text, this.options.language)) {
             this.discardPrepared();
             break;
           }
@@ -430,7 +430,7 @@ export class CascadeSession {
 
   /** Smart Turn on the last 8 s of audio; its score joins the decision for this pause. */
   private scoreTurn(pauseId: number): void {
-    const scorer = this.o.smartTurn;
+    const scorer = this.options.smartTurn;
     const audio = this.turnAudio?.read();
     if (!scorer || !audio) return;
     scorer.predict(audio).then(
@@ -444,8 +444,8 @@ export class CascadeSession {
     this.discardPrepared();
     // A reply still playing or thinking owns the LLM; preparing over it would answer twice.
     if (this.turn) return;
-    const tools = this.o.tools && this.o.tools.size > 0 ? this.o.tools.specs() : undefined;
-    this.prepared = new PreparedLlmRequest(this.o.llm, text, [...this.history, { role: 'user', content: text }], tools, this.session.signal);
+    const tools = this.options.tools && this.options.tools.size > 0 ? this.options.tools.specs() : undefined;
+    this.prepared = new PreparedLlmRequest(this.options.llm, text, [...this.history, { role: 'user', content: text }], tools, this.session.signal);
     this.preemptive.prepared++;
   }
 
@@ -467,12 +467,12 @@ export class CascadeSession {
     latency.decision = { by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, turnClass: decision.turnClass, delayMs: Math.round(decision.delayMs), preempted: decision.preempted };
     latency.speechEndStreamMs = decision.speechEndStreamMs;
     const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
-    this.o.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
+    this.options.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
     this.emit({ type: 'user-final', turnId: id, text });
     // A child of the session's signal (stop() cancels the turn too), released when the turn ends.
     const { controller, dispose } = linkedAbort(this.session.signal);
     // The reply prepared on these same words (preemptive generation) is used; any other is dropped.
-    let llm = this.o.llm;
+    let llm = this.options.llm;
     if (this.prepared && decision.preempted && !this.turn) {
       llm = this.prepared.provider(controller.signal);
       this.preemptive.used++;
@@ -484,20 +484,20 @@ export class CascadeSession {
     const reply = new AssistantReply({
       turnId: id,
       llm,
-      tts: this.o.tts,
-      fallbackLlm: this.o.fallbackLlm,
-      fallbackTts: this.o.fallbackTts,
-      sink: this.o.sink,
-      tools: this.o.tools,
-      llmDeadlines: this.o.llmDeadlines,
+      tts: this.options.tts,
+      fallbackLlm: this.options.fallbackLlm,
+      fallbackTts: this.options.fallbackTts,
+      sink: this.options.sink,
+      tools: this.options.tools,
+      llmDeadlines: this.options.llmDeadlines,
       timers: this.clock,
-      now: this.o.now ?? (() => new Date()),
+      now: this.options.now ?? (() => new Date()),
       latency,
       signal: controller.signal,
       emit: (e) => {
         if (e.type === 'assistant-chunk' && this.turn?.id === id) this.setState('assistant-speaking');
         if (e.type === 'tool-call') toolArgs.set(e.call.id, e.call.arguments);
-        if (e.type === 'tool-result') this.o.log?.write({ kind: 'tool', turnId: id, at: this.iso(), name: e.name, arguments: toolArgs.get(e.callId), ok: e.ok, result: e.content });
+        if (e.type === 'tool-result') this.options.log?.write({ kind: 'tool', turnId: id, at: this.iso(), name: e.name, arguments: toolArgs.get(e.callId), ok: e.ok, result: e.content });
         this.emit(e);
       },
     });
@@ -510,8 +510,8 @@ export class CascadeSession {
 
   private async finishTurn(turn: ActiveTurn, running: Promise<Awaited<ReturnType<AssistantReply['run']>>>): Promise<void> {
     const result = await running;
-    if (result.interrupted) this.o.sink.flush();
-    else this.o.sink.resume();
+    if (result.interrupted) this.options.sink.flush();
+    else this.options.sink.resume();
     // Talked over before a word of the reply was heard (and no tool ran): the user was not done.
     if (!turn.resumed && turn.bargedIn && result.interrupted && result.text.trim() === '' && result.messages.length === 0 && this.detector.turnOpen) {
       turn.resumed = true;
@@ -530,11 +530,11 @@ export class CascadeSession {
     // Only what was heard goes into the history, so the model knows where it was cut off.
     this.history.push(...result.messages);
     if (result.text || result.interrupted) {
-      this.o.log?.write({ kind: 'assistant', turnId: turn.id, at: this.iso(), text: result.text, interrupted: result.interrupted });
+      this.options.log?.write({ kind: 'assistant', turnId: turn.id, at: this.iso(), text: result.text, interrupted: result.interrupted });
       this.emit({ type: 'assistant-done', turnId: turn.id, text: result.text, interrupted: result.interrupted });
     }
     const report = turn.latency.report();
-    this.o.log?.write({ kind: 'latency', turnId: turn.id, at: this.iso(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
+    this.options.log?.write({ kind: 'latency', turnId: turn.id, at: this.iso(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
     this.emit({ type: 'latency', turnId: turn.id, report });
     if (this.turn === turn) {
       this.turn = undefined;
@@ -553,13 +553,13 @@ export class CascadeSession {
 
   private emit(event: EngineEvent): void {
     if (event.type === 'error') {
-      this.o.log?.write({ kind: 'error', ...(event.turnId !== undefined ? { turnId: event.turnId } : {}), at: this.iso(), stage: event.stage, code: event.error.code, message: event.error.message });
+      this.options.log?.write({ kind: 'error', ...(event.turnId !== undefined ? { turnId: event.turnId } : {}), at: this.iso(), stage: event.stage, code: event.error.code, message: event.error.message });
     }
     this.queue?.push(event);
     for (const l of this.listeners) l(event);
   }
 
   private iso(): string {
-    return (this.o.now ?? (() => new Date()))().toISOString();
+    return (this.options.now ?? (() => new Date()))().toISOString();
   }
 }

@@ -85,7 +85,7 @@ export class ModelDownload {
   private hash: Hash = createHash('sha256');
   readonly done: Promise<DownloadResult>;
 
-  constructor(private readonly o: DownloadOptions) {
+  constructor(private readonly options: DownloadOptions) {
     this.done = this.run();
     this.done.catch(() => {}); // the caller awaits `done`; never an unhandled rejection meanwhile
   }
@@ -115,25 +115,25 @@ export class ModelDownload {
   }
 
   private emit(state: DownloadProgress['state']): void {
-    const now = this.o.clock.now();
+    const now = this.options.clock.now();
     this.samples.push({ at: now, bytes: this.received });
     while (this.samples.length > 2 && now - this.samples[0]!.at > SPEED_WINDOW_MS) this.samples.shift();
     const first = this.samples[0]!;
     const dt = (now - first.at) / 1000;
     const bytesPerSecond = dt > 0 ? (this.received - first.bytes) / dt : 0;
     const etaSeconds = this.total !== null && bytesPerSecond > 0 ? Math.max(0, (this.total - this.received) / bytesPerSecond) : null;
-    this.o.onProgress?.({ receivedBytes: this.received, totalBytes: this.total, bytesPerSecond, etaSeconds, state });
+    this.options.onProgress?.({ receivedBytes: this.received, totalBytes: this.total, bytesPerSecond, etaSeconds, state });
   }
 
   private async run(): Promise<DownloadResult> {
-    const o = this.o;
-    const signal = o.signal;
-    const maxRetries = o.maxRetries ?? 5;
-    const sleep = o.sleep ?? abortableSleep;
-    const doFetch = o.fetch ?? fetch;
-    await mkdir(path.dirname(o.partPath), { recursive: true });
+    const options = this.options;
+    const signal = options.signal;
+    const maxRetries = options.maxRetries ?? 5;
+    const sleep = options.sleep ?? abortableSleep;
+    const doFetch = options.fetch ?? fetch;
+    await mkdir(path.dirname(options.partPath), { recursive: true });
     // A .part file from an interrupted run: hash what is there and continue after it.
-    this.received = await hashExisting(o.partPath, this.hash);
+    this.received = await hashExisting(options.partPath, this.hash);
     let retries = 0;
     let spaceChecked = false;
     try {
@@ -152,22 +152,22 @@ export class ModelDownload {
             continue;
           }
           if (!(e instanceof Retryable)) throw e;
-          if (++retries > maxRetries) throw new ParleyError('model/download-failed', `download of ${redacted(o.url)} failed after ${maxRetries} reconnections: ${e.message}`);
-          o.log?.(`connection lost at ${this.received} bytes (${e.message}); resuming (${retries}/${maxRetries})`);
+          if (++retries > maxRetries) throw new ParleyError('model/download-failed', `download of ${redacted(options.url)} failed after ${maxRetries} reconnections: ${e.message}`);
+          options.log?.(`connection lost at ${this.received} bytes (${e.message}); resuming (${retries}/${maxRetries})`);
           this.emit('retrying');
           await sleep(Math.min(8000, 500 * 2 ** (retries - 1)), signal);
         }
       }
       const sha256 = this.hash.digest('hex');
-      if (o.expectedSha256 && sha256 !== o.expectedSha256.toLowerCase()) {
-        await rm(o.partPath, { force: true });
-        throw new ParleyError('model/checksum-mismatch', `the download from ${redacted(o.url)} has sha256 ${sha256}, expected ${o.expectedSha256.toLowerCase()}: it was deleted, nothing was installed`);
+      if (options.expectedSha256 && sha256 !== options.expectedSha256.toLowerCase()) {
+        await rm(options.partPath, { force: true });
+        throw new ParleyError('model/checksum-mismatch', `the download from ${redacted(options.url)} has sha256 ${sha256}, expected ${options.expectedSha256.toLowerCase()}: it was deleted, nothing was installed`);
       }
-      return { path: o.partPath, sha256, bytes: this.received };
+      return { path: options.partPath, sha256, bytes: this.received };
     } catch (e) {
       // Cancelled: the user does not want it; nothing stays behind.
       if (isAbort(e) || signal?.aborted) {
-        await rm(o.partPath, { force: true });
+        await rm(options.partPath, { force: true });
         throw abortError();
       }
       throw e;
@@ -176,22 +176,22 @@ export class ModelDownload {
 
   /** One connection: appends what it receives. True when the file is complete. */
   private async connect(doFetch: typeof fetch, spaceChecked: boolean): Promise<boolean> {
-    const o = this.o;
+    const options = this.options;
     const connection = new AbortController();
     this.connection = connection;
     const onAbort = () => connection.abort();
-    o.signal?.addEventListener('abort', onAbort, { once: true });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const offset = this.received;
       let response: Response;
       try {
-        response = await doFetch(o.url, { signal: connection.signal, headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, redirect: 'follow' });
+        response = await doFetch(options.url, { signal: connection.signal, headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, redirect: 'follow' });
       } catch (e) {
         if (connection.signal.aborted) throw abortError();
         const cause = (e as { cause?: NodeJS.ErrnoException }).cause;
         // Never reached (offline, a typo in a mirror's name): say so at once instead of retrying for seconds.
         if (!this.answered && cause?.code && UNREACHABLE.has(cause.code)) {
-          throw new ParleyError('model/download-failed', `cannot reach ${redacted(o.url)} (${cause.code}${cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN' ? ': no network, or a wrong host name' : ''})`);
+          throw new ParleyError('model/download-failed', `cannot reach ${redacted(options.url)} (${cause.code}${cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN' ? ': no network, or a wrong host name' : ''})`);
         }
         throw new Retryable((e as Error).message + (cause ? ` (${cause.message})` : ''));
       }
@@ -201,33 +201,33 @@ export class ModelDownload {
         const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
         if (!range || Number(range[1]) !== offset) {
           await response.body?.cancel();
-          throw new ParleyError('model/download-failed', `the server at ${redacted(o.url)} answered a resume with the wrong range (${response.headers.get('content-range') ?? 'none'})`);
+          throw new ParleyError('model/download-failed', `the server at ${redacted(options.url)} answered a resume with the wrong range (${response.headers.get('content-range') ?? 'none'})`);
         }
         this.total = range[3] === '*' ? null : Number(range[3]);
       } else if (response.status === 200) {
         // The server ignored the Range request: start over (the hash too).
-        if (offset > 0) o.log?.('the server cannot resume; starting the download again');
+        if (offset > 0) options.log?.('the server cannot resume; starting the download again');
         append = false;
         this.received = 0;
         this.hash = createHash('sha256');
         const length = response.headers.get('content-length');
         this.total = length !== null && /^\d+$/.test(length) ? Number(length) : null;
-      } else if (response.status === 416 && offset > 0 && o.expectedSize === offset) {
+      } else if (response.status === 416 && offset > 0 && options.expectedSize === offset) {
         await response.body?.cancel();
         return true; // already complete
       } else {
         await response.body?.cancel();
-        const what = `the server at ${redacted(o.url)} answered ${response.status} ${response.statusText}`.trim();
+        const what = `the server at ${redacted(options.url)} answered ${response.status} ${response.statusText}`.trim();
         if (response.status >= 500 || response.status === 429 || response.status === 408) throw new Retryable(what);
         throw new ParleyError('model/download-failed', what);
       }
       if (!spaceChecked) await this.checkSpace();
-      if (o.expectedSize != null && this.total !== null && this.total !== o.expectedSize) {
+      if (options.expectedSize != null && this.total !== null && this.total !== options.expectedSize) {
         await response.body?.cancel();
-        throw new ParleyError('model/download-failed', `the server at ${redacted(o.url)} offers ${this.total} bytes, the catalog expects ${o.expectedSize}: not downloaded`);
+        throw new ParleyError('model/download-failed', `the server at ${redacted(options.url)} offers ${this.total} bytes, the catalog expects ${options.expectedSize}: not downloaded`);
       }
       if (!response.body) throw new Retryable('empty response');
-      const file = await open(o.partPath, append ? 'a' : 'w');
+      const file = await open(options.partPath, append ? 'a' : 'w');
       try {
         const reader = response.body.getReader();
         for (;;) {
@@ -242,8 +242,8 @@ export class ModelDownload {
           await file.write(chunk.value);
           this.hash.update(chunk.value);
           this.received += chunk.value.byteLength;
-          const limit = this.total ?? o.expectedSize ?? null;
-          if (limit !== null && this.received > limit) throw new ParleyError('model/download-failed', `the server at ${redacted(o.url)} sent more than the ${limit} bytes it announced`);
+          const limit = this.total ?? options.expectedSize ?? null;
+          if (limit !== null && this.received > limit) throw new ParleyError('model/download-failed', `the server at ${redacted(options.url)} sent more than the ${limit} bytes it announced`);
           this.emit('downloading');
         }
       } finally {
@@ -252,19 +252,19 @@ export class ModelDownload {
       if (this.total !== null && this.received < this.total) throw new Retryable(`the connection closed at ${this.received} of ${this.total} bytes`);
       return true;
     } finally {
-      o.signal?.removeEventListener('abort', onAbort);
+      options.signal?.removeEventListener('abort', onAbort);
       if (this.connection === connection) this.connection = undefined;
     }
   }
 
   private async checkSpace(): Promise<void> {
-    const o = this.o;
-    const size = this.total ?? o.expectedSize ?? null;
+    const options = this.options;
+    const size = this.total ?? options.expectedSize ?? null;
     if (size === null) return;
-    const need = Math.ceil((size - this.received) * (o.extraSpaceFactor ?? 1));
-    const free = await (o.freeBytes ?? defaultFreeBytes)(path.dirname(o.partPath));
+    const need = Math.ceil((size - this.received) * (options.extraSpaceFactor ?? 1));
+    const free = await (options.freeBytes ?? defaultFreeBytes)(path.dirname(options.partPath));
     if (free < need) {
-      throw new ParleyError('model/disk-full', `not enough disk space: ${formatBytes(need)} needed in ${path.dirname(o.partPath)}, ${formatBytes(free)} free`);
+      throw new ParleyError('model/disk-full', `not enough disk space: ${formatBytes(need)} needed in ${path.dirname(options.partPath)}, ${formatBytes(free)} free`);
     }
   }
 }

@@ -77,9 +77,9 @@ const BUNDLED_DIRS: Record<string, string> = { 'silero-vad-v6': 'silero-vad' };
 export class ModelStore {
   readonly dir: string;
   private readonly clock: Clock;
-  constructor(private readonly o: ModelStoreOptions) {
-    this.dir = o.dir;
-    this.clock = o.clock ?? systemClock;
+  constructor(private readonly options: ModelStoreOptions) {
+    this.dir = options.dir;
+    this.clock = options.clock ?? systemClock;
   }
 
   async list(): Promise<ModelListing[]> {
@@ -156,15 +156,15 @@ export class ModelStore {
    * the catalog's checksum unless one is given; otherwise the computed checksum is recorded.
    */
   async import(source: string, o: TransferOptions & { task: string; sha256?: string; id?: string }): Promise<InstalledModel & { computedSha256: string | null; verified: boolean }> {
-    if (!(MODEL_TASKS as readonly string[]).includes(o.task)) throw new ParleyError('cli/usage', `--task must be one of ${MODEL_TASKS.join(', ')} (got '${o.task}')`);
+    if (!(MODEL_TASKS as readonly string[]).includes(o.task)) throw new ParleyError('model/invalid-request', `--task must be one of ${MODEL_TASKS.join(', ')} (got '${o.task}')`);
     const task = o.task as ModelTask;
     const isUrl = /^https?:\/\//i.test(source);
     const baseName = fileNameOf(source);
     const id = o.id ?? baseName.replace(/\.(tar\.gz|tgz|tar\.bz2|tbz2|tar|onnx|gguf|bin)$/i, '');
-    if (!isValidModelId(id)) throw new ParleyError('cli/usage', `'${id}' cannot be a model id (letters, digits, . _ - only): choose one with --id`);
+    if (!isValidModelId(id)) throw new ParleyError('model/invalid-request', `'${id}' cannot be a model id (letters, digits, . _ - only): choose one with --id`);
     const entry = findCatalogEntry(id);
-    if (entry?.bundled) throw new ParleyError('cli/usage', `${id} is bundled with the app and cannot be replaced`);
-    if (entry && entry.task !== task) throw new ParleyError('cli/usage', `${id} is a ${entry.task} model in the catalog, not ${task}`);
+    if (entry?.bundled) throw new ParleyError('model/invalid-request', `${id} is bundled with the app and cannot be replaced`);
+    if (entry && entry.task !== task) throw new ParleyError('model/invalid-request', `${id} is a ${entry.task} model in the catalog, not ${task}`);
     const sha256 = checkedSha(o.sha256) ?? entry?.sha256 ?? null;
     const meta = { id, task, name: entry?.name ?? id, license: entry?.license ?? 'unknown (imported)', sha256, sizeBytes: o.sha256 ? null : (entry?.sizeBytes ?? null) };
     const format = archiveFormatOf(baseName) ?? 'file';
@@ -175,7 +175,7 @@ export class ModelStore {
     const st = await stat(source).catch(() => undefined);
     if (!st) throw new ParleyError('file/not-found', `no such file or folder: ${source}`);
     if (st.isDirectory()) {
-      if (o.sha256) throw new ParleyError('cli/usage', '--sha256 checks a file or an archive, not a folder');
+      if (o.sha256) throw new ParleyError('model/invalid-request', '--sha256 checks a file or an archive, not a folder');
       const m = await this.installStaged(id, { ...meta, sha256: null, sizeBytes: null, source: path.resolve(source) }, async (staging) => copyFolder(source, staging));
       return { ...m, computedSha256: null, verified: false };
     }
@@ -189,7 +189,7 @@ export class ModelStore {
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         fetch: localFileFetch,
-        ...pickFreeBytes(this.o.download),
+        ...pickFreeBytes(this.options.download),
         extraSpaceFactor: format === 'file' ? 1 : 2,
       });
       const result = await download.done;
@@ -201,8 +201,8 @@ export class ModelStore {
 
   /** Deletes an installed model. False when it was not installed. */
   async remove(id: string): Promise<boolean> {
-    if (findCatalogEntry(id)?.bundled) throw new ParleyError('cli/usage', `${id} is bundled with the app and cannot be removed`);
-    if (!isValidModelId(id)) throw new ParleyError('cli/usage', `'${id}' is not a model id`);
+    if (findCatalogEntry(id)?.bundled) throw new ParleyError('model/invalid-request', `${id} is bundled with the app and cannot be removed`);
+    if (!isValidModelId(id)) throw new ParleyError('model/invalid-request', `'${id}' is not a model id`);
     const had = Boolean(await this.installed(id));
     await rm(this.partPath(id), { force: true });
     if (!had) return false;
@@ -248,8 +248,8 @@ export class ModelStore {
   private bundled(id: string): InstalledModel | undefined {
     const folder = BUNDLED_DIRS[id];
     const entry = findCatalogEntry(id);
-    if (!folder || !entry || !this.o.resourcesDir) return undefined;
-    const dir = path.join(this.o.resourcesDir, 'models', folder);
+    if (!folder || !entry || !this.options.resourcesDir) return undefined;
+    const dir = path.join(this.options.resourcesDir, 'models', folder);
     return { id, task: entry.task, name: entry.name, sha256: entry.sha256, sizeBytes: entry.sizeBytes, license: entry.license, source: 'bundled', files: entry.files, installedAt: '', dir, bundled: true };
   }
 
@@ -282,7 +282,7 @@ export class ModelStore {
       clock: this.clock,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      ...this.o.download,
+      ...this.options.download,
       extraSpaceFactor: meta.format === 'file' ? 1 : 2,
     });
     o.onStart?.(download);
@@ -303,7 +303,7 @@ export class ModelStore {
           await rename(partPath, path.join(staging, name));
           return [name];
         }
-        return extractArchiveFile(partPath, meta.format as ArchiveFormat, staging, this.o.tarLimits);
+        return extractArchiveFile(partPath, meta.format as ArchiveFormat, staging, this.options.tarLimits);
       });
     } finally {
       await rm(partPath, { force: true });
@@ -358,7 +358,7 @@ export function taskWords(task: ModelTask): string {
 
 function checkedSha(hex: string | undefined): string | undefined {
   if (hex === undefined) return undefined;
-  if (!isSha256(hex)) throw new ParleyError('cli/usage', `--sha256 must be 64 hexadecimal digits (got '${hex.slice(0, 80)}')`);
+  if (!isSha256(hex)) throw new ParleyError('model/invalid-request', `--sha256 must be 64 hexadecimal digits (got '${hex.slice(0, 80)}')`);
   return hex.toLowerCase();
 }
 

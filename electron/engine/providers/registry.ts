@@ -3,6 +3,7 @@ import { ParleyError } from '../errors.js';
 import { AnthropicLlm, AnthropicSettingsSchema } from './llm/anthropic.js';
 import { OpenAiChatLlm, OpenAiChatSettingsSchema } from './llm/openai-chat.js';
 import { assertAllowedOffline } from './offline.js';
+import { checkProviderSettings } from './provider-settings.js';
 import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
 import { KyutaiStt, KyutaiSttSettingsSchema } from './stt/kyutai.js';
@@ -229,7 +230,7 @@ export function providerIds(kind: ProviderKind): string[] {
 
 export function findProvider<K extends ProviderKind>(kind: K, id: string): ProviderDescriptor<K> {
   const d = providers.find((p) => p.kind === kind && p.id === id);
-  if (!d) throw new ParleyError('cli/usage', `unknown ${kind.toUpperCase()} provider '${id}' (available: ${providerIds(kind).join(', ')})`);
+  if (!d) throw new ParleyError('provider/unknown', `unknown ${kind.toUpperCase()} provider '${id}' (available: ${providerIds(kind).join(', ')})`);
   return d as unknown as ProviderDescriptor<K>;
 }
 
@@ -263,18 +264,14 @@ export function resolveProvider<K extends ProviderKind>(
     input.baseUrl = envUrl;
     endpointSource = 'environment';
   }
-  const parsed = descriptor.settings.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path[0] === 'baseUrl' && endpointSource === 'environment' ? `PARLEY_${descriptor.env}_URL` : issue.path.join('.');
-    throw new ParleyError('cli/usage', `invalid ${descriptor.displayName} setting ${where}: ${issue.message}`);
-  }
-  const baseUrl = (parsed.data as { baseUrl?: unknown }).baseUrl;
+  const checked = checkProviderSettings(descriptor, input, endpointSource === 'environment' ? { addressFrom: `PARLEY_${descriptor.env}_URL` } : {});
+  if (!checked.ok) throw new ParleyError('settings/invalid', checked.message, { provider: id });
+  const baseUrl = checked.settings.baseUrl;
   const apiKey = (typeof savedKey === 'function' ? savedKey(typeof baseUrl === 'string' ? baseUrl : undefined) : savedKey || env[keyVariableOf(descriptor)]) || undefined;
   if (descriptor.requiresKey && !apiKey) {
     throw new ParleyError('provider/missing-key', `no API key for ${descriptor.displayName}: set ${keyVariableOf(descriptor)} or add the key in settings`, { provider: id });
   }
-  return { descriptor, settings: parsed.data as Record<string, unknown>, apiKey, endpointSource };
+  return { descriptor, settings: checked.settings, apiKey, endpointSource };
 }
 
 export function createProvider<K extends ProviderKind>(resolved: ResolvedProvider<K>, context: CreateContext): ProviderOf<K> {

@@ -34,7 +34,7 @@ export interface RetryStep {
  * shorter than a server's Retry-After.
  */
 export class RetryBudget {
-  private readonly o: Required<RetryBudgetOptions>;
+  private readonly policy: Required<RetryBudgetOptions>;
   private tokens: number;
   private healthySince: number | undefined;
   private failedInARow = 0;
@@ -43,7 +43,7 @@ export class RetryBudget {
     private readonly clock: Clock,
     options: RetryBudgetOptions = {},
   ) {
-    this.o = {
+    this.policy = {
       retries: 5,
       refillMs: 10_000,
       baseDelayMs: 500,
@@ -53,7 +53,7 @@ export class RetryBudget {
       sleep: (ms, signal) => abortableSleep(ms, signal, clock),
       ...options,
     };
-    this.tokens = this.o.retries;
+    this.tokens = this.policy.retries;
   }
 
   /** Attempts that failed since the last success (for "gave up after N attempts"). */
@@ -74,19 +74,19 @@ export class RetryBudget {
   next(fault?: unknown): RetryStep | undefined {
     this.failedInARow++;
     if (this.healthySince !== undefined) {
-      this.tokens = Math.min(this.o.retries, this.tokens + (this.clock.now() - this.healthySince) / this.o.refillMs);
+      this.tokens = Math.min(this.policy.retries, this.tokens + (this.clock.now() - this.healthySince) / this.policy.refillMs);
       this.healthySince = undefined;
     }
     const retryAfter = (fault as { retryAfterMs?: number } | undefined)?.retryAfterMs;
-    if (this.tokens < 1 || (retryAfter !== undefined && retryAfter > this.o.maxRetryAfterMs)) return undefined;
+    if (this.tokens < 1 || (retryAfter !== undefined && retryAfter > this.policy.maxRetryAfterMs)) return undefined;
     this.tokens -= 1;
-    const attempt = Math.max(1, Math.ceil(this.o.retries - this.tokens - 1e-9));
-    const backoff = backoffDelay(attempt, { maxAttempts: this.o.retries + 1, baseDelayMs: this.o.baseDelayMs, maxDelayMs: this.o.maxDelayMs }, this.o.random);
+    const attempt = Math.max(1, Math.ceil(this.policy.retries - this.tokens - 1e-9));
+    const backoff = backoffDelay(attempt, { maxAttempts: this.policy.retries + 1, baseDelayMs: this.policy.baseDelayMs, maxDelayMs: this.policy.maxDelayMs }, this.policy.random);
     return { attempt, delayMs: Math.round(Math.max(backoff, retryAfter ?? 0)) };
   }
 
   /** Waits out a step's delay (rejects with an AbortError when `signal` fires). */
   wait(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.o.sleep(ms, signal);
+    return this.policy.sleep(ms, signal);
   }
 }

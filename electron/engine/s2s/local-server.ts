@@ -39,8 +39,8 @@ export class LocalServer {
   private restartTimer: ClockTimer | undefined;
   private readonly clock: Clock;
 
-  constructor(private readonly o: LocalServerOptions) {
-    this.clock = o.clock ?? systemClock;
+  constructor(private readonly options: LocalServerOptions) {
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The server's recent output (stdout and stderr, newest last). */
@@ -78,14 +78,14 @@ export class LocalServer {
   }
 
   private async launch(): Promise<void> {
-    const { host, port } = this.o;
+    const { host, port } = this.options;
     if (await portOpen(host, port)) {
       throw new ParleyError('provider/unreachable', `port ${port} is already in use by another program, so Parley cannot start Moshi there. If that program is a Moshi server, clear the launch command to use it as it is; otherwise choose another port in the URL and the command.`, { provider: 'moshi' });
     }
-    const [file, ...args] = splitCommand(this.o.command);
+    const [file, ...args] = splitCommand(this.options.command);
     if (!file) throw new ParleyError('settings/invalid', 'the Moshi launch command is empty');
-    this.o.notify?.(`Starting the local Moshi server (${file}); the first start loads the model and can take a few minutes.`);
-    const child = spawn(file, args, { cwd: this.o.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    this.options.notify?.(`Starting the local Moshi server (${file}); the first start loads the model and can take a few minutes.`);
+    const child = spawn(file, args, { cwd: this.options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     this.child = child;
     // A child is not killed with its parent: if Parley exits without stop() (a crash, app.exit,
     // the quit deadline passing), kill it on the way out so it does not keep the port and the GPU.
@@ -111,7 +111,7 @@ export class LocalServer {
       child.once('exit', (code, signal) => resolve(new ParleyError('provider/unreachable', `the Moshi server stopped (${signal ?? `exit ${code}`}) ${this.explain()}`, { provider: 'moshi' })));
     });
     child.once('exit', () => this.onExit(child));
-    const deadline = this.clock.now() + (this.o.startTimeoutMs ?? 180_000);
+    const deadline = this.clock.now() + (this.options.startTimeoutMs ?? 180_000);
     for (;;) {
       const outcome = await Promise.race([exited, sleepOn(this.clock, 250).then(() => undefined)]);
       if (outcome) throw outcome;
@@ -121,7 +121,7 @@ export class LocalServer {
       }
       if (this.clock.now() > deadline) {
         child.kill('SIGTERM');
-        throw new ParleyError('provider/timeout', `the Moshi server did not open port ${port} within ${Math.round((this.o.startTimeoutMs ?? 180_000) / 1000)} s ${this.explain()}`, { provider: 'moshi' });
+        throw new ParleyError('provider/timeout', `the Moshi server did not open port ${port} within ${Math.round((this.options.startTimeoutMs ?? 180_000) / 1000)} s ${this.explain()}`, { provider: 'moshi' });
       }
     }
   }
@@ -132,21 +132,21 @@ export class LocalServer {
     this.child = undefined;
     this.ready = undefined;
     this.crashes++;
-    if (this.crashes > (this.o.maxCrashes ?? 5)) {
-      this.o.notify?.(`The Moshi server keeps stopping; Parley gave up restarting it. ${this.explain()}`);
+    if (this.crashes > (this.options.maxCrashes ?? 5)) {
+      this.options.notify?.(`The Moshi server keeps stopping; Parley gave up restarting it. ${this.explain()}`);
       return;
     }
-    const delay = Math.min(this.o.maxBackoffMs ?? 30_000, 1000 * 2 ** (this.crashes - 1));
-    this.o.notify?.(`The Moshi server stopped unexpectedly; restarting it in ${Math.round(delay / 1000)} s.`);
+    const delay = Math.min(this.options.maxBackoffMs ?? 30_000, 1000 * 2 ** (this.crashes - 1));
+    this.options.notify?.(`The Moshi server stopped unexpectedly; restarting it in ${Math.round(delay / 1000)} s.`);
     this.restartTimer = this.clock.setTimeout(() => {
-      if (!this.stopped) void this.ensureRunning().catch((e: unknown) => this.o.notify?.(e instanceof Error ? e.message : String(e)));
+      if (!this.stopped) void this.ensureRunning().catch((e: unknown) => this.options.notify?.(e instanceof Error ? e.message : String(e)));
     }, delay);
   }
 
   /** What the server's own output says went wrong, in words a user can act on. */
   private explain(): string {
     const tail = this.logLines.slice(-40).join('\n');
-    if (/address already in use|EADDRINUSE|errno 98/i.test(tail)) return `(its port ${this.o.port} is already in use by another program).`;
+    if (/address already in use|EADDRINUSE|errno 98/i.test(tail)) return `(its port ${this.options.port} is already in use by another program).`;
     if (/cuda|no gpu|nvidia|out of memory/i.test(tail)) return '(it needs a GPU: Moshi runs on an NVIDIA GPU with enough memory, or Apple Silicon with moshi_mlx; see its logs).';
     if (/no module named|modulenotfounderror/i.test(tail)) return '(it is not installed in that Python: pip install moshi).';
     const last = this.logLines.at(-1);

@@ -112,13 +112,13 @@ export class S2sSession {
   private lastModelEventAt = 0;
   private stallNoticed = false;
 
-  constructor(private readonly o: S2sSessionOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.client = o.client;
-    this.reconnectsLeft = o.maxReconnects ?? 3;
-    this.vad = new VoiceActivityDetector(o.vad, { ...o.vadOptions, clock: this.clock, collectAudio: false });
-    this.resampler = o.client.sampleRate === MIC_RATE ? undefined : new Resampler({ inputRate: MIC_RATE, outputRate: o.client.sampleRate });
-    if (o.sink.sampleRate !== o.client.sampleRate) throw new ParleyError('audio/invalid-rate', `the sink plays ${o.sink.sampleRate} Hz but ${o.client.displayName} speaks ${o.client.sampleRate} Hz`);
+  constructor(private readonly options: S2sSessionOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.client = options.client;
+    this.reconnectsLeft = options.maxReconnects ?? 3;
+    this.vad = new VoiceActivityDetector(options.vad, { ...options.vadOptions, clock: this.clock, collectAudio: false });
+    this.resampler = options.client.sampleRate === MIC_RATE ? undefined : new Resampler({ inputRate: MIC_RATE, outputRate: options.client.sampleRate });
+    if (options.sink.sampleRate !== options.client.sampleRate) throw new ParleyError('audio/invalid-rate', `the sink plays ${options.sink.sampleRate} Hz but ${options.client.displayName} speaks ${options.client.sampleRate} Hz`);
   }
 
   subscribe(listener: (e: EngineEvent) => void): () => void {
@@ -142,13 +142,13 @@ export class S2sSession {
 
   /** Connects (waits for the model to be ready); throws a typed error if it cannot. */
   async start(signal?: AbortSignal): Promise<void> {
-    this.o.log?.write({ kind: 'session-start', at: new Date().toISOString(), providers: { s2s: this.o.client.id } });
-    if (this.o.history?.length && !this.o.client.acceptsTextHistory) {
-      this.emit({ type: 'notice', message: `${this.o.client.displayName} takes no text context: it starts this conversation fresh (the transcript so far is kept here).` });
+    this.options.log?.write({ kind: 'session-start', at: new Date().toISOString(), providers: { s2s: this.options.client.id } });
+    if (this.options.history?.length && !this.options.client.acceptsTextHistory) {
+      this.emit({ type: 'notice', message: `${this.options.client.displayName} takes no text context: it starts this conversation fresh (the transcript so far is kept here).` });
     }
-    await this.client.connect({ signal, instructions: this.o.instructions, history: this.o.history });
+    await this.client.connect({ signal, instructions: this.options.instructions, history: this.options.history });
     this.lastModelEventAt = this.clock.now();
-    if (this.o.stt) await this.openStt(this.o.stt);
+    if (this.options.stt) await this.openStt(this.options.stt);
     this.emit({ type: 'state', state: 'listening' });
     this.pumping = this.pump();
   }
@@ -175,8 +175,8 @@ export class S2sSession {
    */
   interruptReply(): boolean {
     if (this.cutOffModel()) return true;
-    if (this.client.interrupt || this.o.sink.written() <= this.o.sink.played()) return false;
-    this.o.sink.flush();
+    if (this.client.interrupt || this.options.sink.written() <= this.options.sink.played()) return false;
+    this.options.sink.flush();
     this.pendingText = '';
     this.takeUnplayedText(); // silenced: never heard, so never in the transcript
     return true;
@@ -186,7 +186,7 @@ export class S2sSession {
   conversation(): ChatMessage[] {
     const open = this.turn ? [{ role: 'user' as const, text: this.turn.userText }, { role: 'assistant' as const, text: this.turn.assistantText.trim() }] : [];
     // What came in as context (even if this model could not use it) goes on to the next session.
-    return [...(this.o.history ?? []), ...this.transcript, ...open].filter((m) => m.text).map((m) => ({ role: m.role, content: m.text }));
+    return [...(this.options.history ?? []), ...this.transcript, ...open].filter((m) => m.text).map((m) => ({ role: m.role, content: m.text }));
   }
 
   async stop(): Promise<void> {
@@ -198,8 +198,8 @@ export class S2sSession {
     await this.client.close();
     await this.pumping;
     this.closeTurn();
-    this.o.sink.flush();
-    await this.o.log?.flush();
+    this.options.sink.flush();
+    await this.options.log?.flush();
   }
 
   // ---------- the user's words (optional STT) ----------
@@ -250,7 +250,7 @@ export class S2sSession {
     if (!paced && !this.responseActive) return; // a turn-based model is quiet between replies
     const silentMs = this.clock.now() - this.lastModelEventAt;
     const name = this.client.displayName;
-    if (silentMs > (this.o.stallReconnectMs ?? (paced ? 6000 : 15_000))) {
+    if (silentMs > (this.options.stallReconnectMs ?? (paced ? 6000 : 15_000))) {
       const error = new ParleyError('provider/timeout', `${name} stopped responding (nothing for ${Math.round(silentMs / 1000)} s)`, { provider: this.client.id });
       if (this.client.reopen) this.reconnection = this.reconnect(error);
       else if (paced) this.fail(error);
@@ -263,7 +263,7 @@ export class S2sSession {
         this.closeTurn();
         this.modelWentQuiet();
       }
-    } else if (silentMs > (this.o.stallNoticeMs ?? (paced ? 2000 : 5000)) && !this.stallNoticed) {
+    } else if (silentMs > (this.options.stallNoticeMs ?? (paced ? 2000 : 5000)) && !this.stallNoticed) {
       this.stallNoticed = true;
       this.emit({ type: 'notice', message: `${name} has sent nothing for ${Math.round(silentMs / 1000)} s` });
     }
@@ -288,7 +288,7 @@ export class S2sSession {
         const next = old.reopen();
         this.client = next;
         void old.close();
-        this.o.sink.flush();
+        this.options.sink.flush();
         this.takeUnplayedText();
         this.pendingText = '';
         this.responseActive = false;
@@ -300,7 +300,7 @@ export class S2sSession {
         }
         try {
           await abortableSleep(reconnectDelay(attempt), this.lifetime.signal, this.clock);
-          await next.connect({ signal: this.lifetime.signal, instructions: this.o.instructions, history: this.textHistory() });
+          await next.connect({ signal: this.lifetime.signal, instructions: this.options.instructions, history: this.textHistory() });
         } catch (e) {
           if (this.stopped) return;
           error = asParleyError(e, 'provider/unreachable');
@@ -365,7 +365,7 @@ export class S2sSession {
         if (!e.interrupted) this.pendingText = '';
         // Turn-based models send no silence after an answer: it is over once its audio has played,
         // and so is the turn (its text and latency are reported then).
-        void this.o.sink.drain().then(() => {
+        void this.options.sink.drain().then(() => {
           if (rest && turn && this.turn === turn && !turn.interrupted) this.appendAssistant(rest);
           if (this.responseActive || this.stopped) return;
           if (!e.interrupted && this.turn?.assistantText && !this.userSpeaking) this.closeTurn();
@@ -388,7 +388,7 @@ export class S2sSession {
   }
 
   private onModelAudio(samples: Float32Array): void {
-    const sink = this.o.sink;
+    const sink = this.options.sink;
     const rate = sink.sampleRate;
     if (!this.responseActive) {
       this.responseActive = true;
@@ -396,7 +396,7 @@ export class S2sSession {
     }
     // Keep the conversation live: a paced model's backlog beyond maxLagMs is dropped, and the user is
     // told once per episode (a model that cannot keep up would otherwise print a notice per frame).
-    const maxLagMs = this.o.maxLagMs ?? 600;
+    const maxLagMs = this.options.maxLagMs ?? 600;
     const backlogMs = ((sink.written() - sink.played()) / rate) * 1000;
     if (this.client.paced && backlogMs > maxLagMs) {
       sink.flush();
@@ -410,7 +410,7 @@ export class S2sSession {
       }
       this.lastSkipAt = now;
     }
-    const voiced = rms(samples) >= (this.o.speakingRms ?? 0.01);
+    const voiced = rms(samples) >= (this.options.speakingRms ?? 0.01);
     const text = this.pendingText;
     this.pendingText = '';
     const now = this.clock.now();
@@ -463,7 +463,7 @@ export class S2sSession {
    */
   private cutOffModel(): boolean {
     const client = this.client;
-    const sink = this.o.sink;
+    const sink = this.options.sink;
     if (!client.interrupt || sink.written() <= sink.played()) return false;
     const playedMs = ((sink.played() - this.responseBase) / sink.sampleRate) * 1000;
     sink.flush();
@@ -540,7 +540,7 @@ export class S2sSession {
     }
     if (turn.latency.has('speechEnd')) {
       const report = { ...turn.latency.report(), overlapMs: Math.round(turn.overlapMs) };
-      this.o.log?.write({ kind: 'latency', turnId: turn.id, at: new Date().toISOString(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
+      this.options.log?.write({ kind: 'latency', turnId: turn.id, at: new Date().toISOString(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
       this.emit({ type: 'latency', turnId: turn.id, report });
     }
   }
@@ -557,8 +557,8 @@ export class S2sSession {
   }
 
   private emit(event: EngineEvent): void {
-    if (event.type === 'user-final') this.o.log?.write({ kind: 'user', turnId: event.turnId, at: new Date().toISOString(), text: event.text });
-    if (event.type === 'assistant-done') this.o.log?.write({ kind: 'assistant', turnId: event.turnId, at: new Date().toISOString(), text: event.text, interrupted: event.interrupted });
+    if (event.type === 'user-final') this.options.log?.write({ kind: 'user', turnId: event.turnId, at: new Date().toISOString(), text: event.text });
+    if (event.type === 'assistant-done') this.options.log?.write({ kind: 'assistant', turnId: event.turnId, at: new Date().toISOString(), text: event.text, interrupted: event.interrupted });
     for (const l of this.listeners) l(event);
   }
 }

@@ -2,7 +2,9 @@ import type { InvokeHandlers } from '../../shared/dispatch.js';
 import { KEY_NAMES, type KeyName, type KeyStatuses, type ProviderInfo } from '../../shared/ipc.js';
 import { ParleyError } from '../errors.js';
 import { checkKey } from '../providers/key-check.js';
+import { checkProviderSettings } from '../providers/provider-settings.js';
 import type { Settings } from '../../shared/settings.js';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { keyNameOf, providers } from '../providers/registry.js';
 import { defaultKeyOrigin, keyForEndpoint, keyOrigin, readBoundKey, saveBoundKey, type KeyAvailability } from './key-binding.js';
@@ -28,25 +30,26 @@ export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env
     'parley:providers': providerCatalog,
     'parley:settings-get': () => store.settings,
     'parley:settings-update': async (request) => {
-      const saved = await store.update(() => request as Settings);
+      const saved = await store.update((current) => {
+        assertProviderSettings(request, current);
+        return request;
+      });
       onChange('settings');
       return saved;
     },
     'parley:keys-status': statuses,
-    'parley:key-set': async (request) => {
-      const { name, value } = request as { name: KeyName; value: string };
+    'parley:key-set': async ({ name, value }) => {
       // Bound to where the settings send this service now; moving it elsewhere later needs the key again.
       await saveBoundKey(secrets, name, value.trim(), keyEndpoint(name, store.settings, env)?.url ?? defaultKeyOrigin(name)!);
       onChange('keys');
       return statuses();
     },
-    'parley:key-delete': async (request) => {
-      await secrets.delete((request as { name: string }).name);
+    'parley:key-delete': async ({ name }) => {
+      await secrets.delete(name);
       onChange('keys');
       return statuses();
     },
-    'parley:key-test': async (request) => {
-      const name = (request as { name: KeyName }).name;
+    'parley:key-test': async ({ name }) => {
       try {
         const key = await availability(name);
         if (key.state === 'wrong-host') return { ok: false as const, error: key.error.toInfo() };
@@ -60,6 +63,27 @@ export function settingsHandlers(store: SettingsStore, secrets: SecretStore, env
     },
   };
 }
+
+/**
+ * Each provider's settings that a change touches, checked against that provider's registry schema
+ * (and its address against what it speaks); the first problem refuses the whole change in plain
+ * words ("Deepgram: the address must be a ws:// or wss:// URL"). Entries left as they were are not
+ * judged again (one saved by an older Parley must not block every other change: it is reported
+ * when that provider is used), nor are providers this build does not have.
+ */
+export function assertProviderSettings(next: Settings, previous: Settings): void {
+  for (const kind of PROVIDER_KINDS) {
+    for (const [id, values] of Object.entries(next.providers[kind])) {
+      if (isDeepStrictEqual(values, previous.providers[kind][id])) continue;
+      const descriptor = providers.find((p) => p.kind === kind && p.id === id);
+      if (!descriptor) continue;
+      const checked = checkProviderSettings(descriptor, values);
+      if (!checked.ok) throw new ParleyError('settings/invalid', checked.message, { provider: id });
+    }
+  }
+}
+
+const PROVIDER_KINDS = ['stt', 'llm', 'tts', 's2s'] as const;
 
 /** The registry as data for the settings UI: each provider's settings as JSON Schema (input side, defaults included). */
 export function providerCatalog(): ProviderInfo[] {

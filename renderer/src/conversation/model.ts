@@ -263,7 +263,7 @@ export function errorAction(error: ErrorInfo): 'open-settings' | 'retry' | undef
     case 'provider/key-wrong-host':
     case 'provider/invalid-key':
     case 'settings/invalid':
-    case 'cli/usage':
+    case 'provider/unknown':
     case 'provider/bad-request':
       return 'open-settings';
     case 'provider/unreachable':

@@ -23,8 +23,19 @@ export function fieldLabel(name: string): string {
 /**
  * A form generated from a provider's settings schema (sent by the engine as JSON Schema): text,
  * URL, number and checkbox fields and selects for enums, each with its default as placeholder.
+ * `problems`: what the engine refused, by field, said at that field.
  */
-export function SchemaForm({ schema, values, onChange }: { schema: Record<string, unknown>; values: Record<string, unknown>; onChange: (next: Record<string, unknown>) => void }) {
+export function SchemaForm({
+  schema,
+  values,
+  onChange,
+  problems = {},
+}: {
+  schema: Record<string, unknown>;
+  values: Record<string, unknown>;
+  onChange: (next: Record<string, unknown>) => void;
+  problems?: Record<string, string>;
+}) {
   const base = useId();
   const properties = (schema.properties ?? {}) as Record<string, FieldSchema>;
   const set = (name: string, value: unknown) => {
@@ -37,12 +48,15 @@ export function SchemaForm({ schema, values, onChange }: { schema: Record<string
     <div className="schema-form">
       {Object.entries(properties).map(([name, field]) => {
         const id = `${base}-${name}`;
+        const problemId = `${id}-problem`;
+        const problem = problems[name];
+        const invalid = problem ? { 'aria-invalid': true, 'aria-describedby': problemId } : {};
         const value = values[name];
         const placeholder = field.default === undefined ? '' : String(field.default);
         let input;
         if (field.enum) {
           input = (
-            <select id={id} value={String(value ?? field.default ?? '')} onChange={(e) => set(name, e.target.value)}>
+            <select id={id} {...invalid} value={String(value ?? field.default ?? '')} onChange={(e) => set(name, e.target.value)}>
               {field.enum.map((v) => (
                 <option key={String(v)} value={String(v)}>
                   {String(v)}
@@ -51,11 +65,12 @@ export function SchemaForm({ schema, values, onChange }: { schema: Record<string
             </select>
           );
         } else if (field.type === 'boolean') {
-          input = <input id={id} type="checkbox" checked={Boolean(value ?? field.default)} onChange={(e) => set(name, e.target.checked)} />;
+          input = <input id={id} {...invalid} type="checkbox" checked={Boolean(value ?? field.default)} onChange={(e) => set(name, e.target.checked)} />;
         } else if (field.type === 'number' || field.type === 'integer') {
           input = (
             <input
               id={id}
+              {...invalid}
               type="number"
               step={field.type === 'integer' ? 1 : 'any'}
               min={field.minimum ?? field.exclusiveMinimum}
@@ -66,12 +81,17 @@ export function SchemaForm({ schema, values, onChange }: { schema: Record<string
             />
           );
         } else {
-          input = <input id={id} type={field.format === 'uri' ? 'url' : 'text'} placeholder={placeholder} value={value === undefined ? '' : String(value)} onChange={(e) => set(name, e.target.value)} />;
+          input = <input id={id} {...invalid} type={field.format === 'uri' ? 'url' : 'text'} placeholder={placeholder} value={value === undefined ? '' : String(value)} onChange={(e) => set(name, e.target.value)} />;
         }
         return (
           <div className="field" key={name}>
             <label htmlFor={id}>{fieldLabel(name)}</label>
             {input}
+            {problem && (
+              <p id={problemId} className="field__problem status__error">
+                {problem}
+              </p>
+            )}
           </div>
         );
       })}

@@ -4,6 +4,7 @@ import type { KeyStatus, Settings } from '../../../electron/shared/settings';
 import { AudioFields } from './AudioFields';
 import { SchemaForm } from './SchemaForm';
 import { ServerLogs } from './ServerLogs';
+import { providerFieldProblem } from './provider-problems';
 import { problemsSummary, turnTakingProblems } from './turn-taking-fields';
 import { TurnTakingFields } from './TurnTakingFields';
 
@@ -30,6 +31,10 @@ export function SettingsView({ api }: { api: ParleyApi }) {
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
   // Save attempts refused for turn-taking values the engine would not accept (their fields then say why).
   const [refused, setRefused] = useState(0);
+  // The settings as the engine last gave them: a refused provider setting is one changed since.
+  const [saved, setSaved] = useState<Settings | undefined>();
+  // A provider setting the engine refused, shown at its field.
+  const [fieldProblem, setFieldProblem] = useState<{ kind: Kind; field: string; text: string } | undefined>();
 
   useEffect(() => {
     void Promise.all([api.listProviders(), api.getSettings(), api.keyStatus()])
@@ -37,6 +42,7 @@ export function SettingsView({ api }: { api: ParleyApi }) {
         setProviders(p);
         // A late answer never overwrites what the user already started editing.
         setSettings((current) => current ?? s);
+        setSaved(s);
         setKeys(k);
       })
       .catch((e: unknown) => setStatus({ kind: 'error', text: `Could not load settings: ${e instanceof Error ? e.message : String(e)}` }));
@@ -52,6 +58,7 @@ export function SettingsView({ api }: { api: ParleyApi }) {
       return draft;
     });
     setStatus(undefined);
+    setFieldProblem(undefined);
   };
   const problems = turnTakingProblems(settings.turnTaking);
   const refuse = () => {
@@ -62,14 +69,29 @@ export function SettingsView({ api }: { api: ParleyApi }) {
     // The engine's own rules (the shared schema), checked here so each problem shows at its field.
     if (Object.keys(problems).length > 0) return refuse();
     try {
-      setSettings(await api.updateSettings(settings));
+      const next = await api.updateSettings(settings);
+      setSettings(next);
+      setSaved(next);
       setRefused(0);
       // A key counts only for the host it was saved for: a changed endpoint can change its status.
       setKeys(await api.keyStatus());
       setStatus({ kind: 'ok', text: 'Settings saved.' });
     } catch (e) {
-      setStatus({ kind: 'error', text: `Not saved: ${e instanceof Error ? e.message : String(e)}` });
+      const message = e instanceof Error ? e.message : String(e);
+      setStatus({ kind: 'error', text: `Not saved: ${message}` });
+      setFieldProblem(refusedField(message));
     }
+  };
+  /** The stage whose provider's changed settings the engine refused, and the field. */
+  const refusedField = (message: string) => {
+    for (const { kind } of STAGES) {
+      const id = chosenId(settings, kind);
+      const provider = providers.find((p) => p.kind === kind && p.id === id);
+      if (!provider || JSON.stringify(settings.providers[kind][id]) === JSON.stringify(saved?.providers[kind][id])) continue;
+      const found = providerFieldProblem(message, provider);
+      if (found) return { kind, ...found };
+    }
+    return undefined;
   };
 
   return (
@@ -98,6 +120,7 @@ export function SettingsView({ api }: { api: ParleyApi }) {
                   schema={chosen.settingsSchema}
                   values={settings.providers[kind][chosen.id] ?? {}}
                   onChange={(values) => update((d) => void (d.providers[kind][chosen.id] = values))}
+                  problems={fieldProblem?.kind === kind ? { [fieldProblem.field]: fieldProblem.text } : {}}
                 />
                 {kind === 's2s' && chosen.id === 'moshi' && (
                   <>

@@ -62,6 +62,9 @@ describe('what a command loads', () => {
     for (const command of ['parley vad', 'parley run --in', 'parley serve', 'parley models pull']) expect(r.stdout).toContain(command);
     // The usage texts name the registry's providers, whose settings schemas are zod: that much loads.
     expect([...r.packages].filter((name) => name !== 'zod')).toEqual([]);
+    // The texts live in cli/usage: no command module (and so none of what they import) loads to print them.
+    for (const command of ['vad-command.js', 'run-command.js', 'serve-command.js', 'models-command.js']) expect(r.own).not.toContain(path.join('cli', command));
+    expect(r.own.filter((f) => /^engine[\\/](cascade|s2s|session|onnx|audio[\\/]wav)/.test(f))).toEqual([]);
   });
 
   it('parley vad loads onnxruntime (it runs Silero) but no provider SDK, no WebSocket and no server', async () => {

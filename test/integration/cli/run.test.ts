@@ -150,7 +150,7 @@ describe('parley run', () => {
     expect(unknown.stderr).toMatch(/unknown LLM provider 'gpt5' \(available: openai, ollama, anthropic\)/);
     const badUrl = await parley(['run', '--in', 'x.wav'], { PARLEY_DEEPGRAM_URL: 'not a url', DEEPGRAM_API_KEY: 'k' });
     expect(badUrl.code).toBe(2);
-    expect(badUrl.stderr).toMatch(/invalid Deepgram setting PARLEY_DEEPGRAM_URL/);
+    expect(badUrl.stderr).toMatch(/Deepgram: PARLEY_DEEPGRAM_URL must be a ws:\/\/ or wss:\/\/ URL/);
   });
 
   it('--mode s2s --s2s moshi: streams the recording (then silence) in real time and prints the same JSON shape', async () => {

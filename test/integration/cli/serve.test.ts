@@ -93,7 +93,7 @@ describe('parley serve', () => {
     // Replies come as each request completes, not necessarily in order.
     const byId = (id: number) => replies.find((r) => (r as { id: number }).id === id);
     expect(byId(1)).toMatchObject({ ok: true, result: { version: '9.9.9', vad: { state: 'ready', provider: 'cpu' } } });
-    expect(byId(2)).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
+    expect(byId(2)).toMatchObject({ ok: false, error: 'parley:engine-info: the request must be empty' });
     expect(byId(3)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown channel/) });
     expect(byId(-1)).toMatchObject({ ok: false, error: 'malformed request' });
   });

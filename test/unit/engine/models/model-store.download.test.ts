@@ -301,7 +301,7 @@ describe('the catalog through the store', () => {
     expect(await store.remove('tiny')).toBe(true);
     expect(await store.remove('tiny')).toBe(false);
     expect(await store.installed('tiny')).toBeUndefined();
-    await expect(store.remove('silero-vad-v6')).rejects.toMatchObject({ code: 'cli/usage' });
+    await expect(store.remove('silero-vad-v6')).rejects.toMatchObject({ code: 'model/invalid-request' });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { keyNameOf, providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
+import { findProvider, keyNameOf, providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
@@ -27,7 +27,7 @@ describe('provider registry', () => {
   it('needs no key for a local server, and names the variable when a cloud key is missing', () => {
     expect(resolveProvider('llm', 'ollama', {}, {}).apiKey).toBeUndefined();
     expect(() => resolveProvider('stt', 'deepgram', {}, {})).toThrow('no API key for Deepgram: set DEEPGRAM_API_KEY or add the key in settings');
-    expect(() => resolveProvider('llm', 'anthropic', { maxTokens: -1 }, { ANTHROPIC_API_KEY: 'k' })).toThrow(/invalid Anthropic Claude setting maxTokens/);
+    expect(() => resolveProvider('llm', 'anthropic', { maxTokens: -1 }, { ANTHROPIC_API_KEY: 'k' })).toThrow('Anthropic Claude: the max tokens must be above 0');
   });
 
   it('Gradium: one key (GRADIUM_API_KEY) and endpoint variable for STT and TTS; a region host is a base URL setting', () => {
@@ -35,7 +35,7 @@ describe('provider registry', () => {
     expect(resolveProvider('tts', 'gradium', {}, { GRADIUM_API_KEY: 'g', PARLEY_GRADIUM_URL: 'wss://us.api.gradium.ai' })).toMatchObject({ settings: { baseUrl: 'wss://us.api.gradium.ai', outputFormat: 'pcm_24000' }, endpointSource: 'environment' });
     expect(resolveProvider('stt', 'gradium', { baseUrl: 'wss://eu.api.gradium.ai' }, {}, 'g').settings).toMatchObject({ baseUrl: 'wss://eu.api.gradium.ai' });
     expect(() => resolveProvider('tts', 'gradium', {}, {})).toThrow('no API key for Gradium: set GRADIUM_API_KEY or add the key in settings');
-    expect(() => resolveProvider('stt', 'gradium', { delayInFrames: 9 }, {}, 'g')).toThrow(/invalid Gradium setting delayInFrames/);
+    expect(() => resolveProvider('stt', 'gradium', { delayInFrames: 9 }, {}, 'g')).toThrow(/^Gradium: the delay in frames must be one of /);
   });
 
   it('speech-to-speech: Moshi is local and keyless; OpenAI Realtime has its own endpoint variable but the OpenAI key', () => {
@@ -54,6 +54,13 @@ describe('provider registry', () => {
     expect(resolveProvider('stt', 'deepgram-flux', {}, env).settings.eagerEndOfTurnThreshold).toBeUndefined();
     expect(keyNameOf(providers.find((p) => p.id === 'deepgram-flux')!)).toBe('deepgram');
     expect(() => resolveProvider('stt', 'deepgram-flux', {}, {})).toThrow('no API key for Deepgram Flux: set DEEPGRAM_API_KEY or add the key in settings');
-    expect(() => resolveProvider('stt', 'deepgram-flux', { eagerEndOfTurnThreshold: 0.95 }, env)).toThrow(/invalid Deepgram Flux setting eagerEndOfTurnThreshold/);
+    expect(() => resolveProvider('stt', 'deepgram-flux', { eagerEndOfTurnThreshold: 0.95 }, env)).toThrow(/^Deepgram Flux: the eager end of turn threshold must be /);
+  });
+
+  it('invalid settings and unknown providers are engine errors (not CLI usage errors), in plain words', () => {
+    expect(() => resolveProvider('stt', 'deepgram', { baseUrl: 'api.deepgram.com' }, {}, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'Deepgram: the address must be a ws:// or wss:// URL', provider: 'deepgram' }));
+    expect(() => resolveProvider('stt', 'deepgram', {}, { PARLEY_DEEPGRAM_URL: 'not a url' }, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'Deepgram: PARLEY_DEEPGRAM_URL must be a ws:// or wss:// URL' }));
+    expect(() => resolveProvider('tts', 'openai', {}, { PARLEY_OPENAI_URL: 'wss://api.openai.com/v1' }, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'OpenAI speech: PARLEY_OPENAI_URL must be an http:// or https:// URL' }));
+    expect(() => findProvider('llm', 'gpt5')).toThrow(expect.objectContaining({ code: 'provider/unknown', message: "unknown LLM provider 'gpt5' (available: openai, ollama, anthropic)" }));
   });
 });
