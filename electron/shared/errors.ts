@@ -38,6 +38,15 @@ export const errorCodes = [
   /** An archive entry that would land outside its folder, a link, a device, or too large. */
   'model/unsafe-archive',
   'model/unsupported-archive',
+  /** A model file that is there but cannot be loaded (truncated, not a model, wrong format). */
+  'model/corrupt',
+  // local inference processes (electron/engine/local)
+  /** The inference process exited or was killed while working (or could not start). */
+  'local/crashed',
+  /** The inference process crashed too often this session: it is not started again. */
+  'local/unavailable',
+  /** The inference process sent a message outside the protocol. */
+  'local/protocol',
   // offline mode
   /** Offline mode is on and a cloud provider was chosen. */
   'offline/cloud-provider',

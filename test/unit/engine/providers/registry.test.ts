@@ -4,7 +4,7 @@ import { providers, resolveProvider } from '../../../../electron/engine/provider
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 's2s:moshi', 's2s:openai-realtime']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'llm:openai', 'llm:ollama', 'llm:llama-cpp', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
       const defaults = p.settings.parse({}) as { baseUrl: string };
       expect(() => new URL(defaults.baseUrl)).not.toThrow();
