@@ -26,6 +26,8 @@ interface Pending {
 interface Running {
   child: LocalChild;
   ready: Promise<void>;
+  /** Fails the requests still waiting for 'ready'. */
+  notReady: (e: Error) => void;
 }
 
 export const DEFAULT_MAX_RESTARTS = 3;
@@ -112,6 +114,7 @@ export class LocalProcessHost {
       this.pending.delete(id);
       p.queue.fail(abortError());
     }
+    r?.notReady(abortError());
     r?.child.kill();
   }
 
@@ -128,17 +131,17 @@ export class LocalProcessHost {
       this.crashes++;
       throw new ParleyError('local/crashed', `the ${this.o.name} process could not start: ${(e as Error).message}`, { cause: e });
     }
-    let settle!: { resolve: () => void; reject: (e: ParleyError) => void };
+    let settle!: { resolve: () => void; reject: (e: Error) => void };
     const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     ready.catch(() => undefined); // awaited by every request; unobserved when none is waiting
-    const running: Running = { child, ready };
+    const running: Running = { child, ready, notReady: settle.reject };
     this.running = running;
-    child.onMessage((raw) => this.receive(running, raw, settle));
-    child.onExit((exit) => this.exited(running, exit, settle.reject));
+    child.onMessage((raw) => this.receive(running, raw, settle.resolve));
+    child.onExit((exit) => this.exited(running, exit));
     return running;
   }
 
-  private receive(running: Running, raw: unknown, settle: { resolve: () => void; reject: (e: ParleyError) => void }): void {
+  private receive(running: Running, raw: unknown, ready: () => void): void {
     if (this.running !== running) return;
     const parsed = ChildMessageSchema.safeParse(raw);
     if (!parsed.success) {
@@ -149,7 +152,7 @@ export class LocalProcessHost {
     const m = parsed.data;
     switch (m.type) {
       case 'ready':
-        return settle.resolve();
+        return ready();
       case 'fatal':
         // The module cannot load: restarting would fail the same way, so it counts against the budget.
         this.fail(running, typedError(m.error));
@@ -174,12 +177,10 @@ export class LocalProcessHost {
     }
   }
 
-  private exited(running: Running, exit: ChildExit, rejectReady: (e: ParleyError) => void): void {
+  private exited(running: Running, exit: ChildExit): void {
     if (this.running !== running) return;
     const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code ?? 'unknown'}`;
-    const error = new ParleyError('local/crashed', `the ${this.o.name} process ${how}; it starts again on the next request`);
-    rejectReady(error);
-    this.fail(running, error);
+    this.fail(running, new ParleyError('local/crashed', `the ${this.o.name} process ${how}; it starts again on the next request`));
   }
 
   /** The child is gone or untrustworthy: every request in flight fails with `error`; the next request restarts it. */
@@ -187,6 +188,7 @@ export class LocalProcessHost {
     if (this.running !== running) return;
     this.running = undefined;
     this.crashes++;
+    running.notReady(error);
     running.child.kill();
     for (const [id, p] of this.pending) {
       this.pending.delete(id);

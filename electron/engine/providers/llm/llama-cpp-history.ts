@@ -52,7 +52,10 @@ export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem
           open.delete(m.toolCallId);
         } else {
           // A result whose call is not in the history (trimmed): the model still learns it, as context.
-          items.push({ type: 'user', text: `(result of ${m.name}: ${m.content})` });
+          const text = `(result of ${m.name}: ${m.content})`;
+          const l = last();
+          if (l?.type === 'user') l.text = `${l.text}\n${text}`;
+          else items.push({ type: 'user', text });
         }
         break;
       }
