@@ -15,9 +15,6 @@ interface Loaded {
   context: LlamaContext;
   chat: LlamaChat;
   device: LlamaDevice;
-  /** The last request's context window: a request that extends it reuses the evaluated tokens. */
-  lastWindow?: ChatHistoryItem[];
-  lastShiftMetadata?: object | null;
 }
 
 export function createWorker(): Record<string, WorkerMethod> {
@@ -46,16 +43,14 @@ export function createWorker(): Record<string, WorkerMethod> {
     const l = await ensureLoaded(p.model, call);
     const history = p.history as unknown as ChatHistoryItem[];
     const functions = p.functions as ChatModelFunctions | undefined;
-    const reuse = { lastEvaluationContextWindow: { history: l.lastWindow }, contextShift: { lastEvaluationMetadata: l.lastShiftMetadata } };
+    // No lastEvaluationContextWindow: the history is rebuilt for every request, and the context
+    // sequence keeps the tokens it shares with the last one (system prompt, earlier turns, a preload).
     if (p.preloadOnly) {
       // What LlamaChatSession.preloadPrompt does: evaluate the history, generate nothing.
-      const r = await l.chat.loadChatAndCompleteUserMessage(withoutOpenModel(history), { ...reuse, functions, maxTokens: 0, signal: call.signal, stopOnAbortSignal: true });
-      l.lastWindow = r.lastEvaluation.contextWindow;
-      l.lastShiftMetadata = r.lastEvaluation.contextShiftMetadata as object | null;
+      await l.chat.loadChatAndCompleteUserMessage(withoutOpenModel(history), { functions, maxTokens: 0, signal: call.signal, stopOnAbortSignal: true });
       return { stopReason: 'stop', functionCalls: [] } satisfies LlamaResult;
     }
     const r = await l.chat.generateResponse(history, {
-      ...reuse,
       ...(functions ? { functions } : {}),
       temperature: p.temperature,
       maxTokens: p.maxTokens,
@@ -66,8 +61,6 @@ export function createWorker(): Record<string, WorkerMethod> {
         if (text) call.emit({ type: 'text', text } satisfies LlamaEvent);
       },
     });
-    l.lastWindow = r.lastEvaluation.contextWindow;
-    l.lastShiftMetadata = r.lastEvaluation.contextShiftMetadata as object | null;
     const functionCalls = (r.functionCalls ?? []).map((c) => ({ functionName: c.functionName, params: c.params as unknown }));
     const reason = r.metadata.stopReason;
     const stopReason: LlamaResult['stopReason'] = functionCalls.length ? 'tool-calls' : reason === 'maxTokens' ? 'length' : reason === 'eogToken' || reason === 'stopGenerationTrigger' || reason === 'customStopTrigger' ? 'stop' : 'other';
