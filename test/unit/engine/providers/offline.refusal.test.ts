@@ -17,6 +17,7 @@ describe('offline mode refuses cloud providers in the engine', () => {
       'stt:kyutai:local',
       'llm:openai:cloud',
       'llm:ollama:local',
+      'llm:llama-cpp:local',
       'llm:anthropic:cloud',
       'tts:openai:cloud',
       'tts:elevenlabs:cloud',
