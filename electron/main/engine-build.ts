@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { Spawner } from '../engine/local/spawner.js';
+import { modelsDir } from '../engine/models/paths.js';
 import { ConversationHost } from '../engine/session/conversation-host.js';
 import { EngineHost } from '../engine/session/engine-host.js';
 import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
@@ -18,6 +20,8 @@ export interface EngineBuildOptions {
   /** Asks the user in a native dialog (main) before a launch command runs. */
   approveLaunch: (command: string) => Promise<boolean>;
   keyStorage: () => EngineInfo['keyStorage'];
+  /** Starts local inference processes (through main's utilityProcess.fork); default child_process.fork. */
+  localSpawner?: Spawner;
 }
 
 /** The desktop engine: settings, the VAD model, the live conversation and its transcript log. */
@@ -40,6 +44,8 @@ export async function buildEngine(o: EngineBuildOptions): Promise<EngineService>
     vadModel: () => engine.vadModel(),
     loadVad: () => SileroVadModel.load(),
     approveLaunch: o.approveLaunch,
+    // Installed models live in the app's data folder (or PARLEY_MODELS_DIR).
+    local: { modelsDir: modelsDir(o.userData), ...(o.localSpawner ? { spawner: o.localSpawner } : {}) },
     log,
     warn: (m) => console.warn(`parley: ${m}`),
   });

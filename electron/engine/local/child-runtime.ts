@@ -71,3 +71,57 @@ export function wireError(e: unknown): WireError {
   if (code.success) return { code: code.data, message: describeError(e) };
   return { code: 'local/crashed', message: `the local inference process failed: ${describeError(e)}` };
 }
+
+interface PortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown; ports?: PortLike[] }) => void): void;
+  on(event: 'close', listener: () => void): void;
+  start?(): void;
+}
+
+/** The parts of `process` the child's channel comes from. */
+export interface ChildProcessLike {
+  /** Electron's utility process. */
+  parentPort?: PortLike;
+  /** child_process.fork's IPC. */
+  send?: (message: unknown) => unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  once(event: 'disconnect', listener: () => void): unknown;
+}
+
+/**
+ * The channel to the engine: process.send under child_process.fork; under Electron's
+ * utilityProcess.fork, process.parentPort, or the MessagePort main hands over in a
+ * {type:'connect'} message (the engine then talks to this process directly, not through main).
+ */
+export function parentTransport(proc: ChildProcessLike): WorkerTransport {
+  const parentPort = proc.parentPort;
+  if (parentPort) {
+    let target: PortLike = parentPort;
+    const listeners: ((m: unknown) => void)[] = [];
+    const gone: (() => void)[] = [];
+    const deliver = (event: { data: unknown; ports?: PortLike[] }) => {
+      const port = event.ports?.[0];
+      if (port && (event.data as { type?: unknown } | null)?.type === 'connect') {
+        target = port;
+        port.on('message', deliver);
+        // The engine's end closed (its process ended): nothing is left to answer.
+        port.on('close', () => gone.forEach((l) => l()));
+        port.start?.();
+        return;
+      }
+      for (const l of listeners) l(event.data);
+    };
+    parentPort.on('message', deliver);
+    return { send: (m) => target.postMessage(m), onMessage: (l) => void listeners.push(l), onDisconnect: (l) => void gone.push(l) };
+  }
+  const send = proc.send?.bind(proc);
+  if (send) {
+    return {
+      send: (m) => void send(m),
+      onMessage: (l) => void proc.on('message', l),
+      onDisconnect: (l) => void proc.once('disconnect', l),
+    };
+  }
+  throw new Error('child-entry runs only as a forked process (child_process.fork or utilityProcess.fork)');
+}

@@ -23,7 +23,7 @@ import type { ChatMessage } from '../providers/types.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { compareArchitectures, lastUtterance, type ReleasableVad } from './compare.js';
-import { createLiveSession, type Architecture, type BuiltSession, type LiveSession } from './session-factory.js';
+import { createLiveSession, type Architecture, type BuiltSession, type LiveSession, type LocalInference } from './session-factory.js';
 import type { TranscriptLog } from '../events/transcript.js';
 
 /** One connected UI (the Electron window's MessagePort, or a served page's WebSocket). */
@@ -52,6 +52,8 @@ export interface ConversationHostOptions {
    * command is never run on the UI's word alone. Without it, launch commands are refused.
    */
   approveLaunch?: (command: string) => Promise<boolean>;
+  /** Local inference processes and models (the app injects utilityProcess; default: child_process.fork). */
+  local?: LocalInference;
 }
 
 /** The microphone audio kept for the comparison (its last utterance is replayed), in seconds. */
@@ -400,6 +402,7 @@ export class ConversationHost {
       secrets: this.o.secrets,
       env: this.o.env ?? process.env,
       clock: this.clock,
+      ...(this.o.local ? { local: this.o.local } : {}),
       // The engine's one VAD model: the live session is the only user (restarts reset it).
       vad: () => {
         const vad = this.o.vadModel();
