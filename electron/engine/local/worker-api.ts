@@ -1,5 +1,3 @@
-import type { ParleyError } from '../errors.js';
-
 /** What a worker method gets besides its params. */
 export interface WorkerCall {
   /** Fires when the host cancels the request (barge-in) or the host goes away. */
@@ -18,6 +16,3 @@ export type WorkerMethod = (params: unknown, call: WorkerCall) => Promise<unknow
  * process starts. Its state (loaded models) lives as long as the process.
  */
 export type CreateWorker = () => Record<string, WorkerMethod> | Promise<Record<string, WorkerMethod>>;
-
-/** Typed-fault helper for worker modules: rethrow anything as a ParleyError-shaped error. */
-export type WorkerError = ParleyError;
