@@ -228,7 +228,7 @@ export class ConversationHost {
       if (!utterance) return fail({ code: 'session/not-ready', message: 'Nothing to compare yet: say something first, then compare.' });
       const utteranceMs = Math.round((utterance.length / STT_RATE) * 1000);
       this.peer?.send({ type: 'compare', state: 'running', utteranceMs });
-      const results = await compareArchitectures({ utterance, settings: this.o.settings(), secrets: this.o.secrets, env: this.o.env ?? process.env, clock: this.clock, loadVad: this.o.loadVad });
+      const results = await compareArchitectures({ utterance, settings: this.o.settings(), secrets: this.o.secrets, env: this.o.env ?? process.env, clock: this.clock, loadVad: this.o.loadVad, ...(this.o.local ? { local: this.o.local } : {}) });
       this.peer?.send({ type: 'compare', state: 'done', utteranceMs, results });
     } catch (e) {
       fail(toErrorInfo(e));
