@@ -53,7 +53,7 @@ export default tseslint.config(
   },
   // Inside the engine, dependencies point down (docs/DESIGN.md; each folder's README says what it may import):
   //   session/ (composes)  ->  cascade/, s2s/ (the two architectures; never each other)  ->  events/
-  //   ->  providers/ (incl. providers/s2s/, the speech-to-speech clients)  ->  tools/  ->  the leaves
+  //   ->  providers/ (incl. providers/s2s/, the speech-to-speech clients)  ->  tools/, local/ (inference processes)  ->  the leaves
   //   (vad/, audio/, codec/, onnx/, turn/, models/, metrics/, util/) and clock, errors, paths.
   // `providers/s2s/` shares its name with the engine's s2s/ folder: the patterns keep them apart.
   engineLayer(['electron/engine/providers/*.ts'], 'providers/ (the vendor clients) imports no conversation code: no cascade/, s2s/, session/ or events/.', CASCADE, SESSION, EVENTS, { group: ['../s2s', '../s2s/**'] }),
@@ -63,6 +63,11 @@ export default tseslint.config(
   engineLayer(['electron/engine/events/**'], 'events/ is the vocabulary the sessions share: it imports no cascade/, s2s/ or session/.', CASCADE, S2S, SESSION),
   engineLayer(['electron/engine/settings/**'], 'settings/ stores settings and keys: it imports no cascade/, s2s/, session/ or events/.', CASCADE, S2S, SESSION, EVENTS),
   engineLayer(['electron/engine/tools/**'], 'tools/ sits below the providers: it imports no providers/, events/, cascade/, s2s/ or session/.', CASCADE, S2S, SESSION, EVENTS, PROVIDERS),
+  engineLayer(
+    ['electron/engine/local/**'],
+    'local/ hosts inference processes for any worker module: it imports only the leaves, clock and errors, never providers/, tools/ or the conversation (the worker modules import it, not the other way round).',
+    CASCADE, S2S, SESSION, EVENTS, PROVIDERS, TOOLS,
+  ),
   engineLayer(
     LEAVES.map((folder) => `electron/engine/${folder}/**`),
     "The engine's leaves (vad, audio, codec, onnx, turn, models, metrics, util) import only each other, clock, errors and paths: never the conversation, its providers or tools.",

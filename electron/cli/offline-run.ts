@@ -1,11 +1,16 @@
-import { defaultModelFor, type ModelTask } from '../engine/models/catalog.js';
+import { defaultModelFor, findCatalogEntry, type ModelTask } from '../engine/models/catalog.js';
 import { taskWords, type ModelStore } from '../engine/models/store.js';
 import { ParleyError } from '../engine/errors.js';
 import { assertAllowedOffline } from '../engine/providers/offline.js';
 import { resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
 
-/** What each cascade stage can run on locally in this version, besides a model of its own. */
-const LOCAL_ENGINE_NOTE: Record<'stt' | 'llm' | 'tts', string> = {
+type Stage = 'stt' | 'llm' | 'tts';
+
+/** The embedded engine (a provider id) that runs each stage's local model, where this version has one. */
+export const LOCAL_ENGINES: Partial<Record<Stage, string>> = { llm: 'llama-cpp' };
+
+/** Why a stage without an embedded engine cannot run locally yet. */
+const NO_ENGINE_NOTE: Record<Stage, string> = {
   stt: 'this version has no local speech recognition engine yet',
   llm: 'this version cannot run it yet: for now use --llm ollama with Ollama on this machine',
   tts: 'this version has no local speech synthesis engine yet',
@@ -17,14 +22,20 @@ export interface OfflineChoices {
   tts?: string | undefined;
   fallbackLlm?: string | undefined;
   fallbackTts?: string | undefined;
+  /** The model the chosen LLM runs (--llm-model): an embedded engine needs it installed. */
+  llmModel?: string | undefined;
 }
+
+/** The embedded engines an offline run uses for the stages left to their local models, and the model each runs. */
+export type OfflinePicks = Partial<Record<Stage, { provider: string; model: string }>>;
 
 /**
  * `parley run --offline`, checked before any audio, model or connection: a chosen cloud provider
- * is refused by name; a stage left to its local model needs that model installed (named, with the
- * command that installs it). Nothing here touches the network.
+ * is refused by name; a stage left to its local model (or given to an embedded engine) needs that
+ * model installed (named, with the command that installs it). Nothing here touches the network.
+ * Returns the embedded engine each stage left to its local model runs on.
  */
-export async function checkOfflineCascade(choices: OfflineChoices, store: ModelStore, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function checkOfflineCascade(choices: OfflineChoices, store: ModelStore, env: NodeJS.ProcessEnv = process.env): Promise<OfflinePicks> {
   const chosen: [ProviderKind, string | undefined][] = [
     ['stt', choices.stt],
     ['llm', choices.llm],
@@ -36,14 +47,32 @@ export async function checkOfflineCascade(choices: OfflineChoices, store: ModelS
 
   const missing: string[] = [];
   const noEngine: string[] = [];
+  const picks: OfflinePicks = {};
   for (const task of ['stt', 'llm', 'tts'] as const) {
-    if (choices[task] !== undefined) continue;
-    const model = defaultModelFor(task as ModelTask)!;
-    if (!(await store.installed(model.id))) missing.push(`the ${taskWords(task)} model '${model.id}' (run parley models pull ${model.id}; ${LOCAL_ENGINE_NOTE[task]})`);
-    else noEngine.push(`${taskWords(task)} (the model '${model.id}' is installed; ${LOCAL_ENGINE_NOTE[task]})`);
+    const engine = LOCAL_ENGINES[task];
+    const chosen = choices[task];
+    // A stage given to a server (Ollama, a loopback endpoint) brings its own model.
+    if (chosen !== undefined && chosen !== engine) continue;
+    const given = task === 'llm' ? choices.llmModel : undefined;
+    if (engine && given !== undefined && isGgufPath(given)) {
+      picks[task] = { provider: engine, model: given }; // a file, not an install: the engine names it if it is missing
+      continue;
+    }
+    const modelId = given ?? defaultModelFor(task as ModelTask)!.id;
+    const note = engine ? '' : `; ${NO_ENGINE_NOTE[task]}`;
+    const howToGet = findCatalogEntry(modelId) ? `run parley models pull ${modelId}` : `not in the catalog: parley models import <file> --task ${task} --id ${modelId}`;
+    if (!(await store.installed(modelId))) missing.push(`the ${taskWords(task)} model '${modelId}' (${howToGet}${note})`);
+    else if (!engine) noEngine.push(`${taskWords(task)} (the model '${modelId}' is installed${note})`);
+    else picks[task] = { provider: engine, model: modelId };
   }
   if (missing.length) throw new ParleyError('model/not-installed', `offline mode needs local models that are not installed: ${missing.join(', ')}`);
   if (noEngine.length) throw new ParleyError('offline/no-local-engine', `offline mode cannot run every stage locally yet: ${noEngine.join(', ')}`);
+  return picks;
+}
+
+/** --llm-model for llama.cpp: an installed model's id, or a GGUF file. */
+export function isGgufPath(model: string): boolean {
+  return /\.gguf$/i.test(model);
 }
 
 /** A provider chosen for an offline run: refused unless it stays on this machine (its key is not needed to tell). */

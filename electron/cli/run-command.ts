@@ -17,7 +17,7 @@ import { modelsDir } from '../engine/models/paths.js';
 import { ModelStore } from '../engine/models/store.js';
 import { defaultResourcesDir } from '../engine/resources.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
-import { checkOfflineCascade, checkOfflineProvider } from './offline-run.js';
+import { LOCAL_ENGINES, checkOfflineCascade, checkOfflineProvider, isGgufPath } from './offline-run.js';
 import { checkOptions, parseCommandArgs } from './options.js';
 import { runUsage } from './usage.js';
 
@@ -27,6 +27,7 @@ const OptionsSchema = z.object({
   stt: z.string().optional(),
   llm: z.string().optional(),
   'llm-model': z.string().min(1).optional(),
+  'llm-max-tokens': z.coerce.number().int().positive().optional(),
   tts: z.string().optional(),
   offline: z.boolean().default(false),
   'fallback-llm': z.string().optional(),
@@ -45,6 +46,7 @@ const EXPECTS: Record<string, string> = {
   in: 'the path of a WAV file',
   out: 'the path of the WAV file to write',
   'llm-model': 'a model name, e.g. llama3.2',
+  'llm-max-tokens': 'a whole number of tokens, e.g. 200',
   speed: 'a number from 0 to 100 (1 = real time, 0 = as fast as possible)',
   log: 'the path of a .jsonl file',
   mode: 'cascade or s2s',
@@ -101,6 +103,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       stt: { type: 'string' },
       llm: { type: 'string' },
       'llm-model': { type: 'string' },
+      'llm-max-tokens': { type: 'string' },
       tts: { type: 'string' },
       'fallback-llm': { type: 'string' },
       'fallback-tts': { type: 'string' },
@@ -126,10 +129,19 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   // Configuration first: an unknown provider, a missing key or a bad endpoint is reported before any work.
   for (const [kind, id] of [['stt', o.stt], ['llm', o.llm], ['tts', o.tts], ['llm', o['fallback-llm']], ['tts', o['fallback-tts']]] as const) if (id) findProvider(kind, id);
   // Offline: cloud providers refused, local models checked, before any audio or connection.
-  if (o.offline) await checkOfflineCascade({ stt: o.stt, llm: o.llm, tts: o.tts, fallbackLlm: o['fallback-llm'], fallbackTts: o['fallback-tts'] }, new ModelStore({ dir: modelsDir(), resourcesDir: defaultResourcesDir() }));
-  const stt = resolveFromEnvironment('stt', o.stt ?? 'deepgram');
-  const llm = resolveFromEnvironment('llm', o.llm ?? 'openai', o['llm-model'] ? { model: o['llm-model'] } : {});
-  const tts = resolveFromEnvironment('tts', o.tts ?? 'openai');
+  const picks = o.offline
+    ? await checkOfflineCascade({ stt: o.stt, llm: o.llm, tts: o.tts, fallbackLlm: o['fallback-llm'], fallbackTts: o['fallback-tts'], llmModel: o['llm-model'] }, new ModelStore({ dir: modelsDir(), resourcesDir: defaultResourcesDir() }))
+    : {};
+  const stt = resolveFromEnvironment('stt', o.stt ?? picks.stt?.provider ?? 'deepgram');
+  const llmId = o.llm ?? picks.llm?.provider ?? 'openai';
+  const llmModel = o['llm-model'] ?? picks.llm?.model;
+  // llama.cpp runs an installed model by id, or a GGUF file by path.
+  const llmSaved = {
+    ...(llmModel === undefined ? {} : llmId === LOCAL_ENGINES.llm && isGgufPath(llmModel) ? { modelPath: llmModel } : { model: llmModel }),
+    ...(o['llm-max-tokens'] ? { maxTokens: o['llm-max-tokens'] } : {}),
+  };
+  const llm = resolveFromEnvironment('llm', llmId, llmSaved);
+  const tts = resolveFromEnvironment('tts', o.tts ?? picks.tts?.provider ?? 'openai');
   const fallbackLlm = o['fallback-llm'] ? resolveFromEnvironment('llm', o['fallback-llm']) : undefined;
   const fallbackTts = o['fallback-tts'] ? resolveFromEnvironment('tts', o['fallback-tts']) : undefined;
   const wav = await openWavStream(o.in);

@@ -52,8 +52,9 @@ Options:
   --stt <id>             ${providerIds('stt').join(' | ')} (default deepgram)
   --llm <id>             ${providerIds('llm').join(' | ')} (default openai)
   --llm-model <name>     the model the LLM runs, e.g. llama3.2 or qwen2.5:7b with --llm ollama,
-                         gpt-4o-mini with openai, claude-haiku-4-5 with anthropic (default: the
-                         provider's own)
+                         gpt-4o-mini with openai, claude-haiku-4-5 with anthropic, an installed
+                         model id or a .gguf file with llama-cpp (default: the provider's own)
+  --llm-max-tokens <n>   the longest reply the LLM may give, in tokens (default: the provider's)
   --tts <id>             ${providerIds('tts').join(' | ')} (default openai)
   --fallback-llm <id>    LLM to use when the main one keeps failing (after retries)
   --fallback-tts <id>    TTS to use when the main one keeps failing

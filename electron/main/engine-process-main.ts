@@ -19,5 +19,5 @@ setInterval(() => undefined, 60_000);
 process.once('SIGTERM', () => process.exit(0));
 
 await serveEngine(parentPort, (main) =>
-  buildEngine({ userData, version: process.env.PARLEY_VERSION ?? '0.0.0', secrets: main.secrets, approveLaunch: (command) => main.approveLaunch(command), keyStorage: () => keyStorage }),
+  buildEngine({ userData, version: process.env.PARLEY_VERSION ?? '0.0.0', secrets: main.secrets, approveLaunch: (command) => main.approveLaunch(command), keyStorage: () => keyStorage, localSpawner: main.localSpawner }),
 );

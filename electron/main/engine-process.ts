@@ -1,7 +1,9 @@
 import type { SecretStore } from '../engine/settings/secret-store.js';
 import type { MessagePortSurface } from './conversation.js';
 import { rpcPeer } from './engine-rpc.js';
-import { CONVERSATION_PORT_MESSAGE, type EngineMethods, type EngineService, type EngineState, type MainMethods } from './engine-service.js';
+import type { Spawner } from '../engine/local/spawner.js';
+import { portSpawner } from './local-spawner.js';
+import { CONVERSATION_PORT_MESSAGE, LOCAL_PORT_MESSAGE, type EngineMethods, type EngineService, type EngineState, type MainMethods } from './engine-service.js';
 import { invokeResult } from './ipc.js';
 
 /** `process.parentPort` inside Electron's utility process (docs/api/parent-port.md). */
@@ -10,10 +12,12 @@ export interface ParentPortSurface {
   on(event: 'message', listener: (event: { data: unknown; ports: MessagePortSurface[] }) => void): void;
 }
 
-/** What the engine process gets from main: the secrets (safeStorage lives only in main) and the launch dialog. */
+/** What the engine process gets from main: the secrets (safeStorage lives only in main), the launch dialog, local inference processes. */
 export interface MainConnection {
   secrets: SecretStore;
   approveLaunch(command: string): Promise<boolean>;
+  /** Starts local inference processes through main (utilityProcess.fork). */
+  localSpawner: Spawner;
 }
 
 /**
@@ -41,13 +45,16 @@ export async function serveEngine(parent: ParentPortSurface, build: (main: MainC
     shutdown: async () => {
       await current.engine?.stop();
     },
+    localExited: (token, code) => local.exited(Number(token), Number(code)),
   };
   const peer = rpcPeer<MainMethods>((message) => parent.postMessage(message), methods);
+  const local = portSpawner({ forkLocal: (request) => peer.call('forkLocal', request), killLocal: (token) => peer.call('killLocal', token) });
   const queuedPorts: MessagePortSurface[] = [];
   parent.on('message', (event) => {
     if (peer.receive(event.data)) return;
-    const data = event.data as { type?: unknown } | null;
+    const data = event.data as { type?: unknown; token?: unknown } | null;
     const port = event.ports[0];
+    if (data?.type === LOCAL_PORT_MESSAGE.type && port && typeof data.token === 'number') return local.portArrived(data.token, port);
     if (data?.type !== CONVERSATION_PORT_MESSAGE.type || !port) return;
     if (current.engine) current.engine.openConversation(port);
     else queuedPorts.push(port);
@@ -60,6 +67,7 @@ export async function serveEngine(parent: ParentPortSurface, build: (main: MainC
       names: () => peer.call('secretNames'),
     },
     approveLaunch: (command) => peer.call('approveLaunch', command),
+    localSpawner: local.spawner,
   };
   const e = await build(main);
   current.engine = e;

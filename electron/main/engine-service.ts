@@ -6,6 +6,7 @@ import { invokeChannels, type InvokeChannel } from '../shared/ipc.js';
 import { IpcError, type IpcResult } from '../shared/ipc-result.js';
 import { attachConversationPort, type MessagePortSurface } from './conversation.js';
 import { rpcPeer, type RpcPeer } from './engine-rpc.js';
+import type { LocalForkRequest, LocalProcessLauncher } from './local-process.js';
 
 /** What main needs from the engine, wherever it runs (in main, or in its own utility process). */
 export interface EngineService {
@@ -69,6 +70,8 @@ export type EngineMethods = {
   setMuted(muted: boolean): EngineState;
   notify(message: string): void;
   shutdown(): Promise<void>;
+  /** A local inference process main started for the engine ended (see local-process.ts). */
+  localExited(token: number, code: number): void;
 };
 
 /** Methods main answers for the engine process: it keeps the secrets (safeStorage exists only in main) and the dialogs. */
@@ -79,6 +82,9 @@ export type MainMethods = {
   secretNames(): Promise<string[]>;
   approveLaunch(command: string): Promise<boolean>;
   stateChanged(state: EngineState): void;
+  /** Starts a local inference process; its port follows as a LOCAL_PORT_MESSAGE. */
+  forkLocal(request: LocalForkRequest): { token: number; pid: number | undefined };
+  killLocal(token: number): void;
 };
 
 /** Electron's UtilityProcess, as far as main uses it (docs/api/utility-process.md). */
@@ -99,10 +105,14 @@ export interface RemoteEngineOptions {
   wait: (ms: number) => Promise<void>;
   /** Tells the user the engine stopped unexpectedly (main has no engine to show a notice then). */
   onCrash?: (code: number) => void;
+  /** Starts local inference processes for the engine (utilityProcess.fork); without it the engine cannot run local models. */
+  local?: LocalProcessLauncher;
 }
 
 /** The message that hands the engine process a conversation port. */
 export const CONVERSATION_PORT_MESSAGE = { type: 'conversation-port' } as const;
+/** The message that hands the engine process its end of the port to a local inference process (with `token`). */
+export const LOCAL_PORT_MESSAGE = { type: 'local-port' } as const;
 
 /**
  * The engine in its own utility process (onnxruntime's run(), Opus and frame validation off
@@ -131,6 +141,15 @@ export function remoteEngine(o: RemoteEngineOptions): EngineService {
     stateChanged: (next) => {
       setState({ muted: next.muted === true, pushToTalkShortcut: typeof next.pushToTalkShortcut === 'string' ? next.pushToTalkShortcut : '' });
     },
+    forkLocal: (request) => {
+      const c = child;
+      if (!o.local || !c) throw new IpcError('rpc/closed', 'local inference processes cannot be started here');
+      const started = o.local.fork(request, (token, code) => void call('localExited', token, code).catch(() => undefined));
+      // The port goes first: the engine keeps it until this answer names its token.
+      c.postMessage({ ...LOCAL_PORT_MESSAGE, token: started.token }, [started.port]);
+      return { token: started.token, pid: started.pid };
+    },
+    killLocal: (token) => o.local?.kill(token),
   };
   const call = async <K extends keyof EngineMethods & string>(method: K, ...args: Parameters<EngineMethods[K]>) => {
     if (!peer) throw new IpcError('rpc/closed', 'the engine is not running');
@@ -190,6 +209,7 @@ export function remoteEngine(o: RemoteEngineOptions): EngineService {
         .then(() => c.kill());
       await Promise.race([done, o.wait(STOP_DEADLINE_MS)]);
       c.kill();
+      o.local?.killAll();
     },
   };
 }

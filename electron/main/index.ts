@@ -1,7 +1,7 @@
 // Electron entry point: adapts the real Electron API to the injected surface in app.ts.
 // opus-wasm must stay the first import (it configures @evan/opus before anything loads it).
 import './opus-wasm.js';
-import { BrowserWindow, Menu, Tray, app, dialog, globalShortcut, ipcMain, nativeImage, protocol, safeStorage, session, utilityProcess } from 'electron';
+import { BrowserWindow, Menu, MessageChannelMain, Tray, app, dialog, globalShortcut, ipcMain, nativeImage, protocol, safeStorage, session, utilityProcess } from 'electron';
 import { CommandApprovals } from './approvals.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { defaultResourcesDir } from '../engine/resources.js';
 import { EncryptedFileSecretStore } from '../engine/settings/secret-store.js';
 import { startMain, type ElectronSurface, type MainOptions } from './app.js';
 import { remoteEngine } from './engine-service.js';
+import { localProcessLauncher } from './local-process.js';
 import { keychain } from './keychain.js';
 import type { TraySurface } from './shell.js';
 
@@ -76,6 +77,14 @@ async function load(): Promise<MainOptions> {
     approveLaunch: (command) => approvals.approve(command),
     wait: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()),
     onCrash: (code) => console.warn(`parley: the engine process stopped (exit ${code})`),
+    // Local models (llama.cpp, sherpa-onnx) run in utility processes of their own, started here for the engine.
+    local: localProcessLauncher(
+      {
+        fork: (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
+        channel: () => new MessageChannelMain(),
+      },
+      { entry: path.join(mainDir, '..', 'engine', 'local', 'child-entry.js'), codeRoot: path.resolve(mainDir, '..') },
+    ),
   });
   return { engine, readyNotices: () => [keys.notice()].filter((n): n is string => n !== undefined) };
 }

@@ -40,6 +40,15 @@ export const errorCodes = [
   'model/unsupported-archive',
   /** A model request the store refuses as asked: not a model id, an unknown task, a bundled model, a checksum that is not one. */
   'model/invalid-request',
+  /** A model file that is there but cannot be loaded (truncated, not a model, wrong format). */
+  'model/corrupt',
+  // local inference processes (electron/engine/local)
+  /** The inference process exited or was killed while working (or could not start). */
+  'local/crashed',
+  /** The inference process crashed too often this session: it is not started again. */
+  'local/unavailable',
+  /** The inference process sent a message outside the protocol. */
+  'local/protocol',
   // offline mode
   /** Offline mode is on and a cloud provider was chosen. */
   'offline/cloud-provider',

@@ -18,6 +18,7 @@ import { barChartSvg, waterfallSvg, writePng } from './chart.js';
 import { summarize, table } from './stats.js';
 import { appStartToListening, cliStart } from './startup.js';
 import { smartTurnPerCall } from './turn.js';
+import { TINY_GGUF, localLlmBench } from './local-llm.js';
 
 const OUT = path.join(ROOT, 'bench', 'results');
 const TARGET_FRAME_MS = 0.5;
@@ -106,6 +107,9 @@ const runCascade = only === undefined || only === 'cascade';
 const runDesktop = only === undefined || only === 'desktop';
 const runS2s = only === undefined || only === 's2s';
 const runStartup = only === undefined || only === 'startup';
+const runLocalLlm = only === undefined || only === 'llm';
+/** --gguf <file>: the model the local LLM benchmark runs (default: the tiny random-weight test model). */
+const ggufArg = process.argv.includes('--gguf') ? process.argv[process.argv.indexOf('--gguf') + 1] : undefined;
 if (runFoundation) await foundation();
 
 async function foundation() {
@@ -386,4 +390,41 @@ await writePng(
   path.join(OUT, 'startup.png'),
 );
 progress(`wrote ${path.relative(ROOT, OUT)}/startup.json and startup.png`);
+}
+
+if (runLocalLlm) await localLlm();
+
+async function localLlm() {
+const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
+const gguf = ggufArg ?? TINY_GGUF;
+const tiny = path.resolve(gguf) === path.resolve(TINY_GGUF);
+progress(`Local LLM (llama.cpp in its own process): ${path.basename(gguf)}, 1 thread, temperature 0...`);
+const r = await localLlmBench({ gguf, threads: 1, runs: 12 });
+const note = tiny ? ' (tiny random-weight test model: ~1 M parameters, says nothing about a real model)' : '';
+console.log(`\nLocal LLM: ${path.basename(gguf)}${note}`);
+console.log(
+  table(
+    ['metric', 'p50', 'p90 / p99', 'max'],
+    [
+      ['cold start: process + model load -> first token (ms)', f(r.coldFirstTokenMs, 1), '', ''],
+      ['time to first token, model loaded (ms)', f(r.firstTokenMs.p50, 1), f(r.firstTokenMs.p90, 1), f(r.firstTokenMs.max, 1)],
+      ['tokens per second', f(r.tokensPerSecond.p50, 1), f(r.tokensPerSecond.p90, 1), f(r.tokensPerSecond.max, 1)],
+      ['20 ms audio timer lateness, idle (ms)', f(r.audioTimerLatenessMs.idle.p50, 2), f(r.audioTimerLatenessMs.idle.p99, 2), f(r.audioTimerLatenessMs.idle.max, 2)],
+      ['20 ms audio timer lateness, LLM in its own process (ms)', f(r.audioTimerLatenessMs.childProcess.p50, 2), f(r.audioTimerLatenessMs.childProcess.p99, 2), f(r.audioTimerLatenessMs.childProcess.max, 2)],
+      ['20 ms audio timer lateness, LLM in the engine process (ms)', f(r.audioTimerLatenessMs.inProcess.p50, 2), f(r.audioTimerLatenessMs.inProcess.p99, 2), f(r.audioTimerLatenessMs.inProcess.max, 2)],
+      ['event-loop delay while generating, own process (ms)', f(r.eventLoopDelayMs.childProcess.p50, 2), f(r.eventLoopDelayMs.childProcess.p99, 2), f(r.eventLoopDelayMs.childProcess.max, 2)],
+      ['event-loop delay while generating, in the engine (ms)', f(r.eventLoopDelayMs.inProcess.p50, 2), f(r.eventLoopDelayMs.inProcess.p99, 2), f(r.eventLoopDelayMs.inProcess.max, 2)],
+    ],
+  ),
+);
+writeFileSync(path.join(OUT, 'local-llm.json'), JSON.stringify({ benchmark: 'local-llm', date: new Date().toISOString(), machine, model: { file: path.basename(gguf), tinyRandomWeights: tiny }, ...r }, null, 2) + '\n');
+await writePng(
+  barChartSvg(`Audio timer lateness p99 while ${path.basename(gguf)} generates (ms)`, 'ms', [
+    { label: 'idle', value: r.audioTimerLatenessMs.idle.p99 },
+    { label: 'LLM in its own process', value: r.audioTimerLatenessMs.childProcess.p99 },
+    { label: 'LLM in the engine process', value: r.audioTimerLatenessMs.inProcess.p99 },
+  ]),
+  path.join(OUT, 'local-llm-jitter.png'),
+);
+progress(`wrote ${path.relative(ROOT, OUT)}/local-llm.json and local-llm-jitter.png`);
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ParleyError } from '../errors.js';
+import type { Spawner } from '../local/spawner.js';
 import { AnthropicLlm, AnthropicSettingsSchema } from './llm/anthropic.js';
+import { LlamaCppLlm, LlamaCppSettingsSchema } from './llm/llama-cpp.js';
 import { OpenAiChatLlm, OpenAiChatSettingsSchema } from './llm/openai-chat.js';
 import { assertAllowedOffline } from './offline.js';
 import { checkProviderSettings } from './provider-settings.js';
@@ -49,6 +51,10 @@ export type CreateContext = ProviderContext & {
   tools?: ToolRegistry;
   /** Offline mode: a provider that would leave the machine is refused (offline/cloud-provider). */
   offlineOnly?: boolean;
+  /** Starts local inference processes (default child_process.fork; Electron: utilityProcess.fork through main). */
+  localSpawner?: Spawner;
+  /** Where installed models live (default: PARLEY_MODELS_DIR or the data folder's models/). */
+  modelsDir?: string;
 };
 
 function describe<K extends ProviderKind, S extends z.ZodObject>(d: ProviderDescriptor<K, S>): ProviderDescriptor<K, S> {
@@ -131,6 +137,18 @@ export const providers = [
     capabilities: ['streaming', 'tools', 'offline'],
     settings: OpenAiChatSettingsSchema.extend({ baseUrl: z.string().url().default('http://127.0.0.1:11434/v1'), model: z.string().min(1).default('llama3.2') }),
     create: (s, key, ctx) => new OpenAiChatLlm(s, key, ctx.retry, ctx.clock),
+  }),
+  // Runs a GGUF model in a local inference process of its own (engine/local): no server, no network.
+  describe({
+    kind: 'llm',
+    id: 'llama-cpp',
+    displayName: 'Local LLM (llama.cpp)',
+    env: 'LLAMA_CPP',
+    local: true,
+    requiresKey: false,
+    capabilities: ['streaming', 'tools', 'offline', 'embedded', 'gpu'],
+    settings: LlamaCppSettingsSchema,
+    create: (s, _key, ctx) => new LlamaCppLlm(s, { ...(ctx.localSpawner ? { spawner: ctx.localSpawner } : {}), ...(ctx.modelsDir ? { modelsDir: ctx.modelsDir } : {}), ...(ctx.log ? { log: ctx.log } : {}) }),
   }),
   describe({
     kind: 'llm',

@@ -112,6 +112,12 @@ export interface LlmProvider {
   readonly id: string;
   /** Streams one completion. Throws ParleyError on faults; abort via `signal`. */
   stream(request: LlmRequest): AsyncIterable<LlmEvent>;
+  /**
+   * Optional (local engines): evaluate the conversation so far (system prompt, history, the user's
+   * words up to now) ahead of the reply, e.g. while the user is still speaking, so the reply's first
+   * token comes sooner. Generates nothing; abort via `signal`.
+   */
+  preload?(request: LlmRequest): Promise<void>;
 }
 
 // ---------- Text to speech ----------

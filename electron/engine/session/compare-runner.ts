@@ -6,6 +6,7 @@ import { toErrorInfo } from '../errors.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import { compareArchitectures, lastUtterance, type ReleasableVad } from './compare.js';
 import { STT_RATE } from './input-gate.js';
+import type { LocalInference } from './session-factory.js';
 
 export interface CompareRunnerOptions {
   settings: () => Settings;
@@ -14,6 +15,8 @@ export interface CompareRunnerOptions {
   clock: Clock;
   /** A fresh VAD model, released after use. Without it, no comparison. */
   loadVad?: () => Promise<ReleasableVad>;
+  /** Local inference processes and models, for local providers. */
+  local?: LocalInference;
   /** The user's recent microphone audio at STT_RATE, oldest first. */
   recording: () => Float32Array;
   /** Where the progress and results go (the UI). */
@@ -38,7 +41,7 @@ export class CompareRunner {
       if (!utterance) return fail({ code: 'session/not-ready', message: 'Nothing to compare yet: say something first, then compare.' });
       const utteranceMs = Math.round((utterance.length / STT_RATE) * 1000);
       o.send({ type: 'compare', state: 'running', utteranceMs });
-      const results = await compareArchitectures({ utterance, settings: o.settings(), secrets: o.secrets, env: o.env, clock: o.clock, loadVad: o.loadVad });
+      const results = await compareArchitectures({ utterance, settings: o.settings(), secrets: o.secrets, env: o.env, clock: o.clock, loadVad: o.loadVad, ...(o.local ? { local: o.local } : {}) });
       o.send({ type: 'compare', state: 'done', utteranceMs, results });
     } catch (e) {
       fail(toErrorInfo(e));

@@ -9,7 +9,7 @@ import type { TurnLatencyReport } from '../metrics/latency.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import { detectSpeechSegments } from '../vad/segments.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
-import { createLiveSession, type Architecture } from './session-factory.js';
+import { createLiveSession, type Architecture, type LocalInference } from './session-factory.js';
 
 export type ReleasableVad = SpeechProbabilityModel & { release?(): Promise<void> };
 
@@ -44,7 +44,7 @@ export async function lastUtterance(audio: Float32Array, vad: SpeechProbabilityM
  * answers are not played aloud (the side-by-side view shows them); each runs against a clocked sink
  * so its timing is that of a real speaker.
  */
-export async function compareArchitectures(o: { utterance: Float32Array; settings: Settings; secrets: SecretStore; env: NodeJS.ProcessEnv; clock: Clock; loadVad: () => Promise<ReleasableVad> }): Promise<CompareResult[]> {
+export async function compareArchitectures(o: { utterance: Float32Array; settings: Settings; secrets: SecretStore; env: NodeJS.ProcessEnv; clock: Clock; loadVad: () => Promise<ReleasableVad>; local?: LocalInference }): Promise<CompareResult[]> {
   return Promise.all((['cascade', 's2s'] as const).map((architecture) => runOne(architecture, o)));
 }
 
@@ -53,7 +53,7 @@ async function runOne(architecture: Architecture, o: Parameters<typeof compareAr
   const vad = await o.loadVad();
   let built;
   try {
-    built = await createLiveSession(o.settings, architecture, { secrets: o.secrets, env: o.env, clock: o.clock, vad: () => vad, sinkAt: (rate) => new ClockedSink(rate, o.clock), history: [] });
+    built = await createLiveSession(o.settings, architecture, { secrets: o.secrets, env: o.env, clock: o.clock, vad: () => vad, sinkAt: (rate) => new ClockedSink(rate, o.clock), history: [], ...(o.local ? { local: o.local } : {}) });
   } catch (e) {
     await vad.release?.();
     return { ...result, error: toErrorInfo(e) };

@@ -13,7 +13,7 @@ import { InputGate, STT_RATE } from './input-gate.js';
 import { LocalServerSupervisor } from './local-server-supervisor.js';
 import { MicHistory } from './mic-history.js';
 import { PeerLink, type ConversationPeer } from './peer-link.js';
-import { createLiveSession, type Architecture, type LiveSession } from './session-factory.js';
+import { createLiveSession, type Architecture, type LiveSession, type LocalInference } from './session-factory.js';
 import { SessionSupervisor } from './session-supervisor.js';
 import { TurnNumbering } from './turn-numbering.js';
 import { toWire } from './wire-events.js';
@@ -42,6 +42,8 @@ export interface ConversationHostOptions {
   approveLaunch?: (command: string) => Promise<boolean>;
   /** The installed audio turn model (Smart Turn), if any: scored at each pause of the cascade. */
   turnModel?: () => Promise<TurnAudioScorer | undefined>;
+  /** Local inference processes and models (the app injects utilityProcess; default: child_process.fork). */
+  local?: LocalInference;
 }
 
 /** The microphone audio kept for the comparison (its last utterance is replayed), in seconds. */
@@ -78,7 +80,7 @@ export class ConversationHost {
     const env = options.env ?? process.env;
     this.gate = new InputGate({ clock, mode: () => options.settings().mode, warn: options.warn, dropped: (frames, droppedMs) => this.link.send({ type: 'audio-dropped', frames, droppedMs }) });
     this.localServer = new LocalServerSupervisor({ approveLaunch: options.approveLaunch, notify: (message) => this.notice(message) });
-    this.comparison = new CompareRunner({ settings: options.settings, secrets: options.secrets, env, clock, loadVad: options.loadVad, recording: () => this.mic.recording(), send: (message) => this.link.send(message) });
+    this.comparison = new CompareRunner({ settings: options.settings, secrets: options.secrets, env, clock, loadVad: options.loadVad, ...(options.local ? { local: options.local } : {}), recording: () => this.mic.recording(), send: (message) => this.link.send(message) });
     this.sessions = new SessionSupervisor({
       clock,
       settings: options.settings,
@@ -99,6 +101,7 @@ export class ConversationHost {
           log: options.log,
           warn: options.warn,
           ...(options.turnModel ? { turnModel: options.turnModel } : {}),
+          ...(options.local ? { local: options.local } : {}),
           notice: (m) => this.notice(m),
           beforeS2s: (provider) => this.localServer.prepare(provider),
         }),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { InvokeHandlers } from '../../shared/dispatch.js';
 import type { EngineInfo } from '../../shared/ipc.js';
 import { describeError } from '../errors.js';
+import type { Spawner } from '../local/spawner.js';
 import { modelsDir } from '../models/paths.js';
 import { ModelStore } from '../models/store.js';
 import { defaultResourcesDir } from '../resources.js';
@@ -27,6 +28,8 @@ export interface EngineRootOptions {
   /** The engine's own warnings (provider logs, a transcript log that cannot write). */
   warn: (message: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Starts local inference processes (main's utilityProcess.fork in the app); default child_process.fork. */
+  localSpawner?: Spawner;
 }
 
 export interface EngineRoot {
@@ -57,7 +60,8 @@ export async function buildEngineRoot(o: EngineRootOptions): Promise<EngineRoot>
     o.warn(e.message);
     conversation.notice(`Conversations are not being saved: ${e.message}`);
   });
-  const models = new ModelStore({ dir: modelsDir(o.dataDir, env), resourcesDir: defaultResourcesDir() });
+  const installed = modelsDir(o.dataDir, env);
+  const models = new ModelStore({ dir: installed, resourcesDir: defaultResourcesDir() });
   const conversation = new ConversationHost({
     settings: () => settings.settings,
     secrets: o.secrets,
@@ -65,6 +69,8 @@ export async function buildEngineRoot(o: EngineRootOptions): Promise<EngineRoot>
     loadVad: () => SileroVadModel.load(),
     turnModel: installedTurnModel(models, (e) => o.warn(`Smart Turn could not be loaded (${describeError(e)}); turns are judged on the words`)),
     ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}),
+    // Installed models live in the app's data folder (or PARLEY_MODELS_DIR).
+    local: { modelsDir: installed, ...(o.localSpawner ? { spawner: o.localSpawner } : {}) },
     log,
     warn: o.warn,
     env,

@@ -11,9 +11,16 @@ import { keyForEndpoint, readBoundKey } from '../settings/key-binding.js';
 import type { SecretStore } from '../settings/secret-store.js';
 import { TimerService, builtinTools } from '../tools/builtins.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
+import type { Spawner } from '../local/spawner.js';
 import type { TranscriptLog } from '../events/transcript.js';
 
 export type Architecture = Settings['architecture'];
+
+/** What the embedded engines (llama.cpp, ...) need from the app. */
+export interface LocalInference {
+  spawner?: Spawner;
+  modelsDir?: string;
+}
 
 /** What the app needs of either architecture's session. */
 export interface LiveSession {
@@ -46,6 +53,8 @@ export interface SessionDeps<S extends AudioSink> {
   notice?: (message: string) => void;
   /** The installed audio turn model (Smart Turn), if any. */
   turnModel?: () => Promise<TurnAudioScorer | undefined>;
+  /** Local inference: how its processes start (utilityProcess in the app) and where installed models live. */
+  local?: LocalInference;
   /** Runs before a speech-to-speech model is connected (e.g. start its local server). */
   beforeS2s?: (resolved: { id: string; settings: Record<string, unknown> }) => Promise<void>;
 }
@@ -83,7 +92,14 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
   };
   const timers = new TimerService((t) => deps.notice?.(`Timer '${t.label}' finished.`), deps.clock);
   const tools = settings.toolsEnabled ? builtinTools(timers) : undefined;
-  const context = { clock: deps.clock, log: (m: string) => deps.warn?.(m), tools, offlineOnly: settings.offlineOnly };
+  const context = {
+    clock: deps.clock,
+    log: (m: string) => deps.warn?.(m),
+    tools,
+    offlineOnly: settings.offlineOnly,
+    ...(deps.local?.spawner ? { localSpawner: deps.local.spawner } : {}),
+    ...(deps.local?.modelsDir ? { modelsDir: deps.local.modelsDir } : {}),
+  };
   const vadOptions = { activationThreshold: settings.turnTaking.vadThreshold, minSilenceMs: settings.turnTaking.minSilenceMs };
   try {
     if (architecture === 's2s') {

@@ -147,7 +147,7 @@ describe('parley run', () => {
   it('rejects an unknown provider and a bad endpoint variable', async () => {
     const unknown = await parley(['run', '--in', 'x.wav', '--llm', 'gpt5'], {});
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown LLM provider 'gpt5' \(available: openai, ollama, anthropic\)/);
+    expect(unknown.stderr).toMatch(/unknown LLM provider 'gpt5' \(available: openai, ollama, llama-cpp, anthropic\)/);
     const badUrl = await parley(['run', '--in', 'x.wav'], { PARLEY_DEEPGRAM_URL: 'not a url', DEEPGRAM_API_KEY: 'k' });
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/Deepgram: PARLEY_DEEPGRAM_URL must be a ws:\/\/ or wss:\/\/ URL/);

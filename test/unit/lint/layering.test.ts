@@ -32,6 +32,11 @@ describe('layering lint', () => {
     ['electron/engine/models/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
     ['electron/engine/models/x.ts', "import { findProvider } from '../providers/registry.js';"],
     ['electron/engine/models/x.ts', "import { app } from 'electron';"],
+    // local/ runs any worker module: it knows no provider, tool or conversation code.
+    ['electron/engine/local/x.ts', "import { LlamaCppLlm } from '../providers/llm/llama-cpp.js';"],
+    ['electron/engine/local/x.ts', "import { builtinTools } from '../tools/builtins.js';"],
+    ['electron/engine/local/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
+    ['electron/engine/local/x.ts', "import { utilityProcess } from 'electron';"],
     // Inside the engine, dependencies point down: session -> cascade | s2s -> events -> providers -> tools -> leaves.
     ['electron/engine/providers/registry.ts', "import { S2sSession } from '../s2s/session.js';"],
     ['electron/engine/providers/x.ts', "import { CascadeSession } from '../cascade/session.js';"],
@@ -82,6 +87,8 @@ describe('layering lint', () => {
     ['electron/engine/settings/x.ts', "import { findProvider } from '../providers/registry.js';\nimport type { Settings } from '../../shared/settings.js';"],
     ['electron/engine/vad/x.ts', "import { createOnnxSession } from '../onnx/session.js';\nimport { float32ToInt16 } from '../../engine/audio/pcm.js';"],
     ['electron/engine/codec/x.ts', "import { float32ToInt16 } from '../audio/pcm.js';"],
+    ['electron/engine/local/x.ts', "import { ParleyError } from '../errors.js';\nimport { AsyncQueue } from '../util/async-queue.js';\nimport { ErrorCodeSchema } from '../../shared/errors.js';"],
+    ['electron/engine/providers/llm/x.ts', "import { LocalProcessHost } from '../../local/host.js';\nimport { ModelStore } from '../../models/store.js';"],
   ])('%s may: %s', async (file, source) => {
     expect(await importErrors(file, `${source}\nexport const used = 1;\n`)).toEqual([]);
   });

@@ -68,8 +68,8 @@ describe('electron-builder.yml', () => {
     expect(pkg.desktopName).toBe(`${config.linux.executableName}.desktop`);
   });
 
-  it('unpacks onnxruntime from the asar, not the Opus package (Electron runs its WebAssembly build), and ships the bundled models', () => {
-    expect(config.asarUnpack).toEqual(['node_modules/onnxruntime-node/**']);
+  it('unpacks onnxruntime and llama.cpp from the asar, not the Opus package (Electron runs its WebAssembly build), and ships the bundled models', () => {
+    expect(config.asarUnpack).toEqual(['node_modules/onnxruntime-node/**', 'node_modules/node-llama-cpp/bins', 'node_modules/node-llama-cpp/llama/localBuilds', 'node_modules/@node-llama-cpp/*']);
     const models = config.extraResources.find((r) => r.to === 'models')!;
     expect(existsSync(path.join(ROOT, models.from, 'silero-vad', 'silero_vad.onnx'))).toBe(true);
     expect(existsSync(path.join(ROOT, models.from, 'silero-vad', 'LICENSE'))).toBe(true);

@@ -19,6 +19,7 @@ describe('offline mode refuses cloud providers in the engine', () => {
       'stt:gradium:cloud',
       'llm:openai:cloud',
       'llm:ollama:local',
+      'llm:llama-cpp:local',
       'llm:anthropic:cloud',
       'tts:openai:cloud',
       'tts:elevenlabs:cloud',

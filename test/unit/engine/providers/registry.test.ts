@@ -4,10 +4,12 @@ import { findProvider, keyNameOf, providers, resolveProvider } from '../../../..
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:deepgram-flux', 'stt:gradium', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:gradium', 's2s:moshi', 's2s:openai-realtime']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:deepgram-flux', 'stt:gradium', 'llm:openai', 'llm:ollama', 'llm:llama-cpp', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:gradium', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
-      const defaults = p.settings.parse({}) as { baseUrl: string };
-      expect(() => new URL(defaults.baseUrl)).not.toThrow();
+      const defaults = p.settings.parse({}) as { baseUrl?: string };
+      // An embedded engine (llama.cpp) runs in a process of Parley's own: it has no endpoint.
+      if ((p.capabilities as readonly string[]).includes('embedded')) expect(defaults.baseUrl).toBeUndefined();
+      else expect(() => new URL(defaults.baseUrl!)).not.toThrow();
       // The settings UI is generated from the schema: it must convert to JSON Schema.
       expect(z.toJSONSchema(p.settings)).toMatchObject({ type: 'object' });
     }
@@ -61,6 +63,6 @@ describe('provider registry', () => {
     expect(() => resolveProvider('stt', 'deepgram', { baseUrl: 'api.deepgram.com' }, {}, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'Deepgram: the address must be a ws:// or wss:// URL', provider: 'deepgram' }));
     expect(() => resolveProvider('stt', 'deepgram', {}, { PARLEY_DEEPGRAM_URL: 'not a url' }, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'Deepgram: PARLEY_DEEPGRAM_URL must be a ws:// or wss:// URL' }));
     expect(() => resolveProvider('tts', 'openai', {}, { PARLEY_OPENAI_URL: 'wss://api.openai.com/v1' }, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'OpenAI speech: PARLEY_OPENAI_URL must be an http:// or https:// URL' }));
-    expect(() => findProvider('llm', 'gpt5')).toThrow(expect.objectContaining({ code: 'provider/unknown', message: "unknown LLM provider 'gpt5' (available: openai, ollama, anthropic)" }));
+    expect(() => findProvider('llm', 'gpt5')).toThrow(expect.objectContaining({ code: 'provider/unknown', message: "unknown LLM provider 'gpt5' (available: openai, ollama, llama-cpp, anthropic)" }));
   });
 });
