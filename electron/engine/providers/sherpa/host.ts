@@ -1,0 +1,94 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SherpaWorker } from './worker-core.js';
+import type { SherpaEvent, SherpaRequest } from './protocol.js';
+
+/**
+ * Where the sherpa-onnx worker runs, behind one small interface so the provider does not care:
+ * a child process (default; what the CLI and `parley serve` use, and the shape of an Electron
+ * utilityProcess) or in-process (unit tests of well-formed models only).
+ */
+export interface SherpaHost {
+  send(request: SherpaRequest): void;
+  /** Events from the worker; `exit` when it died (a native abort on a corrupt model ends the process). */
+  subscribe(listener: (event: SherpaEvent | { type: 'exit'; reason: string }) => void): () => void;
+  /** Whether the host keeps this process alive (on while work is pending; an idle worker must not hold the CLI open). */
+  keepAlive(on: boolean): void;
+  close(): void;
+  /** The worker's process id, when it runs in a process of its own. */
+  readonly pid?: number | undefined;
+}
+
+export type SherpaHostFactory = () => SherpaHost;
+
+/** Runs the worker in this thread. A corrupt model aborts the whole process here: tests only. */
+export function inProcessHost(): SherpaHost {
+  const listeners = new Set<(e: SherpaEvent | { type: 'exit'; reason: string }) => void>();
+  // Events are delivered asynchronously, as over a real channel.
+  const worker = new SherpaWorker((e) => setImmediate(() => listeners.forEach((l) => l(e))));
+  return {
+    send: (r) => void worker.handle(r),
+    subscribe: (l) => (listeners.add(l), () => listeners.delete(l)),
+    keepAlive: () => {},
+    close: () => listeners.clear(),
+  };
+}
+
+/** Bytes of the worker's stderr kept for error messages (sherpa-onnx prints why it aborted). */
+const STDERR_TAIL = 2000;
+
+/**
+ * The worker in a child process (Node's fork with structured-clone IPC, so Float32Arrays travel as
+ * they are). sherpa-onnx calls std::terminate on an unreadable model and exit() on some bad configs:
+ * in a process of its own that is an `exit` event with sherpa's last words, not a crash of Parley.
+ */
+export function childProcessHost(): SherpaHost {
+  const { entry, execArgv } = workerEntry();
+  const child: ChildProcess = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv });
+  const listeners = new Set<(e: SherpaEvent | { type: 'exit'; reason: string }) => void>();
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => (stderr = (stderr + d).slice(-STDERR_TAIL)));
+  child.on('message', (m) => listeners.forEach((l) => l(m as SherpaEvent)));
+  let closing = false;
+  const exited = (why: string) => {
+    if (closing) return;
+    const said = lastWords(stderr);
+    listeners.forEach((l) => l({ type: 'exit', reason: said ? `${why}: ${said}` : why }));
+  };
+  child.on('exit', (code, signal) => exited(signal ? `the inference process was killed by ${signal}` : `the inference process exited with code ${code}`));
+  child.on('error', (e) => exited(`the inference process failed: ${e.message}`));
+  return {
+    pid: child.pid,
+    send: (r) => {
+      if (child.connected) child.send(r);
+    },
+    subscribe: (l) => (listeners.add(l), () => listeners.delete(l)),
+    keepAlive: (on) => {
+      const handles = [child, child.channel as { ref?(): void; unref?(): void } | null | undefined];
+      for (const h of handles) {
+        if (on) h?.ref?.();
+        else h?.unref?.();
+      }
+    },
+    close: () => {
+      closing = true;
+      listeners.clear();
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    },
+  };
+}
+
+/** The compiled worker beside this file, or (running from TypeScript sources, as in tests) the .ts through tsx. */
+function workerEntry(): { entry: string; execArgv: string[] } {
+  const js = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+  if (existsSync(js)) return { entry: js, execArgv: [] };
+  return { entry: fileURLToPath(new URL('./worker-main.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+}
+
+/** The useful end of sherpa-onnx's stderr: its error lines, without the process noise. */
+function lastWords(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /what\(\)|error|failed|does not exist|invalid/i.test(l));
+  return lines.slice(-2).join(' ').replace(/\s+/g, ' ').slice(0, 400);
+}
