@@ -50,6 +50,8 @@ interface SttStreamState {
   model: SttModel;
   /** The last partial sent (a partial is sent only when the words change). */
   lastText: string;
+  /** Rate of the audio accepted (sherpa-onnx exits if a stream's rate changes: the tail padding uses it too). */
+  inputRate: number | undefined;
 }
 
 /**
@@ -131,12 +133,14 @@ export class SherpaWorker {
   private sttOpen(id: number, key: string): void {
     const model = this.models.get(key);
     if (model?.kind !== 'stt') throw new Error(`speech recognition model ${key} is not loaded`);
-    this.streams.set(id, { stream: model.recognizer.createStream(), model, lastText: '' });
+    this.streams.set(id, { stream: model.recognizer.createStream(), model, lastText: '', inputRate: undefined });
   }
 
   private sttAccept(id: number, samples: Float32Array, sampleRate: number): void {
     const s = this.streams.get(id);
     if (!s) return; // closed meanwhile
+    s.inputRate ??= sampleRate;
+    if (sampleRate !== s.inputRate) throw new Error(`the audio rate changed from ${s.inputRate} to ${sampleRate} Hz within one stream`);
     s.stream.acceptWaveform({ samples, sampleRate });
     this.decodeReady(id, s);
   }
@@ -162,7 +166,9 @@ export class SherpaWorker {
     const s = this.streams.get(id);
     if (!s) return;
     const { recognizer } = s.model;
-    s.stream.acceptWaveform({ samples: new Float32Array(Math.round(TAIL_PADDING_S * s.model.sampleRate)), sampleRate: s.model.sampleRate });
+    const rate = s.inputRate ?? s.model.sampleRate;
+    s.inputRate = rate;
+    s.stream.acceptWaveform({ samples: new Float32Array(Math.round(TAIL_PADDING_S * rate)), sampleRate: rate });
     while (recognizer.isReady(s.stream)) recognizer.decode(s.stream);
     const text = recognizer.getResult(s.stream).text.trim();
     // Always answered (an empty final says "nothing more"), so the caller's finalize is settled.

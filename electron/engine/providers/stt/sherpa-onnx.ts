@@ -56,6 +56,8 @@ class SherpaSttStream implements SttStream {
   private readonly events = new AsyncQueue<SttEvent>();
   private readonly id: number;
   private closed = false;
+  /** close() was called: events still queued are dropped. */
+  private dropped = false;
   /** finalize() calls not yet answered by their final (end() waits for them). */
   private finalizing = 0;
   private drained: (() => void) | undefined;
@@ -89,10 +91,16 @@ class SherpaSttStream implements SttStream {
     if (this.closed) return;
     this.finalize();
     await new Promise<void>((resolve) => (this.drained = resolve));
-    this.close();
+    this.finish();
   }
 
   close(): void {
+    if (!this.closed) this.dropped = true;
+    this.finish();
+  }
+
+  /** Frees the stream in the worker and ends the events after those queued. */
+  private finish(): void {
     if (this.closed) return;
     this.closed = true;
     this.client.send({ type: 'stt-close', stream: this.id });
@@ -128,10 +136,14 @@ class SherpaSttStream implements SttStream {
   /** A fault the stream cannot recover from: one error event, then the stream ends. */
   private fail(error: ParleyError): void {
     this.events.push({ type: 'error', error });
-    this.close();
+    this.finish();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<SttEvent> {
-    return this.events[Symbol.asyncIterator]();
+  /** Events in order; nothing more once closed (what was queued is dropped: close means now). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<SttEvent> {
+    for await (const e of this.events) {
+      if (this.dropped) return;
+      yield e;
+    }
   }
 }

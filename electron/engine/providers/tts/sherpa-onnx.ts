@@ -121,8 +121,9 @@ class SherpaTtsStream implements TtsStream {
         if (!this.closed) this.events.push({ type: 'segment-done', segment: next.segment });
       }
     } catch (e) {
+      this.pending.length = 0;
+      this.ended = true;
       if (!this.closed) this.events.fail(e instanceof ParleyError ? e : new ParleyError('onnx/inference-failed', `${NAME} failed: ${String(e)}`, { provider: 'sherpa-onnx' }));
-      this.closed = true;
       return;
     } finally {
       this.running = false;
@@ -167,7 +168,11 @@ class SherpaTtsStream implements TtsStream {
     });
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<TtsEvent> {
-    return this.events[Symbol.asyncIterator]();
+  /** Events in order; nothing more once closed (what was queued is dropped: close means now). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<TtsEvent> {
+    for await (const e of this.events) {
+      if (this.closed) return;
+      yield e;
+    }
   }
 }
