@@ -15,12 +15,14 @@ describe('offline mode refuses cloud providers in the engine', () => {
     expect(providers.map((p) => `${p.kind}:${p.id}:${runsLocally(p, p.settings.parse({}) as Record<string, unknown>) ? 'local' : 'cloud'}`)).toEqual([
       'stt:deepgram:cloud',
       'stt:kyutai:local',
+      'stt:sherpa-onnx:local',
       'llm:openai:cloud',
       'llm:ollama:local',
       'llm:anthropic:cloud',
       'tts:openai:cloud',
       'tts:elevenlabs:cloud',
       'tts:kyutai:local',
+      'tts:sherpa-onnx:local',
       's2s:moshi:local',
       's2s:openai-realtime:cloud',
     ]);

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
+import { assertAllowedOffline } from '../../../../electron/engine/providers/offline.js';
+import { findProvider, providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 's2s:moshi', 's2s:openai-realtime']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:sherpa-onnx', 'llm:openai', 'llm:ollama', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:sherpa-onnx', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
-      const defaults = p.settings.parse({}) as { baseUrl: string };
-      expect(() => new URL(defaults.baseUrl)).not.toThrow();
+      const defaults = p.settings.parse({}) as { baseUrl?: string };
+      // Every service has an endpoint; an embedded engine (sherpa-onnx) has none, and is local.
+      if (defaults.baseUrl === undefined) expect(p.local).toBe(true);
+      else expect(() => new URL(defaults.baseUrl!)).not.toThrow();
       // The settings UI is generated from the schema: it must convert to JSON Schema.
       expect(z.toJSONSchema(p.settings)).toMatchObject({ type: 'object' });
     }
@@ -34,5 +37,17 @@ describe('provider registry', () => {
     expect(resolveProvider('s2s', 'moshi', {}, { PARLEY_MOSHI_URL: 'ws://10.0.0.5:8998' })).toMatchObject({ settings: { baseUrl: 'ws://10.0.0.5:8998' }, apiKey: undefined, endpointSource: 'environment' });
     expect(resolveProvider('s2s', 'openai-realtime', {}, { PARLEY_OPENAI_REALTIME_URL: 'ws://127.0.0.1:7000/v1/realtime', OPENAI_API_KEY: 'sk-1' })).toMatchObject({ settings: { baseUrl: 'ws://127.0.0.1:7000/v1/realtime', model: 'gpt-realtime' }, apiKey: 'sk-1' });
     expect(() => resolveProvider('s2s', 'openai-realtime', {}, {})).toThrow('no API key for OpenAI Realtime: set OPENAI_API_KEY or add the key in settings');
+  });
+
+  it('the embedded sherpa-onnx engines are local and keyless, named for people, allowed in offline mode', () => {
+    for (const kind of ['stt', 'tts'] as const) {
+      const r = resolveProvider(kind, 'sherpa-onnx', {}, {});
+      expect(r).toMatchObject({ apiKey: undefined, descriptor: { local: true, requiresKey: false } });
+      expect(() => assertAllowedOffline(r)).not.toThrow();
+    }
+    expect(findProvider('stt', 'sherpa-onnx').displayName).toBe('Local speech recognition (sherpa-onnx)');
+    expect(findProvider('tts', 'sherpa-onnx').displayName).toBe('Local voice (sherpa-onnx)');
+    expect(resolveProvider('stt', 'sherpa-onnx', {}, {}).settings).toMatchObject({ model: 'zipformer-en-20m-streaming', numThreads: 1 });
+    expect(resolveProvider('tts', 'sherpa-onnx', {}, {}).settings).toMatchObject({ model: 'pocket-tts-int8-2026-01-26', sampleRate: 24000 });
   });
 });
