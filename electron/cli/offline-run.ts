@@ -4,8 +4,11 @@ import { ParleyError } from '../engine/errors.js';
 import { assertAllowedOffline } from '../engine/providers/offline.js';
 import { resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
 
-/** What each cascade stage can run on locally in this version, besides a model of its own. */
-const LOCAL_ENGINE_NOTE: Record<'stt' | 'llm' | 'tts', string> = {
+/** The embedded engine that runs each stage's local model, when this version has one. */
+export const LOCAL_ENGINE: Partial<Record<'stt' | 'llm' | 'tts', string>> = { stt: 'sherpa-onnx', tts: 'sherpa-onnx' };
+
+/** Why a stage without an embedded engine cannot run locally yet. */
+const NO_ENGINE_NOTE: Record<'stt' | 'llm' | 'tts', string> = {
   stt: 'this version has no local speech recognition engine yet',
   llm: 'this version cannot run it yet: for now use --llm ollama with Ollama on this machine',
   tts: 'this version has no local speech synthesis engine yet',
@@ -22,7 +25,8 @@ export interface OfflineChoices {
 /**
  * `parley run --offline`, checked before any audio, model or connection: a chosen cloud provider
  * is refused by name; a stage left to its local model needs that model installed (named, with the
- * command that installs it). Nothing here touches the network.
+ * command that installs it). Nothing here touches the network. A stage left to its local model
+ * runs on LOCAL_ENGINE (offlineProviderFor).
  */
 export async function checkOfflineCascade(choices: OfflineChoices, store: ModelStore, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const chosen: [ProviderKind, string | undefined][] = [
@@ -37,10 +41,13 @@ export async function checkOfflineCascade(choices: OfflineChoices, store: ModelS
   const missing: string[] = [];
   const noEngine: string[] = [];
   for (const task of ['stt', 'llm', 'tts'] as const) {
-    if (choices[task] !== undefined) continue;
+    const engine = LOCAL_ENGINE[task];
+    // A stage given a provider of its own needs nothing here, unless that is the embedded engine (its model must be installed).
+    if (choices[task] !== undefined && choices[task] !== engine) continue;
     const model = defaultModelFor(task as ModelTask)!;
-    if (!(await store.installed(model.id))) missing.push(`the ${taskWords(task)} model '${model.id}' (run parley models pull ${model.id}; ${LOCAL_ENGINE_NOTE[task]})`);
-    else noEngine.push(`${taskWords(task)} (the model '${model.id}' is installed; ${LOCAL_ENGINE_NOTE[task]})`);
+    const installed = Boolean(await store.installed(model.id));
+    if (!installed) missing.push(`the ${taskWords(task)} model '${model.id}' (run parley models pull ${model.id}${engine ? '' : `; ${NO_ENGINE_NOTE[task]}`})`);
+    else if (!engine) noEngine.push(`${taskWords(task)} (the model '${model.id}' is installed; ${NO_ENGINE_NOTE[task]})`);
   }
   if (missing.length) throw new ParleyError('model/not-installed', `offline mode needs local models that are not installed: ${missing.join(', ')}`);
   if (noEngine.length) throw new ParleyError('offline/no-local-engine', `offline mode cannot run every stage locally yet: ${noEngine.join(', ')}`);
@@ -49,4 +56,9 @@ export async function checkOfflineCascade(choices: OfflineChoices, store: ModelS
 /** A provider chosen for an offline run: refused unless it stays on this machine (its key is not needed to tell). */
 export function checkOfflineProvider(kind: ProviderKind, id: string, env: NodeJS.ProcessEnv = process.env): void {
   assertAllowedOffline(resolveProvider(kind, id, {}, env, () => 'not-needed-to-check-locality'));
+}
+
+/** The provider a stage uses in an offline run: the one chosen, else the embedded engine for its local model. */
+export function offlineProviderFor(task: 'stt' | 'llm' | 'tts', chosen: string | undefined): string | undefined {
+  return chosen ?? LOCAL_ENGINE[task];
 }

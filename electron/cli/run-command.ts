@@ -17,7 +17,7 @@ import { modelsDir } from '../engine/models/paths.js';
 import { ModelStore } from '../engine/models/store.js';
 import { defaultResourcesDir } from '../engine/resources.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
-import { checkOfflineCascade, checkOfflineProvider } from './offline-run.js';
+import { checkOfflineCascade, checkOfflineProvider, offlineProviderFor } from './offline-run.js';
 import { checkOptions, parseCommandArgs } from './options.js';
 
 export const RUN_USAGE = `Usage: parley run --in <question.wav> [options]
@@ -160,9 +160,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   for (const [kind, id] of [['stt', o.stt], ['llm', o.llm], ['tts', o.tts], ['llm', o['fallback-llm']], ['tts', o['fallback-tts']]] as const) if (id) findProvider(kind, id);
   // Offline: cloud providers refused, local models checked, before any audio or connection.
   if (o.offline) await checkOfflineCascade({ stt: o.stt, llm: o.llm, tts: o.tts, fallbackLlm: o['fallback-llm'], fallbackTts: o['fallback-tts'] }, new ModelStore({ dir: modelsDir(), resourcesDir: defaultResourcesDir() }));
-  const stt = resolveFromEnvironment('stt', o.stt ?? 'deepgram');
+  const stt = resolveFromEnvironment('stt', (o.offline ? offlineProviderFor('stt', o.stt) : o.stt) ?? 'deepgram');
   const llm = resolveFromEnvironment('llm', o.llm ?? 'openai', o['llm-model'] ? { model: o['llm-model'] } : {});
-  const tts = resolveFromEnvironment('tts', o.tts ?? 'openai');
+  const tts = resolveFromEnvironment('tts', (o.offline ? offlineProviderFor('tts', o.tts) : o.tts) ?? 'openai');
   const fallbackLlm = o['fallback-llm'] ? resolveFromEnvironment('llm', o['fallback-llm']) : undefined;
   const fallbackTts = o['fallback-tts'] ? resolveFromEnvironment('tts', o['fallback-tts']) : undefined;
   const wav = await openWavStream(o.in);

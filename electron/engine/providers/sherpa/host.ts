@@ -66,7 +66,8 @@ export function childProcessHost(): SherpaHost {
     },
     subscribe: (l) => (listeners.add(l), () => listeners.delete(l)),
     keepAlive: (on) => {
-      const handles = [child, child.channel as { ref?(): void; unref?(): void } | null | undefined];
+      // The process, its IPC channel and the stderr pipe each hold the event loop.
+      const handles = [child, child.channel, child.stderr] as ({ ref?(): void; unref?(): void } | null | undefined)[];
       for (const h of handles) {
         if (on) h?.ref?.();
         else h?.unref?.();
@@ -80,10 +81,13 @@ export function childProcessHost(): SherpaHost {
   };
 }
 
-/** The compiled worker beside this file, or (running from TypeScript sources, as in tests) the .ts through tsx. */
+/**
+ * The compiled worker beside this file, with this process's Node flags (a preloaded no-network
+ * guard covers the worker too), or (running from TypeScript sources, as in tests) the .ts through tsx.
+ */
 function workerEntry(): { entry: string; execArgv: string[] } {
   const js = fileURLToPath(new URL('./worker-main.js', import.meta.url));
-  if (existsSync(js)) return { entry: js, execArgv: [] };
+  if (existsSync(js)) return { entry: js, execArgv: process.execArgv };
   return { entry: fileURLToPath(new URL('./worker-main.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
 }
 
