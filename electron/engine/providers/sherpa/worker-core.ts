@@ -143,6 +143,7 @@ export class SherpaWorker {
     if (sampleRate !== s.inputRate) throw new Error(`the audio rate changed from ${s.inputRate} to ${sampleRate} Hz within one stream`);
     s.stream.acceptWaveform({ samples, sampleRate });
     this.decodeReady(id, s);
+    this.post({ type: 'accepted', stream: id, samples: samples.length });
   }
 
   /** Decodes the chunks that are ready; a change of words is a partial, the endpoint rule a final. */

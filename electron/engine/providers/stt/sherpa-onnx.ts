@@ -7,6 +7,8 @@ import { checkFiles, modelFolder, sttSpec } from '../sherpa/model-files.js';
 import type { ProviderContext, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 
 const NAME = 'Local speech recognition (sherpa-onnx)';
+/** Audio sent to the worker and not yet decoded, in seconds, before the stream gives up: a model too slow for this machine must not grow memory without end. */
+export const MAX_BACKLOG_S = 30;
 
 export const SherpaSttSettingsSchema = z.object({
   /** Catalog id of a streaming transducer (the small preset's streaming Zipformer by default). */
@@ -61,6 +63,8 @@ class SherpaSttStream implements SttStream {
   /** finalize() calls not yet answered by their final (end() waits for them). */
   private finalizing = 0;
   private drained: (() => void) | undefined;
+  /** Samples sent and not yet decoded by the worker. */
+  private inFlight = 0;
 
   constructor(
     private readonly client: SherpaClient,
@@ -77,6 +81,11 @@ class SherpaSttStream implements SttStream {
 
   push(samples: Float32Array): void {
     if (this.closed || samples.length === 0) return;
+    if (this.inFlight + samples.length > MAX_BACKLOG_S * this.options.sampleRate) {
+      this.fail(new ParleyError('onnx/inference-failed', `${NAME} cannot keep up: more than ${MAX_BACKLOG_S} s of audio is waiting to be decoded (try a smaller model or more threads)`, { provider: 'sherpa-onnx' }));
+      return;
+    }
+    this.inFlight += samples.length;
     // A copy: the caller may reuse its buffer, and the in-process host does not clone.
     this.client.send({ type: 'stt-accept', stream: this.id, samples: samples.slice(), sampleRate: this.options.sampleRate });
   }
@@ -114,6 +123,9 @@ class SherpaSttStream implements SttStream {
     switch (m.type) {
       case 'partial':
         this.events.push({ type: 'partial', text: m.text });
+        return;
+      case 'accepted':
+        this.inFlight -= m.samples;
         return;
       case 'final': {
         const fromFinalize = !m.endpoint;

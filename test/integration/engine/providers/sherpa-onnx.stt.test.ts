@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParleyError } from '../../../../electron/engine/errors.js';
-import { SherpaOnnxStt, SherpaSttSettingsSchema } from '../../../../electron/engine/providers/stt/sherpa-onnx.js';
+import { MAX_BACKLOG_S, SherpaOnnxStt, SherpaSttSettingsSchema } from '../../../../electron/engine/providers/stt/sherpa-onnx.js';
 import type { SttEvent, SttProvider, SttStream } from '../../../../electron/engine/providers/types.js';
 import { FIXTURE_STT, blocks, corruptCopy, speechThenSilence, trackedHosts } from '../../../helpers/sherpa.js';
 
@@ -140,5 +140,19 @@ describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)'
     stream.push(new Float32Array(1600));
     const events = await readAll(stream);
     expect(events).toEqual([]);
+  });
+
+  it('a worker that cannot keep up (here stopped): past MAX_BACKLOG_S of undecoded audio the stream fails with a typed error instead of growing memory', async () => {
+    const stream = await stt().open({ sampleRate: 16000 });
+    const pid = tracked.hosts[0]!.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const second = new Float32Array(16000);
+      for (let s = 0; s <= MAX_BACKLOG_S; s++) stream.push(second, true);
+      const events = await readAll(stream);
+      expect(events.filter((e) => e.type === 'error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'onnx/inference-failed', message: expect.stringMatching(/cannot keep up: more than 30 s of audio/) }) }]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
   });
 });
