@@ -87,3 +87,17 @@ export class SherpaClient {
     this.host?.keepAlive(this.routes.size > 0);
   }
 }
+
+const shared = new Map<string, SherpaClient>();
+
+/**
+ * The one client (so one worker process, models loaded once) that every provider instance of a
+ * kind shares in this process: the app builds new providers for each session, and a worker per
+ * session would leave processes with loaded models behind. STT and TTS get one each, so a voice
+ * that crashes its worker does not take the recognizer with it.
+ */
+export function sharedClient(kind: 'stt' | 'tts', factory: SherpaHostFactory): SherpaClient {
+  let client = shared.get(kind);
+  if (!client) shared.set(kind, (client = new SherpaClient(factory)));
+  return client;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ParleyError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
-import { SherpaClient, type SherpaMessage } from '../sherpa/client.js';
+import { SherpaClient, sharedClient, type SherpaMessage } from '../sherpa/client.js';
 import { childProcessHost, type SherpaHostFactory } from '../sherpa/host.js';
 import { checkFiles, modelFolder, sttSpec } from '../sherpa/model-files.js';
 import type { ProviderContext, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
@@ -36,10 +36,11 @@ export class SherpaOnnxStt implements SttProvider {
   constructor(
     private readonly settings: SherpaSttSettings,
     _context?: ProviderContext,
-    host: SherpaHostFactory = childProcessHost,
+    /** Where inference runs; by default the worker process this kind shares in this process. */
+    host?: SherpaHostFactory,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.client = new SherpaClient(host);
+    this.client = host ? new SherpaClient(host) : sharedClient('stt', childProcessHost);
   }
 
   /** Loads the model (once) and opens a stream; a missing or corrupt model rejects with a typed error. */

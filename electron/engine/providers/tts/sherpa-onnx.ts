@@ -3,7 +3,7 @@ import { float32ToInt16 } from '../../audio/pcm.js';
 import { Resampler } from '../../audio/resampler.js';
 import { ParleyError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
-import { SherpaClient, type SherpaMessage } from '../sherpa/client.js';
+import { SherpaClient, sharedClient, type SherpaMessage } from '../sherpa/client.js';
 import { childProcessHost, type SherpaHostFactory } from '../sherpa/host.js';
 import { checkFiles, modelFolder, ttsSpec } from '../sherpa/model-files.js';
 import type { ProviderContext, TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
@@ -40,11 +40,12 @@ export class SherpaOnnxTts implements TtsProvider {
   constructor(
     private readonly settings: SherpaTtsSettings,
     _context?: ProviderContext,
-    host: SherpaHostFactory = childProcessHost,
+    /** Where inference runs; by default the worker process this kind shares in this process. */
+    host?: SherpaHostFactory,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.sampleRate = settings.sampleRate;
-    this.client = new SherpaClient(host);
+    this.client = host ? new SherpaClient(host) : sharedClient('tts', childProcessHost);
   }
 
   settingsForRequest(): Pick<SherpaTtsSettings, 'speakerId' | 'speed'> {

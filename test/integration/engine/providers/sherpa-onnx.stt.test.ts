@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -154,5 +154,26 @@ describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)'
     } finally {
       process.kill(pid, 'SIGCONT');
     }
+  });
+
+  it('provider instances built with the default host share one worker process (the app builds providers per session)', async () => {
+    const workers = () =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          let stat: string;
+          try {
+            stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+          } catch {
+            return false; // gone meanwhile
+          }
+          // Field 4 of /proc/<pid>/stat is the parent's pid (after the command name in parentheses).
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('worker-main');
+        });
+    const before = workers().length;
+    const settings = SherpaSttSettingsSchema.parse({ modelDir: FIXTURE_STT });
+    const streams = [await new SherpaOnnxStt(settings).open({ sampleRate: 16000 }), await new SherpaOnnxStt(settings).open({ sampleRate: 16000 })];
+    expect(workers().length - before).toBe(1);
+    for (const s of streams) s.close();
   });
 });
