@@ -82,6 +82,65 @@ export function childProcessHost(): SherpaHost {
 }
 
 /**
+ * The parts of Electron's utilityProcess this host uses (the engine never imports 'electron': main
+ * passes `utilityProcess` in). A utility process is Electron's Node child: the packaged app's
+ * fuses turn ELECTRON_RUN_AS_NODE off, so child_process.fork of the app binary is not available there.
+ */
+export interface UtilityProcessApi {
+  fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'pipe' | 'ignore' | 'inherit' }): UtilityChild;
+}
+export interface UtilityChild {
+  readonly pid: number | undefined;
+  readonly stderr: NodeJS.ReadableStream | null;
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  kill(): boolean;
+}
+
+/**
+ * The worker in an Electron utilityProcess (the desktop app). Same protocol; process.parentPort
+ * carries it on the worker's side (worker-main.ts). A utility process never holds the app open,
+ * so keepAlive has nothing to do.
+ */
+export function utilityProcessHost(api: UtilityProcessApi, entry = workerEntry().entry): SherpaHost {
+  const child = api.fork(entry, [], { serviceName: 'Parley local speech (sherpa-onnx)', stdio: 'pipe' });
+  const listeners = new Set<(e: SherpaEvent | { type: 'exit'; reason: string }) => void>();
+  let stderr = '';
+  let closing = false;
+  child.stderr?.on('data', (d: Buffer | string) => (stderr = (stderr + String(d)).slice(-STDERR_TAIL)));
+  child.on('message', (m) => listeners.forEach((l) => l(m as SherpaEvent)));
+  child.on('exit', (code) => {
+    if (closing) return;
+    const said = lastWords(stderr);
+    const why = `the inference process exited with code ${code}`;
+    listeners.forEach((l) => l({ type: 'exit', reason: said ? `${why}: ${said}` : why }));
+  });
+  return {
+    pid: child.pid,
+    send: (r) => child.postMessage(r),
+    subscribe: (l) => (listeners.add(l), () => listeners.delete(l)),
+    keepAlive: () => {},
+    close: () => {
+      closing = true;
+      listeners.clear();
+      child.kill();
+    },
+  };
+}
+
+let defaultHost: SherpaHostFactory = childProcessHost;
+
+/** Where the shared workers run unless a provider is given a host: Electron's main sets `() => utilityProcessHost(utilityProcess)` at startup. */
+export function useSherpaHost(factory: SherpaHostFactory): void {
+  defaultHost = factory;
+}
+
+export function defaultSherpaHost(): SherpaHost {
+  return defaultHost();
+}
+
+/**
  * The compiled worker beside this file, with this process's Node flags (a preloaded no-network
  * guard covers the worker too), or (running from TypeScript sources, as in tests) the .ts through tsx.
  */

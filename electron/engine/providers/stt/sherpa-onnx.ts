@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ParleyError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { SherpaClient, sharedClient, type SherpaMessage } from '../sherpa/client.js';
-import { childProcessHost, type SherpaHostFactory } from '../sherpa/host.js';
+import { defaultSherpaHost, type SherpaHostFactory } from '../sherpa/host.js';
 import { checkFiles, modelFolder, sttSpec } from '../sherpa/model-files.js';
 import type { ProviderContext, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 
@@ -40,7 +40,7 @@ export class SherpaOnnxStt implements SttProvider {
     host?: SherpaHostFactory,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.client = host ? new SherpaClient(host) : sharedClient('stt', childProcessHost);
+    this.client = host ? new SherpaClient(host) : sharedClient('stt', defaultSherpaHost);
   }
 
   /** Loads the model (once) and opens a stream; a missing or corrupt model rejects with a typed error. */

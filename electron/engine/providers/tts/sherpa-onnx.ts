@@ -4,7 +4,7 @@ import { Resampler } from '../../audio/resampler.js';
 import { ParleyError } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { SherpaClient, sharedClient, type SherpaMessage } from '../sherpa/client.js';
-import { childProcessHost, type SherpaHostFactory } from '../sherpa/host.js';
+import { defaultSherpaHost, type SherpaHostFactory } from '../sherpa/host.js';
 import { checkFiles, modelFolder, ttsSpec } from '../sherpa/model-files.js';
 import type { ProviderContext, TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 
@@ -45,7 +45,7 @@ export class SherpaOnnxTts implements TtsProvider {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.sampleRate = settings.sampleRate;
-    this.client = host ? new SherpaClient(host) : sharedClient('tts', childProcessHost);
+    this.client = host ? new SherpaClient(host) : sharedClient('tts', defaultSherpaHost);
   }
 
   settingsForRequest(): Pick<SherpaTtsSettings, 'speakerId' | 'speed'> {
