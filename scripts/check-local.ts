@@ -10,6 +10,9 @@
  *          lm_flow.int8.onnx, lm_main.int8.onnx, encoder.onnx, decoder.int8.onnx,
  *          text_conditioner.onnx, vocab.json, token_scores.json, test_wavs/bria.wav
  *   TTS  kokoro-en-v0_19/  (catalog id kokoro-en-v0_19): model.onnx, voices.bin, tokens.txt, espeak-ng-data/
+ *   STT second pass  sherpa-onnx-moonshine-tiny-en-int8/  (catalog id moonshine-tiny-en-int8):
+ *          preprocess.onnx, encode.int8.onnx, uncached_decode.int8.onnx, cached_decode.int8.onnx, tokens.txt
+ *          (when present, the STT is measured again with it as the second pass)
  *
  * `<dir>` is a models folder (PARLEY_MODELS_DIR: one folder per catalog id) or a folder holding the
  * unpacked archives. Prints per model: STT word error rate against the reference transcripts in
@@ -28,6 +31,7 @@ import type { SttEvent, TtsEvent } from '../electron/engine/providers/types.js';
 
 const STT_MODELS = ['zipformer-en-20m-streaming'];
 const TTS_MODELS = ['pocket-tts-int8-2026-01-26', 'kokoro-en-v0_19'];
+const SECOND_PASS = 'moonshine-tiny-en-int8';
 const SENTENCES = ['Sure, I can help with that.', 'The meeting is moved to three thirty tomorrow afternoon, in the small room on the second floor.'];
 
 /** Word error rate: word-level edit distance over the reference length, after lower-casing and dropping punctuation. */
@@ -59,8 +63,8 @@ interface TtsResult {
   sentences: { text: string; firstAudioMs: number; rtf: number; audioS: number }[];
 }
 
-async function checkStt(id: string, dir: string, speechDir: string): Promise<SttResult> {
-  const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ model: id, modelDir: dir }));
+async function checkStt(id: string, dir: string, speechDir: string, secondPass?: { id: string; dir: string }): Promise<SttResult> {
+  const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ model: id, modelDir: dir, ...(secondPass ? { secondPassModel: secondPass.id, secondPassModelDir: secondPass.dir } : {}) }));
   const files: SttResult['files'] = [];
   for (const name of readdirSync(speechDir).filter((f) => f.endsWith('.wav') && existsSync(path.join(speechDir, f.replace(/\.wav$/, '.txt'))))) {
     const wav = await readWavFile(path.join(speechDir, name));
@@ -80,7 +84,7 @@ async function checkStt(id: string, dir: string, speechDir: string): Promise<Stt
     const transcript = finals.join(' ');
     files.push({ file: name, wer: wordErrorRate(readFileSync(path.join(speechDir, name.replace(/\.wav$/, '.txt')), 'utf8'), transcript), rtf: (done - started) / 1000 / (audio.length / wav.sampleRate), finalizeMs: done - finalizing, transcript });
   }
-  return { model: id, files };
+  return { model: secondPass ? `${id} + ${secondPass.id}` : id, files };
 }
 
 async function checkTts(id: string, dir: string): Promise<TtsResult> {
@@ -123,9 +127,14 @@ export async function checkLocal(modelsDir: string, speechDir: string, say: (lin
     }
     say(`USING   ${id}: ${dir}`);
     if (entry.task === 'stt') {
-      const r = await checkStt(id, dir, speechDir);
-      stt.push(r);
-      for (const f of r.files) say(`STT     ${id}  ${f.file}: WER ${(f.wer * 100).toFixed(1)}%  RTF ${f.rtf.toFixed(3)}  finalize ${f.finalizeMs.toFixed(0)} ms  "${f.transcript.slice(0, 80)}"`);
+      const moonshine = CATALOG.find((e) => e.id === SECOND_PASS)!;
+      const secondDir = findModel(modelsDir, moonshine);
+      if (!secondDir) say(`ABSENT  ${SECOND_PASS} (optional second pass): not in ${modelsDir}; get it with parley models pull ${SECOND_PASS}. Not measured.`);
+      for (const second of secondDir ? [undefined, { id: SECOND_PASS, dir: secondDir }] : [undefined]) {
+        const r = await checkStt(id, dir, speechDir, second);
+        stt.push(r);
+        for (const f of r.files) say(`STT     ${r.model}  ${f.file}: WER ${(f.wer * 100).toFixed(1)}%  RTF ${f.rtf.toFixed(3)}  finalize ${f.finalizeMs.toFixed(0)} ms  "${f.transcript.slice(0, 80)}"`);
+      }
     } else {
       const r = await checkTts(id, dir);
       tts.push(r);

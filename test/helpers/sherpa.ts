@@ -8,6 +8,8 @@ import { ROOT, speechFile } from '../paths.js';
 /** The generated gibberish models (test/fixtures/sherpa/make-models.py). */
 export const FIXTURE_STT = path.join(ROOT, 'test', 'fixtures', 'sherpa', 'stt-zipformer');
 export const FIXTURE_TTS = path.join(ROOT, 'test', 'fixtures', 'sherpa', 'tts-vits');
+/** The generated offline Moonshine: it always says "second pass". */
+export const FIXTURE_MOONSHINE = path.join(ROOT, 'test', 'fixtures', 'sherpa', 'stt-moonshine');
 /** The fixture TTS speaks this many samples (at 16 kHz) per known character. */
 export const FIXTURE_TTS_HOP = 400;
 

@@ -95,6 +95,21 @@ export const CATALOG: readonly CatalogEntry[] = [
       'Default for a 2-core laptop: a streaming transducer gives partials every 320 ms chunk at a small fraction of one core (20M parameters, int8), leaving the other core to the LLM and the audio path. Trained on LibriSpeech: weaker on casual speech than Nemotron streaming (464 MB, NVIDIA Open Model License), which needs a faster machine.',
   },
   {
+    id: 'moonshine-tiny-en-int8',
+    task: 'stt',
+    name: 'Moonshine tiny English int8 (sherpa-onnx; optional second pass)',
+    languages: ['en'],
+    // About 120 MB of files per a listing of its publisher's folder; not checked from here: null.
+    sizeBytes: null,
+    memoryMb: 250,
+    license: 'MIT',
+    url: `${SHERPA_ASR}/sherpa-onnx-moonshine-tiny-en-int8.tar.bz2`,
+    sha256: null,
+    format: 'tar.bz2',
+    files: ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt'],
+    notes: 'Not a streaming model: the local STT setting secondPassModel runs it on each finished utterance (RTF 0.032 on one Mac core) for a better final than the streaming Zipformer.',
+  },
+  {
     id: 'parakeet-tdt-0.6b-v2-int8',
     task: 'stt',
     name: 'NVIDIA Parakeet TDT 0.6B v2 int8 (sherpa-onnx)',

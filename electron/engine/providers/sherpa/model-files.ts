@@ -57,6 +57,27 @@ function incomplete(modelId: string, dir: string, what: string): ParleyError {
 export interface SttSpecOptions {
   numThreads: number;
   endpoint: SttModelSpec['endpoint'];
+  /** An offline Moonshine model (its id and folder) that transcribes each utterance again. */
+  secondPass?: { modelId: string; dir: string };
+}
+
+/** Moonshine (v1) as sherpa-onnx's OfflineRecognizer loads it: preprocess, encode, uncached and cached decoders, tokens. */
+async function moonshineFiles(modelId: string, dir: string): Promise<NonNullable<SttModelSpec['secondPass']>> {
+  const { files } = await listFiles(dir);
+  const listed = findCatalogEntry(modelId)?.files ?? [];
+  const role = (name: string, pattern: RegExp) => {
+    const f = pick(files, pattern, listed);
+    if (!f) throw incomplete(modelId, dir, `no ${name}`);
+    return path.join(dir, f);
+  };
+  return {
+    modelId,
+    preprocessor: role('preprocess*.onnx', /^preprocess.*\.onnx$/),
+    encoder: role('encode*.onnx', /^encode.*\.onnx$/),
+    uncachedDecoder: role('uncached_decode*.onnx', /^uncached_decode.*\.onnx$/),
+    cachedDecoder: role('cached_decode*.onnx', /^cached_decode.*\.onnx$/),
+    tokens: role('tokens.txt', /^tokens\.txt$/),
+  };
 }
 
 /** A streaming transducer (encoder, decoder, joiner, tokens.txt), as sherpa-onnx's OnlineRecognizer loads it. */
@@ -75,6 +96,7 @@ export async function sttSpec(modelId: string, dir: string, o: SttSpecOptions): 
     tokens: role('tokens.txt', /^tokens\.txt$/),
     numThreads: o.numThreads,
     endpoint: o.endpoint,
+    ...(o.secondPass ? { secondPass: await moonshineFiles(o.secondPass.modelId, o.secondPass.dir) } : {}),
   };
 }
 
@@ -155,7 +177,7 @@ export async function checkFiles(modelId: string, spec: SttModelSpec | TtsModelS
     if (typeof v === 'string' && v.includes(path.sep)) paths.push(...v.split(','));
     else if (v && typeof v === 'object') Object.values(v).forEach(collect);
   };
-  collect(spec.kind === 'stt' ? { t: spec.transducer, k: spec.tokens } : { m: spec.model, r: spec.referenceWav });
+  collect(spec.kind === 'stt' ? { t: spec.transducer, k: spec.tokens, s: spec.secondPass } : { m: spec.model, r: spec.referenceWav });
   for (const p of paths) {
     const st = await stat(p).catch(() => undefined);
     if (!st) throw new ParleyError('onnx/model-invalid', `the model '${modelId}' is incomplete: ${p} is missing; reinstall it with parley models pull ${modelId}`);

@@ -19,6 +19,11 @@ export interface SttModelSpec {
   numThreads: number;
   /** Endpointing (seconds): trailing silence after words (rule 2), with no words (rule 1), longest utterance (rule 3). */
   endpoint: { rule1: number; rule2: number; rule3: number };
+  /**
+   * An offline recognizer (Moonshine) that transcribes each utterance again when it ends: its text
+   * is the final, the streaming model's words stay the partials.
+   */
+  secondPass?: { modelId: string; preprocessor: string; encoder: string; uncachedDecoder: string; cachedDecoder: string; tokens: string };
 }
 
 export interface TtsModelSpec {

@@ -13,6 +13,14 @@ interface OnlineRecognizer {
   reset(s: OnlineStream): void;
   getResult(s: OnlineStream): { text: string };
 }
+interface OfflineStream {
+  acceptWaveform(w: { samples: Float32Array; sampleRate: number }): void;
+}
+interface OfflineRecognizer {
+  createStream(): OfflineStream;
+  decode(s: OfflineStream): void;
+  getResult(s: OfflineStream): { text: string };
+}
 interface OfflineTts {
   readonly sampleRate: number;
   readonly numSpeakers: number;
@@ -27,17 +35,21 @@ interface OfflineTts {
 }
 interface SherpaModule {
   OnlineRecognizer: new (config: object) => OnlineRecognizer;
+  OfflineRecognizer: new (config: object) => OfflineRecognizer;
   OfflineTts: { createAsync(config: object): Promise<OfflineTts> };
   readWave(path: string, enableExternalBuffer: boolean): { samples: Float32Array; sampleRate: number };
 }
 
 /** Seconds of silence appended before a decode-final, so the last words' chunk is complete (sherpa's own examples pad 0.3-0.66 s). */
 const TAIL_PADDING_S = 0.66;
+/** Longest utterance kept for the second pass (the endpoint's rule 3 ends one at 20 s); older audio is dropped. */
+const MAX_UTTERANCE_S = 30;
 
 interface SttModel {
   kind: 'stt';
   recognizer: OnlineRecognizer;
   sampleRate: number;
+  secondPass: OfflineRecognizer | undefined;
 }
 interface TtsModel {
   kind: 'tts';
@@ -52,6 +64,9 @@ interface SttStreamState {
   lastText: string;
   /** Rate of the audio accepted (sherpa-onnx exits if a stream's rate changes: the tail padding uses it too). */
   inputRate: number | undefined;
+  /** The utterance's audio so far, for the second pass (empty without one). */
+  utterance: Float32Array[];
+  utteranceSamples: number;
 }
 
 /**
@@ -120,7 +135,14 @@ export class SherpaWorker {
         rule2MinTrailingSilence: spec.endpoint.rule2,
         rule3MinUtteranceLength: spec.endpoint.rule3,
       });
-      this.models.set(key, { kind: 'stt', recognizer, sampleRate });
+      const p = spec.secondPass;
+      const secondPass = p
+        ? new sherpa.OfflineRecognizer({
+            featConfig: { sampleRate, featureDim: 80 },
+            modelConfig: { moonshine: { preprocessor: p.preprocessor, encoder: p.encoder, uncachedDecoder: p.uncachedDecoder, cachedDecoder: p.cachedDecoder }, tokens: p.tokens, numThreads: spec.numThreads, provider: 'cpu', debug: 0 },
+          })
+        : undefined;
+      this.models.set(key, { kind: 'stt', recognizer, sampleRate, secondPass });
       this.post({ type: 'loaded', key, sampleRate, numSpeakers: 0 });
       return;
     }
@@ -133,7 +155,7 @@ export class SherpaWorker {
   private sttOpen(id: number, key: string): void {
     const model = this.models.get(key);
     if (model?.kind !== 'stt') throw new Error(`speech recognition model ${key} is not loaded`);
-    this.streams.set(id, { stream: model.recognizer.createStream(), model, lastText: '', inputRate: undefined });
+    this.streams.set(id, { stream: model.recognizer.createStream(), model, lastText: '', inputRate: undefined, utterance: [], utteranceSamples: 0 });
   }
 
   private sttAccept(id: number, samples: Float32Array, sampleRate: number): void {
@@ -142,6 +164,7 @@ export class SherpaWorker {
     s.inputRate ??= sampleRate;
     if (sampleRate !== s.inputRate) throw new Error(`the audio rate changed from ${s.inputRate} to ${sampleRate} Hz within one stream`);
     s.stream.acceptWaveform({ samples, sampleRate });
+    if (s.model.secondPass) this.keep(s, samples);
     this.decodeReady(id, s);
     this.post({ type: 'accepted', stream: id, samples: samples.length });
   }
@@ -152,9 +175,10 @@ export class SherpaWorker {
     while (recognizer.isReady(s.stream)) recognizer.decode(s.stream);
     const text = recognizer.getResult(s.stream).text.trim();
     if (recognizer.isEndpoint(s.stream)) {
-      if (text) this.post({ type: 'final', stream: id, text, endpoint: true });
+      const final = text ? this.secondPass(s, text) : '';
+      if (final) this.post({ type: 'final', stream: id, text: final, endpoint: true });
       recognizer.reset(s.stream);
-      s.lastText = '';
+      this.restart(s);
       return;
     }
     if (text !== s.lastText) {
@@ -173,9 +197,39 @@ export class SherpaWorker {
     while (recognizer.isReady(s.stream)) recognizer.decode(s.stream);
     const text = recognizer.getResult(s.stream).text.trim();
     // Always answered (an empty final says "nothing more"), so the caller's finalize is settled.
-    this.post({ type: 'final', stream: id, text, endpoint: false });
+    this.post({ type: 'final', stream: id, text: text ? this.secondPass(s, text) : '', endpoint: false });
     recognizer.reset(s.stream);
+    this.restart(s);
+  }
+
+  private restart(s: SttStreamState): void {
     s.lastText = '';
+    s.utterance = [];
+    s.utteranceSamples = 0;
+  }
+
+  /** Keeps the utterance's audio for the second pass, bounded (the oldest goes first). */
+  private keep(s: SttStreamState, samples: Float32Array): void {
+    s.utterance.push(samples);
+    s.utteranceSamples += samples.length;
+    const max = MAX_UTTERANCE_S * (s.inputRate ?? s.model.sampleRate);
+    while (s.utteranceSamples - s.utterance[0]!.length > max) s.utteranceSamples -= s.utterance.shift()!.length;
+  }
+
+  /** The second pass's text for the utterance that just ended, or the streaming text without one (or when it hears nothing). */
+  private secondPass(s: SttStreamState, streamingText: string): string {
+    const offline = s.model.secondPass;
+    if (!offline || s.utteranceSamples === 0) return streamingText;
+    const audio = new Float32Array(s.utteranceSamples);
+    let at = 0;
+    for (const part of s.utterance) {
+      audio.set(part, at);
+      at += part.length;
+    }
+    const stream = offline.createStream();
+    stream.acceptWaveform({ samples: audio, sampleRate: s.inputRate ?? s.model.sampleRate });
+    offline.decode(stream);
+    return offline.getResult(stream).text.trim() || streamingText;
   }
 
   private synthesize(job: number, key: string, text: string, sid: number, speed: number): Promise<void> {

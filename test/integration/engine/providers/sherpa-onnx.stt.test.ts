@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ParleyError } from '../../../../electron/engine/errors.js';
 import { MAX_BACKLOG_S, SherpaOnnxStt, SherpaSttSettingsSchema } from '../../../../electron/engine/providers/stt/sherpa-onnx.js';
 import type { SttEvent, SttProvider, SttStream } from '../../../../electron/engine/providers/types.js';
-import { FIXTURE_STT, blocks, corruptCopy, speechThenSilence, trackedHosts } from '../../../helpers/sherpa.js';
+import { FIXTURE_MOONSHINE, FIXTURE_STT, blocks, corruptCopy, speechThenSilence, trackedHosts } from '../../../helpers/sherpa.js';
 
 const tracked = trackedHosts();
 afterEach(() => tracked.closeAll());
@@ -175,5 +175,24 @@ describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)'
     const streams = [await new SherpaOnnxStt(settings).open({ sampleRate: 16000 }), await new SherpaOnnxStt(settings).open({ sampleRate: 16000 })];
     expect(workers().length - before).toBe(1);
     for (const s of streams) s.close();
+  });
+
+  it('with a second pass (offline Moonshine), each final is its transcript of the utterance; partials stay streaming', async () => {
+    const stream = await stt({ secondPassModel: 'moonshine-tiny-en-int8', secondPassModelDir: FIXTURE_MOONSHINE }).open({ sampleRate: 16000 });
+    for (const b of blocks(await speechThenSilence('librivox-ss01-0880.wav', 1.5))) stream.push(b, true);
+    const events = await readUntil(stream, (e) => e.type === 'final');
+    expect(events.filter((e) => e.type === 'partial').every((e) => !/second pass/.test(e.text))).toBe(true);
+    expect(events.at(-1)).toEqual({ type: 'final', text: 'second pass', endOfSpeech: true, fromFinalize: false });
+    // And on finalize, over the utterance since the last final.
+    for (const b of blocks((await speechThenSilence('librivox-ss01-0880.wav', 0)).subarray(0, 16000))) stream.push(b, true);
+    stream.finalize();
+    expect((await readUntil(stream, (e) => e.type === 'final')).at(-1)).toEqual({ type: 'final', text: 'second pass', endOfSpeech: false, fromFinalize: true });
+    stream.close();
+  });
+
+  it('a second-pass model that is not installed is named with its pull command', async () => {
+    const models = mkdtempSync(path.join(tmpdir(), 'parley-no-models-'));
+    const e = await rejection(stt({ secondPassModel: 'moonshine-tiny-en-int8' }, { PARLEY_MODELS_DIR: models }).open({ sampleRate: 16000 }));
+    expect(e).toMatchObject({ code: 'model/not-installed', message: expect.stringMatching(/parley models pull moonshine-tiny-en-int8/) });
   });
 });

@@ -19,7 +19,9 @@ const electronLike: UtilityProcessApi = {
       pid: child.pid,
       stderr: child.stderr,
       postMessage: (m) => void child.send(m as object),
-      on: (event: 'message' | 'exit', listener: (x: never) => void) => (event === 'message' ? child.on('message', listener) : child.on('exit', (code, signal) => (listener as (c: number) => void)(code ?? (signal ? 128 + 6 : 1)))),
+      // Electron reports a crash as an exit code; Node as a signal (SIGABRT -> 134, as a shell would say).
+      on: (event: 'message' | 'exit', listener: (x: never) => void) =>
+        event === 'message' ? child.on('message', (m) => (listener as (m: unknown) => void)(m)) : child.on('exit', (code, signal) => (listener as (c: number) => void)(code ?? (signal === 'SIGABRT' ? 134 : 1))),
       kill: () => child.kill(),
     };
     return utility;

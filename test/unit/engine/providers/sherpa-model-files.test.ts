@@ -49,4 +49,11 @@ describe('sherpa-onnx model files', () => {
     const a = archive('pocket', ['lm_main.int8.onnx', 'test_wavs/bria.wav']);
     await expect(ttsSpec('pocket-tts-int8-2026-01-26', a.dir, { numThreads: 2 })).rejects.toMatchObject({ code: 'onnx/model-invalid', message: expect.stringMatching(/incomplete \(no lm_flow\*\.onnx\): reinstall it with parley models pull pocket-tts-int8-2026-01-26/) });
   });
+
+  it('a Moonshine second pass: its four graphs (int8 where the archive has them) and tokens', async () => {
+    const z = archive('z', ['encoder.onnx', 'decoder.onnx', 'joiner.onnx', 'tokens.txt']);
+    const m = archive('sherpa-onnx-moonshine-tiny-en-int8', ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt', 'test_wavs/0.wav']);
+    const spec = await sttSpec('zipformer-en-20m-streaming', z.dir, { numThreads: 1, endpoint: { rule1: 2.4, rule2: 0.8, rule3: 20 }, secondPass: { modelId: 'moonshine-tiny-en-int8', dir: m.dir } });
+    expect(spec.secondPass).toEqual({ modelId: 'moonshine-tiny-en-int8', preprocessor: m.at('preprocess.onnx'), encoder: m.at('encode.int8.onnx'), uncachedDecoder: m.at('uncached_decode.int8.onnx'), cachedDecoder: m.at('cached_decode.int8.onnx'), tokens: m.at('tokens.txt') });
+  });
 });
