@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SherpaWorker } from './worker-core.js';
 import type { SherpaEvent, SherpaRequest } from './protocol.js';
@@ -45,7 +47,7 @@ const STDERR_TAIL = 2000;
  */
 export function childProcessHost(): SherpaHost {
   const { entry, execArgv } = workerEntry();
-  const child: ChildProcess = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv });
+  const child: ChildProcess = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv, env: withNativeLibraryPath(process.env) });
   const listeners = new Set<(e: SherpaEvent | { type: 'exit'; reason: string }) => void>();
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -87,7 +89,7 @@ export function childProcessHost(): SherpaHost {
  * fuses turn ELECTRON_RUN_AS_NODE off, so child_process.fork of the app binary is not available there.
  */
 export interface UtilityProcessApi {
-  fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'pipe' | 'ignore' | 'inherit' }): UtilityChild;
+  fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'pipe' | 'ignore' | 'inherit'; env?: NodeJS.ProcessEnv }): UtilityChild;
 }
 export interface UtilityChild {
   readonly pid: number | undefined;
@@ -104,7 +106,7 @@ export interface UtilityChild {
  * so keepAlive has nothing to do.
  */
 export function utilityProcessHost(api: UtilityProcessApi, entry = workerEntry().entry): SherpaHost {
-  const child = api.fork(entry, [], { serviceName: 'Parley local speech (sherpa-onnx)', stdio: 'pipe' });
+  const child = api.fork(entry, [], { serviceName: 'Parley local speech (sherpa-onnx)', stdio: 'pipe', env: withNativeLibraryPath(process.env) });
   const listeners = new Set<(e: SherpaEvent | { type: 'exit'; reason: string }) => void>();
   let stderr = '';
   let closing = false;
@@ -148,6 +150,25 @@ function workerEntry(): { entry: string; execArgv: string[] } {
   const js = fileURLToPath(new URL('./worker-main.js', import.meta.url));
   if (existsSync(js)) return { entry: js, execArgv: process.execArgv };
   return { entry: fileURLToPath(new URL('./worker-main.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+}
+
+/**
+ * The environment for the worker with the folder of sherpa-onnx's platform package on the
+ * loader's path: its addon links libsherpa-onnx-c-api and libonnxruntime beside it, which macOS
+ * finds only through DYLD_LIBRARY_PATH (sherpa-onnx-node says so when it fails to load) and
+ * Windows through PATH. Set at spawn time, since a loader reads it only when a process starts.
+ */
+export function withNativeLibraryPath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, arch: string = process.arch): NodeJS.ProcessEnv {
+  const variable = platform === 'darwin' ? 'DYLD_LIBRARY_PATH' : platform === 'win32' ? 'PATH' : 'LD_LIBRARY_PATH';
+  let dir: string;
+  try {
+    const requireFromSherpa = createRequire(createRequire(import.meta.url).resolve('sherpa-onnx-node/package.json'));
+    dir = path.dirname(requireFromSherpa.resolve(`sherpa-onnx-${platform === 'win32' ? 'win' : platform}-${arch}/package.json`));
+  } catch {
+    return env; // not installed for this platform: sherpa-onnx-node's own error will say so
+  }
+  const current = env[variable];
+  return { ...env, [variable]: current ? `${dir}${path.delimiter}${current}` : dir };
 }
 
 /** The useful end of sherpa-onnx's stderr: its error lines, without the process noise. */

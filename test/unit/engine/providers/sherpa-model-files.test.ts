@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withNativeLibraryPath } from '../../../../electron/engine/providers/sherpa/host.js';
 import { checkFiles, sttSpec, ttsSpec } from '../../../../electron/engine/providers/sherpa/model-files.js';
+import { ROOT } from '../../../paths.js';
 
 /** A folder laid out like an unpacked sherpa-onnx archive: its files under one top folder. */
 function archive(top: string, files: string[]): { dir: string; at: (f: string) => string } {
@@ -55,5 +57,15 @@ describe('sherpa-onnx model files', () => {
     const m = archive('sherpa-onnx-moonshine-tiny-en-int8', ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt', 'test_wavs/0.wav']);
     const spec = await sttSpec('zipformer-en-20m-streaming', z.dir, { numThreads: 1, endpoint: { rule1: 2.4, rule2: 0.8, rule3: 20 }, secondPass: { modelId: 'moonshine-tiny-en-int8', dir: m.dir } });
     expect(spec.secondPass).toEqual({ modelId: 'moonshine-tiny-en-int8', preprocessor: m.at('preprocess.onnx'), encoder: m.at('encode.int8.onnx'), uncachedDecoder: m.at('uncached_decode.int8.onnx'), cachedDecoder: m.at('cached_decode.int8.onnx'), tokens: m.at('tokens.txt') });
+  });
+});
+
+describe('sherpa-onnx worker environment', () => {
+  it("puts the platform package's folder first on the native loader's path, keeping what was there", () => {
+    const env = withNativeLibraryPath({ LD_LIBRARY_PATH: '/opt/lib', HOME: '/h' }, 'linux', 'x64');
+    expect(env.LD_LIBRARY_PATH).toBe(`${realpathSync(path.join(ROOT, 'node_modules', 'sherpa-onnx-linux-x64'))}:/opt/lib`);
+    expect(env.HOME).toBe('/h');
+    // A platform whose package is not installed here: the environment is left as it is.
+    expect(withNativeLibraryPath({ PATH: '/bin' }, 'win32', 'ia32')).toEqual({ PATH: '/bin' });
   });
 });
