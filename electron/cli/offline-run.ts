@@ -6,15 +6,8 @@ import { resolveProvider, type ProviderKind } from '../engine/providers/registry
 
 type Stage = 'stt' | 'llm' | 'tts';
 
-/** The embedded engine (a provider id) that runs each stage's local model, where this version has one. */
-export const LOCAL_ENGINES: Partial<Record<Stage, string>> = { llm: 'llama-cpp' };
-
-/** Why a stage without an embedded engine cannot run locally yet. */
-const NO_ENGINE_NOTE: Record<Stage, string> = {
-  stt: 'this version has no local speech recognition engine yet',
-  llm: 'this version cannot run it yet: for now use --llm ollama with Ollama on this machine',
-  tts: 'this version has no local speech synthesis engine yet',
-};
+/** The embedded engine (a provider id) that runs each stage's local model. */
+export const LOCAL_ENGINES: Record<Stage, string> = { stt: 'sherpa-onnx', llm: 'llama-cpp', tts: 'sherpa-onnx' };
 
 export interface OfflineChoices {
   stt?: string | undefined;
@@ -46,7 +39,6 @@ export async function checkOfflineCascade(choices: OfflineChoices, store: ModelS
   for (const [kind, id] of chosen) if (id !== undefined) checkOfflineProvider(kind, id, env);
 
   const missing: string[] = [];
-  const noEngine: string[] = [];
   const picks: OfflinePicks = {};
   for (const task of ['stt', 'llm', 'tts'] as const) {
     const engine = LOCAL_ENGINES[task];
@@ -54,19 +46,16 @@ export async function checkOfflineCascade(choices: OfflineChoices, store: ModelS
     // A stage given to a server (Ollama, a loopback endpoint) brings its own model.
     if (chosen !== undefined && chosen !== engine) continue;
     const given = task === 'llm' ? choices.llmModel : undefined;
-    if (engine && given !== undefined && isGgufPath(given)) {
+    if (given !== undefined && isGgufPath(given)) {
       picks[task] = { provider: engine, model: given }; // a file, not an install: the engine names it if it is missing
       continue;
     }
     const modelId = given ?? defaultModelFor(task as ModelTask)!.id;
-    const note = engine ? '' : `; ${NO_ENGINE_NOTE[task]}`;
     const howToGet = findCatalogEntry(modelId) ? `run parley models pull ${modelId}` : `not in the catalog: parley models import <file> --task ${task} --id ${modelId}`;
-    if (!(await store.installed(modelId))) missing.push(`the ${taskWords(task)} model '${modelId}' (${howToGet}${note})`);
-    else if (!engine) noEngine.push(`${taskWords(task)} (the model '${modelId}' is installed${note})`);
+    if (!(await store.installed(modelId))) missing.push(`the ${taskWords(task)} model '${modelId}' (${howToGet})`);
     else picks[task] = { provider: engine, model: modelId };
   }
   if (missing.length) throw new ParleyError('model/not-installed', `offline mode needs local models that are not installed: ${missing.join(', ')}`);
-  if (noEngine.length) throw new ParleyError('offline/no-local-engine', `offline mode cannot run every stage locally yet: ${noEngine.join(', ')}`);
   return picks;
 }
 

@@ -52,8 +52,6 @@ export const errorCodes = [
   // offline mode
   /** Offline mode is on and a cloud provider was chosen. */
   'offline/cloud-provider',
-  /** Offline mode is on and a stage has no local engine in this version. */
-  'offline/no-local-engine',
   // settings
   'settings/invalid',
   // providers (cloud and local services)

@@ -25,9 +25,9 @@ export interface CatalogEntry {
   /** How the download is laid out: one file, or an archive unpacked into the model's folder. */
   format: 'file' | 'tar' | 'tar.gz' | 'tar.bz2';
   /**
-   * The files the engine loads. For a sherpa-onnx archive they sit in its top folder (named like
-   * the archive); the names are those sherpa-onnx documents, to be checked against the real archive
-   * when the embedded engines land.
+   * The files the engine loads, relative to the archive's top folder (named like the archive). For
+   * sherpa-onnx models they are the names sherpa-onnx's own examples load; the provider picks them
+   * by these names and finds them in the top folder (see providers/sherpa/model-files.ts).
    */
   files: string[];
   /** Shipped with the app (under resources/): always installed, never pulled. */
@@ -80,13 +80,34 @@ export const CATALOG: readonly CatalogEntry[] = [
     task: 'stt',
     name: 'Streaming Zipformer English 20M (sherpa-onnx, 2023-02-17)',
     languages: ['en'],
+    // The files loaded are ~41 MB (int8); the archive also holds the float files and test WAVs.
+    // Neither its exact size nor its sha256 could be checked from here: null.
     sizeBytes: null,
     memoryMb: 150,
     license: 'Apache-2.0',
     url: `${SHERPA_ASR}/sherpa-onnx-streaming-zipformer-en-20M-2023-02-17.tar.bz2`,
     sha256: null,
     format: 'tar.bz2',
+    // The int8 encoder and joiner with the float decoder, as sherpa-onnx's own apps load this model
+    // (the int8 decoder costs accuracy and saves almost nothing).
     files: ['encoder-epoch-99-avg-1.int8.onnx', 'decoder-epoch-99-avg-1.onnx', 'joiner-epoch-99-avg-1.int8.onnx', 'tokens.txt'],
+    notes:
+      'Default for a 2-core laptop: a streaming transducer gives partials every 320 ms chunk at a small fraction of one core (20M parameters, int8), leaving the other core to the LLM and the audio path. Trained on LibriSpeech: weaker on casual speech than Nemotron streaming (464 MB, NVIDIA Open Model License), which needs a faster machine.',
+  },
+  {
+    id: 'moonshine-tiny-en-int8',
+    task: 'stt',
+    name: 'Moonshine tiny English int8 (sherpa-onnx; optional second pass)',
+    languages: ['en'],
+    // About 120 MB of files per a listing of its publisher's folder; not checked from here: null.
+    sizeBytes: null,
+    memoryMb: 250,
+    license: 'MIT',
+    url: `${SHERPA_ASR}/sherpa-onnx-moonshine-tiny-en-int8.tar.bz2`,
+    sha256: null,
+    format: 'tar.bz2',
+    files: ['preprocess.onnx', 'encode.int8.onnx', 'uncached_decode.int8.onnx', 'cached_decode.int8.onnx', 'tokens.txt'],
+    notes: 'Not a streaming model: the local STT setting secondPassModel runs it on each finished utterance (RTF 0.032 on one Mac core) for a better final than the streaming Zipformer.',
   },
   {
     id: 'parakeet-tdt-0.6b-v2-int8',
@@ -128,6 +149,23 @@ export const CATALOG: readonly CatalogEntry[] = [
     files: ['Qwen3-4B-Q4_K_M.gguf'],
   },
   {
+    id: 'pocket-tts-int8-2026-01-26',
+    task: 'tts',
+    name: 'Kyutai Pocket TTS int8 (sherpa-onnx, 2026-01-26)',
+    languages: ['en'],
+    // About 98 MB; neither the exact size nor the sha256 could be checked from here: null.
+    sizeBytes: null,
+    memoryMb: 450,
+    license: 'CC-BY-4.0',
+    url: `${SHERPA_TTS}/sherpa-onnx-pocket-tts-int8-2026-01-26.tar.bz2`,
+    sha256: null,
+    format: 'tar.bz2',
+    // As sherpa-onnx's Node example loads it; the voice is a reference recording (test_wavs/bria.wav by default).
+    files: ['lm_flow.int8.onnx', 'lm_main.int8.onnx', 'encoder.onnx', 'decoder.int8.onnx', 'text_conditioner.onnx', 'vocab.json', 'token_scores.json', 'test_wavs/bria.wav'],
+    notes:
+      'Default voice: needs no espeak-ng phonemizer at run time, streams faster than real time on a laptop CPU (first audio 250-430 ms on an M2), and its CC-BY-4.0 weights allow any use with attribution (Kyutai, shown in the app). Kokoro is Apache-2.0 but slow on small CPUs (RTF 3.9 on a Pi 4); Piper voices are fast but their licences vary per voice.',
+  },
+  {
     id: 'kokoro-en-v0_19',
     task: 'tts',
     name: 'Kokoro 82M English v0.19 (sherpa-onnx)',
@@ -139,12 +177,12 @@ export const CATALOG: readonly CatalogEntry[] = [
     sha256: null,
     format: 'tar.bz2',
     files: ['model.onnx', 'voices.bin', 'tokens.txt'],
-    notes: 'sherpa-onnx phonemizes with espeak-ng (GPL-3.0+), linked into its prebuilt library',
+    notes: 'Phonemized with espeak-ng (GPL-3.0+, linked into the prebuilt sherpa-onnx library; its data ships in the archive as espeak-ng-data/). Slow on 2 cores (RTF 3.9 on a Pi 4).',
   },
 ];
 
 export const PRESETS: readonly CatalogPreset[] = [
-  { id: 'small', name: 'Small: any laptop', models: { vad: 'silero-vad-v6', turn: 'smart-turn-v3.2-cpu', stt: 'zipformer-en-20m-streaming', llm: 'qwen3-0.6b-q8_0', tts: 'kokoro-en-v0_19' } },
+  { id: 'small', name: 'Small: any laptop', models: { vad: 'silero-vad-v6', turn: 'smart-turn-v3.2-cpu', stt: 'zipformer-en-20m-streaming', llm: 'qwen3-0.6b-q8_0', tts: 'pocket-tts-int8-2026-01-26' } },
   { id: 'quality', name: 'Quality: needs a GPU', models: { vad: 'silero-vad-v6', turn: 'smart-turn-v3.2-cpu', stt: 'parakeet-tdt-0.6b-v2-int8', llm: 'qwen3-4b-q4_k_m', tts: 'kokoro-en-v0_19' } },
 ];
 

@@ -10,11 +10,13 @@ import type { RetryPolicy } from './retry.js';
 import { DeepgramSettingsSchema, DeepgramStt } from './stt/deepgram.js';
 import { KyutaiStt, KyutaiSttSettingsSchema } from './stt/kyutai.js';
 import { DeepgramFluxSettingsSchema, DeepgramFluxStt } from './stt/deepgram-flux.js';
+import { SherpaOnnxStt, SherpaSttSettingsSchema } from './stt/sherpa-onnx.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
 import { KyutaiTts, KyutaiTtsSettingsSchema } from './tts/kyutai.js';
 import { GradiumStt, GradiumSttSettingsSchema } from './stt/gradium.js';
 import { GradiumTts, GradiumTtsSettingsSchema } from './tts/gradium.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
+import { SherpaOnnxTts, SherpaTtsSettingsSchema } from './tts/sherpa-onnx.js';
 import { MoshiClient, MoshiSettingsSchema } from './s2s/moshi.js';
 import { OpenAiRealtimeClient, OpenAiRealtimeSettingsSchema } from './s2s/openai-realtime.js';
 import type { S2sClient } from './s2s/types.js';
@@ -90,6 +92,20 @@ export const providers = [
     capabilities: ['streaming', 'word-timestamps', 'semantic-vad', 'finalize', 'self-hosted'],
     settings: KyutaiSttSettingsSchema,
     create: (s, key, ctx) => new KyutaiStt(s, key, ctx),
+  }),
+  // Embedded engines: sherpa-onnx runs the installed model in a worker process on this machine
+  // (no endpoint, no key), so it is allowed in offline mode. A missing model is named with
+  // `parley models pull <id>` when a stream opens; nothing is fetched.
+  describe({
+    kind: 'stt',
+    id: 'sherpa-onnx',
+    displayName: 'Local speech recognition (sherpa-onnx)',
+    env: 'SHERPA_STT',
+    local: true,
+    requiresKey: false,
+    capabilities: ['streaming', 'interim-results', 'endpointing', 'finalize', 'offline', 'embedded'],
+    settings: SherpaSttSettingsSchema,
+    create: (s, _key, ctx) => new SherpaOnnxStt(s, ctx),
   }),
   describe({
     kind: 'stt',
@@ -206,6 +222,17 @@ export const providers = [
     capabilities: ['streaming-text-input', 'streaming-audio', 'word-timestamps', 'voices'],
     settings: GradiumTtsSettingsSchema,
     create: (s, key, ctx) => new GradiumTts(s, key, ctx.retry, ctx.clock),
+  }),
+  describe({
+    kind: 'tts',
+    id: 'sherpa-onnx',
+    displayName: 'Local voice (sherpa-onnx)',
+    env: 'SHERPA_TTS',
+    local: true,
+    requiresKey: false,
+    capabilities: ['streaming-audio', 'voices', 'offline', 'embedded'],
+    settings: SherpaTtsSettingsSchema,
+    create: (s, _key, ctx) => new SherpaOnnxTts(s, ctx),
   }),
   describe({
     kind: 's2s',

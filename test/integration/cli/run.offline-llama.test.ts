@@ -23,7 +23,7 @@ describe('parley run --offline with the embedded llama.cpp LLM', () => {
     const models = await modelsWithLlm('qwen3-0.6b-q8_0');
     const r = await runParley(['run', '--offline', '--in', speechFile('jfk.wav')], { PARLEY_MODELS_DIR: models });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^parley: error: offline mode needs local models that are not installed: .*parley models pull zipformer-en-20m-streaming.*parley models pull kokoro-en-v0_19/);
+    expect(r.stderr).toMatch(/^parley: error: offline mode needs local models that are not installed: .*parley models pull zipformer-en-20m-streaming.*parley models pull pocket-tts-int8-2026-01-26/);
     expect(r.stderr).not.toMatch(/qwen3|language model/);
   });
 

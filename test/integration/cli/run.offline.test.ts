@@ -41,9 +41,9 @@ describe('parley run --offline', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(/NETWORK-GUARD/);
     expect(r.stderr).toMatch(/^parley: error: offline mode needs local models that are not installed: /);
-    expect(r.stderr).toMatch(/the speech recognition model 'zipformer-en-20m-streaming' \(run parley models pull zipformer-en-20m-streaming; this version has no local speech recognition engine yet\)/);
+    expect(r.stderr).toMatch(/the speech recognition model 'zipformer-en-20m-streaming' \(run parley models pull zipformer-en-20m-streaming\)/);
     expect(r.stderr).toMatch(/parley models pull qwen3-0\.6b-q8_0/);
-    expect(r.stderr).toMatch(/the speech synthesis model 'kokoro-en-v0_19' \(run parley models pull kokoro-en-v0_19; this version has no local speech synthesis engine yet\)/);
+    expect(r.stderr).toMatch(/the speech synthesis model 'pocket-tts-int8-2026-01-26' \(run parley models pull pocket-tts-int8-2026-01-26\)/);
   });
 
   it('inside a network namespace (unshare -n), the same: exit 2 naming `parley models pull`, never a network error', async (ctx) => {
@@ -80,7 +80,7 @@ describe('parley run --offline', () => {
     const r = await parley(['run', '--offline', '--llm', 'ollama', '--in', speechFile('jfk.wav')], emptyModels());
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/parley models pull zipformer-en-20m-streaming/);
-    expect(r.stderr).toMatch(/parley models pull kokoro-en-v0_19/);
+    expect(r.stderr).toMatch(/parley models pull pocket-tts-int8-2026-01-26/);
     expect(r.stderr).not.toMatch(/qwen3|forbids|NETWORK-GUARD/);
   });
 });

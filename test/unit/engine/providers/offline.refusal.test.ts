@@ -15,6 +15,7 @@ describe('offline mode refuses cloud providers in the engine', () => {
     expect(providers.map((p) => `${p.kind}:${p.id}:${runsLocally(p, p.settings.parse({}) as Record<string, unknown>) ? 'local' : 'cloud'}`)).toEqual([
       'stt:deepgram:cloud',
       'stt:kyutai:local',
+      'stt:sherpa-onnx:local',
       'stt:deepgram-flux:cloud',
       'stt:gradium:cloud',
       'llm:openai:cloud',
@@ -25,6 +26,7 @@ describe('offline mode refuses cloud providers in the engine', () => {
       'tts:elevenlabs:cloud',
       'tts:kyutai:local',
       'tts:gradium:cloud',
+      'tts:sherpa-onnx:local',
       's2s:moshi:local',
       's2s:openai-realtime:cloud',
     ]);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { assertAllowedOffline } from '../../../../electron/engine/providers/offline.js';
 import { findProvider, keyNameOf, providers, resolveProvider } from '../../../../electron/engine/providers/registry.js';
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:deepgram-flux', 'stt:gradium', 'llm:openai', 'llm:ollama', 'llm:llama-cpp', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:gradium', 's2s:moshi', 's2s:openai-realtime']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:sherpa-onnx', 'stt:deepgram-flux', 'stt:gradium', 'llm:openai', 'llm:ollama', 'llm:llama-cpp', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:gradium', 'tts:sherpa-onnx', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
       const defaults = p.settings.parse({}) as { baseUrl?: string };
       // An embedded engine (llama.cpp) runs in a process of Parley's own: it has no endpoint.
@@ -64,5 +65,17 @@ describe('provider registry', () => {
     expect(() => resolveProvider('stt', 'deepgram', {}, { PARLEY_DEEPGRAM_URL: 'not a url' }, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'Deepgram: PARLEY_DEEPGRAM_URL must be a ws:// or wss:// URL' }));
     expect(() => resolveProvider('tts', 'openai', {}, { PARLEY_OPENAI_URL: 'wss://api.openai.com/v1' }, 'k')).toThrow(expect.objectContaining({ code: 'settings/invalid', message: 'OpenAI speech: PARLEY_OPENAI_URL must be an http:// or https:// URL' }));
     expect(() => findProvider('llm', 'gpt5')).toThrow(expect.objectContaining({ code: 'provider/unknown', message: "unknown LLM provider 'gpt5' (available: openai, ollama, llama-cpp, anthropic)" }));
+  });
+
+  it('the embedded sherpa-onnx engines are local and keyless, named for people, allowed in offline mode', () => {
+    for (const kind of ['stt', 'tts'] as const) {
+      const r = resolveProvider(kind, 'sherpa-onnx', {}, {});
+      expect(r).toMatchObject({ apiKey: undefined, descriptor: { local: true, requiresKey: false } });
+      expect(() => assertAllowedOffline(r)).not.toThrow();
+    }
+    expect(findProvider('stt', 'sherpa-onnx').displayName).toBe('Local speech recognition (sherpa-onnx)');
+    expect(findProvider('tts', 'sherpa-onnx').displayName).toBe('Local voice (sherpa-onnx)');
+    expect(resolveProvider('stt', 'sherpa-onnx', {}, {}).settings).toMatchObject({ model: 'zipformer-en-20m-streaming', numThreads: 1 });
+    expect(resolveProvider('tts', 'sherpa-onnx', {}, {}).settings).toMatchObject({ model: 'pocket-tts-int8-2026-01-26', sampleRate: 24000 });
   });
 });
