@@ -5,7 +5,7 @@ import { writeWavFile } from '../engine/audio/wav.js';
 import { monoBlocks, openWavStream } from '../engine/audio/wav-stream.js';
 import type { EngineEvent } from '../engine/events/conversation-events.js';
 import { CascadeSession } from '../engine/cascade/session.js';
-import { sleepOn, systemClock } from '../engine/clock.js';
+import { SkippingClock, sleepOn, systemClock, type Clock } from '../engine/clock.js';
 import { ParleyError } from '../engine/errors.js';
 import { LATENCY_MARKS, type TurnLatencyReport } from '../engine/metrics/latency.js';
 import { createProvider, findProvider, keyVariableOf, providerIds, resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
@@ -47,7 +47,7 @@ const EXPECTS: Record<string, string> = {
   out: 'the path of the WAV file to write',
   'llm-model': 'a model name, e.g. llama3.2',
   'llm-max-tokens': 'a whole number of tokens, e.g. 200',
-  speed: 'a number from 0 to 100 (1 = real time, 0 = as fast as possible)',
+  speed: 'a number from 0 to 100 (1 = real time, 0 = skip the stretches where Parley only listens)',
   log: 'the path of a .jsonl file',
   mode: 'cascade or s2s',
 };
@@ -147,7 +147,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const wav = await openWavStream(o.in);
   const input = withTailSilence(monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), TAIL_SILENCE_S);
 
-  const clock = systemClock;
+  // --speed 0 skips ahead where Parley only listens; the rest runs in real time, on the same clock.
+  const skipping = o.speed === 0 ? new SkippingClock() : undefined;
+  const clock: Clock = skipping ?? systemClock;
   const context = { clock, log: boundedLog(io), offlineOnly: o.offline };
   const ttsProvider = createProvider(tts, context);
   const sink = new ClockedSink(ttsProvider.sampleRate, clock, Boolean(o.out));
@@ -180,10 +182,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       if (session.sttFailure) break;
       await session.pushAudio(block);
       fed += block.length;
-      if (o.speed > 0) {
-        const wait = started + (fed / 16000) * (1000 / o.speed) - clock.now();
-        if (wait > 0) await sleepOn(clock, wait);
-      }
+      const due = started + (fed / 16000) * (1000 / (o.speed || 1));
+      if (skipping && session.onlyListening) await skipping.skipTo(due);
+      else if (due > clock.now()) await sleepOn(clock, due - clock.now());
     }
     await session.finishInput();
     await session.idle();

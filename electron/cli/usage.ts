@@ -60,7 +60,9 @@ Options:
   --fallback-tts <id>    TTS to use when the main one keeps failing
   --system <text>        system prompt
   --no-tools             do not offer the built-in tools (date/time, timers, calculator)
-  --speed <x>            feed audio at x times real time; 0 = as fast as possible (default 1)
+  --speed <x>            feed audio at x times real time (default 1); 0 = skip ahead wherever
+                         Parley only listens (turn decisions, replies and playback still run in
+                         real time, so the latencies stay true)
   --log <file.jsonl>     append the transcript and latencies to this JSONL file
   --json                 print {"turns":[{"user","assistant","spans":{...}}]}
 

@@ -127,6 +127,84 @@ export class ManualClock implements Clock {
   }
 }
 
+interface SkippingTimer extends ClockTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  background: boolean;
+  handle: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Real time that can jump ahead: the system clock plus the time skipped. `parley run --speed 0`
+ * skips the stretches of a recording where Parley only listens, and runs everything else (turn
+ * decisions, provider work, playback) in real time, so every span is on one time base. Timers
+ * that come due inside a skip fire in time order, each at its own time.
+ */
+export class SkippingClock implements Clock {
+  private offset = 0;
+  private seq = 0;
+  private readonly timers = new Set<SkippingTimer>();
+
+  constructor(private readonly wall: () => number = () => performance.now()) {}
+
+  now(): number {
+    return this.wall() + this.offset;
+  }
+
+  /** Milliseconds skipped so far. */
+  get skippedMs(): number {
+    return this.offset;
+  }
+
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): ClockTimer {
+    const timer: SkippingTimer = { clockTimer: true, at: this.now() + (ms > 0 ? ms : 0), seq: this.seq++, fn, background: options?.background === true, handle: undefined };
+    this.timers.add(timer);
+    this.arm(timer);
+    return timer;
+  }
+
+  clearTimeout(timer: ClockTimer | undefined): void {
+    const t = timer as SkippingTimer | undefined;
+    if (!t || !this.timers.delete(t)) return;
+    clearTimeout(t.handle);
+  }
+
+  /**
+   * Jumps to `target` (never back), firing the timers due on the way in time order, the program
+   * running after each (its promise callbacks and waiting I/O), as it would have in real time.
+   */
+  async skipTo(target: number): Promise<void> {
+    for (;;) {
+      const next = this.next();
+      if (!next || next.at > target) break;
+      if (next.at > this.now()) this.offset += next.at - this.now();
+      this.timers.delete(next);
+      clearTimeout(next.handle);
+      next.fn();
+      await settle();
+    }
+    if (target > this.now()) this.offset += target - this.now();
+    // The timers still pending are due sooner in real time now.
+    for (const t of this.timers) this.arm(t);
+  }
+
+  private arm(timer: SkippingTimer): void {
+    clearTimeout(timer.handle);
+    timer.handle = setTimeout(() => {
+      if (!this.timers.delete(timer)) return;
+      timer.fn();
+    }, Math.max(0, timer.at - this.now()));
+    if (timer.background) timer.handle.unref();
+  }
+
+  private next(): SkippingTimer | undefined {
+    let first: SkippingTimer | undefined;
+    for (const timer of this.timers) if (!first || timer.at < first.at || (timer.at === first.at && timer.seq < first.seq)) first = timer;
+    return first;
+  }
+}
+
 /** One turn of the event loop: pending promise callbacks and I/O callbacks run. */
 function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -163,6 +163,11 @@ export class CascadeSession {
     return this.state;
   }
 
+  /** Only listening: no reply under way and no pause being judged (`parley run --speed 0` skips ahead only then). */
+  get onlyListening(): boolean {
+    return !this.stopped && this.turn === undefined && !(this.detector.turnOpen && !this.detector.userSpeaking);
+  }
+
   /**
    * The fault that ended the session's listening (the STT refused the key, or its retries ran
    * out). The session itself stays up: a new key (settings) rebuilds it; the UI says what to do.

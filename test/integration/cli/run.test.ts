@@ -112,7 +112,7 @@ describe('parley run', () => {
   it('bad options are said in plain words', async () => {
     const speed = await parley(['run', '--in', 'x.wav', '--speed', 'fast'], {});
     expect(speed.code).toBe(2);
-    expect(speed.stderr).toBe('parley: error: --speed must be a number from 0 to 100 (1 = real time, 0 = as fast as possible) (got "fast")\n');
+    expect(speed.stderr).toBe('parley: error: --speed must be a number from 0 to 100 (1 = real time, 0 = skip the stretches where Parley only listens) (got "fast")\n');
     const unknown = await parley(['run', '--in', 'x.wav', '--voice', 'alloy'], {});
     expect(unknown.stderr).toBe('parley: error: unknown option --voice (see: parley run --help)\n');
   });
