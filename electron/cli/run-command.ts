@@ -4,13 +4,17 @@ import { feedInRealTime } from '../engine/audio/real-time-feed.js';
 import { writeWavFile } from '../engine/audio/wav.js';
 import { monoBlocks, openWavStream } from '../engine/audio/wav-stream.js';
 import type { EngineEvent } from '../engine/events/conversation-events.js';
-import { CascadeSession } from '../engine/cascade/session.js';
+import type { CascadeSession } from '../engine/cascade/session.js';
 import { SkippingClock, sleepOn, systemClock, type Clock } from '../engine/clock.js';
-import { ParleyError } from '../engine/errors.js';
+import { ParleyError, describeError } from '../engine/errors.js';
 import { LATENCY_MARKS, type TurnLatencyReport } from '../engine/metrics/latency.js';
 import { createProvider, findProvider, keyVariableOf, providerIds, resolveProvider, type ProviderKind } from '../engine/providers/registry.js';
+import { createLiveSession, type BuiltSession } from '../engine/session/session-factory.js';
 import { JsonlTranscriptLog } from '../engine/session/transcript-log.js';
-import { TimerService, builtinTools } from '../engine/tools/builtins.js';
+import { installedTurnModel } from '../engine/session/turn-model.js';
+import { MemorySecretStore } from '../engine/settings/secret-store.js';
+import { SETTINGS_VERSION, SettingsSchema, type Settings } from '../shared/settings.js';
+import { builtinTools } from '../engine/tools/builtins.js';
 import { S2sSession } from '../engine/s2s/session.js';
 import { SileroVadModel } from '../engine/vad/silero.js';
 import { modelsDir } from '../engine/models/paths.js';
@@ -142,34 +146,42 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   };
   const llm = resolveFromEnvironment('llm', llmId, llmSaved);
   const tts = resolveFromEnvironment('tts', o.tts ?? picks.tts?.provider ?? 'openai');
-  const fallbackLlm = o['fallback-llm'] ? resolveFromEnvironment('llm', o['fallback-llm']) : undefined;
-  const fallbackTts = o['fallback-tts'] ? resolveFromEnvironment('tts', o['fallback-tts']) : undefined;
+  if (o['fallback-llm']) resolveFromEnvironment('llm', o['fallback-llm']);
+  if (o['fallback-tts']) resolveFromEnvironment('tts', o['fallback-tts']);
   const wav = await openWavStream(o.in);
   const input = withTailSilence(monoBlocks(wav.chunks(), wav.sampleRate, 16000, BLOCK), TAIL_SILENCE_S);
 
   // --speed 0 skips ahead where Parley only listens; the rest runs in real time, on the same clock.
   const skipping = o.speed === 0 ? new SkippingClock() : undefined;
   const clock: Clock = skipping ?? systemClock;
-  const context = { clock, log: boundedLog(io), offlineOnly: o.offline };
-  const ttsProvider = createProvider(tts, context);
-  const sink = new ClockedSink(ttsProvider.sampleRate, clock, Boolean(o.out));
   const vad = await SileroVadModel.load();
-  const timers = new TimerService((t) => io.stderr(`parley: timer '${t.label}' finished\n`));
-  const tools = o['no-tools'] ? undefined : builtinTools(timers);
   const log = o.log ? new JsonlTranscriptLog(o.log, (e) => io.stderr(`parley: ${e.message}\n`)) : undefined;
-  const session = new CascadeSession({
-    stt: createProvider(stt, context),
-    llm: createProvider(llm, context),
-    tts: ttsProvider,
-    ...(fallbackLlm ? { fallbackLlm: createProvider(fallbackLlm, context) } : {}),
-    ...(fallbackTts ? { fallbackTts: createProvider(fallbackTts, context) } : {}),
-    vad,
-    sink,
-    tools,
-    systemPrompt: o.system,
-    clock,
-    log,
-  });
+  const store = new ModelStore({ dir: modelsDir(), resourcesDir: defaultResourcesDir() });
+  let sink: ClockedSink | undefined;
+  let built: BuiltSession<ClockedSink>;
+  try {
+    // The app's own factory: the same providers, turn-taking defaults, tools and Smart Turn (when installed).
+    built = await createLiveSession(cliSettings(o, { stt: stt.descriptor.id, llm: llm.descriptor.id, tts: tts.descriptor.id }, llmSaved), 'cascade', {
+      // Keys come from the environment only (sent to the vendor's host or the one PARLEY_<PROVIDER>_URL names).
+      secrets: new MemorySecretStore(),
+      env: process.env,
+      clock,
+      vad: () => vad,
+      sinkAt: (rate) => (sink = new ClockedSink(rate, clock, Boolean(o.out))),
+      history: [],
+      log,
+      warn: boundedLog(io),
+      notice: (m) => io.stderr(`parley: ${m}\n`),
+      turnModel: installedTurnModel(store, (e) => io.stderr(`parley: Smart Turn could not be loaded (${describeError(e)}); turns are judged on the words\n`)),
+      local: { modelsDir: modelsDir() },
+    });
+  } catch (e) {
+    await wav.close();
+    await vad.release();
+    throw e;
+  }
+  const session = built.session as CascadeSession;
+  const timers = built.timers;
 
   const collected = collectTurns((l) => session.subscribe(l), o, io, keyHint(stt.descriptor));
   try {
@@ -194,8 +206,29 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     timers.dispose();
     await vad.release();
   }
-  if (o.out) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
+  if (o.out && sink) await writeWavFile(o.out, { sampleRate: sink.sampleRate, channels: [sink.recording()] });
   return report(collected, o, io, session.sttFailure);
+}
+
+/** The saved settings a `parley run` stands for: its providers and options over the app's defaults. */
+function cliSettings(o: RunOptions, ids: { stt: string; llm: string; tts: string }, llmSaved: Record<string, unknown>): Settings {
+  const defaults = SettingsSchema.parse({ version: SETTINGS_VERSION });
+  return {
+    ...defaults,
+    architecture: 'cascade',
+    cascade: {
+      ...defaults.cascade,
+      stt: ids.stt,
+      llm: ids.llm,
+      tts: ids.tts,
+      ...(o['fallback-llm'] ? { fallbackLlm: o['fallback-llm'] } : {}),
+      ...(o['fallback-tts'] ? { fallbackTts: o['fallback-tts'] } : {}),
+    },
+    providers: { ...defaults.providers, llm: { ...defaults.providers.llm, [ids.llm]: llmSaved } },
+    ...(o.system !== undefined ? { systemPrompt: o.system } : {}),
+    toolsEnabled: !o['no-tools'],
+    offlineOnly: o.offline,
+  };
 }
 
 /** Diagnostics (retries, stalls) on stderr, bounded: a fault must never flood the terminal. */
