@@ -5,7 +5,7 @@ import { asParleyError, isAbort, type ParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
 import type { RetryBudget } from '../providers/retry-budget.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
-import type { TranscriptLog } from '../events/transcript.js';
+import { TranscriptRecorder, type TranscriptLog } from '../events/transcript.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { linkedAbort } from '../util/abort.js';
 import { AsyncQueue } from '../util/async-queue.js';
@@ -100,6 +100,8 @@ export class CascadeSession {
   private readonly vad: VoiceActivityDetector;
   private readonly bargeIn: BargeInDetector | undefined;
   private readonly session = new AbortController();
+  /** Writes the transcript log from this session's events. */
+  private readonly recorder: TranscriptRecorder | undefined;
   private stt: SttStream | undefined;
   private sttPending: Float32Array[] = [];
   private sttPendingSamples = 0;
@@ -125,6 +127,7 @@ export class CascadeSession {
   private stopped = false;
 
   constructor(private readonly options: CascadeOptions) {
+    this.recorder = options.log ? new TranscriptRecorder(options.log, options.now) : undefined;
     this.clock = options.clock ?? systemClock;
     if (options.systemPrompt) this.history.push({ role: 'system', content: options.systemPrompt });
     this.history.push(...(options.history ?? []).filter((m) => m.role !== 'system'));
@@ -179,7 +182,7 @@ export class CascadeSession {
   async start(): Promise<void> {
     // Load the HTTP client now rather than on the first turn (~30 ms the first time fetch is used).
     void fetch('data:,').catch(() => undefined);
-    this.options.log?.write({ kind: 'session-start', at: this.iso(), providers: { stt: this.options.stt.id, llm: this.options.llm.id, tts: this.options.tts.id } });
+    this.recorder?.started({ stt: this.options.stt.id, llm: this.options.llm.id, tts: this.options.tts.id });
     this.emit({ type: 'state', state: 'listening' });
     await this.openStt();
   }
@@ -254,7 +257,7 @@ export class CascadeSession {
     this.options.sink.flush();
     this.stt?.close();
     await this.turn?.done;
-    await this.options.log?.flush();
+    await this.recorder?.flush();
     this.queue?.end();
   }
 
@@ -472,7 +475,6 @@ export class CascadeSession {
     latency.decision = { by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, turnClass: decision.turnClass, delayMs: Math.round(decision.delayMs), preempted: decision.preempted };
     latency.speechEndStreamMs = decision.speechEndStreamMs;
     const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
-    this.options.log?.write({ kind: 'user', turnId: id, at: this.iso(), text });
     this.emit({ type: 'user-final', turnId: id, text });
     // A child of the session's signal (stop() cancels the turn too), released when the turn ends.
     const { controller, dispose } = linkedAbort(this.session.signal);
@@ -485,7 +487,6 @@ export class CascadeSession {
     } else {
       this.discardPrepared();
     }
-    const toolArgs = new Map<string, unknown>();
     const reply = new AssistantReply({
       turnId: id,
       llm,
@@ -501,8 +502,6 @@ export class CascadeSession {
       signal: controller.signal,
       emit: (e) => {
         if (e.type === 'assistant-chunk' && this.turn?.id === id) this.setState('assistant-speaking');
-        if (e.type === 'tool-call') toolArgs.set(e.call.id, e.call.arguments);
-        if (e.type === 'tool-result') this.options.log?.write({ kind: 'tool', turnId: id, at: this.iso(), name: e.name, arguments: toolArgs.get(e.callId), ok: e.ok, result: e.content });
         this.emit(e);
       },
     });
@@ -535,11 +534,9 @@ export class CascadeSession {
     // Only what was heard goes into the history, so the model knows where it was cut off.
     this.history.push(...result.messages);
     if (result.text || result.interrupted) {
-      this.options.log?.write({ kind: 'assistant', turnId: turn.id, at: this.iso(), text: result.text, interrupted: result.interrupted });
       this.emit({ type: 'assistant-done', turnId: turn.id, text: result.text, interrupted: result.interrupted });
     }
     const report = turn.latency.report();
-    this.options.log?.write({ kind: 'latency', turnId: turn.id, at: this.iso(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
     this.emit({ type: 'latency', turnId: turn.id, report });
     if (this.turn === turn) {
       this.turn = undefined;
@@ -557,14 +554,8 @@ export class CascadeSession {
   }
 
   private emit(event: EngineEvent): void {
-    if (event.type === 'error') {
-      this.options.log?.write({ kind: 'error', ...(event.turnId !== undefined ? { turnId: event.turnId } : {}), at: this.iso(), stage: event.stage, code: event.error.code, message: event.error.message });
-    }
+    this.recorder?.record(event);
     this.queue?.push(event);
     for (const l of this.listeners) l(event);
-  }
-
-  private iso(): string {
-    return (this.options.now ?? (() => new Date()))().toISOString();
   }
 }

@@ -5,7 +5,7 @@ import type { EngineEvent, ConversationState } from '../events/conversation-even
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, asParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
-import type { TranscriptLog } from '../events/transcript.js';
+import { TranscriptRecorder, type TranscriptLog } from '../events/transcript.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
 import { VoiceActivityDetector, type VadEvent } from '../vad/voice-activity-detector.js';
@@ -112,7 +112,11 @@ export class S2sSession {
   private lastModelEventAt = 0;
   private stallNoticed = false;
 
+  /** Writes the transcript log from this session's events. */
+  private readonly recorder: TranscriptRecorder | undefined;
+
   constructor(private readonly options: S2sSessionOptions) {
+    this.recorder = options.log ? new TranscriptRecorder(options.log) : undefined;
     this.clock = options.clock ?? systemClock;
     this.client = options.client;
     this.reconnectsLeft = options.maxReconnects ?? 3;
@@ -142,7 +146,7 @@ export class S2sSession {
 
   /** Connects (waits for the model to be ready); throws a typed error if it cannot. */
   async start(signal?: AbortSignal): Promise<void> {
-    this.options.log?.write({ kind: 'session-start', at: new Date().toISOString(), providers: { s2s: this.options.client.id } });
+    this.recorder?.started({ s2s: this.options.client.id });
     if (this.options.history?.length && !this.options.client.acceptsTextHistory) {
       this.emit({ type: 'notice', message: `${this.options.client.displayName} takes no text context: it starts this conversation fresh (the transcript so far is kept here).` });
     }
@@ -199,7 +203,7 @@ export class S2sSession {
     await this.pumping;
     this.closeTurn();
     this.options.sink.flush();
-    await this.options.log?.flush();
+    await this.recorder?.flush();
   }
 
   // ---------- the user's words (optional STT) ----------
@@ -540,7 +544,6 @@ export class S2sSession {
     }
     if (turn.latency.has('speechEnd')) {
       const report = { ...turn.latency.report(), overlapMs: Math.round(turn.overlapMs) };
-      this.options.log?.write({ kind: 'latency', turnId: turn.id, at: new Date().toISOString(), spans: report.spans as Record<string, number>, ...(report.voiceToVoiceMs !== undefined ? { voiceToVoiceMs: report.voiceToVoiceMs } : {}) });
       this.emit({ type: 'latency', turnId: turn.id, report });
     }
   }
@@ -557,8 +560,7 @@ export class S2sSession {
   }
 
   private emit(event: EngineEvent): void {
-    if (event.type === 'user-final') this.options.log?.write({ kind: 'user', turnId: event.turnId, at: new Date().toISOString(), text: event.text });
-    if (event.type === 'assistant-done') this.options.log?.write({ kind: 'assistant', turnId: event.turnId, at: new Date().toISOString(), text: event.text, interrupted: event.interrupted });
+    this.recorder?.record(event);
     for (const l of this.listeners) l(event);
   }
 }
