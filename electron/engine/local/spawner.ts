@@ -43,6 +43,7 @@ export type Spawner = (options: SpawnOptions) => LocalChild;
  */
 export const forkSpawner: Spawner = ({ entry, args, serviceName, env }) => {
   const child = fork(entry, args, {
+    execArgv: execArgvFor(entry),
     serialization: 'advanced',
     // stderr piped (and passed on) so a crash can say what the native library printed before it aborted.
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -99,4 +100,13 @@ const STDERR_TAIL = 2000;
 export function lastWords(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /what\(\)|error|failed|does not exist|invalid/i.test(l));
   return lines.slice(-2).join(' ').replace(/\s+/g, ' ').slice(0, 400);
+}
+
+/**
+ * This process's Node flags (a preloaded guard covers the child too), plus tsx's loader when the
+ * entry is a TypeScript source (running from sources, as tests and scripts do) and it is not loaded yet.
+ */
+function execArgvFor(entry: string): string[] {
+  if (!entry.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))) return process.execArgv;
+  return [...process.execArgv, '--import', 'tsx'];
 }
