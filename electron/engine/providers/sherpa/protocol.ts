@@ -53,8 +53,6 @@ export type SherpaRequest =
 export type SherpaEvent =
   | { type: 'loaded'; key: string; sampleRate: number; numSpeakers: number }
   | { type: 'partial'; stream: number; text: string }
-  /** Audio of an stt-accept has been decoded (the parent bounds what is still in flight). */
-  | { type: 'accepted'; stream: number; samples: number }
   /** `endpoint`: the recognizer's own endpoint rule fired (else a decode-final asked for it). */
   | { type: 'final'; stream: number; text: string; endpoint: boolean }
   | { type: 'audio'; job: number; samples: Float32Array; sampleRate: number; progress: number }
