@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nativeLibraryEnv } from '../../../../electron/engine/providers/sherpa/host.js';
+import type { SpawnOptions } from '../../../../electron/engine/local/spawner.js';
+import { SHERPA_WORKER_MODULE, nativeLibraryEnv, newSherpaHost } from '../../../../electron/engine/providers/sherpa/host.js';
 import { checkFiles, sttSpec, ttsSpec } from '../../../../electron/engine/providers/sherpa/model-files.js';
 import { ROOT } from '../../../paths.js';
 
@@ -66,5 +67,18 @@ describe('sherpa-onnx worker environment', () => {
     expect(env).toEqual({ LD_LIBRARY_PATH: `${realpathSync(path.join(ROOT, 'node_modules', 'sherpa-onnx-linux-x64'))}:/opt/lib` });
     // A platform whose package is not installed here: nothing is added.
     expect(nativeLibraryEnv({ PATH: '/bin' }, 'win32', 'ia32')).toEqual({});
+  });
+
+  it("the sherpa-onnx process host starts its worker module with that variable added, named for its kind", async () => {
+    const seen: SpawnOptions[] = [];
+    const host = newSherpaHost('tts', {
+      spawn: (o) => {
+        seen.push(o);
+        throw new Error('not started in this test');
+      },
+    });
+    await expect(host.request('synthesize', {})).rejects.toMatchObject({ code: 'local/crashed' });
+    expect(seen).toEqual([expect.objectContaining({ args: [SHERPA_WORKER_MODULE], serviceName: 'Parley local voice (sherpa-onnx)', env: nativeLibraryEnv(process.env) })]);
+    expect(Object.keys(seen[0]!.env ?? {})).toEqual(process.platform === 'linux' ? ['LD_LIBRARY_PATH'] : [expect.any(String)]);
   });
 });
