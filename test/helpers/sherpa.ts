@@ -2,7 +2,9 @@ import { cpSync, mkdtempSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readWavFile } from '../../electron/engine/audio/wav.js';
-import { childProcessHost, type SherpaHost } from '../../electron/engine/providers/sherpa/host.js';
+import type { LocalProcessHost } from '../../electron/engine/local/host.js';
+import { forkSpawner, type LocalChild, type Spawner } from '../../electron/engine/local/spawner.js';
+import { newSherpaHost, type SherpaKind } from '../../electron/engine/providers/sherpa/host.js';
 import { ROOT, speechFile } from '../paths.js';
 
 /** The generated gibberish models (test/fixtures/sherpa/make-models.py). */
@@ -21,17 +23,40 @@ export function corruptCopy(fixture: string, file: string, bytes: number): strin
   return dir;
 }
 
-/** Child-process hosts that remember themselves, so a test can kill the worker or close them all. */
-export function trackedHosts(): { factory: () => SherpaHost; hosts: SherpaHost[]; closeAll: () => void } {
-  const hosts: SherpaHost[] = [];
+/** The compiled local-process entry and sherpa-onnx worker module (integration tests build out/node first), as shipped. */
+const OUT = path.join(ROOT, 'out', 'node', 'electron', 'engine');
+export const LOCAL_ENTRY = path.join(OUT, 'local', 'child-entry.js');
+export const SHERPA_MODULE = path.join(OUT, 'providers', 'sherpa', 'sherpa-worker.js');
+
+/** forkSpawner running the compiled entry and worker (the sources' own paths point at .ts files plain Node cannot run). */
+export const compiledSpawner: Spawner = (o) => forkSpawner({ ...o, entry: LOCAL_ENTRY, args: [SHERPA_MODULE] });
+
+/**
+ * Real local-process hosts for the sherpa-onnx worker (forked children), remembering every host and
+ * every process they start, so a test can kill a worker, count processes, or close them all.
+ */
+export function trackedHosts(): { host: (kind: SherpaKind, maxRestarts?: number) => LocalProcessHost; hosts: LocalProcessHost[]; spawned: LocalChild[]; spawn: Spawner; closeAll: () => void } {
+  const hosts: LocalProcessHost[] = [];
+  const spawned: LocalChild[] = [];
+  const spawn: Spawner = (o) => {
+    const child = compiledSpawner(o);
+    spawned.push(child);
+    return child;
+  };
   return {
     hosts,
-    factory: () => {
-      const h = childProcessHost();
+    spawned,
+    spawn,
+    host: (kind, maxRestarts) => {
+      const h = newSherpaHost(kind, { spawn, ...(maxRestarts !== undefined ? { maxRestarts } : {}) });
       hosts.push(h);
       return h;
     },
-    closeAll: () => hosts.splice(0).forEach((h) => h.close()),
+    closeAll: () => {
+      hosts.splice(0).forEach((h) => h.close());
+      // Processes of shared hosts (built from a context's spawner) too.
+      spawned.splice(0).forEach((c) => c.kill());
+    },
   };
 }
 

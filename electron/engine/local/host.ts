@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { ParleyError, abortError } from '../errors.js';
 import { AsyncQueue } from '../util/async-queue.js';
+import { compiledOrSource } from './module-path.js';
 import { ChildMessageSchema, type HostMessage, type WireError } from './protocol.js';
 import { forkSpawner, type ChildExit, type LocalChild, type Spawner } from './spawner.js';
 
@@ -17,6 +17,11 @@ export interface LocalProcessHostOptions {
   maxRestarts?: number;
   /** The child's entry script (default: child-entry.js beside this file). */
   entry?: string;
+  /**
+   * Variables added to the child's environment (a native library folder on the loader's path).
+   * Honoured by the CLI's forkSpawner; main's utilityProcess.fork takes no environment from the engine.
+   */
+  env?: Record<string, string>;
 }
 
 interface Pending {
@@ -31,7 +36,8 @@ interface Running {
 }
 
 export const DEFAULT_MAX_RESTARTS = 3;
-const DEFAULT_ENTRY = fileURLToPath(new URL('./child-entry.js', import.meta.url));
+/** The child's entry script beside this file (its .ts source when running from sources). */
+export const DEFAULT_ENTRY = compiledOrSource(new URL('./child-entry.js', import.meta.url));
 
 /**
  * Runs a worker module in a process of its own, started on first use, so heavy inference never
@@ -126,7 +132,7 @@ export class LocalProcessHost {
     }
     let child: LocalChild;
     try {
-      child = this.spawn({ entry: this.o.entry ?? DEFAULT_ENTRY, args: [this.o.module], serviceName: `Parley ${this.o.name}` });
+      child = this.spawn({ entry: this.o.entry ?? DEFAULT_ENTRY, args: [this.o.module], serviceName: `Parley ${this.o.name}`, ...(this.o.env ? { env: this.o.env } : {}) });
     } catch (e) {
       this.crashes++;
       throw new ParleyError('local/crashed', `the ${this.o.name} process could not start: ${(e as Error).message}`, { cause: e });
@@ -180,7 +186,8 @@ export class LocalProcessHost {
   private exited(running: Running, exit: ChildExit): void {
     if (this.running !== running) return;
     const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code ?? 'unknown'}`;
-    this.fail(running, new ParleyError('local/crashed', `the ${this.o.name} process ${how}; it starts again on the next request`));
+    const said = exit.lastWords ? `: ${exit.lastWords}` : '';
+    this.fail(running, new ParleyError('local/crashed', `the ${this.o.name} process ${how}${said}; it starts again on the next request`));
   }
 
   /** The child is gone or untrustworthy: every request in flight fails with `error`; the next request restarts it. */

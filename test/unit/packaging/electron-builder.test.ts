@@ -68,8 +68,16 @@ describe('electron-builder.yml', () => {
     expect(pkg.desktopName).toBe(`${config.linux.executableName}.desktop`);
   });
 
-  it('unpacks onnxruntime and llama.cpp from the asar, not the Opus package (Electron runs its WebAssembly build), and ships the bundled models', () => {
-    expect(config.asarUnpack).toEqual(['node_modules/onnxruntime-node/**', 'node_modules/node-llama-cpp/bins', 'node_modules/node-llama-cpp/llama/localBuilds', 'node_modules/@node-llama-cpp/*']);
+  it('unpacks onnxruntime, llama.cpp and sherpa-onnx from the asar, not the Opus package (Electron runs its WebAssembly build), and ships the bundled models', () => {
+    const sherpaNative = 'node_modules/sherpa-onnx-{darwin,linux,win}-*/**';
+    expect(config.asarUnpack).toEqual(['node_modules/onnxruntime-node/**', 'node_modules/node-llama-cpp/bins', 'node_modules/node-llama-cpp/llama/localBuilds', 'node_modules/@node-llama-cpp/*', sherpaNative]);
+    // The platform package installed here (sherpa-onnx-node loads it as ../sherpa-onnx-<platform>-<arch>) is
+    // matched, its addon and the libraries beside it included.
+    const platformPackage = `sherpa-onnx-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
+    expect(platformPackage).toMatch(/^sherpa-onnx-(darwin|linux|win)-[^/]+$/);
+    const natives = readdirSync(path.join(ROOT, 'node_modules', platformPackage)).filter((f) => /\.(node|so|dylib|dll)$/.test(f));
+    expect(natives).toEqual(expect.arrayContaining(['sherpa-onnx.node']));
+    expect(natives.length).toBeGreaterThan(1);
     const models = config.extraResources.find((r) => r.to === 'models')!;
     expect(existsSync(path.join(ROOT, models.from, 'silero-vad', 'silero_vad.onnx'))).toBe(true);
     expect(existsSync(path.join(ROOT, models.from, 'silero-vad', 'LICENSE'))).toBe(true);

@@ -13,13 +13,13 @@ import type { SttModelSpec, TtsModelSpec } from './protocol.js';
  * settings (`modelDir`); its files may sit in it or in its single top folder (sherpa-onnx archives
  * unpack into a folder named like the archive).
  */
-export async function modelFolder(modelId: string, modelDir?: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function modelFolder(modelId: string, modelDir?: string, env: NodeJS.ProcessEnv = process.env, installedIn?: string): Promise<string> {
   if (modelDir) {
     const st = await stat(modelDir).catch(() => undefined);
     if (!st?.isDirectory()) throw new ParleyError('model/not-installed', `the model folder ${modelDir} (for '${modelId}') does not exist: run parley models pull ${modelId}, or fix the folder in settings`);
     return modelDir;
   }
-  const installed = await new ModelStore({ dir: modelsDir(undefined, env) }).installed(modelId);
+  const installed = await new ModelStore({ dir: installedIn ?? modelsDir(undefined, env) }).installed(modelId);
   if (!installed) throw missingModelError(modelId);
   return installed.dir;
 }
@@ -183,4 +183,9 @@ export async function checkFiles(modelId: string, spec: SttModelSpec | TtsModelS
     if (!st) throw new ParleyError('onnx/model-invalid', `the model '${modelId}' is incomplete: ${p} is missing; reinstall it with parley models pull ${modelId}`);
     if (st.isFile() && st.size === 0) throw new ParleyError('onnx/model-invalid', `the model '${modelId}' is corrupt: ${p} is empty; reinstall it with parley models pull ${modelId}`);
   }
+}
+
+/** A model the worker could not load (sherpa-onnx refused it, or aborted its process over it): named, with how to reinstall it. */
+export function modelLoadError(modelId: string, reason: string): ParleyError {
+  return new ParleyError('onnx/model-invalid', `the model '${modelId}' could not be loaded (${reason}): it may be corrupt or not a sherpa-onnx model; reinstall it with parley models pull ${modelId}`);
 }

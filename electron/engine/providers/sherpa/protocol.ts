@@ -1,12 +1,12 @@
+import { z } from 'zod';
 import type { ErrorCode } from '../../../shared/errors.js';
 
 /**
- * The messages between Parley and the sherpa-onnx inference worker. Plain structured-clone data
- * (Float32Array included), so the same protocol runs in-process (unit tests), over a child
- * process's IPC channel (the CLI and `parley serve`) or over an Electron utilityProcess port.
- *
- * Requests name a model by `key` (loaded once per worker), a recognition stream by `stream` and a
- * synthesis by `job`; every event names the one it belongs to.
+ * Two layers. Below: the messages of SherpaWorker (worker-core.ts), which name a model by `key`
+ * (loaded once per process), a recognition stream by `stream` and a synthesis by `job`; every
+ * event names the one it belongs to. Above: the calls the worker module (sherpa-worker.ts) offers
+ * a local inference process (engine/local), each a cancellable request that streams items; their
+ * params and items are checked with the schemas at the end of this file.
  */
 
 /** What sherpa-onnx's OnlineRecognizer needs (paths already resolved and checked by the parent). */
@@ -53,8 +53,6 @@ export type SherpaRequest =
 export type SherpaEvent =
   | { type: 'loaded'; key: string; sampleRate: number; numSpeakers: number }
   | { type: 'partial'; stream: number; text: string }
-  /** Audio of an stt-accept has been decoded (the parent bounds what is still in flight). */
-  | { type: 'accepted'; stream: number; samples: number }
   /** `endpoint`: the recognizer's own endpoint rule fired (else a decode-final asked for it). */
   | { type: 'final'; stream: number; text: string; endpoint: boolean }
   | { type: 'audio'; job: number; samples: Float32Array; sampleRate: number; progress: number }
@@ -62,7 +60,29 @@ export type SherpaEvent =
   /** A fault, tied to what failed (a model key, a stream or a job). */
   | { type: 'error'; key?: string; stream?: number; job?: number; code: ErrorCode; message: string };
 
-/** Requests that are pure data, so any transport can carry them. */
-export function isSherpaEvent(value: unknown): value is SherpaEvent {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
+// ---------- The worker module's calls (engine/local protocol payloads) ----------
+
+const specOf = <K extends 'stt' | 'tts'>(kind: K) =>
+  z.custom<K extends 'stt' ? SttModelSpec : TtsModelSpec>((v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === kind && typeof (v as { modelId?: unknown }).modelId === 'string', { message: `a ${kind} model spec` });
+
+/**
+ * `stt`: loads the model (once per key in the process), opens a recognition stream, emits
+ * `opened` with its id, then its partials and finals until the call is cancelled (close).
+ */
+export const SttCallSchema = z.object({ key: z.string().min(1), spec: specOf('stt') });
+/** `sttAccept`: audio for stream `stream`, decoded before the call returns null (the engine bounds what is in flight). */
+export const SttAcceptSchema = z.object({ stream: z.number().int(), samples: z.instanceof(Float32Array), sampleRate: z.number().int().positive() });
+/** `sttDecodeFinal`: the words so far as a final (endpoint false) on the stream's `stt` call. */
+export const SttDecodeFinalSchema = z.object({ stream: z.number().int() });
+/** `synthesize`: loads the voice (once per key), speaks one sentence as `audio` items; result `{cancelled}`. Cancel stops it at its next chunk. */
+export const SynthesizeSchema = z.object({ key: z.string().min(1), spec: specOf('tts'), text: z.string(), sid: z.number().int().min(0), speed: z.number().positive() });
+
+export const SttItemSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('opened'), stream: z.number().int() }),
+  z.object({ type: z.literal('partial'), text: z.string() }),
+  z.object({ type: z.literal('final'), text: z.string(), endpoint: z.boolean() }),
+]);
+export type SttItem = z.infer<typeof SttItemSchema>;
+export const TtsItemSchema = z.object({ type: z.literal('audio'), samples: z.instanceof(Float32Array), sampleRate: z.number().int().positive() });
+export type TtsItem = z.infer<typeof TtsItemSchema>;
+export const SynthesizeResultSchema = z.object({ cancelled: z.boolean() });

@@ -166,7 +166,6 @@ export class SherpaWorker {
     s.stream.acceptWaveform({ samples, sampleRate });
     if (s.model.secondPass) this.keep(s, samples);
     this.decodeReady(id, s);
-    this.post({ type: 'accepted', stream: id, samples: samples.length });
   }
 
   /** Decodes the chunks that are ready; a change of words is a partial, the endpoint rule a final. */

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { ParleyError } from '../../errors.js';
+import { ParleyError, isAbort } from '../../errors.js';
+import type { HostEvent } from '../../local/host.js';
 import { AsyncQueue } from '../../util/async-queue.js';
-import { SherpaClient, sharedClient, type SherpaMessage } from '../sherpa/client.js';
-import { defaultSherpaHost, type SherpaHostFactory } from '../sherpa/host.js';
-import { checkFiles, modelFolder, sttSpec } from '../sherpa/model-files.js';
-import type { ProviderContext, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
+import { sherpaHost, type SherpaHost } from '../sherpa/host.js';
+import { checkFiles, modelFolder, modelLoadError, sttSpec } from '../sherpa/model-files.js';
+import { SttItemSchema, type SttItem, type SttModelSpec } from '../sherpa/protocol.js';
+import type { SherpaContext, SherpaProviderOptions } from '../sherpa/provider-options.js';
+import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 
 const NAME = 'Local speech recognition (sherpa-onnx)';
 /** Audio sent to the worker and not yet decoded, in seconds, before the stream gives up: a model too slow for this machine must not grow memory without end. */
@@ -34,39 +36,43 @@ export type SherpaSttSettings = z.infer<typeof SherpaSttSettingsSchema>;
  * Speech recognition on this machine with sherpa-onnx's streaming transducer (OnlineRecognizer).
  * Partials as words come, a final at its endpoint rule (a pause after words) or on finalize(). It
  * does not judge turns (no `end-of-turn`): its endpoint is silence, which the turn detector weighs.
- * Inference runs in a worker process; this side only moves audio and events.
+ * Inference runs in a local inference process (engine/local); this side only moves audio and events.
  */
 export class SherpaOnnxStt implements SttProvider {
   readonly id = 'sherpa-onnx';
   readonly displayName = NAME;
-  private readonly client: SherpaClient;
+  private readonly host: SherpaHost;
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(
     private readonly settings: SherpaSttSettings,
-    _context?: ProviderContext,
-    /** Where inference runs; by default the worker process this kind shares in this process. */
-    host?: SherpaHostFactory,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly context: SherpaContext = {},
+    o: SherpaProviderOptions = {},
   ) {
-    this.client = host ? new SherpaClient(host) : sharedClient('stt', defaultSherpaHost);
+    this.host = o.host ?? sherpaHost('stt', context.localSpawner);
+    this.env = o.env ?? process.env;
   }
 
-  /** Loads the model (once) and opens a stream; a missing or corrupt model rejects with a typed error. */
+  /** Loads the model (once per process) and opens a stream; a missing or corrupt model rejects with a typed error. */
   async open(options: SttStreamOptions): Promise<SttStream> {
     const s = this.settings;
-    const dir = await modelFolder(s.model, s.modelDir, this.env);
-    const second = s.secondPassModel ? { modelId: s.secondPassModel, dir: await modelFolder(s.secondPassModel, s.secondPassModelDir, this.env) } : undefined;
+    const root = this.context.modelsDir;
+    const dir = await modelFolder(s.model, s.modelDir, this.env, root);
+    const second = s.secondPassModel ? { modelId: s.secondPassModel, dir: await modelFolder(s.secondPassModel, s.secondPassModelDir, this.env, root) } : undefined;
     const spec = await sttSpec(s.model, dir, { numThreads: s.numThreads, endpoint: { rule1: Math.max(2.4, s.endpointSilenceS), rule2: s.endpointSilenceS, rule3: 20 }, ...(second ? { secondPass: second } : {}) });
     await checkFiles(s.model, spec);
-    const key = `stt:${dir}:${s.numThreads}:${s.endpointSilenceS}:${second?.dir ?? ''}`;
-    await this.client.load(key, spec);
-    return new SherpaSttStream(this.client, key, options);
+    const stream = new SherpaSttStream(this.host, options);
+    await stream.start(`stt:${dir}:${s.numThreads}:${s.endpointSilenceS}:${second?.dir ?? ''}`, spec);
+    return stream;
   }
 }
 
 class SherpaSttStream implements SttStream {
   private readonly events = new AsyncQueue<SttEvent>();
-  private readonly id: number;
+  /** The stream's `stt` call in the worker: aborting it closes the stream there. */
+  private readonly call = new AbortController();
+  /** The worker's id of this stream (known once it opened). */
+  private stream = 0;
   private closed = false;
   /** close() was called: events still queued are dropped. */
   private dropped = false;
@@ -77,16 +83,34 @@ class SherpaSttStream implements SttStream {
   private inFlight = 0;
 
   constructor(
-    private readonly client: SherpaClient,
-    key: string,
+    private readonly host: SherpaHost,
     private readonly options: SttStreamOptions,
-  ) {
-    this.id = client.open((m) => this.onMessage(m));
-    client.send({ type: 'stt-open', stream: this.id, key });
+  ) {}
+
+  /** Starts the `stt` call and waits until the worker has the model loaded and the stream open. */
+  async start(key: string, spec: SttModelSpec): Promise<void> {
+    const items = this.host.stream('stt', { key, spec }, this.call.signal)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const r = await items.next();
+        if (r.done || r.value.type === 'result') throw new ParleyError('local/protocol', `${NAME}: the worker ended the stream before opening it`);
+        if (r.value.type !== 'event') continue;
+        const item = SttItemSchema.safeParse(r.value.data);
+        if (item.success && item.data.type === 'opened') {
+          this.stream = item.data.stream;
+          break;
+        }
+      }
+    } catch (e) {
+      // Its process ended while loading: sherpa-onnx aborts on a model it cannot read.
+      if (e instanceof ParleyError && e.code === 'local/crashed') throw modelLoadError(spec.modelId, e.message);
+      throw providerError(e);
+    }
     // A local model has no connection to make: ready at once.
     this.events.push({ type: 'status', status: { state: 'ok' } });
-    options.signal?.addEventListener('abort', () => this.close(), { once: true });
-    if (options.signal?.aborted) this.close();
+    this.options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    if (this.options.signal?.aborted) this.close();
+    void this.pump(items);
   }
 
   push(samples: Float32Array): void {
@@ -95,15 +119,19 @@ class SherpaSttStream implements SttStream {
       this.fail(new ParleyError('onnx/inference-failed', `${NAME} cannot keep up: more than ${MAX_BACKLOG_S} s of audio is waiting to be decoded (try a smaller model or more threads)`, { provider: 'sherpa-onnx' }));
       return;
     }
-    this.inFlight += samples.length;
-    // A copy: the caller may reuse its buffer, and the in-process host does not clone.
-    this.client.send({ type: 'stt-accept', stream: this.id, samples: samples.slice(), sampleRate: this.options.sampleRate });
+    const n = samples.length;
+    this.inFlight += n;
+    // A copy: the caller may reuse its buffer. A failure is the stt call's to report.
+    this.host.request('sttAccept', { stream: this.stream, samples: samples.slice(), sampleRate: this.options.sampleRate }).then(
+      () => (this.inFlight -= n),
+      () => undefined,
+    );
   }
 
   finalize(): void {
     if (this.closed) return;
     this.finalizing++;
-    this.client.send({ type: 'stt-decode-final', stream: this.id });
+    this.host.request('sttDecodeFinal', { stream: this.stream }).catch(() => undefined);
   }
 
   async end(): Promise<void> {
@@ -118,40 +146,37 @@ class SherpaSttStream implements SttStream {
     this.finish();
   }
 
-  /** Frees the stream in the worker and ends the events after those queued. */
+  /** Closes the stream in the worker (its call is cancelled) and ends the events after those queued. */
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
-    this.client.send({ type: 'stt-close', stream: this.id });
-    this.client.release(this.id);
+    this.call.abort();
     this.events.end();
     this.drained?.();
   }
 
-  private onMessage(m: SherpaMessage): void {
-    if (this.closed) return;
-    switch (m.type) {
-      case 'partial':
-        this.events.push({ type: 'partial', text: m.text });
-        return;
-      case 'accepted':
-        this.inFlight -= m.samples;
-        return;
-      case 'final': {
-        const fromFinalize = !m.endpoint;
-        if (fromFinalize) this.finalizing = Math.max(0, this.finalizing - 1);
-        this.events.push({ type: 'final', text: m.text, endOfSpeech: m.endpoint, fromFinalize });
-        if (this.finalizing === 0) this.drained?.();
-        return;
+  /** The stt call's partials and finals, until it ends: a crash or a worker fault is one error event. */
+  private async pump(items: AsyncIterator<HostEvent>): Promise<void> {
+    try {
+      for (let r = await items.next(); !r.done && !this.closed; r = await items.next()) {
+        if (r.value.type !== 'event') continue;
+        const item = SttItemSchema.safeParse(r.value.data);
+        if (!item.success) throw new ParleyError('local/protocol', `${NAME}: the worker sent an invalid item`);
+        this.onItem(item.data);
       }
-      case 'error':
-        this.fail(new ParleyError(m.code, `${NAME} failed: ${m.message}`, { provider: 'sherpa-onnx' }));
-        return;
-      case 'exit':
-        this.fail(new ParleyError('onnx/inference-failed', `${NAME} stopped: ${m.reason}`, { provider: 'sherpa-onnx' }));
-        return;
-      default:
-        return;
+    } catch (e) {
+      if (!this.closed && !isAbort(e)) this.fail(providerError(e));
+    }
+  }
+
+  private onItem(item: SttItem): void {
+    if (this.closed) return;
+    if (item.type === 'partial') this.events.push({ type: 'partial', text: item.text });
+    else if (item.type === 'final') {
+      const fromFinalize = !item.endpoint;
+      if (fromFinalize) this.finalizing = Math.max(0, this.finalizing - 1);
+      this.events.push({ type: 'final', text: item.text, endOfSpeech: item.endpoint, fromFinalize });
+      if (this.finalizing === 0) this.drained?.();
     }
   }
 
@@ -168,4 +193,11 @@ class SherpaSttStream implements SttStream {
       yield e;
     }
   }
+}
+
+/** A failure as this provider's typed error: the process's own (local/crashed, local/unavailable) as it is, the worker's named. */
+function providerError(e: unknown): ParleyError {
+  if (!(e instanceof ParleyError)) return new ParleyError('onnx/inference-failed', `${NAME} failed: ${String(e)}`, { provider: 'sherpa-onnx', cause: e });
+  const message = e.code.startsWith('local/') || e.code === 'onnx/model-invalid' ? e.message : `${NAME} failed: ${e.message}`;
+  return new ParleyError(e.code, message, { provider: 'sherpa-onnx', cause: e });
 }

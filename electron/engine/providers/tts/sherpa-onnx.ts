@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { float32ToInt16 } from '../../audio/pcm.js';
 import { Resampler } from '../../audio/resampler.js';
-import { ParleyError } from '../../errors.js';
+import { ParleyError, isAbort } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
-import { SherpaClient, sharedClient, type SherpaMessage } from '../sherpa/client.js';
-import { defaultSherpaHost, type SherpaHostFactory } from '../sherpa/host.js';
-import { checkFiles, modelFolder, ttsSpec } from '../sherpa/model-files.js';
-import type { ProviderContext, TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
+import { sherpaHost, type SherpaHost } from '../sherpa/host.js';
+import { checkFiles, modelFolder, modelLoadError, ttsSpec } from '../sherpa/model-files.js';
+import { SynthesizeResultSchema, TtsItemSchema, type TtsModelSpec } from '../sherpa/protocol.js';
+import type { SherpaContext, SherpaProviderOptions } from '../sherpa/provider-options.js';
+import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 
 const NAME = 'Local voice (sherpa-onnx)';
 
@@ -27,25 +28,26 @@ export const SherpaTtsSettingsSchema = z.object({
 export type SherpaTtsSettings = z.infer<typeof SherpaTtsSettingsSchema>;
 
 /**
- * A local voice with sherpa-onnx's OfflineTts: each pushed chunk (a sentence) is one generateAsync
- * in the worker process, its audio streamed to the segment as the model makes it. close() cancels
- * the sentence being made (sherpa stops at its next chunk) and drops everything queued.
+ * A local voice with sherpa-onnx's OfflineTts: each pushed chunk (a sentence) is one `synthesize`
+ * call in the local inference process (one generateAsync), its audio streamed to the segment as
+ * the model makes it. close() cancels the sentence being made (sherpa stops at its next chunk) and
+ * drops everything queued.
  */
 export class SherpaOnnxTts implements TtsProvider {
   readonly id = 'sherpa-onnx';
   readonly displayName = NAME;
   readonly sampleRate: number;
-  private readonly client: SherpaClient;
+  readonly host: SherpaHost;
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(
     private readonly settings: SherpaTtsSettings,
-    _context?: ProviderContext,
-    /** Where inference runs; by default the worker process this kind shares in this process. */
-    host?: SherpaHostFactory,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly context: SherpaContext = {},
+    o: SherpaProviderOptions = {},
   ) {
     this.sampleRate = settings.sampleRate;
-    this.client = host ? new SherpaClient(host) : sharedClient('tts', defaultSherpaHost);
+    this.host = o.host ?? sherpaHost('tts', context.localSpawner);
+    this.env = o.env ?? process.env;
   }
 
   settingsForRequest(): Pick<SherpaTtsSettings, 'speakerId' | 'speed'> {
@@ -53,18 +55,16 @@ export class SherpaOnnxTts implements TtsProvider {
   }
 
   open(options: TtsStreamOptions): TtsStream {
-    return new SherpaTtsStream(this, this.client, options);
+    return new SherpaTtsStream(this, options);
   }
 
-  /** The model's key in the worker, loaded once (a missing or corrupt model: a typed error). */
-  async loaded(): Promise<{ key: string; sampleRate: number }> {
+  /** The voice's files, checked (a missing or broken model: a typed error before any process starts), and its key in the worker. */
+  async voice(): Promise<{ key: string; spec: TtsModelSpec }> {
     const s = this.settings;
-    const dir = await modelFolder(s.model, s.modelDir, this.env);
+    const dir = await modelFolder(s.model, s.modelDir, this.env, this.context.modelsDir);
     const spec = await ttsSpec(s.model, dir, { numThreads: s.numThreads, ...(s.voice ? { voice: s.voice } : {}) });
     await checkFiles(s.model, spec);
-    const key = `tts:${dir}:${s.numThreads}:${s.voice ?? ''}`;
-    const { sampleRate } = await this.client.load(key, spec);
-    return { key, sampleRate };
+    return { key: `tts:${dir}:${s.numThreads}:${s.voice ?? ''}`, spec };
   }
 }
 
@@ -75,13 +75,11 @@ class SherpaTtsStream implements TtsStream {
   private ended = false;
   private closed = false;
   private running = false;
-  /** The job being synthesized (cancelled on close). */
-  private job: number | undefined;
-  private stopSpeaking: (() => void) | undefined;
+  /** Cancels the sentence being synthesized (close). */
+  private current: AbortController | undefined;
 
   constructor(
     private readonly provider: SherpaOnnxTts,
-    private readonly client: SherpaClient,
     options: TtsStreamOptions,
   ) {
     options.signal?.addEventListener('abort', () => this.close(), { once: true });
@@ -106,9 +104,8 @@ class SherpaTtsStream implements TtsStream {
     if (this.closed) return;
     this.closed = true;
     this.pending.length = 0;
-    // The worker stops the sentence at its next chunk; its route is released when it says so.
-    if (this.job !== undefined) this.client.send({ type: 'cancel', job: this.job });
-    this.stopSpeaking?.();
+    // The worker stops the sentence at its next chunk.
+    this.current?.abort();
     this.events.end();
   }
 
@@ -116,15 +113,15 @@ class SherpaTtsStream implements TtsStream {
   private async run(): Promise<void> {
     this.running = true;
     try {
-      const { key, sampleRate } = await this.provider.loaded();
+      const voice = await this.provider.voice();
       for (let next = this.pending.shift(); next && !this.closed; next = this.pending.shift()) {
-        if (next.text.trim()) await this.speak(key, sampleRate, next.segment, next.text);
+        if (next.text.trim()) await this.speak(voice, next.segment, next.text);
         if (!this.closed) this.events.push({ type: 'segment-done', segment: next.segment });
       }
     } catch (e) {
       this.pending.length = 0;
       this.ended = true;
-      if (!this.closed) this.events.fail(e instanceof ParleyError ? e : new ParleyError('onnx/inference-failed', `${NAME} failed: ${String(e)}`, { provider: 'sherpa-onnx' }));
+      if (!this.closed && !isAbort(e)) this.events.fail(providerError(e));
       return;
     } finally {
       this.running = false;
@@ -132,41 +129,39 @@ class SherpaTtsStream implements TtsStream {
     if (this.ended && !this.closed) this.events.end();
   }
 
-  private speak(key: string, modelRate: number, segment: number, text: string): Promise<void> {
+  private async speak(voice: { key: string; spec: TtsModelSpec }, segment: number, text: string): Promise<void> {
     const outRate = this.provider.sampleRate;
-    const resampler = modelRate === outRate ? undefined : new Resampler({ inputRate: modelRate, outputRate: outRate });
+    let resampler: Resampler | undefined;
+    let modelRate: number | undefined;
     const emit = (samples: Float32Array) => {
       if (samples.length && !this.closed) this.events.push({ type: 'audio', segment, pcm: float32ToInt16(samples), sampleRate: outRate });
     };
-    return new Promise<void>((resolve, reject) => {
-      const job = this.client.open((m: SherpaMessage) => {
-        switch (m.type) {
-          case 'audio':
-            emit(resampler ? resampler.process(m.samples) : m.samples);
-            return;
-          case 'synthesized':
-            this.client.release(job);
-            if (resampler) emit(resampler.flush());
-            this.job = undefined;
-            resolve();
-            return;
-          case 'error':
-            this.client.release(job);
-            reject(new ParleyError(m.code, `${NAME} failed: ${m.message}`, { provider: 'sherpa-onnx' }));
-            return;
-          case 'exit':
-            this.client.release(job);
-            reject(new ParleyError('onnx/inference-failed', `${NAME} stopped: ${m.reason}`, { provider: 'sherpa-onnx' }));
-            return;
-          default:
-            return;
-        }
-      });
-      this.job = job;
-      this.stopSpeaking = resolve;
-      const s = this.provider.settingsForRequest();
-      this.client.send({ type: 'tts-synthesize', job, key, text, sid: s.speakerId, speed: s.speed });
-    });
+    const s = this.provider.settingsForRequest();
+    const controller = new AbortController();
+    this.current = controller;
+    /** The worker said it is loading the voice, and no audio came yet: a crash now is the voice's fault. */
+    let loading = false;
+    try {
+      for await (const e of this.provider.host.stream('synthesize', { key: voice.key, spec: voice.spec, text, sid: s.speakerId, speed: s.speed }, controller.signal)) {
+        if (e.type === 'progress') loading = modelRate === undefined;
+        else if (e.type === 'event') {
+          const item = TtsItemSchema.safeParse(e.data);
+          if (!item.success) throw new ParleyError('local/protocol', `${NAME}: the worker sent invalid audio`);
+          if (modelRate === undefined) {
+            modelRate = item.data.sampleRate;
+            loading = false;
+            if (modelRate !== outRate) resampler = new Resampler({ inputRate: modelRate, outputRate: outRate });
+          }
+          emit(resampler ? resampler.process(item.data.samples) : item.data.samples);
+        } else if (!SynthesizeResultSchema.safeParse(e.value).success) throw new ParleyError('local/protocol', `${NAME}: the worker sent an invalid result`);
+      }
+      if (resampler) emit(resampler.flush());
+    } catch (e) {
+      if (loading && e instanceof ParleyError && e.code === 'local/crashed') throw modelLoadError(voice.spec.modelId, e.message);
+      throw e;
+    } finally {
+      if (this.current === controller) this.current = undefined;
+    }
   }
 
   /** Events in order; nothing more once closed (what was queued is dropped: close means now). */
@@ -176,4 +171,11 @@ class SherpaTtsStream implements TtsStream {
       yield e;
     }
   }
+}
+
+/** A failure as this provider's typed error: the process's own (local/crashed, local/unavailable) and model errors as they are, the worker's named. */
+function providerError(e: unknown): ParleyError {
+  if (!(e instanceof ParleyError)) return new ParleyError('onnx/inference-failed', `${NAME} failed: ${String(e)}`, { provider: 'sherpa-onnx', cause: e });
+  const own = e.code.startsWith('local/') || e.code.startsWith('model/') || e.code === 'onnx/model-invalid';
+  return new ParleyError(e.code, own ? e.message : `${NAME} failed: ${e.message}`, { provider: 'sherpa-onnx', cause: e });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ const tracked = trackedHosts();
 afterEach(() => tracked.closeAll());
 
 const stt = (settings: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env) =>
-  new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ modelDir: FIXTURE_STT, ...settings }), undefined, tracked.factory, env);
+  new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ modelDir: FIXTURE_STT, ...settings }), undefined, { host: tracked.host('stt'), env });
 
 /** One reader per stream (its events are a single-consumer queue): reads until `until` says stop or the stream ends. */
 const readers = new WeakMap<SttStream, AsyncIterator<SttEvent>>();
@@ -33,7 +33,7 @@ async function rejection(p: Promise<unknown>): Promise<ParleyError> {
   return e as ParleyError;
 }
 
-describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)', () => {
+describe('sherpa-onnx local STT (generated streaming Zipformer, local inference process)', () => {
   it('streams partials as words come and a final at its own endpoint after a pause; ready at once; never claims the end of the turn', async () => {
     const provider = stt();
     expect((provider as SttProvider).judgesTurns).toBeFalsy();
@@ -86,11 +86,11 @@ describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)'
 
   it('a model that is not installed: open() rejects naming the model and `parley models pull <id>`, no worker started', async () => {
     const models = mkdtempSync(path.join(tmpdir(), 'parley-no-models-'));
-    const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({}), undefined, tracked.factory, { PARLEY_MODELS_DIR: models });
+    const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({}), undefined, { host: tracked.host('stt'), env: { PARLEY_MODELS_DIR: models } });
     const e = await rejection(provider.open({ sampleRate: 16000 }));
     expect(e.code).toBe('model/not-installed');
     expect(e.message).toMatch(/'zipformer-en-20m-streaming'.*parley models pull zipformer-en-20m-streaming/);
-    expect(tracked.hosts).toHaveLength(0);
+    expect(tracked.spawned).toHaveLength(0);
   });
 
   it('a folder without the model files: a typed error naming the missing part and how to reinstall', async () => {
@@ -105,7 +105,7 @@ describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)'
     const provider = stt({ modelDir: corruptCopy(FIXTURE_STT, 'encoder.onnx', 300) });
     const e = await rejection(provider.open({ sampleRate: 16000 }));
     expect(e.code).toBe('onnx/model-invalid');
-    expect(e.message).toMatch(/the model 'zipformer-en-20m-streaming' could not be loaded \(the inference process was killed by SIGABRT: .*Protobuf parsing failed.*\).*parley models pull zipformer-en-20m-streaming/);
+    expect(e.message).toMatch(/the model 'zipformer-en-20m-streaming' could not be loaded \(the local speech recognition \(sherpa-onnx\) process was killed \(SIGABRT\): .*Protobuf parsing failed.*\).*parley models pull zipformer-en-20m-streaming/);
     // This process lives on, and a good model loads in a fresh worker.
     const stream = await stt().open({ sampleRate: 16000 });
     stream.finalize();
@@ -117,20 +117,33 @@ describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)'
     const e = await rejection(stt({ modelDir: corruptCopy(FIXTURE_STT, 'joiner.onnx', 0) }).open({ sampleRate: 16000 }));
     expect(e.code).toBe('onnx/model-invalid');
     expect(e.message).toMatch(/joiner\.onnx is empty; reinstall it with parley models pull zipformer-en-20m-streaming/);
-    expect(tracked.hosts).toHaveLength(0);
+    expect(tracked.spawned).toHaveLength(0);
   });
 
-  it('the worker dies mid-stream (an inference fault): one typed error event, then the stream ends', async () => {
-    const stream = await stt().open({ sampleRate: 16000 });
-    for (const b of blocks(await speechThenSilence('librivox-ss01-0880.wav', 0))) stream.push(b, true);
-    const before = await readUntil(stream, (e) => e.type === 'partial');
-    expect(before.at(-1)?.type).toBe('partial');
-    process.kill(tracked.hosts[0]!.pid!, 'SIGKILL');
-    const after = await readAll(stream);
-    const errors = after.filter((e) => e.type === 'error');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ error: { code: 'onnx/inference-failed', message: expect.stringMatching(/killed by SIGKILL/) } });
-    expect(after.at(-1)?.type).toBe('error');
+  it('the worker dies mid-stream: one typed local/crashed error event, then the stream ends; the next stream restarts it; past the budget local/unavailable', async () => {
+    const host = tracked.host('stt', 1);
+    const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ modelDir: FIXTURE_STT }), undefined, { host });
+    const speech = await speechThenSilence('librivox-ss01-0880.wav', 0);
+    const killMidStream = async () => {
+      const stream = await provider.open({ sampleRate: 16000 });
+      for (const b of blocks(speech)) stream.push(b, true);
+      const before = await readUntil(stream, (e) => e.type === 'partial');
+      expect(before.at(-1)?.type).toBe('partial');
+      process.kill(host.pid!, 'SIGKILL');
+      const after = await readAll(stream);
+      const errors = after.filter((e) => e.type === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ error: { code: 'local/crashed', provider: 'sherpa-onnx', message: expect.stringMatching(/process was killed \(SIGKILL\); it starts again/) } });
+      expect(after.at(-1)?.type).toBe('error');
+    };
+    await killMidStream();
+    // The next stream starts a new process (the budget allows one restart) and hears words again...
+    await killMidStream();
+    expect(tracked.spawned).toHaveLength(2);
+    // ...and a third crash would exceed it: the provider says so instead of starting another.
+    const e = await rejection(provider.open({ sampleRate: 16000 }));
+    expect(e).toMatchObject({ code: 'local/unavailable', message: expect.stringMatching(/crashed 2 times this session/) });
+    expect(tracked.spawned).toHaveLength(2);
   });
 
   it('an abort signal closes the stream: the iterator ends at once (queued events dropped) and pushes are ignored', async () => {
@@ -156,25 +169,11 @@ describe('sherpa-onnx local STT (generated streaming Zipformer, worker process)'
     }
   });
 
-  it('provider instances built with the default host share one worker process (the app builds providers per session)', async () => {
-    const workers = () =>
-      readdirSync('/proc')
-        .filter((d) => /^\d+$/.test(d))
-        .filter((d) => {
-          let stat: string;
-          try {
-            stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-          } catch {
-            return false; // gone meanwhile
-          }
-          // Field 4 of /proc/<pid>/stat is the parent's pid (after the command name in parentheses).
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('worker-main');
-        });
-    // New worker processes by pid (workers of earlier tests may still be on their way out).
-    const before = new Set(workers());
+  it('provider instances built from the same context share one worker process (the app builds providers per session)', async () => {
     const settings = SherpaSttSettingsSchema.parse({ modelDir: FIXTURE_STT });
-    const streams = [await new SherpaOnnxStt(settings).open({ sampleRate: 16000 }), await new SherpaOnnxStt(settings).open({ sampleRate: 16000 })];
-    expect(workers().filter((pid) => !before.has(pid))).toHaveLength(1);
+    const context = { localSpawner: tracked.spawn };
+    const streams = [await new SherpaOnnxStt(settings, context).open({ sampleRate: 16000 }), await new SherpaOnnxStt(settings, context).open({ sampleRate: 16000 })];
+    expect(tracked.spawned).toHaveLength(1);
     for (const s of streams) s.close();
   });
 

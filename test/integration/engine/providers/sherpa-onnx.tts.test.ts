@@ -10,7 +10,7 @@ const tracked = trackedHosts();
 afterEach(() => tracked.closeAll());
 
 const tts = (settings: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env) =>
-  new SherpaOnnxTts(SherpaTtsSettingsSchema.parse({ modelDir: FIXTURE_TTS, ...settings }), undefined, tracked.factory, env);
+  new SherpaOnnxTts(SherpaTtsSettingsSchema.parse({ modelDir: FIXTURE_TTS, ...settings }), undefined, { host: tracked.host('tts'), env });
 
 async function collect(stream: TtsStream): Promise<TtsEvent[]> {
   const out: TtsEvent[] = [];
@@ -20,7 +20,7 @@ async function collect(stream: TtsStream): Promise<TtsEvent[]> {
 
 const samplesOf = (events: TtsEvent[], segment: number) => events.filter((e) => e.type === 'audio' && e.segment === segment).reduce((n, e) => n + (e as { pcm: Int16Array }).pcm.length, 0);
 
-describe('sherpa-onnx local TTS (generated VITS voice, worker process)', () => {
+describe('sherpa-onnx local TTS (generated VITS voice, local inference process)', () => {
   it('one sentence per push, spoken in order: audio tagged with its segment, then segment-done; the stream ends after end()', async () => {
     const provider = tts({ sampleRate: 16000 });
     expect(provider.sampleRate).toBe(16000);
@@ -77,7 +77,7 @@ describe('sherpa-onnx local TTS (generated VITS voice, worker process)', () => {
 
   it('a voice that is not installed: the stream fails with model/not-installed naming `parley models pull <id>`', async () => {
     const models = mkdtempSync(path.join(tmpdir(), 'parley-no-models-'));
-    const stream = new SherpaOnnxTts(SherpaTtsSettingsSchema.parse({}), undefined, tracked.factory, { PARLEY_MODELS_DIR: models }).open({});
+    const stream = new SherpaOnnxTts(SherpaTtsSettingsSchema.parse({}), undefined, { host: tracked.host('tts'), env: { PARLEY_MODELS_DIR: models } }).open({});
     stream.push('Hello.');
     stream.end();
     await expect(collect(stream)).rejects.toMatchObject({ code: 'model/not-installed', message: expect.stringMatching(/parley models pull pocket-tts-int8-2026-01-26/) });

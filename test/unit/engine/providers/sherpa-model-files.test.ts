@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withNativeLibraryPath } from '../../../../electron/engine/providers/sherpa/host.js';
+import type { SpawnOptions } from '../../../../electron/engine/local/spawner.js';
+import { SHERPA_WORKER_MODULE, nativeLibraryEnv, newSherpaHost } from '../../../../electron/engine/providers/sherpa/host.js';
 import { checkFiles, sttSpec, ttsSpec } from '../../../../electron/engine/providers/sherpa/model-files.js';
 import { ROOT } from '../../../paths.js';
 
@@ -61,11 +62,23 @@ describe('sherpa-onnx model files', () => {
 });
 
 describe('sherpa-onnx worker environment', () => {
-  it("puts the platform package's folder first on the native loader's path, keeping what was there", () => {
-    const env = withNativeLibraryPath({ LD_LIBRARY_PATH: '/opt/lib', HOME: '/h' }, 'linux', 'x64');
-    expect(env.LD_LIBRARY_PATH).toBe(`${realpathSync(path.join(ROOT, 'node_modules', 'sherpa-onnx-linux-x64'))}:/opt/lib`);
-    expect(env.HOME).toBe('/h');
-    // A platform whose package is not installed here: the environment is left as it is.
-    expect(withNativeLibraryPath({ PATH: '/bin' }, 'win32', 'ia32')).toEqual({ PATH: '/bin' });
+  it("puts the platform package's folder first on the native loader's path, keeping what was there (only that variable is added)", () => {
+    const env = nativeLibraryEnv({ LD_LIBRARY_PATH: '/opt/lib', HOME: '/h' }, 'linux', 'x64');
+    expect(env).toEqual({ LD_LIBRARY_PATH: `${realpathSync(path.join(ROOT, 'node_modules', 'sherpa-onnx-linux-x64'))}:/opt/lib` });
+    // A platform whose package is not installed here: nothing is added.
+    expect(nativeLibraryEnv({ PATH: '/bin' }, 'win32', 'ia32')).toEqual({});
+  });
+
+  it("the sherpa-onnx process host starts its worker module with that variable added, named for its kind", async () => {
+    const seen: SpawnOptions[] = [];
+    const host = newSherpaHost('tts', {
+      spawn: (o) => {
+        seen.push(o);
+        throw new Error('not started in this test');
+      },
+    });
+    await expect(host.request('synthesize', {})).rejects.toMatchObject({ code: 'local/crashed' });
+    expect(seen).toEqual([expect.objectContaining({ args: [SHERPA_WORKER_MODULE], serviceName: 'Parley local voice (sherpa-onnx)', env: nativeLibraryEnv(process.env) })]);
+    expect(Object.keys(seen[0]!.env ?? {})).toEqual(process.platform === 'linux' ? ['LD_LIBRARY_PATH'] : [expect.any(String)]);
   });
 });

@@ -17,10 +17,9 @@ describe('sherpa-onnx worker protocol', () => {
     await worker.handle({ type: 'stt-decode-final', stream: 7 });
     const types = events.slice(1).map((e) => e.type);
     expect(types.at(-1)).toBe('final');
-    // The accept's words as partials, then its acknowledgement (the parent bounds the audio in flight).
-    expect(types.at(-2)).toBe('accepted');
-    expect(events.at(-2)).toEqual({ type: 'accepted', stream: 7, samples: 32000 });
-    expect(types.slice(0, -2).every((t) => t === 'partial')).toBe(true);
+    // The accept's words as partials (the module's sttAccept call returning is what bounds the audio in flight).
+    expect(types.length).toBeGreaterThan(1);
+    expect(types.slice(0, -1).every((t) => t === 'partial')).toBe(true);
     expect(events.at(-1)).toMatchObject({ stream: 7, endpoint: false, text: expect.stringMatching(/\w/) });
     // A closed stream is forgotten: audio for it is ignored, not an error.
     await worker.handle({ type: 'stt-close', stream: 7 });
