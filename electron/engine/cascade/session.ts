@@ -121,6 +121,8 @@ export class CascadeSession {
   private changed: (() => void) | undefined;
   private readonly turnAudio: TurnAudioWindow | undefined;
   private prepared: PreparedLlmRequest | undefined;
+  /** A local LLM evaluating the conversation so far while the user speaks (see preloadLlm). */
+  private preloading: AbortController | undefined;
   /** The user's words when a barge-in was suspected (what came after is what they said over the reply). */
   private wordsAtOnset = '';
   readonly preemptive: PreemptiveStats = { prepared: 0, used: 0, discarded: 0 };
@@ -433,7 +435,36 @@ export class CascadeSession {
       this.turn.controller.abort();
       this.detector.carryWords(this.turn.userText);
     }
-    if (!this.turn) this.setState('user-speaking');
+    if (!this.turn) {
+      this.setState('user-speaking');
+      this.preloadLlm();
+    }
+  }
+
+  /**
+   * A local LLM (llama.cpp) evaluates the system prompt and the history while the user speaks, so
+   * the reply's first token does not wait for them. Stopped when a reply is prepared or started:
+   * the LLM is theirs then.
+   */
+  private preloadLlm(): void {
+    const llm = this.options.llm;
+    if (!llm.preload || this.preloading) return;
+    const { controller, dispose } = linkedAbort(this.session.signal);
+    this.preloading = controller;
+    const tools = this.options.tools && this.options.tools.size > 0 ? this.options.tools.specs() : undefined;
+    llm
+      .preload({ messages: [...this.history], ...(tools ? { tools } : {}), signal: controller.signal })
+      // A failed preload costs nothing: the reply's own request reports what is wrong.
+      .catch(() => undefined)
+      .finally(() => {
+        dispose();
+        if (this.preloading === controller) this.preloading = undefined;
+      });
+  }
+
+  private stopPreload(): void {
+    this.preloading?.abort();
+    this.preloading = undefined;
   }
 
   /** Smart Turn on the last 8 s of audio; its score joins the decision for this pause. */
@@ -450,6 +481,7 @@ export class CascadeSession {
   /** Starts the reply's LLM request on settled words, before the end of turn is confirmed. */
   private prepare(text: string): void {
     this.discardPrepared();
+    this.stopPreload();
     // A reply still playing or thinking owns the LLM; preparing over it would answer twice.
     if (this.turn) return;
     const tools = this.options.tools && this.options.tools.size > 0 ? this.options.tools.specs() : undefined;
@@ -466,6 +498,7 @@ export class CascadeSession {
 
   private startTurn(decision: Extract<TurnAction, { type: 'end-of-turn' }>): void {
     const { text } = decision;
+    this.stopPreload();
     this.turn?.controller.abort();
     const id = this.nextTurnId++;
     const latency = new TurnLatency(this.clock);

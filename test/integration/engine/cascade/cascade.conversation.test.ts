@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../../electron/engine/events/conversation-events.js';
 import { LATENCY_MARKS } from '../../../../electron/engine/metrics/latency.js';
+import type { LlmProvider } from '../../../../electron/engine/providers/types.js';
 import { ToolRegistry } from '../../../../electron/engine/tools/registry.js';
 import { calculatorTool } from '../../../../electron/engine/tools/builtins.js';
 import { useCascadeHarness } from '../../../helpers/cascade.js';
@@ -62,6 +63,36 @@ describe('cascade: a spoken turn', () => {
     expect(states).toEqual(['listening', 'user-speaking', 'thinking', 'assistant-speaking', 'listening']);
   });
 
+  it('a local LLM evaluates the system prompt and history while the user speaks; the preload stops when the reply starts', async () => {
+    const h = await harness.start({
+      deepgram: { utterances: ['he was not an ill disposed young man'] },
+      openai: { llm: () => ({ text: 'I see.' }) },
+    });
+    // The OpenAI client has no preload; give it one, as llama.cpp has, to watch the session use it.
+    const llm = (h.session as unknown as { options: { llm: LlmProvider } }).options.llm;
+    const preloads: { roles: string[]; stoppedAtEvent: number | undefined }[] = [];
+    llm.preload = (request) =>
+      new Promise<void>((resolve) => {
+        const entry = { roles: request.messages.map((m) => m.role), stoppedAtEvent: undefined as number | undefined };
+        preloads.push(entry);
+        request.signal?.addEventListener('abort', () => {
+          entry.stoppedAtEvent = h.events.length;
+          resolve();
+        });
+      });
+    const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.3, 1.2);
+    await feed((s) => h.session.pushAudio(s), audio);
+    await h.session.finishInput();
+    // One preload, started on the user's speech with what came before the words (the system prompt).
+    expect(preloads).toHaveLength(1);
+    expect(preloads[0]!.roles).toEqual(['system']);
+    // Stopped before the turn was answered (a reply prepared early, or the turn itself, takes the LLM).
+    const answered = h.events.findIndex((e) => e.type === 'user-final');
+    expect(preloads[0]!.stoppedAtEvent).toBeDefined();
+    expect(preloads[0]!.stoppedAtEvent!).toBeLessThanOrEqual(answered);
+    expect(h.events.find((e) => e.type === 'assistant-done')).toMatchObject({ text: 'I see.', interrupted: false });
+  });
+
   /** Two phrases 450 ms apart (the STT finalises the first in the pause), the reply to the whole. */
   async function pausedSentence(first: string) {
     const h = await harness.start({
@@ -101,9 +132,11 @@ describe('cascade: a spoken turn', () => {
     const { h } = await pausedSentence('he was not an ill disposed young man');
     // The first phrase's settled words had a reply prepared (and perhaps started); it was cancelled
     // when the user went on, and the reply to all the words was the one heard.
+    // (Under load the STT's words can settle twice in the pause: each settle prepares anew.)
     const chats = h.openai.requests.filter((r) => r.path === '/v1/chat/completions');
-    expect(chats).toHaveLength(2);
-    expect(chats[0]!.abortedByClient).toBe(true);
+    expect(chats.length).toBeGreaterThanOrEqual(2);
+    expect(chats.slice(0, -1).every((c) => c.abortedByClient)).toBe(true);
+    expect(chats.at(-1)!.abortedByClient).toBe(false);
     expect(h.session.preemptive.prepared).toBeGreaterThanOrEqual(1);
   }, 20_000);
 
