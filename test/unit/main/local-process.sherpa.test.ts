@@ -2,74 +2,20 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../electron/engine/clock.js';
-import { parentTransport, serveWorker, type ChildProcessLike } from '../../../electron/engine/local/child-runtime.js';
 import { DEFAULT_ENTRY } from '../../../electron/engine/local/host.js';
 import { SHERPA_WORKER_MODULE } from '../../../electron/engine/providers/sherpa/host.js';
 import { createProvider, resolveProvider } from '../../../electron/engine/providers/registry.js';
 import type { SttEvent, SttStream, TtsEvent } from '../../../electron/engine/providers/types.js';
-import { MemorySecretStore } from '../../../electron/engine/settings/secret-store.js';
-import { serveEngine, type MainConnection } from '../../../electron/main/engine-process.js';
-import { remoteEngine, type EngineService } from '../../../electron/main/engine-service.js';
-import { localProcessLauncher, type LocalProcessElectron, type LocalUtilityChild } from '../../../electron/main/local-process.js';
 import { FIXTURE_STT, FIXTURE_TTS, FIXTURE_TTS_HOP, blocks, speechThenSilence } from '../../helpers/sherpa.js';
 import { ROOT } from '../../paths.js';
-import { FakeMessagePortMain, fakeUtilityProcess } from './fake-electron.js';
+import { appWithEngine, fakeLocalElectron } from './fake-local-electron.js';
 
-/**
- * Electron's surface for local processes: each utilityProcess.fork is a fake utility process that
- * does what child-entry does with the module main was asked for (loads it, serves the protocol over
- * the port main hands it), so the real sherpa-onnx worker runs behind main's MessageChannelMain.
- */
-function fakeLocalElectron() {
-  const forks: { modulePath: string; args: string[]; options: { serviceName: string }; utility: ReturnType<typeof fakeUtilityProcess> }[] = [];
-  const electron: LocalProcessElectron = {
-    fork: (modulePath, args, options) => {
-      const utility = fakeUtilityProcess((parentPort) => {
-        const proc = { parentPort, on: () => undefined, once: () => undefined } as unknown as ChildProcessLike;
-        void serveWorker(parentTransport(proc), () => import(pathToFileURL(args[0]!).href));
-      });
-      forks.push({ modulePath, args, options, utility });
-      const child: LocalUtilityChild = { pid: 5000 + forks.length, postMessage: (m, t) => utility.child.postMessage(m, t), on: (e, l) => utility.child.on(e, l), kill: () => utility.child.kill() };
-      return child;
-    },
-    channel: () => {
-      const port1 = new FakeMessagePortMain();
-      const port2 = new FakeMessagePortMain();
-      port1.other = port2;
-      port2.other = port1;
-      return { port1, port2 };
-    },
-  };
-  return { electron, forks };
-}
-
-/** The app's wiring: main (remoteEngine with its local-process launcher) and the engine process it forks, which gets the local spawner. */
-async function appWithEngine() {
-  const { electron, forks } = fakeLocalElectron();
-  let main: MainConnection | undefined;
-  const stub: EngineService = {
-    handlers: {} as EngineService['handlers'],
-    openConversation: () => undefined,
-    toggleTalking: () => undefined,
-    setMuted: () => undefined,
-    muted: false,
-    pushToTalkShortcut: () => '',
-    onSettingsSaved: () => undefined,
-    notify: () => undefined,
-    start: () => undefined,
-    stop: async () => undefined,
-  };
-  const engine = remoteEngine({
-    fork: () => fakeUtilityProcess((parentPort) => void serveEngine(parentPort, async (m) => ((main = m), stub))).child,
-    secrets: new MemorySecretStore(),
-    approveLaunch: async () => false,
-    wait: () => new Promise(() => undefined),
-    local: localProcessLauncher(electron, { entry: DEFAULT_ENTRY, codeRoot: path.join(ROOT, 'electron') }),
-  });
-  engine.start();
-  await expect.poll(() => main).toBeDefined();
+/** The app's wiring (main, the engine process it forks) running the real sherpa worker; the provider context the engine's session factory gives. */
+async function engineProviders() {
+  const { electron, forks } = fakeLocalElectron((args) => import(pathToFileURL(args[0]!).href));
+  const main = await appWithEngine(electron, { entry: DEFAULT_ENTRY, codeRoot: path.join(ROOT, 'electron') });
   // What the engine's session factory hands every provider it creates.
-  const context = { clock: new ManualClock(), offlineOnly: true, localSpawner: main!.localSpawner };
+  const context = { clock: new ManualClock(), offlineOnly: true, localSpawner: main.localSpawner };
   return { forks, context };
 }
 
@@ -88,7 +34,7 @@ async function speak(stream: SttStream): Promise<void> {
 
 describe('sherpa-onnx in the app: the engine process gets its inference processes from main (utilityProcess.fork)', () => {
   it('an STT stream and a voice created by the engine run in utility processes main forked (one per kind) over ports of their own', async () => {
-    const { forks, context } = await appWithEngine();
+    const { forks, context } = await engineProviders();
     const stt = createProvider(resolveProvider('stt', 'sherpa-onnx', { modelDir: FIXTURE_STT }, {}), context);
     const stream = await stt.open({ sampleRate: 16000 });
     expect(forks.map((f) => [f.modulePath, f.args, f.options.serviceName])).toEqual([[DEFAULT_ENTRY, [SHERPA_WORKER_MODULE], 'Parley local speech recognition (sherpa-onnx)']]);
@@ -111,7 +57,7 @@ describe('sherpa-onnx in the app: the engine process gets its inference processe
   });
 
   it('the utility process dies mid-stream: a typed local/crashed error event; the next stream gets a new process from main; past the budget local/unavailable', async () => {
-    const { forks, context } = await appWithEngine();
+    const { forks, context } = await engineProviders();
     const stt = createProvider(resolveProvider('stt', 'sherpa-onnx', { modelDir: FIXTURE_STT }, {}), context);
     for (let crash = 1; crash <= 4; crash++) {
       const stream = await stt.open({ sampleRate: 16000 });

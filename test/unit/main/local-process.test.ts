@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parentTransport, serveWorker, type ChildProcessLike } from '../../../electron/engine/local/child-runtime.js';
 import { LocalProcessHost } from '../../../electron/engine/local/host.js';
 import type { WorkerMethod } from '../../../electron/engine/local/worker-api.js';
-import { serveEngine, type MainConnection, type ParentPortSurface } from '../../../electron/main/engine-process.js';
-import { remoteEngine, type EngineService } from '../../../electron/main/engine-service.js';
-import { MemorySecretStore } from '../../../electron/engine/settings/secret-store.js';
-import { localProcessLauncher, type LocalProcessElectron, type LocalUtilityChild } from '../../../electron/main/local-process.js';
 import { portSpawner } from '../../../electron/main/local-spawner.js';
-import { FakeMessagePortMain, fakeUtilityProcess } from './fake-electron.js';
+import { localProcessLauncher } from '../../../electron/main/local-process.js';
+import { FakeMessagePortMain } from './fake-electron.js';
+import { appWithEngine, fakeLocalElectron } from './fake-local-electron.js';
 
 const ENTRY = '/app/out/node/electron/engine/local/child-entry.js';
 const CODE = '/app/out/node/electron';
 const WORKER = '/app/out/node/electron/engine/providers/llm/llama-cpp-worker.js';
-
-function mainChannel() {
-  const port1 = new FakeMessagePortMain();
-  const port2 = new FakeMessagePortMain();
-  port1.other = port2;
-  port2.other = port1;
-  return { port1, port2 };
-}
 
 const worker = (): Record<string, WorkerMethod> => ({
   echo: async (params, call) => {
@@ -29,27 +18,11 @@ const worker = (): Record<string, WorkerMethod> => ({
   wait: (_p, call) => new Promise((_r, reject) => call.signal.addEventListener('abort', () => reject(new Error('stopped')))),
 });
 
-/** Electron's surface for local processes: each fork is a fake utility process running the real child runtime. */
-function fakeLocalElectron() {
-  const forks: { modulePath: string; args: string[]; options: object; utility: ReturnType<typeof fakeUtilityProcess> }[] = [];
-  const electron: LocalProcessElectron = {
-    fork: (modulePath, args, options) => {
-      const utility = fakeUtilityProcess((parentPort: ParentPortSurface) => {
-        const proc = { parentPort, on: () => undefined, once: () => undefined } as unknown as ChildProcessLike;
-        void serveWorker(parentTransport(proc), async () => ({ createWorker: worker }));
-      });
-      forks.push({ modulePath, args, options, utility });
-      const child: LocalUtilityChild = { pid: 4000 + forks.length, postMessage: (m, t) => utility.child.postMessage(m, t), on: (e, l) => utility.child.on(e, l), kill: () => utility.child.kill() };
-      return child;
-    },
-    channel: mainChannel,
-  };
-  return { electron, forks };
-}
+const fakeElectron = () => fakeLocalElectron(async () => ({ createWorker: worker }));
 
 describe('local inference processes under Electron (utilityProcess through main)', () => {
   it('main forks only the engine entry with an app worker module, over a port of their own', () => {
-    const { electron, forks } = fakeLocalElectron();
+    const { electron, forks } = fakeElectron();
     const launcher = localProcessLauncher(electron, { entry: ENTRY, codeRoot: CODE });
     const started = launcher.fork({ entry: ENTRY, args: [WORKER], serviceName: 'Parley local LLM' }, () => undefined);
     expect(forks).toEqual([expect.objectContaining({ modulePath: ENTRY, args: [WORKER], options: { serviceName: 'Parley local LLM', stdio: 'inherit' } })]);
@@ -64,7 +37,7 @@ describe('local inference processes under Electron (utilityProcess through main)
   });
 
   it('the engine side: requests flow over the handed-over port; a crash is local/crashed and the next request gets a new process', async () => {
-    const { electron, forks } = fakeLocalElectron();
+    const { electron, forks } = fakeElectron();
     const launcher = localProcessLauncher(electron, { entry: ENTRY, codeRoot: CODE });
     // main's rpc, as remoteEngine answers it: the port goes first, then the token.
     const local = portSpawner({
@@ -99,30 +72,9 @@ describe('local inference processes under Electron (utilityProcess through main)
   });
 
   it('wired through main: the engine process gets a spawner whose processes main starts with utilityProcess.fork', async () => {
-    const { electron, forks } = fakeLocalElectron();
-    let main: MainConnection | undefined;
-    const stub: EngineService = {
-      handlers: {} as EngineService['handlers'],
-      openConversation: () => undefined,
-      toggleTalking: () => undefined,
-      setMuted: () => undefined,
-      muted: false,
-      pushToTalkShortcut: () => '',
-      onSettingsSaved: () => undefined,
-      notify: () => undefined,
-      start: () => undefined,
-      stop: async () => undefined,
-    };
-    const engine = remoteEngine({
-      fork: () => fakeUtilityProcess((parentPort) => void serveEngine(parentPort, async (m) => ((main = m), stub))).child,
-      secrets: new MemorySecretStore(),
-      approveLaunch: async () => false,
-      wait: () => new Promise(() => undefined),
-      local: localProcessLauncher(electron, { entry: ENTRY, codeRoot: CODE }),
-    });
-    engine.start();
-    await expect.poll(() => main).toBeDefined();
-    const host = new LocalProcessHost({ module: WORKER, entry: ENTRY, name: 'local LLM', spawn: main!.localSpawner });
+    const { electron, forks } = fakeElectron();
+    const main = await appWithEngine(electron, { entry: ENTRY, codeRoot: CODE });
+    const host = new LocalProcessHost({ module: WORKER, entry: ENTRY, name: 'local LLM', spawn: main.localSpawner });
     expect(await host.request('echo', 'hi')).toBe('ok');
     expect(forks.map((f) => f.modulePath)).toEqual([ENTRY]);
     // The process's exit reaches the engine through main: the host restarts it on the next request.

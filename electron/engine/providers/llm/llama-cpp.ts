@@ -84,13 +84,7 @@ export class LlamaCppLlm implements LlmProvider {
   }
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
-    const params: LlamaGenerateParams = {
-      model: await this.modelConfig(),
-      history: toChatHistory(request.messages) as unknown as LlamaGenerateParams['history'],
-      ...(request.tools?.length ? { functions: toModelFunctions(request.tools) as LlamaGenerateParams['functions'] } : {}),
-      temperature: this.settings.temperature,
-      maxTokens: this.settings.maxTokens,
-    };
+    const params = await this.params(request, false);
     let textOpen = false;
     const reply = ++this.replies;
     for await (const e of this.run(params, request.signal)) {
@@ -120,20 +114,25 @@ export class LlamaCppLlm implements LlmProvider {
    * user speaks; aborting it is harmless.
    */
   async preload(request: LlmRequest): Promise<void> {
-    const params: LlamaGenerateParams = {
-      model: await this.modelConfig(),
-      history: toChatHistory(request.messages) as unknown as LlamaGenerateParams['history'],
-      ...(request.tools?.length ? { functions: toModelFunctions(request.tools) as LlamaGenerateParams['functions'] } : {}),
-      temperature: this.settings.temperature,
-      maxTokens: this.settings.maxTokens,
-      preloadOnly: true,
-    };
+    const params = await this.params(request, true);
     for await (const e of this.run(params, request.signal)) {
       if (e.type === 'event') {
         const event = LlamaEventSchema.safeParse(e.data);
         if (event.success && event.data.type === 'device') this.noteDevice(event.data.device);
       }
     }
+  }
+
+  /** The worker's request: the model, the conversation in llama.cpp's terms, the tools, sampling. */
+  private async params(request: LlmRequest, preloadOnly: boolean): Promise<LlamaGenerateParams> {
+    return {
+      model: await this.modelConfig(),
+      history: toChatHistory(request.messages) as unknown as LlamaGenerateParams['history'],
+      ...(request.tools?.length ? { functions: toModelFunctions(request.tools) as LlamaGenerateParams['functions'] } : {}),
+      temperature: this.settings.temperature,
+      maxTokens: this.settings.maxTokens,
+      ...(preloadOnly ? { preloadOnly: true } : {}),
+    };
   }
 
   private async *run(params: LlamaGenerateParams, signal: AbortSignal | undefined): AsyncGenerator<HostEvent> {

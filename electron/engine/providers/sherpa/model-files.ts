@@ -61,15 +61,20 @@ export interface SttSpecOptions {
   secondPass?: { modelId: string; dir: string };
 }
 
-/** Moonshine (v1) as sherpa-onnx's OfflineRecognizer loads it: preprocess, encode, uncached and cached decoders, tokens. */
-async function moonshineFiles(modelId: string, dir: string): Promise<NonNullable<SttModelSpec['secondPass']>> {
+/** Finds each file a model needs by its role (a name pattern, the catalog's list first); a missing one is named. */
+async function roleFinder(modelId: string, dir: string): Promise<(name: string, pattern: RegExp) => string> {
   const { files } = await listFiles(dir);
   const listed = findCatalogEntry(modelId)?.files ?? [];
-  const role = (name: string, pattern: RegExp) => {
+  return (name, pattern) => {
     const f = pick(files, pattern, listed);
     if (!f) throw incomplete(modelId, dir, `no ${name}`);
     return path.join(dir, f);
   };
+}
+
+/** Moonshine (v1) as sherpa-onnx's OfflineRecognizer loads it: preprocess, encode, uncached and cached decoders, tokens. */
+async function moonshineFiles(modelId: string, dir: string): Promise<NonNullable<SttModelSpec['secondPass']>> {
+  const role = await roleFinder(modelId, dir);
   return {
     modelId,
     preprocessor: role('preprocess*.onnx', /^preprocess.*\.onnx$/),
@@ -82,13 +87,7 @@ async function moonshineFiles(modelId: string, dir: string): Promise<NonNullable
 
 /** A streaming transducer (encoder, decoder, joiner, tokens.txt), as sherpa-onnx's OnlineRecognizer loads it. */
 export async function sttSpec(modelId: string, dir: string, o: SttSpecOptions): Promise<SttModelSpec> {
-  const { files } = await listFiles(dir);
-  const listed = findCatalogEntry(modelId)?.files ?? [];
-  const role = (name: string, pattern: RegExp) => {
-    const f = pick(files, pattern, listed);
-    if (!f) throw incomplete(modelId, dir, `no ${name}`);
-    return path.join(dir, f);
-  };
+  const role = await roleFinder(modelId, dir);
   return {
     kind: 'stt',
     modelId,
