@@ -45,7 +45,7 @@ function params(gguf: string, threads: number, maxTokens: number): LlamaGenerate
 }
 
 /** Lateness of each tick of a 20 ms interval timer while `work` runs. */
-async function timerLateness<T>(work: () => Promise<T>): Promise<{ result: T; lateMs: number[]; loop: { p50: number; p99: number; max: number } }> {
+export async function timerLateness<T>(work: () => Promise<T>): Promise<{ result: T; lateMs: number[]; loop: { p50: number; p99: number; max: number } }> {
   const lateMs: number[] = [];
   let last = performance.now();
   const timer = setInterval(() => {
