@@ -16,8 +16,17 @@ const f = (v: number | undefined, d = 1) => (v === undefined || !Number.isFinite
 const arg = (argv: string[], name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const row = (label: string, s: Summary | null, d = 1, tail = ''): string[] => [label, f(s?.p50, d), f(s?.p90, d), f(s?.p99, d), f(s?.max, d), s ? String(s.n) : '0', tail];
 
+/** The conversation's states, as the lateness is grouped by them. */
+const STATES = [
+  ['user-speaking', 'of which while the user speaks (STT decoding)'],
+  ['thinking', 'of which while thinking (STT final, LLM until its first sentence)'],
+  ['assistant-speaking', 'of which while the assistant speaks (LLM, TTS, playback)'],
+  ['listening', 'of which while listening (silence)'],
+] as const;
+
 export async function localSpeech(out: string, argv: string[]): Promise<void> {
-  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` };
+  // The load average says how busy the machine was (other work on the same cores shows in every tail).
+  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: os.loadavg() };
   const models = chooseLocalModels({ sttModel: arg(argv, '--stt-model'), ttsModel: arg(argv, '--tts-model'), gguf: arg(argv, '--gguf'), modelsDir: arg(argv, '--models') });
   const standIn = { stt: models.stt.standIn, llm: models.llm.standIn, tts: models.tts.standIn };
   const anyStandIn = standIn.stt || standIn.llm || standIn.tts;
@@ -56,9 +65,11 @@ export async function localSpeech(out: string, argv: string[]): Promise<void> {
         row(`  of which end of turn -> first audio (STT final, LLM, TTS, engine)${v2vTag}`, v2v.endOfTurnToFirstAudioMs, 0),
         row('20 ms audio timer lateness on the engine\'s event loop, idle', v2v.audioTimerLatenessMs.idle, 2),
         row(`20 ms audio timer lateness, while the offline turns run${v2vTag}`, v2v.audioTimerLatenessMs.offlineTurns, 2, 'VAD here; STT, LLM, TTS in their processes'),
+        ...STATES.map(([state, label]) => row(`  ${label}`, v2v.audioTimerLatenessMs.byState[state] ?? null, 2)),
       ],
     ),
   );
+  console.log(`machine load average (1 min) at start / end: ${f(machine.loadAverageAtStart[0], 2)} / ${f(os.loadavg()[0], 2)} on ${machine.cpus} cores`);
   if (v2v.errors.length) console.log(`session errors: ${v2v.errors.join(' | ')}`);
 
   mkdirSync(out, { recursive: true });
@@ -68,7 +79,7 @@ export async function localSpeech(out: string, argv: string[]): Promise<void> {
       {
         benchmark: 'local-speech',
         date: new Date().toISOString(),
-        machine,
+        machine: { ...machine, loadAverageAtEnd: os.loadavg() },
         standIn,
         ...(warning ? { warning } : {}),
         models,

@@ -206,7 +206,8 @@ export interface OfflineV2vBench {
   endOfTurnToFirstAudioMs: Summary | null;
   /** p50 of each latency mark, ms after the true end of speech (for the waterfall). */
   marksP50: Record<string, number>;
-  audioTimerLatenessMs: { idle: Summary; offlineTurns: Summary };
+  /** Also by the conversation's state at each tick: user-speaking (STT decoding), thinking (LLM until its first sentence), assistant-speaking (LLM and TTS running, audio playing). */
+  audioTimerLatenessMs: { idle: Summary; offlineTurns: Summary; byState: Record<string, Summary> };
   eventLoopDelayMs: { idle: { p50: number; p99: number; max: number }; offlineTurns: { p50: number; p99: number; max: number } };
   errors: string[];
 }
@@ -240,8 +241,10 @@ export async function offlineVoiceToVoice(models: Record<LocalTask, LocalModelCh
   const texts = new Map<number, { user: string; assistant: string }>();
   const textOf = (turnId: number) => texts.get(turnId) ?? texts.set(turnId, { user: '', assistant: '' }).get(turnId)!;
   const errors: string[] = [];
+  let state = 'idle';
   session.subscribe((e: EngineEvent) => {
-    if (e.type === 'latency') {
+    if (e.type === 'state') state = e.state;
+    else if (e.type === 'latency') {
       reportTurn.set(e.report, e.turnId);
       reports.push(e.report);
     } else if (e.type === 'user-final') textOf(e.turnId).user = e.text;
@@ -258,7 +261,7 @@ export async function offlineVoiceToVoice(models: Record<LocalTask, LocalModelCh
     reports.length = 0;
     const files = Array.from({ length: rounds }, () => V2V_FILES).flat();
     // A tail longer than the turn detector's longest wait (3 s), so each turn is decided and answered before the next.
-    running = await timerLateness(() => speakTurns(session, files, { tailS: 3.5 }));
+    running = await timerLateness(() => speakTurns(session, files, { tailS: 3.5 }), () => state);
   } finally {
     await session.stop();
     built.timers.dispose();
@@ -283,7 +286,7 @@ export async function offlineVoiceToVoice(models: Record<LocalTask, LocalModelCh
     endOfTurnWaitMs: orNull(answered.map((t) => (t.report!.spans.endOfTurn ?? NaN) - (t.report!.spans.speechEnd ?? NaN)).filter(Number.isFinite)),
     endOfTurnToFirstAudioMs: orNull(answered.map((t) => (t.report!.spans.firstAudioPlayed ?? NaN) - (t.report!.spans.endOfTurn ?? NaN)).filter(Number.isFinite)),
     marksP50,
-    audioTimerLatenessMs: { idle: summarize(idle.lateMs), offlineTurns: summarize(running.lateMs) },
+    audioTimerLatenessMs: { idle: summarize(idle.lateMs), offlineTurns: summarize(running.lateMs), byState: Object.fromEntries(Object.entries(running.byPhase).map(([k, v]) => [k, summarize(v)])) },
     eventLoopDelayMs: { idle: idle.loop, offlineTurns: running.loop },
     errors,
   };
