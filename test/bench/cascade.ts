@@ -172,7 +172,8 @@ export async function bargeInReaction(vad: SileroVadModel): Promise<{ reactionMs
   return { reactionMs: summarize(reactions), fromVoicingMs: summarize(fromVoicing), misses, falseTriggers };
 }
 
-function firstWindowAbove(x: Float32Array, rate: number, db: number): number {
+/** Where voicing starts: the first 10 ms window at or above `db` dBFS (its first sample). */
+export function firstWindowAbove(x: Float32Array, rate: number, db: number): number {
   const win = Math.round(rate * 0.01);
   for (let i = 0; i + win <= x.length; i += win) if (20 * Math.log10(rmsOf(x.subarray(i, i + win)) || 1e-9) >= db) return i;
   return 0;

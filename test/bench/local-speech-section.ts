@@ -56,6 +56,7 @@ export async function localSpeech(out: string, argv: string[]): Promise<void> {
         ['STT model load', f(stt.loadMs), '', '', '', '1', tag('stt')],
         row(`STT real-time factor (whole file as fast as it goes)${tag('stt')}`, stt.realTimeFactor, 4),
         row(`STT partial latency: 20 ms block fed -> its partial back${tag('stt')}`, stt.partialLatencyMs, 2, 'compute + IPC; the model\'s chunk wait comes on top'),
+        row(`STT first partial after the voicing onset was fed, per recording${tag('stt')}`, stt.firstPartialAfterOnsetMs, 0, 'includes the first word and the chunk wait'),
         ['STT word error rate, mean', wers.length ? f((wers.reduce((a, b) => a + b, 0) / wers.length) * 100) + ' %' : 'n/a', '', '', '', String(wers.length), standIn.stt ? 'not measured: the stand-in says gibberish' : ''],
         ['TTS model load', f(tts.loadMs), '', '', '', '1', `${tts.numThreads} threads${tag('tts')}`],
         row(`TTS time to first audio, per sentence${tag('tts')}`, tts.firstAudioMs),
@@ -86,6 +87,7 @@ export async function localSpeech(out: string, argv: string[]): Promise<void> {
         definitions: {
           sttRealTimeFactor: 'processing time / audio time, a whole recording pushed as fast as it goes then finalized (worker process, IPC included)',
           sttPartialLatencyMs: 'per partial, recordings fed in real time in 20 ms blocks: the block whose decode yields the partial sent -> the partial back in the engine. Compute + IPC only: the recognizer waits for a whole chunk of audio before it can decode a word, and that wait (which needs word timings to measure) comes on top',
+          sttFirstPartialAfterOnsetMs: 'per recording, fed in real time: the 20 ms block holding the voicing onset (first 10 ms at -30 dBFS or louder) sent -> the first partial after it. Includes how long the first word takes to say and the recognizer\'s chunk wait: an upper bound of what a user sees before their first word appears',
           ttsFirstAudioMs: 'per sentence, model loaded: text pushed -> first audio out of the provider',
           ttsRealTimeFactor: 'per sentence: time to synthesize it all / length of its audio',
           voiceToVoiceMs: 'per turn, recordings played in real time into the session createLiveSession builds with sherpa-onnx STT, llama.cpp and sherpa-onnx TTS (Silero VAD, semantic end of turn without Smart Turn, a clocked sink): clock time the last voiced sample was pushed -> first audio handed to the sink. The first turn (loading the models) is not counted',
@@ -109,7 +111,7 @@ export async function localSpeech(out: string, argv: string[]): Promise<void> {
       { label: '  end of turn -> audio', value: v2v.endOfTurnToFirstAudioMs?.p50 ?? 0 },
       { label: 'timer lateness p99, idle', value: v2v.audioTimerLatenessMs.idle.p99 },
       { label: 'timer lateness p99, offline', value: v2v.audioTimerLatenessMs.offlineTurns.p99 },
-    ]),
+    ], anyStandIn ? 'stand-in models: the engine, its processes and IPC around models that do almost nothing; not real models\' figures' : 'real models, this machine'),
     path.join(out, 'local-speech.png'),
   );
   const labels: Record<string, string> = { speechEnd: 'speech end (VAD)', endOfTurn: 'end of turn decided', sttFinal: 'STT final (sherpa-onnx)', llmFirstToken: 'LLM first token (llama.cpp)', firstSentence: 'first sentence', ttsFirstByte: 'TTS first audio (sherpa-onnx)', firstAudioPlayed: 'first audio to the sink' };

@@ -31,7 +31,7 @@ import type { SileroVadModel } from '../../electron/engine/vad/silero.js';
 import { defaultSettings } from '../../electron/shared/settings.js';
 import { wordErrorRate } from '../../scripts/check-local.js';
 import { ROOT, speechFile } from '../paths.js';
-import { speakTurns } from './cascade.js';
+import { firstWindowAbove, speakTurns } from './cascade.js';
 import type { LocalModelChoice, LocalTask } from './local-models.js';
 import { timerLateness } from './local-llm.js';
 import { pairTurns, partialLatencies, realTimeFactor, type ChannelEntry, type OfflineTurn } from './local-stats.js';
@@ -76,10 +76,12 @@ function loggedHosts(log: ChannelEntry[]): { factory: SherpaHostFactory; closeAl
 
 export interface SttBench {
   loadMs: number;
-  files: { file: string; audioS: number; realTimeFactor: number; finalizeMs: number; wordErrorRate?: number; transcript: string; partials: number }[];
+  files: { file: string; audioS: number; realTimeFactor: number; finalizeMs: number; wordErrorRate?: number; transcript: string; partials: number; firstPartialAfterOnsetMs?: number }[];
   realTimeFactor: Summary;
   /** Per partial, fed in real time: block sent -> partial back, ms. */
   partialLatencyMs: Summary;
+  /** Per recording, fed in real time: the block holding the voicing onset sent -> the first partial (the first word's length and the model's chunk wait included). */
+  firstPartialAfterOnsetMs: Summary | null;
 }
 
 async function drain<T>(events: AsyncIterable<T>, each: (e: T) => void = () => undefined): Promise<void> {
@@ -119,10 +121,24 @@ export async function sttBench(model: LocalModelChoice): Promise<SttBench> {
       const from = log.length;
       const live = await provider.open({ sampleRate: wav.sampleRate });
       const liveReading = drain(live);
-      await feedInRealTime(async (b) => live.push(b, true), audio, systemClock, (tailMs) => tailMs >= 1000);
+      // Voicing onset: the first word starts there, so the first partial after it includes the recognizer's chunk wait.
+      const onset = firstWindowAbove(audio, wav.sampleRate, -30);
+      let fed = 0;
+      let onsetFedAt: number | undefined;
+      await feedInRealTime(
+        async (b) => {
+          live.push(b, true);
+          fed += b.length;
+          if (onsetFedAt === undefined && fed > onset) onsetFedAt = performance.now();
+        },
+        audio,
+        systemClock,
+        (tailMs) => tailMs >= 1000,
+      );
       await live.end();
       await liveReading;
       const mine = partialLatencies(log.slice(from));
+      const firstPartialAt = log.slice(from).find((e) => e.kind === 'partial' && e.at >= (onsetFedAt ?? Infinity))?.at;
       latencies.push(...mine);
       files.push({
         file,
@@ -132,9 +148,11 @@ export async function sttBench(model: LocalModelChoice): Promise<SttBench> {
         ...(existsSync(reference) && !model.standIn ? { wordErrorRate: wordErrorRate(readFileSync(reference, 'utf8'), transcript) } : {}),
         transcript: transcript.slice(0, 120),
         partials: mine.length,
+        ...(firstPartialAt !== undefined && onsetFedAt !== undefined ? { firstPartialAfterOnsetMs: firstPartialAt - onsetFedAt } : {}),
       });
     }
-    return { loadMs, files, realTimeFactor: summarize(files.map((f) => f.realTimeFactor)), partialLatencyMs: summarize(latencies) };
+    const firsts = files.flatMap((x) => (x.firstPartialAfterOnsetMs === undefined ? [] : [x.firstPartialAfterOnsetMs]));
+    return { loadMs, files, realTimeFactor: summarize(files.map((f) => f.realTimeFactor)), partialLatencyMs: summarize(latencies), firstPartialAfterOnsetMs: firsts.length ? summarize(firsts) : null };
   } finally {
     hosts.closeAll();
   }
