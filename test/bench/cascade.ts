@@ -5,7 +5,7 @@ import { ClockedSink } from '../../electron/engine/audio/playout.js';
 import { BargeInDetector } from '../../electron/engine/cascade/barge-in.js';
 import type { EngineEvent } from '../../electron/engine/events/conversation-events.js';
 import { CascadeSession } from '../../electron/engine/cascade/session.js';
-import { systemClock } from '../../electron/engine/clock.js';
+import { systemClock, type Clock } from '../../electron/engine/clock.js';
 import type { TurnLatencyReport } from '../../electron/engine/metrics/latency.js';
 import { OpenAiChatLlm, OpenAiChatSettingsSchema } from '../../electron/engine/providers/llm/openai-chat.js';
 import { DeepgramSettingsSchema, DeepgramStt } from '../../electron/engine/providers/stt/deepgram.js';
@@ -48,26 +48,38 @@ export async function measureTurns(vad: SileroVadModel, latency: { sttFinalDelay
   session.subscribe((e: EngineEvent) => e.type === 'latency' && reports.push(e.report));
   if (process.env.BENCH_DEBUG) session.subscribe((e) => console.error(performance.now().toFixed(0), JSON.stringify(e).slice(0, 160)));
   await session.start();
-  const ends: number[] = [];
+  let ends: number[];
   try {
-    for (const file of files) {
-      const { audio, speechMs, startMs } = await paddedSpeech(file, 0.3, 1.8);
-      const speechEndSample = Math.round(((startMs + speechMs) / 1000) * 16000);
-      const t0 = clock.now();
-      for (let i = 0; i < audio.length; i += 320) {
-        await session.pushAudio(audio.subarray(i, i + 320));
-        if (i < speechEndSample && i + 320 >= speechEndSample) ends.push(clock.now());
-        const wait = t0 + ((i + 320) / 16000) * 1000 - clock.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-      await session.idle();
-    }
+    ends = await speakTurns(session, files);
   } finally {
     await session.stop();
     await deepgram.close();
     await openai.close();
   }
   return pairWithRequests(reports, ends, openai.requests);
+}
+
+/**
+ * Says each recording as one turn, in real time in 20 ms blocks (0.3 s of silence before, `tailS`
+ * (1.8 s) after), waiting for the session to finish answering before the next. Returns when each turn's
+ * speech truly ended: the clock time its last voiced sample was pushed.
+ */
+export async function speakTurns(session: { pushAudio(samples: Float32Array): Promise<void>; idle(): Promise<void> }, files: string[], o: { clock?: Clock; tailS?: number } = {}): Promise<number[]> {
+  const clock = o.clock ?? systemClock;
+  const ends: number[] = [];
+  for (const file of files) {
+    const { audio, speechMs, startMs } = await paddedSpeech(file, 0.3, o.tailS ?? 1.8);
+    const speechEndSample = Math.round(((startMs + speechMs) / 1000) * 16000);
+    const t0 = clock.now();
+    for (let i = 0; i < audio.length; i += 320) {
+      await session.pushAudio(audio.subarray(i, i + 320));
+      if (i < speechEndSample && i + 320 >= speechEndSample) ends.push(clock.now());
+      const wait = t0 + ((i + 320) / 16000) * 1000 - clock.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await session.idle();
+  }
+  return ends;
 }
 
 /**
@@ -160,7 +172,8 @@ export async function bargeInReaction(vad: SileroVadModel): Promise<{ reactionMs
   return { reactionMs: summarize(reactions), fromVoicingMs: summarize(fromVoicing), misses, falseTriggers };
 }
 
-function firstWindowAbove(x: Float32Array, rate: number, db: number): number {
+/** Where voicing starts: the first 10 ms window at or above `db` dBFS (its first sample). */
+export function firstWindowAbove(x: Float32Array, rate: number, db: number): number {
   const win = Math.round(rate * 0.01);
   for (let i = 0; i + win <= x.length; i += win) if (20 * Math.log10(rmsOf(x.subarray(i, i + win)) || 1e-9) >= db) return i;
   return 0;

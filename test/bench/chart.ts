@@ -25,7 +25,7 @@ function svgDocument(width: number, height: number, title: string, body: string[
 }
 
 /** A horizontal bar chart as SVG: one row per bar, value printed at the end, targets dashed. */
-export function barChartSvg(title: string, unit: string, bars: Bar[]): string {
+export function barChartSvg(title: string, unit: string, bars: Bar[], note = 'dashed line = target; red = over target'): string {
   const width = 760;
   const left = 230;
   const right = 110;
@@ -46,7 +46,7 @@ export function barChartSvg(title: string, unit: string, bars: Bar[]): string {
       body.push(`<line x1="${x(b.target)}" x2="${x(b.target)}" y1="${y + 2}" y2="${y + row - 2}" stroke="#111" stroke-width="2" stroke-dasharray="4 3"/>`);
     }
   });
-  return svgDocument(width, height, title, body, 'dashed line = target; red = over target');
+  return svgDocument(width, height, title, body, note);
 }
 
 function formatValue(v: number): string {

@@ -44,20 +44,26 @@ function params(gguf: string, threads: number, maxTokens: number): LlamaGenerate
   };
 }
 
-/** Lateness of each tick of a 20 ms interval timer while `work` runs. */
-async function timerLateness<T>(work: () => Promise<T>): Promise<{ result: T; lateMs: number[]; loop: { p50: number; p99: number; max: number } }> {
+/**
+ * Lateness of each tick of a 20 ms interval timer while `work` runs; with `phaseOf`, also grouped
+ * by what was going on when each tick came (e.g. the conversation's state).
+ */
+export async function timerLateness<T>(work: () => Promise<T>, phaseOf?: () => string): Promise<{ result: T; lateMs: number[]; byPhase: Record<string, number[]>; loop: { p50: number; p99: number; max: number } }> {
   const lateMs: number[] = [];
+  const byPhase: Record<string, number[]> = {};
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
-    lateMs.push(Math.max(0, now - last - AUDIO_BLOCK_MS));
+    const late = Math.max(0, now - last - AUDIO_BLOCK_MS);
+    lateMs.push(late);
+    if (phaseOf) (byPhase[phaseOf()] ??= []).push(late);
     last = now;
   }, AUDIO_BLOCK_MS);
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   try {
     const result = await work();
-    return { result, lateMs, loop: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 } };
+    return { result, lateMs, byPhase, loop: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 } };
   } finally {
     h.disable();
     clearInterval(timer);

@@ -19,6 +19,7 @@ import { summarize, table } from './stats.js';
 import { appStartToListening, cliStart } from './startup.js';
 import { smartTurnPerCall } from './turn.js';
 import { TINY_GGUF, localLlmBench } from './local-llm.js';
+import { localSpeech } from './local-speech-section.js';
 
 const OUT = path.join(ROOT, 'bench', 'results');
 const TARGET_FRAME_MS = 0.5;
@@ -108,6 +109,7 @@ const runDesktop = only === undefined || only === 'desktop';
 const runS2s = only === undefined || only === 's2s';
 const runStartup = only === undefined || only === 'startup';
 const runLocalLlm = only === undefined || only === 'llm';
+const runLocalSpeech = only === undefined || only === 'local';
 /** --gguf <file>: the model the local LLM benchmark runs (default: the tiny random-weight test model). */
 const ggufArg = process.argv.includes('--gguf') ? process.argv[process.argv.indexOf('--gguf') + 1] : undefined;
 if (runFoundation) await foundation();
@@ -428,3 +430,5 @@ await writePng(
 );
 progress(`wrote ${path.relative(ROOT, OUT)}/local-llm.json and local-llm-jitter.png`);
 }
+
+if (runLocalSpeech) await localSpeech(OUT, process.argv.slice(2));
