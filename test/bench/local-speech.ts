@@ -20,7 +20,8 @@ import { CascadeSession } from '../../electron/engine/cascade/session.js';
 import { systemClock } from '../../electron/engine/clock.js';
 import type { EngineEvent } from '../../electron/engine/events/conversation-events.js';
 import type { TurnLatencyReport } from '../../electron/engine/metrics/latency.js';
-import { childProcessHost, type SherpaHost, type SherpaHostFactory } from '../../electron/engine/providers/sherpa/host.js';
+import type { LocalProcessHost } from '../../electron/engine/local/host.js';
+import { newSherpaHost } from '../../electron/engine/providers/sherpa/host.js';
 import { SherpaOnnxStt, SherpaSttSettingsSchema } from '../../electron/engine/providers/stt/sherpa-onnx.js';
 import { SherpaOnnxTts, SherpaTtsSettingsSchema } from '../../electron/engine/providers/tts/sherpa-onnx.js';
 import type { SttEvent, TtsEvent } from '../../electron/engine/providers/types.js';
@@ -51,24 +52,44 @@ export const TTS_SENTENCES = [
 
 // ---------- STT ----------
 
-/** A sherpa-onnx worker process whose channel is logged (to attribute partials to blocks). */
-function loggedHosts(log: ChannelEntry[]): { factory: SherpaHostFactory; closeAll: () => void } {
-  const hosts: SherpaHost[] = [];
+/**
+ * sherpa-onnx worker processes (hosts of their own, closed after the benchmark) whose channel is
+ * logged, to attribute partials to blocks: an `sttAccept` call is a block pushed, its result the
+ * block decoded, a `partial` event of the stream what it produced.
+ */
+function loggedHosts(log: ChannelEntry[]): { host: (kind: 'stt' | 'tts') => LocalProcessHost; closeAll: () => void } {
+  const hosts: LocalProcessHost[] = [];
+  const spawn: Spawner = (o) => {
+    const child = compiledSpawner(o);
+    const accepts = new Set<number>();
+    child.onMessage((m) => {
+      const msg = m as { type?: string; id?: number; data?: { type?: string } };
+      if (msg.type === 'event' && msg.data?.type === 'partial') log.push({ kind: 'partial', at: performance.now() });
+      else if (msg.type === 'result' && msg.id !== undefined && accepts.delete(msg.id)) log.push({ kind: 'accepted', at: performance.now() });
+    });
+    return {
+      get pid() {
+        return child.pid;
+      },
+      send: (m) => {
+        const msg = m as { type?: string; id?: number; method?: string };
+        if (msg.type === 'call' && msg.method === 'sttAccept' && msg.id !== undefined) {
+          accepts.add(msg.id);
+          log.push({ kind: 'push', at: performance.now() });
+        }
+        child.send(m);
+      },
+      onMessage: (l) => child.onMessage(l),
+      onExit: (l) => child.onExit(l),
+      kill: () => child.kill(),
+      ...(child.setBusy ? { setBusy: (busy: boolean) => child.setBusy!(busy) } : {}),
+    };
+  };
   return {
-    factory: () => {
-      const inner = childProcessHost();
-      hosts.push(inner);
-      inner.subscribe((e) => (e.type === 'partial' || e.type === 'accepted') && log.push({ kind: e.type, at: performance.now() }));
-      return {
-        send: (r) => {
-          if (r.type === 'stt-accept') log.push({ kind: 'push', at: performance.now() });
-          inner.send(r);
-        },
-        subscribe: (l) => inner.subscribe(l),
-        keepAlive: (on) => inner.keepAlive(on),
-        close: () => inner.close(),
-        pid: inner.pid,
-      };
+    host: (kind) => {
+      const h = newSherpaHost(kind, { spawn });
+      hosts.push(h);
+      return h;
     },
     closeAll: () => hosts.splice(0).forEach((h) => h.close()),
   };
@@ -91,7 +112,7 @@ async function drain<T>(events: AsyncIterable<T>, each: (e: T) => void = () => u
 export async function sttBench(model: LocalModelChoice): Promise<SttBench> {
   const log: ChannelEntry[] = [];
   const hosts = loggedHosts(log);
-  const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ model: model.id, modelDir: model.path }), undefined, hosts.factory);
+  const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ model: model.id, modelDir: model.path }), {}, { host: hosts.host('stt') });
   try {
     const t0 = performance.now();
     const warm = await provider.open({ sampleRate: 16000 });
@@ -187,11 +208,11 @@ async function speak(provider: SherpaOnnxTts, text: string): Promise<{ firstAudi
 export async function ttsBench(model: LocalModelChoice, repeats = 2): Promise<TtsBench> {
   const hosts = loggedHosts([]);
   const settings = SherpaTtsSettingsSchema.parse({ model: model.id, modelDir: model.path });
-  const provider = new SherpaOnnxTts(settings, undefined, hosts.factory);
+  const provider = new SherpaOnnxTts(settings, {}, { host: hosts.host('tts') });
   try {
     // Loading is not part of an answer's latency (the app loads the voice when the session starts).
     const t0 = performance.now();
-    await provider.loaded();
+    await provider.warmUp();
     const loadMs = performance.now() - t0;
     await speak(provider, 'Hello.');
     const sentences: TtsBench['sentences'] = [];

@@ -186,6 +186,9 @@ export class CascadeSession {
     void fetch('data:,').catch(() => undefined);
     this.recorder?.started({ stt: this.options.stt.id, llm: this.options.llm.id, tts: this.options.tts.id });
     this.emit({ type: 'state', state: 'listening' });
+    // Local engines load their models now, not on the first reply (failures surface with that reply).
+    this.options.tts.warmUp?.(this.session.signal).catch(() => undefined);
+    this.preloadLlm();
     await this.openStt();
   }
 

@@ -150,4 +150,6 @@ export interface TtsProvider {
   readonly id: string;
   readonly sampleRate: number;
   open(options: TtsStreamOptions): TtsStream;
+  /** Optional (local engines): load the voice now, as the session starts, so the first reply does not wait for it. */
+  warmUp?(signal?: AbortSignal): Promise<void>;
 }

@@ -75,6 +75,8 @@ export const SttAcceptSchema = z.object({ stream: z.number().int(), samples: z.i
 /** `sttDecodeFinal`: the words so far as a final (endpoint false) on the stream's `stt` call. */
 export const SttDecodeFinalSchema = z.object({ stream: z.number().int() });
 /** `synthesize`: loads the voice (once per key), speaks one sentence as `audio` items; result `{cancelled}`. Cancel stops it at its next chunk. */
+/** Loads a voice ahead of its first sentence (a session starting). */
+export const LoadVoiceSchema = z.object({ key: z.string().min(1), spec: specOf('tts') });
 export const SynthesizeSchema = z.object({ key: z.string().min(1), spec: specOf('tts'), text: z.string(), sid: z.number().int().min(0), speed: z.number().positive() });
 
 export const SttItemSchema = z.discriminatedUnion('type', [

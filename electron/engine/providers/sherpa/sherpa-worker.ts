@@ -4,7 +4,7 @@
 import { ParleyError } from '../../errors.js';
 import type { WorkerCall, WorkerMethod } from '../../local/worker-api.js';
 import { modelLoadError } from './model-files.js';
-import { SttAcceptSchema, SttCallSchema, SttDecodeFinalSchema, SynthesizeSchema, type SherpaEvent, type SttItem, type SttModelSpec, type TtsModelSpec } from './protocol.js';
+import { LoadVoiceSchema, SttAcceptSchema, SttCallSchema, SttDecodeFinalSchema, SynthesizeSchema, type SherpaEvent, type SttItem, type SttModelSpec, type TtsModelSpec } from './protocol.js';
 import { SherpaWorker } from './worker-core.js';
 
 type Loaded = { sampleRate: number; numSpeakers: number };
@@ -88,6 +88,13 @@ export function createWorker(): Record<string, WorkerMethod> {
       if (!p.success) throw invalid('sttDecodeFinal', p.error);
       await worker.handle({ type: 'stt-decode-final', stream: p.data.stream });
       return null;
+    },
+
+    async loadVoice(raw, call) {
+      const p = LoadVoiceSchema.safeParse(raw);
+      if (!p.success) throw invalid('loadVoice', p.error);
+      const { sampleRate } = await ensureLoaded(p.data.key, p.data.spec, call);
+      return { sampleRate };
     },
 
     async synthesize(raw, call) {

@@ -58,6 +58,12 @@ export class SherpaOnnxTts implements TtsProvider {
     return new SherpaTtsStream(this, options);
   }
 
+  /** Loads the voice in its process ahead of the first sentence (the session starting), so the first reply does not wait for it. */
+  async warmUp(signal?: AbortSignal): Promise<void> {
+    const { key, spec } = await this.voice();
+    await this.host.request('loadVoice', { key, spec }, signal ? { signal } : {});
+  }
+
   /** The voice's files, checked (a missing or broken model: a typed error before any process starts), and its key in the worker. */
   async voice(): Promise<{ key: string; spec: TtsModelSpec }> {
     const s = this.settings;

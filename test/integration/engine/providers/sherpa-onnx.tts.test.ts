@@ -39,6 +39,17 @@ describe('sherpa-onnx local TTS (generated VITS voice, local inference process)'
     expect(Math.max(...pcm.pcm.map(Math.abs))).toBeGreaterThan(1000);
   });
 
+  it('warmUp loads the voice as a session starts: the first sentence then finds it loaded (no loading progress); a missing voice is named then', async () => {
+    const provider = tts({ sampleRate: 16000 });
+    await provider.warmUp();
+    const { key, spec } = await provider.voice();
+    const progress: string[] = [];
+    for await (const e of provider.host.stream('synthesize', { key, spec, text: 'Hi.', sid: 0, speed: 1 }, new AbortController().signal)) if (e.type === 'progress') progress.push(e.stage);
+    expect(progress).toEqual([]);
+    const missing = tts({ modelDir: undefined, model: 'no-such-voice' }, { PARLEY_MODELS_DIR: mkdtempSync(path.join(tmpdir(), 'parley-no-voice-')) });
+    await expect(missing.warmUp()).rejects.toMatchObject({ code: 'model/not-installed' });
+  });
+
   it("the model's 16 kHz is converted to the provider's 24 kHz: length within a filter's width of 1.5x", async () => {
     const stream = tts().open({});
     stream.push('Hello there.');
