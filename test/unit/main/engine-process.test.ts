@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
+import { emptyModelHandlers } from '../../helpers/model-handlers.js';
 import { describe, expect, it, vi } from 'vitest';
 import { ParleyError } from '../../../electron/engine/errors.js';
 import { ConversationHost } from '../../../electron/engine/session/conversation-host.js';
@@ -46,7 +47,7 @@ function engineInProcess() {
     const shutdown = conversation.shutdown.bind(conversation);
     conversation.shutdown = () => (shutdowns++, shutdown());
     const saved: (() => void)[] = [];
-    const handlers = settingsHandlers(store, main.secrets, {}, () => saved.forEach((l) => l()));
+    const handlers = { ...settingsHandlers(store, main.secrets, {}, () => saved.forEach((l) => l())), ...emptyModelHandlers() };
     const keySet = handlers['parley:key-set'];
     handlers['parley:key-set'] = async (request) => {
       if (failKeySet) throw new ParleyError('file/write-failed', 'cannot save the API key: the disk is full');
