@@ -52,6 +52,8 @@ export const ProviderInfoSchema = z.object({
   id: z.string(),
   displayName: z.string(),
   local: z.boolean(),
+  /** Speaks an API local servers also offer: local (allowed offline) while its endpoint is a loopback address. */
+  localWhenLoopback: z.boolean().optional(),
   requiresKey: z.boolean(),
   keyName: KeyNameSchema.nullable(),
   capabilities: z.array(z.string()),
