@@ -1,11 +1,14 @@
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { ModelActionResult, ModelImportRequest, TransferStatus } from '../../shared/models.js';
+import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, isAbort, toErrorInfo } from '../errors.js';
 import type { ModelDownload } from './download.js';
 import { importedModelId, type ModelStore, type TransferOptions } from './store.js';
 
 interface Transfer {
   status: TransferStatus;
+  /** When bytes last arrived (the clock's ms). */
+  lastProgressAt: number;
   controller: AbortController;
   download?: ModelDownload;
   /** Settles (never rejects) when the transfer is over: done, failed or cancelled. */
@@ -13,6 +16,8 @@ interface Transfer {
 }
 
 const OVER: readonly TransferStatus['state'][] = ['done', 'failed', 'cancelled'];
+/** No byte for this long: the speed the download last had is no longer true (a stalled connection). */
+export const STALLED_AFTER_MS = 3000;
 
 /**
  * The downloads and imports the UI started, one per model at a time: each runs in the background
@@ -24,10 +29,14 @@ const OVER: readonly TransferStatus['state'][] = ['done', 'failed', 'cancelled']
 export class ModelTransfers {
   private readonly transfers = new Map<string, Transfer>();
 
-  constructor(private readonly store: Pick<ModelStore, 'pull' | 'import'>) {}
+  constructor(
+    private readonly store: Pick<ModelStore, 'pull' | 'import'>,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   list(): TransferStatus[] {
-    return [...this.transfers.values()].map((t) => ({ ...t.status }));
+    const now = this.clock.now();
+    return [...this.transfers.values()].map((t) => (t.status.state === 'downloading' && now - t.lastProgressAt > STALLED_AFTER_MS ? { ...t.status, bytesPerSecond: 0, etaSeconds: null } : { ...t.status }));
   }
 
   /** Whether a transfer of this model is running (or paused). */
@@ -96,7 +105,7 @@ export class ModelTransfers {
     let began!: () => void;
     const started = new Promise<void>((resolve) => (began = resolve));
     const status: TransferStatus = { id, kind, state: 'connecting', receivedBytes: 0, totalBytes: null, bytesPerSecond: 0, etaSeconds: null, pausable: false };
-    const transfer: Transfer = { status, controller, finished: Promise.resolve() };
+    const transfer: Transfer = { status, controller, finished: Promise.resolve(), lastProgressAt: this.clock.now() };
     const options: TransferOptions = {
       signal: controller.signal,
       onStart: (download) => {
@@ -107,6 +116,7 @@ export class ModelTransfers {
       onProgress: (p) => {
         // A pause asked for wins over bytes still arriving from the closing connection.
         const state = transfer.download?.paused ? 'paused' : p.state;
+        transfer.lastProgressAt = this.clock.now();
         transfer.status = { ...transfer.status, state, receivedBytes: p.receivedBytes, totalBytes: p.totalBytes, bytesPerSecond: Math.max(0, p.bytesPerSecond), etaSeconds: p.etaSeconds };
         began();
       },

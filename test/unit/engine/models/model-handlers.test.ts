@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../electron/engine/clock.js';
 import { modelHandlers } from '../../../../electron/engine/models/handlers.js';
 import { ModelStore } from '../../../../electron/engine/models/store.js';
-import { ModelTransfers } from '../../../../electron/engine/models/transfers.js';
+import type { DownloadProgress } from '../../../../electron/engine/models/download.js';
+import type { TransferOptions } from '../../../../electron/engine/models/store.js';
+import { ModelTransfers, STALLED_AFTER_MS } from '../../../../electron/engine/models/transfers.js';
 import { InvalidRequestError, dispatchInvoke, type InvokeHandlers } from '../../../../electron/shared/dispatch.js';
 import type { ModelsList, TransferStatus } from '../../../../electron/shared/models.js';
 import { startModelMirror, type ModelMirror } from '../../../fakes/model-mirror.js';
@@ -25,13 +27,14 @@ afterEach(async () => {
 
 function setup() {
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-models-ui-'));
-  const store = new ModelStore({ dir, resourcesDir: path.join(ROOT, 'resources'), clock: new ManualClock(), download: { sleep: async () => {}, maxRetries: 2 } });
-  const transfers = new ModelTransfers(store);
+  const clock = new ManualClock();
+  const store = new ModelStore({ dir, resourcesDir: path.join(ROOT, 'resources'), clock, download: { sleep: async () => {}, maxRetries: 2 } });
+  const transfers = new ModelTransfers(store, clock);
   const handlers = modelHandlers(store, transfers) as unknown as InvokeHandlers;
   const call = (channel: string, payload?: unknown) => dispatchInvoke(handlers, channel, payload);
   const progress = async () => (await call('parley:models-progress')) as TransferStatus[];
   const list = async () => (await call('parley:models-list')) as ModelsList;
-  return { dir, store, transfers, call, progress, list };
+  return { dir, store, transfers, call, progress, list, clock };
 }
 
 async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
@@ -88,6 +91,27 @@ describe('models channels', () => {
     const l = await list();
     expect(l.models.find((m) => m.id === 'tiny-llm')).toMatchObject({ installed: true, task: 'llm', diskBytes: expect.any(Number) });
     expect(l.diskBytes).toBeGreaterThanOrEqual(MODEL.length);
+  });
+
+  it('a download that stalls stops claiming its last speed and ETA', async () => {
+    const clock = new ManualClock();
+    let report!: (p: DownloadProgress) => void;
+    const store = {
+      pull: (_id: string, o: TransferOptions = {}) => {
+        report = o.onProgress!;
+        report({ receivedBytes: 1000, totalBytes: 5000, bytesPerSecond: 500, etaSeconds: 8, state: 'downloading' });
+        return new Promise<never>(() => {});
+      },
+      import: () => Promise.reject(new Error('unused')),
+    } as unknown as Pick<ModelStore, 'pull' | 'import'>;
+    const transfers = new ModelTransfers(store, clock);
+    expect(await transfers.pull('smart-turn-v3.2-cpu')).toEqual({ ok: true });
+    clock.advance(STALLED_AFTER_MS);
+    expect(transfers.list()[0]).toMatchObject({ state: 'downloading', bytesPerSecond: 500, etaSeconds: 8 });
+    clock.advance(1);
+    expect(transfers.list()[0]).toMatchObject({ state: 'downloading', receivedBytes: 1000, bytesPerSecond: 0, etaSeconds: null });
+    report({ receivedBytes: 2000, totalBytes: 5000, bytesPerSecond: 300, etaSeconds: 10, state: 'downloading' });
+    expect(transfers.list()[0]).toMatchObject({ bytesPerSecond: 300, etaSeconds: 10 });
   });
 
   it('cancel stops the download and leaves nothing behind', async () => {
