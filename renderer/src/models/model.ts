@@ -1,4 +1,5 @@
 // (Pure TypeScript with explicit .js imports: the unit tests typecheck it under Node too.)
+import type { DeviceInfo } from '../../../electron/shared/conversation.js';
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
 import type { ProviderInfo } from '../../../electron/shared/ipc.js';
 import type { ModelEntry, ModelPreset, ModelTaskName, TransferStatus } from '../../../electron/shared/models.js';
@@ -174,4 +175,20 @@ export function missingLocalModels(settings: Settings, providers: ProviderInfo[]
 function modelSetting(value: unknown, fallback: unknown): string | undefined {
   if (typeof value === 'string' && value) return value;
   return typeof fallback === 'string' && fallback ? fallback : undefined;
+}
+
+const BACKENDS: Record<string, string> = { cpu: 'CPU', cuda: 'CUDA GPU', vulkan: 'Vulkan GPU', metal: 'Metal GPU' };
+const STAGES: Record<string, string> = { stt: 'Speech recognition', llm: 'LLM', tts: 'Voice', s2s: 'Model' };
+
+/** Where a local model runs, in words: "LLM on CPU, 1 thread" or "LLM on CUDA GPU (NVIDIA RTX 4090)". */
+export function deviceText(d: DeviceInfo): string {
+  const where = BACKENDS[d.backend] ?? d.backend;
+  const detail = d.backend === 'cpu' ? `, ${d.threads} thread${d.threads === 1 ? '' : 's'}` : d.deviceNames.length ? ` (${d.deviceNames.join(', ')})` : '';
+  const why = d.fallback ? `; ${d.fallback}` : '';
+  return `${STAGES[d.stage] ?? d.stage} on ${where}${detail}${why}`;
+}
+
+/** The devices of the providers now running (a stage's device is kept until that stage reports again). */
+export function runningDevices(devices: DeviceInfo[], providers: Record<string, string>): DeviceInfo[] {
+  return devices.filter((d) => providers[d.stage] === d.provider);
 }

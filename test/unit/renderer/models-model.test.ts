@@ -9,7 +9,8 @@ import { providerCatalog } from '../../../electron/engine/settings/handlers.js';
 import type { ModelEntry, TransferStatus } from '../../../electron/shared/models.js';
 import { defaultSettings, type Settings } from '../../../electron/shared/settings.js';
 import { ROOT } from '../../paths.js';
-import { groupByTask, memoryText, missingLocalModels, modelErrorText, offlineChoice, offlineSwitches, presetMissing, sizeText, transferPercent, transferText } from '../../../renderer/src/models/model.js';
+import { emptyConversation, reduceConversation } from '../../../renderer/src/conversation/model.js';
+import { deviceText, groupByTask, memoryText, missingLocalModels, modelErrorText, offlineChoice, offlineSwitches, presetMissing, runningDevices, sizeText, transferPercent, transferText } from '../../../renderer/src/models/model.js';
 
 const catalog = providerCatalog();
 // (A copy: zod hands out its default objects themselves, and these tests change them.)
@@ -115,5 +116,24 @@ describe('the Models page in words (renderer)', () => {
     const models = await catalogModels();
     const small = { id: 'small' as const, name: 'Small: any laptop', models: { vad: 'silero-vad-v6', llm: 'qwen3-0.6b-q8_0' } };
     expect(presetMissing(small, models).map((m) => m.id)).toEqual(['qwen3-0.6b-q8_0']);
+  });
+});
+
+describe('where a local model runs, beside the running providers (renderer)', () => {
+  const running = { state: 'running', architecture: 'cascade', providers: { stt: 'sherpa-onnx', llm: 'llama-cpp', tts: 'sherpa-onnx' }, playbackRate: 24000, mode: 'hands-free', muted: false, talking: false } as const;
+  const cpu = { stage: 'llm' as const, provider: 'llama-cpp', requested: 'auto', backend: 'cpu', deviceNames: [], threads: 1 };
+
+  it('keeps the last device per stage across sessions (the model stays loaded) and shows only the running providers\'', () => {
+    let view = reduceConversation(emptyConversation, { type: 'session', status: running });
+    view = reduceConversation(view, { type: 'event', event: { type: 'device', device: cpu } });
+    view = reduceConversation(view, { type: 'session', status: { state: 'starting' } });
+    view = reduceConversation(view, { type: 'session', status: running });
+    expect(runningDevices(view.devices, running.providers).map(deviceText)).toEqual(['LLM on CPU, 1 thread']);
+    expect(runningDevices(view.devices, { ...running.providers, llm: 'openai' })).toEqual([]);
+    const gpu = { ...cpu, backend: 'cuda', deviceNames: ['NVIDIA GeForce RTX 4090'], threads: 8 };
+    view = reduceConversation(view, { type: 'event', event: { type: 'device', device: gpu } });
+    expect(view.devices).toEqual([gpu]);
+    expect(deviceText(gpu)).toBe('LLM on CUDA GPU (NVIDIA GeForce RTX 4090)');
+    expect(deviceText({ ...cpu, requested: 'vulkan', threads: 2, fallback: 'Vulkan is not available here: running on the CPU' })).toBe('LLM on CPU, 2 threads; Vulkan is not available here: running on the CPU');
   });
 });
