@@ -4,10 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../../electron/engine/clock.js';
 import type { HostEvent } from '../../../../../electron/engine/local/host.js';
-import type { LocalChild, Spawner } from '../../../../../electron/engine/local/spawner.js';
 import { LlamaCppLlm, LlamaCppSettingsSchema } from '../../../../../electron/engine/providers/llm/llama-cpp.js';
 import { createProvider, resolveProvider } from '../../../../../electron/engine/providers/registry.js';
 import { DeviceInfoSchema, type DeviceInfo } from '../../../../../electron/shared/conversation.js';
+import { fakeLlamaSpawner } from '../../../../fakes/llama-process.js';
 
 // Where llama.cpp runs reaches the UI as data (a conversation event), not as a log line to parse.
 function modelsWith(id: string): string {
@@ -52,29 +52,8 @@ describe('llama-cpp: the device used, as structured data', () => {
 
 describe('llama-cpp from the registry: the provider context carries the device', () => {
   it('a model loaded in the inference process (a fake speaking the host protocol) reaches ProviderContext.device', async () => {
-    const device = { requested: 'auto', backend: 'cpu', deviceNames: [], threads: 1 };
-    // The inference process as the host sees it: ready, then per call the device event and a result.
-    const spawner: Spawner = () => {
-      const listeners: ((m: unknown) => void)[] = [];
-      const child: LocalChild = {
-        pid: 4242,
-        send: (raw) => {
-          const m = raw as { type: string; id: number };
-          if (m.type !== 'call') return;
-          queueMicrotask(() => {
-            for (const l of listeners) l({ type: 'event', id: m.id, data: { type: 'device', device } });
-            for (const l of listeners) l({ type: 'result', id: m.id, value: { stopReason: 'stop', functionCalls: [] } });
-          });
-        },
-        onMessage: (l) => {
-          listeners.push(l);
-          queueMicrotask(() => l({ type: 'ready', methods: ['generate'] }));
-        },
-        onExit: () => {},
-        kill: () => {},
-      };
-      return child;
-    };
+    const device = { requested: 'auto' as const, backend: 'cpu', deviceNames: [], threads: 1 };
+    const { spawn: spawner } = fakeLlamaSpawner({ device });
     const seen: DeviceInfo[] = [];
     const resolved = resolveProvider('llm', 'llama-cpp', { model: 'tiny', threads: 1 }, {}, () => undefined);
     const llm = createProvider(resolved, { clock: new ManualClock(), localSpawner: spawner, modelsDir: modelsWith('tiny'), device: (d) => seen.push(d) });
