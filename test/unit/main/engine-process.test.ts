@@ -116,6 +116,17 @@ describe('the engine in a utility process', () => {
     expect(error).toMatchObject({ message: 'cannot save the API key: the disk is full', code: 'file/write-failed' });
   });
 
+  it('the Models page channels cross both hops (preload, main, engine process) with their typed answers; a bad id never leaves the preload', async () => {
+    const { api } = await start();
+    const list = await api.listModels();
+    expect(list.presets.map((p) => p.name)).toEqual(['Small: any laptop', 'Quality: needs a GPU']);
+    expect(list.models.find((m) => m.id === 'qwen3-0.6b-q8_0')).toMatchObject({ installed: false, sizeBytes: null });
+    expect(await api.pullModel('qwen3-0.6b-q8_0')).toMatchObject({ ok: false, error: { code: 'model/checksum-unknown' } });
+    expect(await api.removeModel('silero-vad-v6')).toMatchObject({ ok: false, error: { code: 'model/invalid-request' } });
+    expect(await api.modelsProgress()).toEqual([]);
+    await expect(api.removeModel('../../etc')).rejects.toThrow();
+  });
+
   it('registers the push-to-talk shortcut the engine process reports, and drives it from the tray', async () => {
     const { fake, e } = await start();
     expect([...fake.shortcuts.keys()]).toEqual(['CommandOrControl+Shift+Space']);
