@@ -100,9 +100,14 @@ describe.runIf(run)('the Models page and offline mode in the browser', () => {
     await expect(page.getByTestId('models-disk').innerText()).resolves.toBe('Downloaded models use 3.0 MB of disk.');
     expect(existsSync(path.join(modelsDir, 'tiny-llm', 'tiny.gguf'))).toBe(true);
 
-    // Delete asks first; keyboard works (Enter on the focused confirm button).
+    // Delete asks first, by keyboard too: Escape keeps the model (focus back on "Delete…"), Enter on the focused confirmation deletes.
     await installed.getByRole('button', { name: 'Delete tiny-llm' }).click();
     const confirm = installed.getByRole('group', { name: 'Confirm deleting tiny-llm' });
+    await confirm.waitFor();
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect(await page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")')).toBe('Delete tiny-llm');
+    await page.keyboard.press('Enter');
     await confirm.getByRole('button', { name: 'Delete', exact: true }).waitFor();
     expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Delete');
     await page.keyboard.press('Enter');

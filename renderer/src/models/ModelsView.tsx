@@ -188,8 +188,13 @@ function ModelRow({ model: m, transfer, error, onPull, onPause, onResume, onCanc
   const shaId = useId();
   const nameId = useId();
   const confirmRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  // Keyboard users land on the question, and back on "Delete…" when they keep the model.
   useEffect(() => {
     if (confirming) confirmRef.current?.focus();
+    else if (asked.current) deleteRef.current?.focus();
+    asked.current = confirming;
   }, [confirming]);
   const active = transfer && isRunning(transfer);
   // The catalog cannot vouch for this file: the user's checksum from the publisher is asked for once refused for it.
@@ -230,7 +235,7 @@ function ModelRow({ model: m, transfer, error, onPull, onPause, onResume, onCanc
           )}
           {m.installed &&
             (confirming ? (
-              <span role="group" aria-label={`Confirm deleting ${m.name}`} className="model__confirm">
+              <span role="group" aria-label={`Confirm deleting ${m.name}`} className="model__confirm" onKeyDown={(e) => e.key === 'Escape' && setConfirming(false)}>
                 Delete {m.name}{m.diskBytes !== null ? ` (${formatBytes(m.diskBytes)})` : ''}?{' '}
                 <button ref={confirmRef} type="button" className="danger" onClick={() => void onRemove().then(() => setConfirming(false))}>
                   Delete
@@ -240,7 +245,7 @@ function ModelRow({ model: m, transfer, error, onPull, onPause, onResume, onCanc
                 </button>
               </span>
             ) : (
-              <button type="button" aria-label={`Delete ${m.name}`} onClick={() => setConfirming(true)}>
+              <button ref={deleteRef} type="button" aria-label={`Delete ${m.name}`} onClick={() => setConfirming(true)}>
                 Delete…
               </button>
             ))}
