@@ -146,5 +146,11 @@ describe.runIf(run)('the Models page and offline mode in the browser', () => {
     await settings.getByText('Settings saved.').waitFor();
     await llm.getByRole('button', { name: 'Get it on the Models page' }).click();
     await page.getByRole('region', { name: 'Models', exact: true }).waitFor();
+    // Saved by the engine: a fresh page finds it on, the local engines chosen.
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('checkbox', { name: 'Offline only' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('checkbox', { name: 'Offline only' }).isChecked()).toBe(true);
+    expect(await page.getByRole('group', { name: 'Language model' }).getByRole('combobox', { name: 'Provider' }).inputValue()).toBe('llama-cpp');
   }, 60_000);
 });
