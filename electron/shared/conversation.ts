@@ -95,6 +95,23 @@ export const SttStatusSchema = z.discriminatedUnion('state', [
 ]);
 export type SttStatus = z.infer<typeof SttStatusSchema>;
 
+/**
+ * Where a stage's local model actually runs, as its engine found it when it loaded (llama.cpp: the
+ * backend, the GPU names, the CPU threads, and why a GPU that was asked for is not used).
+ */
+export const DeviceInfoSchema = z.object({
+  stage: StageSchema,
+  provider: z.string().max(100),
+  /** The setting: auto, off, or a GPU backend. */
+  requested: z.string().max(32),
+  /** 'cpu', 'cuda', 'vulkan' or 'metal'. */
+  backend: z.string().max(32),
+  deviceNames: z.array(z.string().max(200)).max(16),
+  threads: z.number().int().nonnegative(),
+  fallback: z.string().max(1000).optional(),
+});
+export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
+
 /** The cascade's events as they cross to the UI (errors as ErrorInfo). */
 export const ConversationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), state: ConversationStateSchema }),
@@ -114,6 +131,8 @@ export const ConversationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('notice'), message: z.string() }),
   /** `provider`: the STT service's name for people (e.g. "Deepgram"). */
   z.object({ type: z.literal('stt-status'), provider: z.string().max(100), status: SttStatusSchema }),
+  /** A local model loaded: where it runs (sent by the host when the engine reports it). */
+  z.object({ type: z.literal('device'), device: DeviceInfoSchema }),
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEventSchema>;
 

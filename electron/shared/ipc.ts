@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorInfoSchema } from './errors.js';
+import { ModelActionResultSchema, ModelIdRequestSchema, ModelImportRequestSchema, ModelPullRequestSchema, ModelsListSchema, TransferStatusSchema, type ModelActionResult, type ModelImportRequest, type ModelsList, type TransferStatus } from './models.js';
 import { KeyStatusSchema, SettingsSchema } from './settings.js';
 
 /** Every IPC channel starts with this; main refuses anything else. */
@@ -51,6 +52,8 @@ export const ProviderInfoSchema = z.object({
   id: z.string(),
   displayName: z.string(),
   local: z.boolean(),
+  /** Speaks an API local servers also offer: local (allowed offline) while its endpoint is a loopback address. */
+  localWhenLoopback: z.boolean().optional(),
   requiresKey: z.boolean(),
   keyName: KeyNameSchema.nullable(),
   capabilities: z.array(z.string()),
@@ -70,6 +73,17 @@ export const invokeChannels = {
   'parley:server-logs': { request: z.undefined(), response: z.object({ running: z.boolean(), lines: z.array(z.string()) }) },
   /** One real, minimal authenticated call with the saved (or environment) key. */
   'parley:key-test': { request: z.object({ name: KeyNameSchema }), response: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: ErrorInfoSchema })]) },
+  /** The model manager (see shared/models.ts): the catalog with what is installed, presets, disk usage, transfers. */
+  'parley:models-list': { request: z.undefined(), response: ModelsListSchema },
+  /** The transfers alone (cheap: no disk walk), polled by the Models page while one runs. */
+  'parley:models-progress': { request: z.undefined(), response: z.array(TransferStatusSchema) },
+  /** Starts downloading a catalog model; answers once it started (or was refused), progress comes from models-progress. */
+  'parley:models-pull': { request: ModelPullRequestSchema, response: ModelActionResultSchema },
+  'parley:models-import': { request: ModelImportRequestSchema, response: ModelActionResultSchema },
+  'parley:models-pause': { request: ModelIdRequestSchema, response: ModelActionResultSchema },
+  'parley:models-resume': { request: ModelIdRequestSchema, response: ModelActionResultSchema },
+  'parley:models-cancel': { request: ModelIdRequestSchema, response: ModelActionResultSchema },
+  'parley:models-remove': { request: ModelIdRequestSchema, response: ModelActionResultSchema },
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;
@@ -91,6 +105,14 @@ export interface ParleyApi {
   deleteKey(name: (typeof KEY_NAMES)[number]): Promise<KeyStatuses>;
   testKey(name: (typeof KEY_NAMES)[number]): Promise<{ ok: true } | { ok: false; error: z.infer<typeof ErrorInfoSchema> }>;
   serverLogs(): Promise<{ running: boolean; lines: string[] }>;
+  listModels(): Promise<ModelsList>;
+  modelsProgress(): Promise<TransferStatus[]>;
+  pullModel(id: string, sha256?: string): Promise<ModelActionResult>;
+  importModel(request: ModelImportRequest): Promise<ModelActionResult>;
+  pauseModel(id: string): Promise<ModelActionResult>;
+  resumeModel(id: string): Promise<ModelActionResult>;
+  cancelModel(id: string): Promise<ModelActionResult>;
+  removeModel(id: string): Promise<ModelActionResult>;
 }
 
 /** Builds window.parley from one `invoke` (Electron IPC in the preload, a WebSocket when served). */
@@ -105,5 +127,13 @@ export function createParleyApi(invoke: <C extends InvokeChannel>(channel: C, pa
     deleteKey: (name) => invoke('parley:key-delete', { name }),
     testKey: (name) => invoke('parley:key-test', { name }),
     serverLogs: () => invoke('parley:server-logs'),
+    listModels: () => invoke('parley:models-list'),
+    modelsProgress: () => invoke('parley:models-progress'),
+    pullModel: (id, sha256) => invoke('parley:models-pull', sha256 ? { id, sha256 } : { id }),
+    importModel: (request) => invoke('parley:models-import', request),
+    pauseModel: (id) => invoke('parley:models-pause', { id }),
+    resumeModel: (id) => invoke('parley:models-resume', { id }),
+    cancelModel: (id) => invoke('parley:models-cancel', { id }),
+    removeModel: (id) => invoke('parley:models-remove', { id }),
   };
 }

@@ -5,13 +5,15 @@ import { ArchitectureToggle } from './ArchitectureToggle';
 import { restartAdvice } from './conversation/channel';
 import { ConversationView } from './conversation/ConversationView';
 import { useLiveStore } from './conversation/store';
+import { ModelsView } from './models/ModelsView';
 import { Onboarding, missingKeys } from './Onboarding';
 import { SettingsView } from './settings/SettingsView';
 import { getApi, useAppStore } from './store';
 
-type View = 'status' | 'settings';
+type View = 'status' | 'models' | 'settings';
+const VIEW_NAMES: Record<View, string> = { status: 'Conversation', models: 'Models', settings: 'Settings' };
 
-/** The app: the conversation (with the engine's state) or the settings. */
+/** The app: the conversation (with the engine's state), the models or the settings. */
 export function App() {
   const connection = useAppStore((s) => s.connection);
   const refresh = useAppStore((s) => s.refresh);
@@ -48,9 +50,9 @@ export function App() {
         {connection.state === 'connected' && <span className="app__version">v{connection.info.version}</span>}
         {api && (
           <nav className="app__nav" aria-label="Views">
-            {(['status', 'settings'] as const).map((v) => (
+            {(['status', 'models', 'settings'] as const).map((v) => (
               <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
-                {v === 'status' ? 'Conversation' : 'Settings'}
+                {VIEW_NAMES[v]}
               </button>
             ))}
           </nav>
@@ -92,8 +94,10 @@ export function App() {
           {connection.state === 'unavailable' && <p className="status__error">{connection.reason}</p>}
           {connection.state === 'connected' && (engineGone ? <p>Not connected to the engine.</p> : <VadStatus vad={connection.info.vad} />)}
         </section>
+      ) : view === 'models' ? (
+        <ModelsView api={api} />
       ) : (
-        <SettingsView api={api} />
+        <SettingsView api={api} onOpenModels={() => setView('models')} />
       )}
     </main>
   );

@@ -6,6 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { emptyModelHandlers } from '../helpers/model-handlers.js';
 import WebSocket from 'ws';
 import { startServeServer } from '../../electron/cli/serve/server.js';
 import { serveProtocols } from '../../electron/shared/serve-token.js';
@@ -45,7 +46,7 @@ export async function measureDesktopTurns(vad: SileroVadModel, latency: { sttFin
   await saveBoundKey(secrets, 'openai', openai.key, openai.baseUrl);
   const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: () => vad, env: {} });
   const info: EngineInfo = { version: 'bench', platform: process.platform, vad: { state: 'ready', provider: 'cpu', loadMs: 0 }, notices: [], keyStorage: 'memory' };
-  const server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(store, secrets, {}), 'parley:engine-info': () => info, 'parley:server-logs': () => host.serverLogs() }, conversation: host });
+  const server = await startServeServer({ rendererDir: dir, handlers: { ...settingsHandlers(store, secrets, {}), 'parley:engine-info': () => info, 'parley:server-logs': () => host.serverLogs(), ...emptyModelHandlers() }, conversation: host });
   const socket = new WebSocket(`${server.origin.replace('http', 'ws')}/conversation`, serveProtocols(server.token), { origin: server.origin });
   const player = new RemotePlayer();
   player.handle = { receive: (c) => socket.send(JSON.stringify(c)), detach: () => socket.close() };

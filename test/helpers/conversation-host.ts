@@ -5,6 +5,7 @@ import { afterEach } from 'vitest';
 import { float32ToInt16 } from '../../electron/engine/audio/pcm.js';
 import type { Clock } from '../../electron/engine/clock.js';
 import { ConversationHost } from '../../electron/engine/session/conversation-host.js';
+import type { LocalInference } from '../../electron/engine/session/session-factory.js';
 import { saveBoundKey } from '../../electron/engine/settings/key-binding.js';
 import { MemorySecretStore } from '../../electron/engine/settings/secret-store.js';
 import { SettingsStore } from '../../electron/engine/settings/settings-store.js';
@@ -31,7 +32,7 @@ export function useConversationHost() {
   });
 
   return async function setup(
-    o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions; approveLaunch?: (command: string) => Promise<boolean>; clock?: Clock; warn?: (message: string) => void } = {},
+    o: { utterances?: string[]; openai?: FakeOpenAiOptions; saveKeys?: boolean; deepgramKey?: string; realtime?: FakeRealtimeOptions; moshi?: FakeMoshiOptions; approveLaunch?: (command: string) => Promise<boolean>; clock?: Clock; warn?: (message: string) => void; local?: LocalInference } = {},
   ) {
     const deepgram = await startFakeDeepgram({ utterances: o.utterances ?? ['what time is it'] });
     const openai = await startFakeOpenAi(o.openai);
@@ -55,7 +56,7 @@ export function useConversationHost() {
     }
     // One OpenAI key, two fake hosts: as for a user with a proxy, the environment names the Realtime one.
     const env = realtime && o.saveKeys !== false ? { OPENAI_API_KEY: openai.key, PARLEY_OPENAI_REALTIME_URL: realtime.url } : {};
-    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env, ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.warn ? { warn: o.warn } : {}) });
+    const host = new ConversationHost({ settings: () => store.settings, secrets, vadModel: vad, loadVad: () => SileroVadModel.load(), env, ...(o.approveLaunch ? { approveLaunch: o.approveLaunch } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.warn ? { warn: o.warn } : {}), ...(o.local ? { local: o.local } : {}) });
     const player = new RemotePlayer();
     player.handle = host.attach(player);
     const h = {

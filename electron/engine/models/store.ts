@@ -160,7 +160,7 @@ export class ModelStore {
     const task = o.task as ModelTask;
     const isUrl = /^https?:\/\//i.test(source);
     const baseName = fileNameOf(source);
-    const id = o.id ?? baseName.replace(/\.(tar\.gz|tgz|tar\.bz2|tbz2|tar|onnx|gguf|bin)$/i, '');
+    const id = importedModelId(source, o.id);
     if (!isValidModelId(id)) throw new ParleyError('model/invalid-request', `'${id}' cannot be a model id (letters, digits, . _ - only): choose one with --id`);
     const entry = findCatalogEntry(id);
     if (entry?.bundled) throw new ParleyError('model/invalid-request', `${id} is bundled with the app and cannot be replaced`);
@@ -350,6 +350,11 @@ export function missingModelError(id: string): ParleyError {
   const entry = findCatalogEntry(id);
   const what = entry ? `the ${taskWords(entry.task)} model '${id}' (${entry.name})` : `the model '${id}'`;
   return new ParleyError('model/not-installed', `${what} is not installed: run parley models pull ${id}`);
+}
+
+/** The id an import installs under: the one given, else the file's name without its model or archive extension. */
+export function importedModelId(source: string, id?: string): string {
+  return id ?? fileNameOf(source).replace(/\.(tar\.gz|tgz|tar\.bz2|tbz2|tar|onnx|gguf|bin)$/i, '');
 }
 
 export function taskWords(task: ModelTask): string {

@@ -164,7 +164,7 @@ export const providers = [
     requiresKey: false,
     capabilities: ['streaming', 'tools', 'offline', 'embedded', 'gpu'],
     settings: LlamaCppSettingsSchema,
-    create: (s, _key, ctx) => new LlamaCppLlm(s, { ...(ctx.localSpawner ? { spawner: ctx.localSpawner } : {}), ...(ctx.modelsDir ? { modelsDir: ctx.modelsDir } : {}), ...(ctx.log ? { log: ctx.log } : {}) }),
+    create: (s, _key, ctx) => new LlamaCppLlm(s, { ...(ctx.localSpawner ? { spawner: ctx.localSpawner } : {}), ...(ctx.modelsDir ? { modelsDir: ctx.modelsDir } : {}), ...(ctx.log ? { log: ctx.log } : {}), ...(ctx.device ? { device: ctx.device } : {}) }),
   }),
   describe({
     kind: 'llm',

@@ -1,3 +1,4 @@
+import type { DeviceInfo } from '../../shared/conversation.js';
 import type { Clock } from '../clock.js';
 import type { ParleyError } from '../errors.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -8,6 +9,8 @@ export interface ProviderContext {
   clock: Clock;
   /** Diagnostics (retries, reconnects); never the user's content. */
   log?: (message: string) => void;
+  /** A local model loaded: where it runs (shown where the conversation names its providers). */
+  device?: (device: DeviceInfo) => void;
 }
 
 // ---------- Speech to text ----------

@@ -103,6 +103,7 @@ export class ConversationHost {
           ...(options.turnModel ? { turnModel: options.turnModel } : {}),
           ...(options.local ? { local: options.local } : {}),
           notice: (m) => this.notice(m),
+          device: (device) => this.link.emit({ type: 'device', device }),
           beforeS2s: (provider) => this.localServer.prepare(provider),
         }),
       hooks: {

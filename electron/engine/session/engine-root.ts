@@ -4,7 +4,9 @@ import type { EngineInfo } from '../../shared/ipc.js';
 import { describeError } from '../errors.js';
 import type { Spawner } from '../local/spawner.js';
 import { modelsDir } from '../models/paths.js';
+import { modelHandlers } from '../models/handlers.js';
 import { ModelStore } from '../models/store.js';
+import { ModelTransfers } from '../models/transfers.js';
 import { defaultResourcesDir } from '../resources.js';
 import { settingsHandlers } from '../settings/handlers.js';
 import type { SecretStore } from '../settings/secret-store.js';
@@ -83,6 +85,8 @@ export async function buildEngineRoot(o: EngineRootOptions): Promise<EngineRoot>
     }),
     'parley:engine-info': () => engine.info(),
     'parley:server-logs': () => conversation.serverLogs(),
+    // The Models page: downloads run in this process, in the background, polled by the page.
+    ...modelHandlers(models, new ModelTransfers(models)),
   };
   return { engine, settings, conversation, handlers, onSettingsSaved: (l) => void saved.push(l) };
 }

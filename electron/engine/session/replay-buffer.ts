@@ -1,7 +1,7 @@
 import type { ConversationEvent } from '../../shared/conversation.js';
 
 /** The events that rebuild the transcript in a UI that reconnects (a reload, a new window). */
-const REPLAYED: ReadonlySet<ConversationEvent['type']> = new Set(['user-final', 'assistant-done', 'tool-call', 'tool-result', 'latency', 'error', 'notice']);
+const REPLAYED: ReadonlySet<ConversationEvent['type']> = new Set(['user-final', 'assistant-done', 'tool-call', 'tool-result', 'latency', 'error', 'notice', 'device']);
 const MAX_REPLAY = 5000;
 
 /** The transcript so far, as events, bounded: the oldest go first. */

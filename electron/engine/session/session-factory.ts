@@ -1,3 +1,4 @@
+import type { DeviceInfo } from '../../shared/conversation.js';
 import type { Settings } from '../../shared/settings.js';
 import type { AudioSink } from '../audio/playout.js';
 import type { EngineEvent, ConversationState } from '../events/conversation-events.js';
@@ -51,6 +52,8 @@ export interface SessionDeps<S extends AudioSink> {
   log?: TranscriptLog;
   warn?: (message: string) => void;
   notice?: (message: string) => void;
+  /** A local model loaded: where it runs. */
+  device?: (device: DeviceInfo) => void;
   /** The installed audio turn model (Smart Turn), if any. */
   turnModel?: () => Promise<TurnAudioScorer | undefined>;
   /** Local inference: how its processes start (utilityProcess in the app) and where installed models live. */
@@ -95,6 +98,7 @@ export async function createLiveSession<S extends AudioSink>(settings: Settings,
   const context = {
     clock: deps.clock,
     log: (m: string) => deps.warn?.(m),
+    ...(deps.device ? { device: deps.device } : {}),
     tools,
     offlineOnly: settings.offlineOnly,
     ...(deps.local?.spawner ? { localSpawner: deps.local.spawner } : {}),

@@ -94,6 +94,7 @@ export function providerCatalog(): ProviderInfo[] {
       id: p.id,
       displayName: p.displayName,
       local: p.local,
+      ...(p.localWhenLoopback ? { localWhenLoopback: true } : {}),
       requiresKey: p.requiresKey,
       keyName: p.requiresKey && (KEY_NAMES as readonly string[]).includes(keyName) ? (keyName as ProviderInfo['keyName']) : null,
       capabilities: [...p.capabilities],

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { Settings } from '../../../electron/shared/settings';
+import { deviceText, runningDevices } from '../models/model';
 import { errorAction, liveStatusLabel } from './model';
 import { useLiveStore } from './store';
 
@@ -61,6 +62,11 @@ export function LiveBar({ mode, onModeChange, onOpenSettings }: { mode: Settings
       {view.status.state === 'running' && (
         <span className="livebar__providers" data-testid="running-providers">
           {view.status.architecture === 's2s' ? `Speech-to-speech: ${view.status.providers.s2s}` : `Cascade: ${Object.values(view.status.providers).join(' → ')}`}
+        </span>
+      )}
+      {view.status.state === 'running' && runningDevices(view.devices, view.status.providers).length > 0 && (
+        <span className="livebar__providers" data-testid="running-devices">
+          {runningDevices(view.devices, view.status.providers).map(deviceText).join(' · ')}
         </span>
       )}
       <Meter label="Microphone level" caption="You" value={muted ? 0 : micLevel} />

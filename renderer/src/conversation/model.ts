@@ -1,7 +1,7 @@
 // (Pure TypeScript with explicit .js imports: the unit tests typecheck it under Node too.)
 // The conversation as the UI shows it, rebuilt from the engine's messages by one pure reducer (so a
 // reconnecting window replays the same events into the same view, and tests need no browser).
-import type { ConversationEvent, ConversationMessage, ConversationState, LatencyMarkName, SessionStatus, SttStatus, TurnDecision } from '../../../electron/shared/conversation.js';
+import type { ConversationEvent, ConversationMessage, ConversationState, DeviceInfo, LatencyMarkName, SessionStatus, SttStatus, TurnDecision } from '../../../electron/shared/conversation.js';
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
 
 export interface ToolActivity {
@@ -55,6 +55,8 @@ export interface ConversationView {
   bargeInSuspected: boolean;
   /** The speech-to-text connection of the (last) session, as the engine reported it. */
   stt?: { provider: string; status: SttStatus };
+  /** Where each stage's local model runs, as last reported (a model stays loaded across sessions). */
+  devices: DeviceInfo[];
   nextId: number;
 }
 
@@ -67,6 +69,7 @@ export const emptyConversation: ConversationView = {
   failedAfterRunning: false,
   notices: [],
   bargeInSuspected: false,
+  devices: [],
   nextId: 1,
 };
 
@@ -168,6 +171,8 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
       return { ...view, notices: [...view.notices.slice(-2), { id: view.nextId, text: e.message }], nextId: view.nextId + 1 };
     case 'stt-status':
       return { ...view, stt: { provider: e.provider, status: e.status } };
+    case 'device':
+      return { ...view, devices: [...view.devices.filter((d) => d.stage !== e.device.stage), e.device] };
   }
 }
 

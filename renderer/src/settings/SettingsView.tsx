@@ -1,7 +1,10 @@
 import { useEffect, useId, useState } from 'react';
 import { KEY_LABELS, type KeyStatuses, type ParleyApi, type ProviderInfo } from '../../../electron/shared/ipc';
+import type { ModelEntry } from '../../../electron/shared/models';
 import type { KeyStatus, Settings } from '../../../electron/shared/settings';
+import { missingLocalModels, offlineChoice, offlineSwitches } from '../models/model';
 import { AudioFields } from './AudioFields';
+import { MissingModels, OfflineToggle } from './OfflineFields';
 import { SchemaForm } from './SchemaForm';
 import { ServerLogs } from './ServerLogs';
 import { providerFieldProblem } from './provider-problems';
@@ -23,8 +26,8 @@ const choose = (draft: Settings, kind: Kind, id: string) => {
   else draft.cascade[kind] = id;
 };
 
-/** Providers, keys, turn-taking and prompt. Saved through the engine, which validates everything. */
-export function SettingsView({ api }: { api: ParleyApi }) {
+/** Providers, keys, offline mode, turn-taking and prompt. Saved through the engine, which validates everything. */
+export function SettingsView({ api, onOpenModels }: { api: ParleyApi; onOpenModels?: () => void }) {
   const [providers, setProviders] = useState<ProviderInfo[]>([]);
   const [settings, setSettings] = useState<Settings | undefined>();
   const [keys, setKeys] = useState<KeyStatuses | undefined>();
@@ -35,6 +38,10 @@ export function SettingsView({ api }: { api: ParleyApi }) {
   const [saved, setSaved] = useState<Settings | undefined>();
   // A provider setting the engine refused, shown at its field.
   const [fieldProblem, setFieldProblem] = useState<{ kind: Kind; field: string; text: string } | undefined>();
+  // The installed models, to name the ones a chosen local engine still needs (absent: not known).
+  const [models, setModels] = useState<ModelEntry[] | undefined>();
+  // What turning offline mode on switched, said once under the switch.
+  const [switched, setSwitched] = useState<string[]>([]);
 
   useEffect(() => {
     void Promise.all([api.listProviders(), api.getSettings(), api.keyStatus()])
@@ -46,6 +53,10 @@ export function SettingsView({ api }: { api: ParleyApi }) {
         setKeys(k);
       })
       .catch((e: unknown) => setStatus({ kind: 'error', text: `Could not load settings: ${e instanceof Error ? e.message : String(e)}` }));
+    api
+      .listModels()
+      .then((l) => setModels(l.models))
+      .catch(() => undefined);
   }, [api]);
 
   if (!settings) return <p role="status">{status?.text ?? 'Loading settings…'}</p>;
@@ -103,17 +114,37 @@ export function SettingsView({ api }: { api: ParleyApi }) {
         void save();
       }}
     >
+      <OfflineToggle
+        settings={settings}
+        switched={switched}
+        update={(change) => {
+          const draft = structuredClone(settings);
+          change(draft);
+          // Turned on: each stage on a cloud provider moves to a local one (the user sees which, and saves).
+          const moves = draft.offlineOnly && !settings.offlineOnly ? offlineSwitches(draft, providers) : [];
+          update((d) => {
+            change(d);
+            for (const m of moves) choose(d, m.kind, m.to.id);
+          });
+          setSwitched(moves.map((m) => `${STAGES.find((s) => s.kind === m.kind)?.label ?? m.kind}: ${m.to.displayName}`));
+        }}
+      />
       {STAGES.map(({ kind, label }) => {
         const options = providers.filter((p) => p.kind === kind);
         const chosen = options.find((p) => p.id === chosenId(settings, kind)) ?? options[0];
+        const refusal = chosen ? offlineChoice(chosen, settings) : undefined;
+        const missing = models ? missingLocalModels(settings, providers, models, [kind]) : [];
         return (
           <fieldset key={kind}>
             <legend>{label}</legend>
             <ProviderSelect
               options={options}
+              settings={settings}
               value={chosen?.id ?? ''}
+              problem={refusal && !refusal.allowed ? `${refusal.reason}. Choose a local provider for this stage.` : undefined}
               onChange={(id) => update((d) => choose(d, kind, id))}
             />
+            <MissingModels missing={missing} onOpenModels={onOpenModels} />
             {chosen && (
               <>
                 <SchemaForm
@@ -160,19 +191,43 @@ export function SettingsView({ api }: { api: ParleyApi }) {
   );
 }
 
-function ProviderSelect({ options, value, onChange }: { options: ProviderInfo[]; value: string; onChange: (id: string) => void }) {
+/** The providers of a stage; with offline mode on, those that would leave the machine are greyed out, with the reason. */
+function ProviderSelect({ options, settings, value, problem, onChange }: { options: ProviderInfo[]; settings: Settings; value: string; problem: string | undefined; onChange: (id: string) => void }) {
   const id = useId();
+  const problemId = useId();
+  const refused = options.flatMap((p) => {
+    const c = offlineChoice(p, settings);
+    return c.allowed ? [] : [{ provider: p, reason: c.reason }];
+  });
   return (
     <div className="field">
       <label htmlFor={id}>Provider</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
-        {options.map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.displayName}
-            {p.local ? ' (local)' : ''}
-          </option>
-        ))}
+      <select id={id} value={value} aria-invalid={problem ? true : undefined} aria-describedby={problem ? problemId : undefined} onChange={(e) => onChange(e.target.value)}>
+        {options.map((p) => {
+          const off = refused.find((r) => r.provider === p);
+          return (
+            <option key={p.id} value={p.id} disabled={Boolean(off) && p.id !== value}>
+              {p.displayName}
+              {p.local ? ' (local)' : ''}
+              {off ? ' — not available offline' : ''}
+            </option>
+          );
+        })}
       </select>
+      {problem && (
+        <p id={problemId} className="field__problem status__error">
+          {problem}
+        </p>
+      )}
+      {settings.offlineOnly && refused.length > 0 && (
+        <ul className="offline-note" aria-label="Not available offline">
+          {refused.map((r) => (
+            <li key={r.provider.id}>
+              {r.provider.displayName}: {r.reason.replace(/^Offline only: /, '')}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { emptyModelHandlers } from '../../helpers/model-handlers.js';
 import WebSocket from 'ws';
 import { startServeServer, type ServeServer } from '../../../electron/cli/serve/server.js';
 import { ConversationHost } from '../../../electron/engine/session/conversation-host.js';
@@ -28,7 +29,7 @@ export async function startTestServe(): Promise<{ server: ServeServer; engine: E
   const warnings: string[] = [];
   const server = await startServeServer({
     rendererDir: dir,
-    handlers: { ...settingsHandlers(settings, secrets, {}), 'parley:engine-info': () => engine.info(), 'parley:server-logs': () => conversation.serverLogs() },
+    handlers: { ...settingsHandlers(settings, secrets, {}), 'parley:engine-info': () => engine.info(), 'parley:server-logs': () => conversation.serverLogs(), ...emptyModelHandlers() },
     conversation,
     warn: (m) => warnings.push(m),
   });

@@ -16,6 +16,7 @@ import { createParleyApi } from '../../../electron/shared/ipc.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
+import { emptyModelHandlers } from '../../helpers/model-handlers.js';
 import { fakeElectron, flush, rendererChannel } from './fake-electron.js';
 
 /** Main's boot with a real ConversationHost over the same temp settings (no keys saved). */
@@ -28,7 +29,7 @@ function boot(engine: EngineHost, shortcut = 'CommandOrControl+Shift+Space') {
   let waitFor: (() => void) | undefined;
   const parts = {
     engine,
-    handlers: settingsHandlers(store, new MemorySecretStore(), {}),
+    handlers: { ...settingsHandlers(store, new MemorySecretStore(), {}), ...emptyModelHandlers() },
     conversation,
     pushToTalkShortcut: () => accelerator,
     onSettingsSaved: (l: () => void) => void saved.push(l),

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
+import { emptyModelHandlers } from '../../helpers/model-handlers.js';
 import { describe, expect, it, vi } from 'vitest';
 import { ParleyError } from '../../../electron/engine/errors.js';
 import { ConversationHost } from '../../../electron/engine/session/conversation-host.js';
@@ -46,7 +47,7 @@ function engineInProcess() {
     const shutdown = conversation.shutdown.bind(conversation);
     conversation.shutdown = () => (shutdowns++, shutdown());
     const saved: (() => void)[] = [];
-    const handlers = settingsHandlers(store, main.secrets, {}, () => saved.forEach((l) => l()));
+    const handlers = { ...settingsHandlers(store, main.secrets, {}, () => saved.forEach((l) => l())), ...emptyModelHandlers() };
     const keySet = handlers['parley:key-set'];
     handlers['parley:key-set'] = async (request) => {
       if (failKeySet) throw new ParleyError('file/write-failed', 'cannot save the API key: the disk is full');
@@ -113,6 +114,17 @@ describe('the engine in a utility process', () => {
     e.failKeySet();
     const error = await api.setKey('openai', 'sk-0123456789').catch((x: unknown) => x);
     expect(error).toMatchObject({ message: 'cannot save the API key: the disk is full', code: 'file/write-failed' });
+  });
+
+  it('the Models page channels cross both hops (preload, main, engine process) with their typed answers; a bad id never leaves the preload', async () => {
+    const { api } = await start();
+    const list = await api.listModels();
+    expect(list.presets.map((p) => p.name)).toEqual(['Small: any laptop', 'Quality: needs a GPU']);
+    expect(list.models.find((m) => m.id === 'qwen3-0.6b-q8_0')).toMatchObject({ installed: false, sizeBytes: null });
+    expect(await api.pullModel('qwen3-0.6b-q8_0')).toMatchObject({ ok: false, error: { code: 'model/checksum-unknown' } });
+    expect(await api.removeModel('silero-vad-v6')).toMatchObject({ ok: false, error: { code: 'model/invalid-request' } });
+    expect(await api.modelsProgress()).toEqual([]);
+    await expect(api.removeModel('../../etc')).rejects.toThrow();
   });
 
   it('registers the push-to-talk shortcut the engine process reports, and drives it from the tray', async () => {

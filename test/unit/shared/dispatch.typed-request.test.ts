@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { InvalidRequestError, dispatchInvoke, type InvokeHandlers } from '../../../electron/shared/dispatch.js';
 import { defaultSettings, type Settings } from '../../../electron/shared/settings.js';
+import { emptyModelHandlers } from '../../helpers/model-handlers.js';
 
 const statuses = { deepgram: 'not-set', openai: 'not-set', anthropic: 'not-set', elevenlabs: 'not-set', gradium: 'not-set' } as const;
 
@@ -23,6 +24,7 @@ function recordingHandlers() {
     'parley:key-delete': () => statuses,
     'parley:server-logs': () => ({ running: false, lines: [] }),
     'parley:key-test': () => ({ ok: true }),
+    ...emptyModelHandlers(),
   };
   return { handlers, seen };
 }

@@ -8,7 +8,7 @@ import type { Spawner } from '../../local/spawner.js';
 import { defaultModelFor } from '../../models/catalog.js';
 import { modelsDir } from '../../models/paths.js';
 import { ModelStore, missingModelError } from '../../models/store.js';
-import type { LlmEvent, LlmProvider, LlmRequest } from '../types.js';
+import type { LlmEvent, LlmProvider, LlmRequest, ProviderContext } from '../types.js';
 import { toChatHistory, toModelFunctions, toToolCalls } from './llama-cpp-history.js';
 import { LLAMA_GPU_CHOICES, LlamaEventSchema, LlamaResultSchema, type LlamaDevice, type LlamaGenerateParams, type LlamaModelConfig } from './llama-cpp-protocol.js';
 
@@ -41,6 +41,8 @@ export interface LlamaCppOptions {
   /** Where installed models live (default: PARLEY_MODELS_DIR or the data folder's models/). */
   modelsDir?: string;
   log?: (message: string) => void;
+  /** Where the model runs, each time it loads (shown where the conversation names its providers). */
+  device?: ProviderContext['device'];
   /** The host to run in (tests; default: one shared per spawner). */
   host?: Pick<LocalProcessHost, 'stream'>;
 }
@@ -148,6 +150,7 @@ export class LlamaCppLlm implements LlmProvider {
     this.deviceSeen = device;
     const names = device.deviceNames.length ? ` (${device.deviceNames.join(', ')})` : '';
     this.o.log?.(`llama.cpp runs on ${device.backend}${names} with ${device.threads} thread(s)${device.fallback ? `; ${device.fallback}` : ''}`);
+    this.o.device?.({ stage: 'llm', provider: this.id, ...device });
   }
 
   private async modelConfig(): Promise<LlamaModelConfig> {
