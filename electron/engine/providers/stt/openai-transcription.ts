@@ -17,8 +17,9 @@ export const OpenAiTranscriptionSettingsSchema = z.object({
   /**
    * Where the audio goes under the base URL: whisper.cpp's server answers on /inference (unless
    * started with --inference-path); OpenAI and the servers that copy its API on /audio/transcriptions.
+   * auto: /audio/transcriptions when the address ends in /v1 (an OpenAI-style API root), else /inference.
    */
-  path: z.enum(['/inference', '/audio/transcriptions']).default('/inference'),
+  path: z.enum(['auto', '/inference', '/audio/transcriptions']).default('auto'),
   /** The model name the API asks for (whisper.cpp transcribes with the model it loaded and ignores it). */
   model: z.string().min(1).default('whisper-1'),
   /** Spoken language (ISO 639-1, e.g. "en"); otherwise the conversation's, else the server detects it. */
@@ -114,7 +115,7 @@ class TranscriptionStream implements SttStream {
     this.clock = context.clock;
     this.budget = options.retry ?? new RetryBudget(this.clock);
     this.resampler = options.sampleRate === RATE ? undefined : new Resampler({ inputRate: options.sampleRate, outputRate: RATE });
-    this.url = `${settings.baseUrl.replace(/\/+$/, '')}${settings.path}`;
+    this.url = transcriptionUrl(settings);
     // "en-US" -> "en": both APIs take ISO 639-1.
     this.language = (settings.language ?? options.language)?.split(/[-_]/)[0]?.toLowerCase() || undefined;
     // Nothing to connect to: the server is first asked when there are words to transcribe.
@@ -344,6 +345,13 @@ class TranscriptionStream implements SttStream {
     this.events.push({ type: 'error', error });
     this.stop();
   }
+}
+
+/** Where the audio is posted: the base URL and its path (see the `path` setting). */
+export function transcriptionUrl(settings: Pick<OpenAiTranscriptionSettings, 'baseUrl' | 'path'>): string {
+  const base = settings.baseUrl.replace(/\/+$/, '');
+  const path = settings.path !== 'auto' ? settings.path : /\/v\d+$/.test(new URL(base).pathname) ? '/audio/transcriptions' : '/inference';
+  return `${base}${path}`;
 }
 
 /** Start of the quietest CUT_WINDOW in [from, to) of `audio` (to when the range is too short). */

@@ -23,7 +23,7 @@ function form(fields: Record<string, string>, file?: { blob: Blob; name?: string
   return f;
 }
 
-async function post(url: string, body: BodyInit, headers: Record<string, string> = {}) {
+async function post(url: string, body: FormData | string | Buffer, headers: Record<string, string> = {}) {
   const r = await fetch(url, { method: 'POST', body, headers });
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }

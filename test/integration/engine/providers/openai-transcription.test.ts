@@ -38,7 +38,8 @@ async function setup(options: FakeTranscriptionOptions = {}, settings: Record<st
         await new Promise((r) => setImmediate(r));
       },
     });
-  const base = openAi ? { baseUrl: fake.baseUrl, path: '/audio/transcriptions' } : { baseUrl: fake.url };
+  // path 'auto': /audio/transcriptions under an address ending in /v1, else whisper.cpp's /inference.
+  const base = { baseUrl: openAi ? fake.baseUrl : fake.url };
   const provider = (key: string | undefined = fake.key) => new OpenAiTranscriptionStt(OpenAiTranscriptionSettingsSchema.parse({ ...base, ...settings }), key, { clock, log: (m) => logs.push(m) });
   return { fake, clock, waits, logs, budget, provider };
 }
