@@ -31,6 +31,8 @@ export interface FakeTranscriptionOptions {
 
 export interface TranscriptionRequest {
   path: string;
+  /** The Authorization header, as sent (undefined: none). */
+  authorization: string | undefined;
   fields: Record<string, string>;
   file?: { filename: string; contentType: string; bytes: number; sampleRate: number; seconds: number; rms: number };
   /** The answer's status, or 'none' when the fake never answered. */
@@ -55,7 +57,7 @@ export async function startFakeTranscription(options: FakeTranscriptionOptions =
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const record: TranscriptionRequest = { path: req.url ?? '', fields: {}, status: 'none', abortedByClient: false };
+    const record: TranscriptionRequest = { path: req.url ?? '', authorization: req.headers.authorization, fields: {}, status: 'none', abortedByClient: false };
     requests.push(record);
     res.on('close', () => (record.abortedByClient = !res.writableFinished));
     const answer = (status: number, body: string, type = 'application/json', headers: Record<string, string> = {}) => {

@@ -81,6 +81,7 @@ describe('OpenAI-compatible transcription (batch STT) against the fake server', 
     expect(finals(events)).toEqual([{ type: 'final', text: 'what time is it', endOfSpeech: false, fromFinalize: true }]);
     const request = fake.requests[0]!;
     expect(request.path).toBe('/inference');
+    expect(request.authorization).toBeUndefined();
     expect(request.fields).toEqual({ model: 'whisper-1', language: 'en', response_format: 'json' });
     expect(request.file).toMatchObject({ filename: 'speech.wav', contentType: 'audio/wav', sampleRate: 16000 });
     // The silence before the speech is not sent, only a second of it (the VAD says "speech" late).
@@ -99,7 +100,7 @@ describe('OpenAI-compatible transcription (batch STT) against the fake server', 
     stream.finalize();
     await until(() => finals(events).length === 1);
     expect(finals(events)[0]).toMatchObject({ text: 'book a table for two', fromFinalize: true });
-    expect(fake.requests[0]).toMatchObject({ path: '/v1/audio/transcriptions', status: 200, fields: { model: 'gpt-4o-mini-transcribe', prompt: 'Parley', response_format: 'json' } });
+    expect(fake.requests[0]).toMatchObject({ path: '/v1/audio/transcriptions', authorization: 'Bearer sk-test', status: 200, fields: { model: 'gpt-4o-mini-transcribe', prompt: 'Parley', response_format: 'json' } });
     await stream.end();
     await done;
   });
