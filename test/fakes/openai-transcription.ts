@@ -27,6 +27,8 @@ export interface FakeTranscriptionOptions {
   /** What files with sound in them say, in order (then ""). */
   transcripts?: string[];
   faults?: (Fault | undefined)[];
+  /** Time the "inference" takes before each answer, in ms (a CPU server on a long utterance). */
+  answerDelayMs?: number;
 }
 
 export interface TranscriptionRequest {
@@ -107,6 +109,7 @@ export async function startFakeTranscription(options: FakeTranscriptionOptions =
     if (fault?.kind === 'status' && fault.status === 200) return answer(200, JSON.stringify(fault.body ?? {}));
     if (fault?.kind === 'status') return openAiError(fault.status, `fake ${fault.status}`, fault.status === 429 ? 'rate_limit_exceeded' : null, null, fault.retryAfterS !== undefined ? { 'retry-after': String(fault.retryAfterS) } : {});
     if (fault?.kind === 'hang') return;
+    if (options.answerDelayMs) await sleep(options.answerDelayMs);
     // Sound (not silence) is "speech": it says the next scripted words; the same audio sent again
     // (a retry) says the same words, as a real model would.
     const digest = createHash('sha256').update(file.data).digest('hex');

@@ -138,6 +138,7 @@ export class CascadeSession {
     this.frameMs = frameMs;
     this.detector = new TurnDetector({
       awaitProvider: options.stt.judgesTurns === true,
+      finalsOnly: options.stt.finalsOnly === true,
       ...options.turnTaking?.endOfTurn,
       ...options.turnTaking?.vad,
       frameMs,

@@ -29,6 +29,17 @@ describe('parley run --stt openai-transcribe (a whisper.cpp server or an OpenAI-
     expect(whisper.requests.map((q) => q.authorization)).toEqual(whisper.requests.map(() => undefined));
   }, 30_000);
 
+  it('a slow server (1.5 s per answer, as whisper.cpp on a CPU): the turn waits for its words instead of ending on silence', async () => {
+    const whisper = await startFakeTranscription({ transcripts: ['he was not an ill disposed young man'], answerDelayMs: 1500 });
+    const openai = await startFakeOpenAi({ llm: () => ({ text: 'Why?', tokenMs: 5 }) });
+    closers.push(whisper.close, openai.close);
+    const env = { PARLEY_OPENAI_TRANSCRIBE_URL: whisper.url, PARLEY_OPENAI_URL: openai.baseUrl, OPENAI_API_KEY: openai.key };
+    const r = await runParley(['run', '--in', await microphoneWav([0.4, 'librivox-ss01-0880.wav', 1.5]), '--stt', 'openai-transcribe', '--json', '--speed', '0'], env);
+    expect(r.code).toBe(0);
+    const turns = (JSON.parse(r.stdout) as { turns: { user: string; assistant: string }[] }).turns;
+    expect(turns.map((t) => t.user)).toEqual(['he was not an ill disposed young man']);
+  }, 30_000);
+
   it('an OpenAI-style API (URL ending in /v1) that refuses the key: the run fails naming OPENAI_TRANSCRIBE_API_KEY, after one request', async () => {
     const api = await startFakeTranscription({ apiKey: 'sk-right', transcripts: ['hello'] });
     const openai = await startFakeOpenAi({ llm: () => ({ text: 'Hi.' }) });

@@ -62,6 +62,8 @@ const MAX_ANSWER_BYTES = 1 << 20;
 export class OpenAiTranscriptionStt implements SttProvider {
   readonly id = ID;
   readonly displayName = NAME;
+  /** No partials: the words of a pause come with the final its finalize() asks for. */
+  readonly finalsOnly = true;
 
   constructor(
     readonly settings: OpenAiTranscriptionSettings,
