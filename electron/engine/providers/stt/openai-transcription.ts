@@ -45,8 +45,8 @@ const MIN_PIECE_S = 0.1;
 /** Where a long piece is cut: the quietest 20 ms in its last 2 s, so a word is not split. */
 const CUT_SEARCH_S = 2;
 const CUT_WINDOW = RATE / 50;
-/** Pieces waiting for their request while the server is slow or retried, before the stream gives up. */
-const MAX_QUEUED_PIECES = 4;
+/** Speech waiting for its request while the server is slow or retried, in seconds, before the stream gives up. */
+const MAX_QUEUED_S = 120;
 /** The largest answer read (a transcript of 30 s is a few hundred bytes). */
 const MAX_ANSWER_BYTES = 1 << 20;
 
@@ -205,8 +205,9 @@ class TranscriptionStream implements SttStream {
   }
 
   private enqueue(piece: Piece): void {
-    if (this.pieces.length >= MAX_QUEUED_PIECES) {
-      return this.fail(new ParleyError('provider/timeout', `${NAME} cannot keep up: ${this.pieces.length} pieces of speech wait for ${this.url}`, { provider: ID }));
+    const queued = this.pieces.reduce((n, p) => n + p.audio.length, piece.audio.length) / RATE;
+    if (queued > MAX_QUEUED_S) {
+      return this.fail(new ParleyError('provider/timeout', `${NAME} cannot keep up: ${Math.round(queued)} s of speech wait for ${this.url}`, { provider: ID }));
     }
     this.pieces.push(piece);
     this.working ??= this.work().finally(() => (this.working = undefined));
@@ -342,10 +343,11 @@ class TranscriptionStream implements SttStream {
     return answer.text.replace(/\s+/g, ' ').trim();
   }
 
+  /** One error event, then the stream ends and a request still in flight is cancelled. */
   private fail(error: ParleyError): void {
-    if (this.finished && this.events.closed) return;
+    if (this.events.closed) return;
     this.events.push({ type: 'error', error });
-    this.stop();
+    this.controller.abort();
   }
 }
 

@@ -165,6 +165,40 @@ describe('OpenAI-compatible transcription (batch STT) against the fake server', 
   });
 });
 
+describe('OpenAI-compatible transcription: a slow server', () => {
+  it('finalizes asked while a request is in flight are answered in order, after its words', async () => {
+    const { fake, clock, provider } = await setup({ transcripts: ['first words', 'more words'], answerDelayMs: 50 });
+    const stream = await provider().open({ sampleRate: RATE });
+    const { events, done } = collect(stream);
+    await speak(stream, tone(1), clock, true);
+    stream.finalize();
+    stream.finalize(); // the detector asks again (nothing new heard)
+    await speak(stream, sine(330, RATE, 0.8, 0.3), clock, true);
+    stream.finalize();
+    await until(() => finals(events).length === 3);
+    expect(finals(events).map((f) => [f.text, f.fromFinalize])).toEqual([
+      ['first words', true],
+      ['', true],
+      ['more words', true],
+    ]);
+    expect(fake.requests).toHaveLength(2);
+    await stream.end();
+    await done;
+  });
+
+  it('speech piling up behind a server that does not answer is bounded: a typed error past 120 s of it', async () => {
+    const { fake, clock, provider } = await setup({ faults: [{ kind: 'hang' }] }, { timeoutMs: 1e9 });
+    const stream = await provider().open({ sampleRate: RATE });
+    const { events, done } = collect(stream);
+    for (let s = 0; s < 300 && !errorOf(events); s += 10) await speak(stream, tone(10), clock, true);
+    expect(errorOf(events)).toBeDefined();
+    await done;
+    expect(errorOf(events)).toMatchObject({ code: 'provider/timeout', message: expect.stringMatching(/cannot keep up: \d+ s of speech wait for/) });
+    await until(() => fake.abandoned === 1);
+    expect(fake.abandoned).toBe(1);
+  });
+});
+
 describe('OpenAI-compatible transcription: faults', () => {
   it('a refused key: one attempt, one typed error naming OPENAI_TRANSCRIBE_API_KEY, then the stream ends', async () => {
     const { fake, clock, budget, provider } = await setup({ apiKey: 'sk-right', transcripts: ['x'] }, {}, true);
