@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../clock.js';
-import { encodeWav } from '../../audio/wav.js';
 import { Resampler } from '../../audio/resampler.js';
 import { ParleyError, abortError, asParleyError, describeError, isAbort, isRetryable } from '../../errors.js';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { linkedAbort } from '../../util/abort.js';
 import { withDeadlines } from '../../util/deadline.js';
 import { errorFromStatus, retryAfterMs } from '../http-errors.js';
+import { onFirstUse } from '../sdk-client.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { ProviderContext, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 import { gaveUp } from './reconnect-loop.js';
@@ -49,6 +49,8 @@ const CUT_WINDOW = RATE / 50;
 const MAX_QUEUED_S = 120;
 /** The largest answer read (a transcript of 30 s is a few hundred bytes). */
 const MAX_ANSWER_BYTES = 1 << 20;
+/** The WAV writer, loaded when the first piece is sent (the registry, and so `parley --help`, stays light). */
+const wavModule = onFirstUse(() => import('../../audio/wav.js'));
 
 /**
  * Speech to text through a batch transcription API: a whisper.cpp server (POST /inference) or any
@@ -233,7 +235,7 @@ class TranscriptionStream implements SttStream {
 
   /** One piece, retried on the session's budget; throws the typed error that ends the stream. */
   private async transcribe(audio: Float32Array, context: string): Promise<string> {
-    const wav = encodeWav({ sampleRate: RATE, channels: [audio] });
+    const wav = (await wavModule()).encodeWav({ sampleRate: RATE, channels: [audio] });
     for (;;) {
       try {
         const text = await this.request(wav, context);
