@@ -53,6 +53,10 @@ describe('offline mode refuses cloud providers in the engine', () => {
     const remoteOllama = resolveProvider('llm', 'ollama', { baseUrl: 'http://gpu-box.lan:11434/v1' }, {});
     expect(() => createProvider(remoteOllama, context(true))).toThrow(expect.objectContaining({ code: 'offline/cloud-provider', message: expect.stringMatching(/not on this machine/) }));
     expect(createProvider(resolveProvider('llm', 'ollama', {}, {}), context(true))).toBeDefined();
+    // A whisper.cpp server on this machine (the default) is allowed offline; the same API elsewhere is not.
+    expect(createProvider(resolveProvider('stt', 'openai-transcribe', {}, {}), context(true))).toMatchObject({ id: 'openai-transcribe', finalsOnly: true });
+    const cloudWhisper = resolveProvider('stt', 'openai-transcribe', { baseUrl: 'https://api.openai.com/v1' }, {});
+    expect(() => createProvider(cloudWhisper, context(true))).toThrow(expect.objectContaining({ code: 'offline/cloud-provider', message: expect.stringMatching(/STT 'openai-transcribe' is refused \(its endpoint at api\.openai\.com is not on this machine/) }));
   });
 
   it('the app session built from settings with "offline only" refuses the cloud providers chosen', async () => {
