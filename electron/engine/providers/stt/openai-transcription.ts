@@ -104,7 +104,9 @@ class TranscriptionStream implements SttStream {
   private continues = false;
   private readonly pieces: Piece[] = [];
   private lastText = '';
-  private working: Promise<void> | undefined;
+  /** The run transcribing the queued pieces (`running` while it has not found the queue empty). */
+  private working: Promise<void> = Promise.resolve();
+  private running = false;
   private retrying = false;
   private finished = false;
 
@@ -145,7 +147,7 @@ class TranscriptionStream implements SttStream {
     if (this.finished) return;
     if (this.heardVoice) this.takeUtterance();
     this.finished = true;
-    while (this.working) await this.working;
+    while (this.running) await this.working;
     this.events.end();
     this.dispose();
   }
@@ -212,24 +214,31 @@ class TranscriptionStream implements SttStream {
       return this.fail(new ParleyError('provider/timeout', `${NAME} cannot keep up: ${Math.round(queued)} s of speech wait for ${this.url}`, { provider: ID }));
     }
     this.pieces.push(piece);
-    this.working ??= this.work().finally(() => (this.working = undefined));
+    if (this.running) return;
+    this.running = true;
+    this.working = this.work();
   }
 
   /** Transcribes the pieces one at a time, in order (a local server runs one inference at a time anyway). */
   private async work(): Promise<void> {
-    for (let piece = this.pieces.shift(); piece; piece = this.pieces.shift()) {
-      let text = '';
-      if (piece.audio.length >= MIN_PIECE_S * RATE) {
-        try {
-          text = await this.transcribe(piece.audio, piece.continues ? this.lastText : '');
-        } catch (e) {
-          if (isAbort(e) || this.controller.signal.aborted) return;
-          return this.fail(asParleyError(e, 'provider/unreachable'));
+    try {
+      for (let piece = this.pieces.shift(); piece; piece = this.pieces.shift()) {
+        let text = '';
+        if (piece.audio.length >= MIN_PIECE_S * RATE) {
+          try {
+            text = await this.transcribe(piece.audio, piece.continues ? this.lastText : '');
+          } catch (e) {
+            if (isAbort(e) || this.controller.signal.aborted) return;
+            return this.fail(asParleyError(e, 'provider/unreachable'));
+          }
         }
+        this.lastText = text;
+        if (this.controller.signal.aborted) return;
+        if (text || piece.asked) this.events.push({ type: 'final', text, endOfSpeech: false, fromFinalize: piece.asked });
       }
-      this.lastText = text;
-      if (this.controller.signal.aborted) return;
-      if (text || piece.asked) this.events.push({ type: 'final', text, endOfSpeech: false, fromFinalize: piece.asked });
+    } finally {
+      // Cleared in the same step that found the queue empty: a piece enqueued after it starts a new run.
+      this.running = false;
     }
   }
 
