@@ -5,7 +5,7 @@ import { ParleyError, abortError, asParleyError, describeError, isAbort, isRetry
 import { AsyncQueue } from '../../util/async-queue.js';
 import { linkedAbort } from '../../util/abort.js';
 import { withDeadlines } from '../../util/deadline.js';
-import { errorFromStatus, retryAfterMs } from '../http-errors.js';
+import { DROPPED_CONNECTION, errorFromStatus, retryAfterMs } from '../http-errors.js';
 import { onFirstUse } from '../sdk-client.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { ProviderContext, SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
@@ -317,7 +317,7 @@ class TranscriptionStream implements SttStream {
 
   private networkError(e: unknown): ParleyError {
     const why = describeError((e as Error).cause ?? e);
-    if (/terminated|ECONNRESET|socket hang up|other side closed|premature close/i.test(`${describeError(e)} ${why}`)) {
+    if (DROPPED_CONNECTION.test(`${describeError(e)} ${why}`)) {
       return new ParleyError('provider/disconnected', `${NAME} dropped the connection before answering (${this.url})`, { provider: ID, cause: e });
     }
     return new ParleyError('provider/unreachable', `cannot reach ${NAME} at ${this.url}: ${why}`, { provider: ID, cause: e });
