@@ -335,8 +335,8 @@ class TranscriptionStream implements SttStream {
     }
     const error = errorFromStatus(ID, NAME, response.status, detail, retryAfterMs(response.headers));
     if (error.code !== 'provider/invalid-key') return error;
-    const sent = this.apiKey ? `the key in ${KEY_VARIABLE}` : `no key (${KEY_VARIABLE} is not set)`;
-    return new ParleyError('provider/invalid-key', `${error.message}; ${this.url} refused ${sent}`, { provider: ID });
+    const what = this.apiKey ? `refused the key in ${KEY_VARIABLE}` : `wants a key: set ${KEY_VARIABLE}`;
+    return new ParleyError('provider/invalid-key', `${error.message}; ${this.url} ${what}`, { provider: ID });
   }
 
   /** `{"text": ...}`; whisper.cpp says a refusal as `{"error": "..."}` with status 200. */

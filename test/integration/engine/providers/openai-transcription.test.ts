@@ -215,6 +215,16 @@ describe('OpenAI-compatible transcription: faults', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('a server that wants a key and got none says which variable to set', async () => {
+    const { clock, budget, provider } = await setup({ apiKey: 'sk-right' }, {}, true);
+    const stream = await provider('').open({ sampleRate: RATE, retry: budget() });
+    const { events, done } = collect(stream);
+    await speak(stream, tone(1), clock, true);
+    stream.finalize();
+    await done;
+    expect(errorOf(events)).toMatchObject({ code: 'provider/invalid-key', message: expect.stringMatching(/\/v1\/audio\/transcriptions wants a key: set OPENAI_TRANSCRIBE_API_KEY$/) });
+  });
+
   it('429 and 503 are retried on the session budget (Retry-After honoured) and the words arrive', async () => {
     const { fake, clock, budget, waits, provider } = await setup({ transcripts: ['still here'], faults: [{ kind: 'status', status: 429, retryAfterS: 2 }, { kind: 'status', status: 503 }] });
     const stream = await provider().open({ sampleRate: RATE, retry: budget() });
