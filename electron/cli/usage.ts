@@ -70,7 +70,10 @@ Endpoints and keys come from the environment: PARLEY_<PROVIDER>_URL (e.g. PARLEY
 PARLEY_OPENAI_URL, PARLEY_ANTHROPIC_URL, PARLEY_ELEVENLABS_URL, PARLEY_OLLAMA_URL, PARLEY_MOSHI_URL,
 PARLEY_OPENAI_REALTIME_URL) and <PROVIDER>_API_KEY (DEEPGRAM_API_KEY, OPENAI_API_KEY,
 ANTHROPIC_API_KEY, ELEVENLABS_API_KEY; OpenAI Realtime uses OPENAI_API_KEY, Deepgram Flux
-(PARLEY_DEEPGRAM_FLUX_URL) DEEPGRAM_API_KEY).
+(PARLEY_DEEPGRAM_FLUX_URL) DEEPGRAM_API_KEY). --stt openai-transcribe sends each utterance to a
+whisper.cpp server (PARLEY_OPENAI_TRANSCRIBE_URL, default http://127.0.0.1:8080: POST /inference)
+or to an OpenAI-compatible API when the URL ends in /v1 (POST /audio/transcriptions); its key is
+optional and its own (OPENAI_TRANSCRIBE_API_KEY).
 `;
 
 export const SERVE_USAGE = `Usage: parley serve [--port <n>] [--allow-launch]

@@ -143,6 +143,7 @@ export class CascadeSession {
     this.frameMs = frameMs;
     this.detector = new TurnDetector({
       awaitProvider: options.stt.judgesTurns === true,
+      finalsOnly: options.stt.finalsOnly === true,
       ...options.turnTaking?.endOfTurn,
       ...options.turnTaking?.vad,
       frameMs,

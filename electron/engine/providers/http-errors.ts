@@ -11,6 +11,9 @@ export function errorFromStatus(provider: string, displayName: string, status: n
   return new ParleyError('provider/bad-request', `${displayName} rejected the request (${status})${suffix}`, opts);
 }
 
+/** How Node's fetch (undici) and sockets say the other side went away mid-exchange. */
+export const DROPPED_CONNECTION = /terminated|ECONNRESET|socket hang up|other side closed|premature close/i;
+
 /** Retry-After as ms: `retry-after-ms`, or `retry-after` in seconds or as an HTTP date. */
 export function retryAfterMs(headers: { get(name: string): string | null } | undefined, now = Date.now()): number | undefined {
   if (!headers) return undefined;
@@ -40,7 +43,7 @@ export function fromSdkError(provider: string, displayName: string, url: string,
     // A `data: {"error": ...}` event mid-stream: the server failed after it started answering.
     return new ParleyError('provider/server-error', `${displayName} failed mid-stream: ${sdkErrorMessage(err.error) || describeError(e)}`, { provider, cause: e });
   }
-  if (/terminated|ECONNRESET|socket hang up|other side closed|premature close/i.test(describeError(e))) {
+  if (DROPPED_CONNECTION.test(describeError(e))) {
     return new ParleyError('provider/disconnected', `${displayName} dropped the connection mid-stream (${url})`, { provider, cause: e });
   }
   if (e instanceof SyntaxError) return new ParleyError('provider/protocol', `${displayName} sent a malformed event: ${e.message}`, { provider, cause: e });

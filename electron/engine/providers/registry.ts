@@ -14,6 +14,7 @@ import { SherpaOnnxStt, SherpaSttSettingsSchema } from './stt/sherpa-onnx.js';
 import { ElevenLabsSettingsSchema, ElevenLabsTts } from './tts/elevenlabs.js';
 import { KyutaiTts, KyutaiTtsSettingsSchema } from './tts/kyutai.js';
 import { GradiumStt, GradiumSttSettingsSchema } from './stt/gradium.js';
+import { OpenAiTranscriptionSettingsSchema, OpenAiTranscriptionStt } from './stt/openai-transcription.js';
 import { GradiumTts, GradiumTtsSettingsSchema } from './tts/gradium.js';
 import { OpenAiSpeechSettingsSchema, OpenAiSpeechTts } from './tts/openai-speech.js';
 import { SherpaOnnxTts, SherpaTtsSettingsSchema } from './tts/sherpa-onnx.js';
@@ -130,6 +131,23 @@ export const providers = [
     capabilities: ['streaming', 'interim-results', 'semantic-end-of-turn', 'turn-probability', 'finalize'],
     settings: GradiumSttSettingsSchema,
     create: (s, key, ctx) => new GradiumStt(s, key, ctx),
+  }),
+  // A batch transcription server: whisper.cpp's (POST /inference, the default at its default
+  // address) or any OpenAI-compatible one (path /audio/transcriptions: OpenAI, whisper.cpp started
+  // with --inference-path, other local servers). Words come as one final per finalize, no partials,
+  // no turn judgement. Local (allowed offline) only at a loopback address. Its key is its own and
+  // optional (OPENAI_TRANSCRIBE_API_KEY): the OpenAI key of the LLM is never sent to a local server.
+  describe({
+    kind: 'stt',
+    id: 'openai-transcribe',
+    displayName: 'OpenAI-compatible transcription (whisper.cpp server, OpenAI, ...)',
+    env: 'OPENAI_TRANSCRIBE',
+    local: false,
+    localWhenLoopback: true,
+    requiresKey: false,
+    capabilities: ['batch', 'finalize', 'self-hosted'],
+    settings: OpenAiTranscriptionSettingsSchema,
+    create: (s, key, ctx) => new OpenAiTranscriptionStt(s, key, ctx),
   }),
   describe({
     kind: 'llm',

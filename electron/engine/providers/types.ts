@@ -87,6 +87,12 @@ export interface SttProvider {
    * that only look complete.
    */
   readonly judgesTurns?: boolean;
+  /**
+   * Words come only as the final that finalize() asks for (a batch transcription server: no
+   * partials, and that final takes as long as the server's inference): the turn detector then
+   * waits for it in a pause that has no words yet, instead of ending the pause on silence.
+   */
+  readonly finalsOnly?: boolean;
   open(options: SttStreamOptions): Promise<SttStream>;
 }
 

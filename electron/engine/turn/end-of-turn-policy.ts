@@ -20,6 +20,12 @@ export interface EndOfTurnOptions {
    * provider's model, and a full stop the STT put at a pause no longer ends the turn alone. Default false.
    */
   awaitProvider?: boolean;
+  /**
+   * The STT gives words only as the final that a finalize asks for (a batch transcription server:
+   * no partials, and the final takes as long as the server's inference). A pause with no words yet
+   * then waits for that final up to incompleteWaitMs instead of ending on silence. Default false.
+   */
+  finalsOnly?: boolean;
   /** Smart Turn probability above which it votes complete. Default 0.5. */
   smartTurnThreshold?: number;
   /** Transcript language for the semantics rules. Default 'en'. */
@@ -36,6 +42,7 @@ export const DEFAULT_END_OF_TURN: ResolvedEndOfTurnOptions = {
   awaitSttFinal: true,
   awaitSmartTurn: false,
   awaitProvider: false,
+  finalsOnly: false,
   smartTurnThreshold: 0.5,
   language: 'en',
 };
@@ -168,6 +175,11 @@ export class EndOfTurnPolicy {
     return { semantics, smartTurn, provider };
   }
 
+  /** A batch STT (finalsOnly) has not answered this pause yet and no words are in: they may still come. */
+  wordsOnTheirWay(): boolean {
+    return this.options.finalsOnly && !this.transcript.final && this.transcript.text.trim() === '';
+  }
+
   private startTurn(): void {
     this.decided = false;
     this.speaking = false;
@@ -212,7 +224,8 @@ export class EndOfTurnPolicy {
     } else {
       turnClass = 'uncertain';
       // An STT that judges turns and has not called this one: its silence is a doubt; the cap applies.
-      wait = o.awaitProvider && !this.provider?.endOfTurn ? o.incompleteWaitMs : o.uncertainWaitMs;
+      // So is a batch STT's final still to come with no words yet: they are on their way.
+      wait = (o.awaitProvider && !this.provider?.endOfTurn) || this.wordsOnTheirWay() ? o.incompleteWaitMs : o.uncertainWaitMs;
     }
     const deadline = end + wait;
     if (now >= deadline) {

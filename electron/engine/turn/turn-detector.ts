@@ -165,7 +165,7 @@ export class TurnDetector {
   /** When to send the next `tick` (Clock ms), or undefined when nothing waits on time. */
   get wakeAtMs(): number | undefined {
     if (this.state !== 'paused' || this.heldForRecovery) return undefined;
-    if (this.forcedAtMs !== undefined) return this.forcedAtMs + this.policy.options.uncertainWaitMs;
+    if (this.forcedAtMs !== undefined) return this.forcedAtMs + this.forcedWaitMs();
     return this.decision.type === 'wait-until' ? this.decision.atMs : undefined;
   }
 
@@ -366,7 +366,7 @@ export class TurnDetector {
     if (this.heldForRecovery) return;
     if (this.forcedAtMs !== undefined && this.state === 'paused') {
       // The user said they are done: answer once the words are settled (or the wait for them ran out).
-      if (this.settled || atMs >= this.forcedAtMs + this.policy.options.uncertainWaitMs) {
+      if (this.settled || atMs >= this.forcedAtMs + this.forcedWaitMs()) {
         if (!this.holdForRecovery(text)) this.endTurn(atMs, text, 'forced', 'user-done', this.policy.signals(), actions);
       }
       return;
@@ -379,6 +379,12 @@ export class TurnDetector {
     if (decision.type !== 'end-of-turn') return;
     if (this.holdForRecovery(text)) return;
     this.endTurn(atMs, text, decision.turnClass, decision.by, decision.signals, actions);
+  }
+
+  /** How long a forced end waits for the STT to settle the words (a batch STT's final is on its way: the cap). */
+  private forcedWaitMs(): number {
+    const o = this.policy.options;
+    return this.policy.wordsOnTheirWay() ? o.incompleteWaitMs : o.uncertainWaitMs;
   }
 
   /**

@@ -18,6 +18,7 @@ describe('offline mode refuses cloud providers in the engine', () => {
       'stt:sherpa-onnx:local',
       'stt:deepgram-flux:cloud',
       'stt:gradium:cloud',
+      'stt:openai-transcribe:local',
       'llm:openai:cloud',
       'llm:ollama:local',
       'llm:llama-cpp:local',
@@ -33,6 +34,9 @@ describe('offline mode refuses cloud providers in the engine', () => {
     expect(local('llm', 'openai', 'http://127.0.0.1:8080/v1')).toBe(true); // llama.cpp server, vLLM on this machine
     expect(local('llm', 'openai', 'http://localhost:8080/v1')).toBe(true);
     expect(local('tts', 'openai', 'http://[::1]:8880/v1')).toBe(true); // a local OpenAI-compatible speech server
+    expect(local('stt', 'openai-transcribe', 'http://127.0.0.1:8080')).toBe(true); // whisper.cpp's server on this machine
+    expect(local('stt', 'openai-transcribe', 'https://api.openai.com/v1')).toBe(false);
+    expect(local('stt', 'openai-transcribe', 'http://192.168.1.20:8080')).toBe(false);
     expect(local('llm', 'ollama', 'http://192.168.1.20:11434/v1')).toBe(false); // another machine is the network
     expect(local('llm', 'ollama', 'http://127.0.0.1.example.com/v1')).toBe(false);
     // A vendor's cloud API on loopback is a test double, not a local engine.
@@ -49,6 +53,10 @@ describe('offline mode refuses cloud providers in the engine', () => {
     const remoteOllama = resolveProvider('llm', 'ollama', { baseUrl: 'http://gpu-box.lan:11434/v1' }, {});
     expect(() => createProvider(remoteOllama, context(true))).toThrow(expect.objectContaining({ code: 'offline/cloud-provider', message: expect.stringMatching(/not on this machine/) }));
     expect(createProvider(resolveProvider('llm', 'ollama', {}, {}), context(true))).toBeDefined();
+    // A whisper.cpp server on this machine (the default) is allowed offline; the same API elsewhere is not.
+    expect(createProvider(resolveProvider('stt', 'openai-transcribe', {}, {}), context(true))).toMatchObject({ id: 'openai-transcribe', finalsOnly: true });
+    const cloudWhisper = resolveProvider('stt', 'openai-transcribe', { baseUrl: 'https://api.openai.com/v1' }, {});
+    expect(() => createProvider(cloudWhisper, context(true))).toThrow(expect.objectContaining({ code: 'offline/cloud-provider', message: expect.stringMatching(/STT 'openai-transcribe' is refused \(its endpoint at api\.openai\.com is not on this machine/) }));
   });
 
   it('the app session built from settings with "offline only" refuses the cloud providers chosen', async () => {

@@ -5,7 +5,7 @@ import { findProvider, keyNameOf, providers, resolveProvider } from '../../../..
 
 describe('provider registry', () => {
   it('declares every provider with a schema whose defaults parse', () => {
-    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:sherpa-onnx', 'stt:deepgram-flux', 'stt:gradium', 'llm:openai', 'llm:ollama', 'llm:llama-cpp', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:gradium', 'tts:sherpa-onnx', 's2s:moshi', 's2s:openai-realtime']);
+    expect(providers.map((p) => `${p.kind}:${p.id}`)).toEqual(['stt:deepgram', 'stt:kyutai', 'stt:sherpa-onnx', 'stt:deepgram-flux', 'stt:gradium', 'stt:openai-transcribe', 'llm:openai', 'llm:ollama', 'llm:llama-cpp', 'llm:anthropic', 'tts:openai', 'tts:elevenlabs', 'tts:kyutai', 'tts:gradium', 'tts:sherpa-onnx', 's2s:moshi', 's2s:openai-realtime']);
     for (const p of providers) {
       const defaults = p.settings.parse({}) as { baseUrl?: string };
       // An embedded engine (llama.cpp) runs in a process of Parley's own: it has no endpoint.
@@ -77,5 +77,16 @@ describe('provider registry', () => {
     expect(findProvider('tts', 'sherpa-onnx').displayName).toBe('Local voice (sherpa-onnx)');
     expect(resolveProvider('stt', 'sherpa-onnx', {}, {}).settings).toMatchObject({ model: 'zipformer-en-20m-streaming', numThreads: 1 });
     expect(resolveProvider('tts', 'sherpa-onnx', {}, {}).settings).toMatchObject({ model: 'pocket-tts-int8-2026-01-26', sampleRate: 24000 });
+  });
+
+  it('OpenAI-compatible transcription: a whisper.cpp server on this machine by default, its own optional key and endpoint variable', () => {
+    expect(resolveProvider('stt', 'openai-transcribe', {}, {})).toMatchObject({ settings: { baseUrl: 'http://127.0.0.1:8080', path: 'auto', model: 'whisper-1', maxSegmentS: 30 }, apiKey: undefined, endpointSource: 'default' });
+    const openai = resolveProvider('stt', 'openai-transcribe', {}, { PARLEY_OPENAI_TRANSCRIBE_URL: 'https://api.openai.com/v1', OPENAI_TRANSCRIBE_API_KEY: 'sk-t', OPENAI_API_KEY: 'sk-llm' });
+    expect(openai).toMatchObject({ settings: { baseUrl: 'https://api.openai.com/v1', path: 'auto' }, apiKey: 'sk-t', endpointSource: 'environment' });
+    // The LLM's OpenAI key is not this provider's: it never goes to a transcription server.
+    expect(resolveProvider('stt', 'openai-transcribe', {}, { OPENAI_API_KEY: 'sk-llm' }).apiKey).toBeUndefined();
+    expect(findProvider('stt', 'openai-transcribe')).toMatchObject({ displayName: 'OpenAI-compatible transcription (whisper.cpp server, OpenAI, ...)', requiresKey: false, localWhenLoopback: true });
+    expect(() => resolveProvider('stt', 'openai-transcribe', { path: '/v1/transcribe' }, {})).toThrow(/^OpenAI-compatible transcription \(whisper\.cpp server, OpenAI, \.\.\.\): the path must be one of /);
+    expect(() => resolveProvider('stt', 'openai-transcribe', {}, { PARLEY_OPENAI_TRANSCRIBE_URL: 'ws://127.0.0.1:8080' })).toThrow(/PARLEY_OPENAI_TRANSCRIBE_URL must be an http:\/\/ or https:\/\/ URL/);
   });
 });

@@ -138,6 +138,21 @@ describe('TurnDetector', () => {
     expect(ends(actions)).toEqual([expect.objectContaining({ atMs: 1700, text: 'Remind me to', by: 'user-done', turnClass: 'forced' })]);
   });
 
+  it('an STT whose words come only with the final asked for (a batch server, finalsOnly): a wordless pause waits for that final, up to incompleteWaitMs', () => {
+    // Speech 320-1600 ms; the pause is noticed (finalize) at 1728; the server answers 1.2 s after the speech ended.
+    const slow = run([{ silence: 320 }, { speech: 1280 }, { silence: 3200 }], [{ atMs: 2800, event: finalized('What time is it?') }], { finalsOnly: true });
+    expect(slow.filter((a) => a.type === 'no-words')).toEqual([]);
+    expect(ends(slow)).toEqual([expect.objectContaining({ atMs: 2800, text: 'What time is it?', turnClass: 'complete' })]);
+    // Without the option the same timeline ends on silence before the words arrive.
+    expect(kinds(run([{ silence: 320 }, { speech: 1280 }, { silence: 3200 }], [{ atMs: 2800, event: finalized('What time is it?') }]))).toContain('no-words');
+    // A final that never comes: the pause ends without words at the cap.
+    const never = run([{ silence: 320 }, { speech: 1280 }, { silence: 3520 }], [], { finalsOnly: true });
+    expect(never.filter((a) => a.type === 'no-words')).toEqual([{ type: 'no-words', atMs: 1600 + 3000 }]);
+    // The end of the input (user-done) waits for the slow final too.
+    const done = run([{ silence: 320 }, { speech: 1280 }], [{ atMs: 1600, userDone: true }, { atMs: 3100, event: finalized('Remind me at noon.') }], { finalsOnly: true });
+    expect(ends(done)).toEqual([expect.objectContaining({ atMs: 3100, text: 'Remind me at noon.', by: 'user-done' })]);
+  });
+
   it('holds a wordless pause while the STT reconnects, then waits for the replayed words', () => {
     const actions = run(
       [{ silence: 320 }, { speech: 640 }, { silence: 3200 }],
