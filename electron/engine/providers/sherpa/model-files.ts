@@ -56,6 +56,8 @@ function incomplete(modelId: string, dir: string, what: string): ParleyError {
 
 export interface SttSpecOptions {
   numThreads: number;
+  /** ONNX Runtime execution provider (default cpu). */
+  provider?: SttModelSpec['provider'];
   endpoint: SttModelSpec['endpoint'];
   /** An offline Moonshine model (its id and folder) that transcribes each utterance again. */
   secondPass?: { modelId: string; dir: string };
@@ -94,6 +96,7 @@ export async function sttSpec(modelId: string, dir: string, o: SttSpecOptions): 
     transducer: { encoder: role('encoder*.onnx', /^encoder.*\.onnx$/), decoder: role('decoder*.onnx', /^decoder.*\.onnx$/), joiner: role('joiner*.onnx', /^joiner.*\.onnx$/) },
     tokens: role('tokens.txt', /^tokens\.txt$/),
     numThreads: o.numThreads,
+    provider: o.provider ?? 'cpu',
     endpoint: o.endpoint,
     ...(o.secondPass ? { secondPass: await moonshineFiles(o.secondPass.modelId, o.secondPass.dir) } : {}),
   };
@@ -105,7 +108,7 @@ export async function sttSpec(modelId: string, dir: string, o: SttSpecOptions): 
  * (model, voices.bin, tokens.txt, espeak-ng-data) or VITS / Piper (one .onnx, tokens.txt, and
  * espeak-ng-data or a lexicon, or neither for character models).
  */
-export async function ttsSpec(modelId: string, dir: string, o: { numThreads: number; voice?: string }): Promise<TtsModelSpec> {
+export async function ttsSpec(modelId: string, dir: string, o: { numThreads: number; voice?: string; provider?: TtsModelSpec['provider'] }): Promise<TtsModelSpec> {
   const { files, dirs } = await listFiles(dir);
   const listed = findCatalogEntry(modelId)?.files ?? [];
   const at = (f: string | undefined) => (f === undefined ? undefined : path.join(dir, f));
@@ -115,7 +118,7 @@ export async function ttsSpec(modelId: string, dir: string, o: { numThreads: num
     return path.join(dir, f);
   };
   const espeakData = at(dirs.find((d) => path.basename(d) === 'espeak-ng-data'));
-  const base = { kind: 'tts' as const, modelId, numThreads: o.numThreads };
+  const base = { kind: 'tts' as const, modelId, numThreads: o.numThreads, provider: o.provider ?? 'cpu' };
   if (pick(files, /^lm_main.*\.onnx$/)) {
     const wavs = files.filter((f) => f.endsWith('.wav'));
     const voice = (o.voice && wavs.find((f) => path.basename(f, '.wav') === o.voice)) || wavs.find((f) => path.basename(f) === 'bria.wav') || wavs[0];

@@ -17,6 +17,8 @@ export interface SttModelSpec {
   transducer: { encoder: string; decoder: string; joiner: string };
   tokens: string;
   numThreads: number;
+  /** ONNX Runtime execution provider. */
+  provider: 'cpu' | 'cuda' | 'coreml';
   /** Endpointing (seconds): trailing silence after words (rule 2), with no words (rule 1), longest utterance (rule 3). */
   endpoint: { rule1: number; rule2: number; rule3: number };
   /**
@@ -32,6 +34,8 @@ export interface TtsModelSpec {
   /** sherpa-onnx OfflineTts `model` config: one of vits, kokoro, matcha, kitten, pocket with its files. */
   model: Record<string, unknown>;
   numThreads: number;
+  /** ONNX Runtime execution provider. */
+  provider: 'cpu' | 'cuda' | 'coreml';
   /** A voice to imitate (Pocket TTS speaks in the voice of a reference recording). */
   referenceWav?: string;
 }

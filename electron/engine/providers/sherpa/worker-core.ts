@@ -128,7 +128,7 @@ export class SherpaWorker {
       const sampleRate = 16000;
       const recognizer = new sherpa.OnlineRecognizer({
         featConfig: { sampleRate, featureDim: 80 },
-        modelConfig: { transducer: spec.transducer, tokens: spec.tokens, numThreads: spec.numThreads, provider: 'cpu', debug: 0 },
+        modelConfig: { transducer: spec.transducer, tokens: spec.tokens, numThreads: spec.numThreads, provider: spec.provider, debug: 0 },
         decodingMethod: 'greedy_search',
         enableEndpoint: 1,
         rule1MinTrailingSilence: spec.endpoint.rule1,
@@ -139,7 +139,7 @@ export class SherpaWorker {
       const secondPass = p
         ? new sherpa.OfflineRecognizer({
             featConfig: { sampleRate, featureDim: 80 },
-            modelConfig: { moonshine: { preprocessor: p.preprocessor, encoder: p.encoder, uncachedDecoder: p.uncachedDecoder, cachedDecoder: p.cachedDecoder }, tokens: p.tokens, numThreads: spec.numThreads, provider: 'cpu', debug: 0 },
+            modelConfig: { moonshine: { preprocessor: p.preprocessor, encoder: p.encoder, uncachedDecoder: p.uncachedDecoder, cachedDecoder: p.cachedDecoder }, tokens: p.tokens, numThreads: spec.numThreads, provider: spec.provider, debug: 0 },
           })
         : undefined;
       this.models.set(key, { kind: 'stt', recognizer, sampleRate, secondPass });
@@ -147,7 +147,7 @@ export class SherpaWorker {
       return;
     }
     const reference = spec.referenceWav ? sherpa.readWave(spec.referenceWav, false) : undefined;
-    const tts = await sherpa.OfflineTts.createAsync({ model: { ...spec.model, numThreads: spec.numThreads, provider: 'cpu', debug: 0 }, maxNumSentences: 1 });
+    const tts = await sherpa.OfflineTts.createAsync({ model: { ...spec.model, numThreads: spec.numThreads, provider: spec.provider, debug: 0 }, maxNumSentences: 1 });
     this.models.set(key, { kind: 'tts', tts, reference });
     this.post({ type: 'loaded', key, sampleRate: tts.sampleRate, numSpeakers: tts.numSpeakers });
   }

@@ -5,7 +5,7 @@ import { AsyncQueue } from '../../util/async-queue.js';
 import { sherpaHost, type SherpaHost } from '../sherpa/host.js';
 import { checkFiles, modelFolder, modelLoadError, sttSpec } from '../sherpa/model-files.js';
 import { SttItemSchema, type SttItem, type SttModelSpec } from '../sherpa/protocol.js';
-import type { SherpaContext, SherpaProviderOptions } from '../sherpa/provider-options.js';
+import { SherpaDeviceSchema, sherpaDevice, sherpaProvider, type SherpaContext, type SherpaProviderOptions } from '../sherpa/provider-options.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from '../types.js';
 
 const NAME = 'Local speech recognition (sherpa-onnx)';
@@ -19,6 +19,8 @@ export const SherpaSttSettingsSchema = z.object({
   modelDir: z.string().min(1).optional(),
   /** One thread: on a 2-core laptop the other core is the LLM's and the audio path's. */
   numThreads: z.number().int().min(1).max(16).default(1),
+  /** Where the model runs (see SherpaDeviceSchema). */
+  device: SherpaDeviceSchema,
   /** Silence after words that ends an utterance (sherpa-onnx's endpoint rule 2), in seconds. */
   endpointSilenceS: z.number().min(0.2).max(10).default(0.8),
   /**
@@ -59,10 +61,11 @@ export class SherpaOnnxStt implements SttProvider {
     const root = this.context.modelsDir;
     const dir = await modelFolder(s.model, s.modelDir, this.env, root);
     const second = s.secondPassModel ? { modelId: s.secondPassModel, dir: await modelFolder(s.secondPassModel, s.secondPassModelDir, this.env, root) } : undefined;
-    const spec = await sttSpec(s.model, dir, { numThreads: s.numThreads, endpoint: { rule1: Math.max(2.4, s.endpointSilenceS), rule2: s.endpointSilenceS, rule3: 20 }, ...(second ? { secondPass: second } : {}) });
+    const spec = await sttSpec(s.model, dir, { numThreads: s.numThreads, provider: sherpaProvider(s.device), endpoint: { rule1: Math.max(2.4, s.endpointSilenceS), rule2: s.endpointSilenceS, rule3: 20 }, ...(second ? { secondPass: second } : {}) });
     await checkFiles(s.model, spec);
     const stream = new SherpaSttStream(this.host, options);
-    await stream.start(`stt:${dir}:${s.numThreads}:${s.endpointSilenceS}:${second?.dir ?? ''}`, spec);
+    await stream.start(`stt:${dir}:${s.numThreads}:${s.device}:${s.endpointSilenceS}:${second?.dir ?? ''}`, spec);
+    this.context.device?.(sherpaDevice('stt', s.device, s.numThreads));
     return stream;
   }
 }

@@ -6,7 +6,7 @@ import { AsyncQueue } from '../../util/async-queue.js';
 import { sherpaHost, type SherpaHost } from '../sherpa/host.js';
 import { checkFiles, modelFolder, modelLoadError, ttsSpec } from '../sherpa/model-files.js';
 import { SynthesizeResultSchema, TtsItemSchema, type TtsModelSpec } from '../sherpa/protocol.js';
-import type { SherpaContext, SherpaProviderOptions } from '../sherpa/provider-options.js';
+import { SherpaDeviceSchema, sherpaDevice, sherpaProvider, type SherpaContext, type SherpaProviderOptions } from '../sherpa/provider-options.js';
 import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 
 const NAME = 'Local voice (sherpa-onnx)';
@@ -22,6 +22,8 @@ export const SherpaTtsSettingsSchema = z.object({
   speakerId: z.number().int().min(0).default(0),
   speed: z.number().min(0.5).max(2).default(1),
   numThreads: z.number().int().min(1).max(16).default(2),
+  /** Where the model runs (see SherpaDeviceSchema). */
+  device: SherpaDeviceSchema,
   /** Rate of the audio this provider hands out; the model's own rate is converted (Pocket TTS and Kokoro are 24 kHz). */
   sampleRate: z.number().int().min(8000).max(48000).default(24000),
 });
@@ -58,19 +60,29 @@ export class SherpaOnnxTts implements TtsProvider {
     return new SherpaTtsStream(this, options);
   }
 
+  private deviceTold = false;
+
+  /** The voice is loaded: where it runs is told once (shown beside the running providers). */
+  loaded(): void {
+    if (this.deviceTold) return;
+    this.deviceTold = true;
+    this.context.device?.(sherpaDevice('tts', this.settings.device, this.settings.numThreads));
+  }
+
   /** Loads the voice in its process ahead of the first sentence (the session starting), so the first reply does not wait for it. */
   async warmUp(signal?: AbortSignal): Promise<void> {
     const { key, spec } = await this.voice();
     await this.host.request('loadVoice', { key, spec }, signal ? { signal } : {});
+    this.loaded();
   }
 
   /** The voice's files, checked (a missing or broken model: a typed error before any process starts), and its key in the worker. */
   async voice(): Promise<{ key: string; spec: TtsModelSpec }> {
     const s = this.settings;
     const dir = await modelFolder(s.model, s.modelDir, this.env, this.context.modelsDir);
-    const spec = await ttsSpec(s.model, dir, { numThreads: s.numThreads, ...(s.voice ? { voice: s.voice } : {}) });
+    const spec = await ttsSpec(s.model, dir, { numThreads: s.numThreads, provider: sherpaProvider(s.device), ...(s.voice ? { voice: s.voice } : {}) });
     await checkFiles(s.model, spec);
-    return { key: `tts:${dir}:${s.numThreads}:${s.voice ?? ''}`, spec };
+    return { key: `tts:${dir}:${s.numThreads}:${s.device}:${s.voice ?? ''}`, spec };
   }
 }
 
@@ -155,6 +167,7 @@ class SherpaTtsStream implements TtsStream {
           if (!item.success) throw new ParleyError('local/protocol', `${NAME}: the worker sent invalid audio`);
           if (modelRate === undefined) {
             modelRate = item.data.sampleRate;
+            this.provider.loaded();
             loading = false;
             if (modelRate !== outRate) resampler = new Resampler({ inputRate: modelRate, outputRate: outRate });
           }

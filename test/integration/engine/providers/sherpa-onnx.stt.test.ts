@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DeviceInfo } from '../../../../electron/shared/conversation.js';
 import { ParleyError } from '../../../../electron/engine/errors.js';
 import { MAX_BACKLOG_S, SherpaOnnxStt, SherpaSttSettingsSchema } from '../../../../electron/engine/providers/stt/sherpa-onnx.js';
 import type { SttEvent, SttProvider, SttStream } from '../../../../electron/engine/providers/types.js';
@@ -34,6 +35,21 @@ async function rejection(p: Promise<unknown>): Promise<ParleyError> {
 }
 
 describe('sherpa-onnx local STT (generated streaming Zipformer, local inference process)', () => {
+
+  it('tells where the model runs once it loaded: the CPU and its threads; a GPU asked for is named as not used, with why', async () => {
+    const told: DeviceInfo[] = [];
+    const open = async (device: string) => {
+      const provider = new SherpaOnnxStt(SherpaSttSettingsSchema.parse({ modelDir: FIXTURE_STT, device, numThreads: 1 }), { device: (d) => told.push(d) }, { host: tracked.host('stt') });
+      const stream = await provider.open({ sampleRate: 16000 });
+      stream.close();
+    };
+    await open('auto');
+    await open('cuda');
+    expect(told).toEqual([
+      { stage: 'stt', provider: 'sherpa-onnx', requested: 'auto', backend: 'cpu', deviceNames: [], threads: 1 },
+      { stage: 'stt', provider: 'sherpa-onnx', requested: 'cuda', backend: 'cpu', deviceNames: [], threads: 1, fallback: expect.stringMatching(/needs a GPU build of sherpa-onnx/) },
+    ]);
+  });
   it('streams partials as words come and a final at its own endpoint after a pause; ready at once; never claims the end of the turn', async () => {
     const provider = stt();
     expect((provider as SttProvider).judgesTurns).toBeFalsy();

@@ -9,8 +9,9 @@ describe('sherpa-onnx worker protocol', () => {
   it('load, accept audio, decode-final: loaded, partials, then one final for the stream', async () => {
     const events: SherpaEvent[] = [];
     const worker = new SherpaWorker((e) => events.push(e));
+    // Asked for CUDA: this CPU build of sherpa-onnx falls back to the CPU by itself (as Parley's device note says).
     const f = (n: string) => path.join(FIXTURE_STT, n);
-    await worker.handle({ type: 'load', key: 'k', spec: { kind: 'stt', modelId: 'fixture', transducer: { encoder: f('encoder.onnx'), decoder: f('decoder.onnx'), joiner: f('joiner.onnx') }, tokens: f('tokens.txt'), numThreads: 1, endpoint: { rule1: 2.4, rule2: 0.8, rule3: 20 } } });
+    await worker.handle({ type: 'load', key: 'k', spec: { kind: 'stt', modelId: 'fixture', transducer: { encoder: f('encoder.onnx'), decoder: f('decoder.onnx'), joiner: f('joiner.onnx') }, tokens: f('tokens.txt'), numThreads: 1, provider: 'cuda', endpoint: { rule1: 2.4, rule2: 0.8, rule3: 20 } } });
     expect(events).toEqual([{ type: 'loaded', key: 'k', sampleRate: 16000, numSpeakers: 0 }]);
     await worker.handle({ type: 'stt-open', stream: 7, key: 'k' });
     await worker.handle({ type: 'stt-accept', stream: 7, samples: (await speechThenSilence('librivox-ss01-0880.wav', 0)).subarray(0, 32000), sampleRate: 16000 });
@@ -34,7 +35,7 @@ describe('sherpa-onnx worker protocol', () => {
       // Cancelled from inside the first chunk's callback: deterministic, whatever the speed.
       if (e.type === 'audio' && events.filter((x) => x.type === 'audio').length === 1) void worker.handle({ type: 'cancel', job: 3 });
     });
-    await worker.handle({ type: 'load', key: 't', spec: { kind: 'tts', modelId: 'fixture', model: { vits: { model: path.join(FIXTURE_TTS, 'model.onnx'), tokens: path.join(FIXTURE_TTS, 'tokens.txt') } }, numThreads: 1 } });
+    await worker.handle({ type: 'load', key: 't', spec: { kind: 'tts', modelId: 'fixture', model: { vits: { model: path.join(FIXTURE_TTS, 'model.onnx'), tokens: path.join(FIXTURE_TTS, 'tokens.txt') } }, numThreads: 1, provider: 'cpu' } });
     expect(events[0]).toEqual({ type: 'loaded', key: 't', sampleRate: 16000, numSpeakers: 0 });
     await worker.handle({ type: 'tts-synthesize', job: 3, key: 't', text: 'One. Two. Three. Four.', sid: 0, speed: 1 });
     const audio = events.filter((e) => e.type === 'audio');
