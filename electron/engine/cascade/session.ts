@@ -5,6 +5,7 @@ import { asParleyError, isAbort, type ParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
 import type { RetryBudget } from '../providers/retry-budget.js';
 import type { ChatMessage, LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
+import { InterruptedTurns } from '../events/barge-in.js';
 import { TranscriptRecorder, type TranscriptLog } from '../events/transcript.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { linkedAbort } from '../util/abort.js';
@@ -102,6 +103,8 @@ export class CascadeSession {
   private readonly session = new AbortController();
   /** Writes the transcript log from this session's events. */
   private readonly recorder: TranscriptRecorder | undefined;
+  /** Late events of interrupted turns are filtered by ON_BARGE_IN. */
+  private readonly interrupted = new InterruptedTurns();
   private stt: SttStream | undefined;
   private sttPending: Float32Array[] = [];
   private sttPendingSamples = 0;
@@ -373,6 +376,7 @@ export class CascadeSession {
   private interrupt(turn: ActiveTurn, byVoice = false): void {
     turn.bargedIn ||= byVoice;
     this.options.sink.pause();
+    this.interrupted.add(turn.id);
     turn.controller.abort();
     this.emit({ type: 'barge-in', turnId: turn.id, phase: 'confirmed' });
   }
@@ -591,6 +595,7 @@ export class CascadeSession {
   }
 
   private emit(event: EngineEvent): void {
+    if (!this.interrupted.passes(event)) return;
     this.recorder?.record(event);
     this.queue?.push(event);
     for (const l of this.listeners) l(event);

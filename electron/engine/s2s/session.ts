@@ -5,6 +5,7 @@ import type { EngineEvent, ConversationState } from '../events/conversation-even
 import { systemClock, type Clock } from '../clock.js';
 import { ParleyError, asParleyError } from '../errors.js';
 import { TurnLatency } from '../metrics/latency.js';
+import { InterruptedTurns } from '../events/barge-in.js';
 import { TranscriptRecorder, type TranscriptLog } from '../events/transcript.js';
 import type { EndpointerOptions } from '../vad/endpointer.js';
 import type { SpeechProbabilityModel } from '../vad/silero.js';
@@ -114,6 +115,8 @@ export class S2sSession {
 
   /** Writes the transcript log from this session's events. */
   private readonly recorder: TranscriptRecorder | undefined;
+  /** Late events of interrupted turns are filtered by ON_BARGE_IN. */
+  private readonly interrupted = new InterruptedTurns();
 
   constructor(private readonly options: S2sSessionOptions) {
     this.recorder = options.log ? new TranscriptRecorder(options.log) : undefined;
@@ -480,6 +483,7 @@ export class S2sSession {
     const turn = this.turn;
     if (turn) {
       turn.interrupted = true;
+      this.interrupted.add(turn.id);
       this.emit({ type: 'barge-in', turnId: turn.id, phase: 'confirmed' });
     }
     return true;
@@ -560,6 +564,7 @@ export class S2sSession {
   }
 
   private emit(event: EngineEvent): void {
+    if (!this.interrupted.passes(event)) return;
     this.recorder?.record(event);
     for (const l of this.listeners) l(event);
   }
