@@ -27,7 +27,7 @@ import { readWavFile } from '../electron/engine/audio/wav.js';
 import { CATALOG, type CatalogEntry } from '../electron/engine/models/catalog.js';
 import { SherpaOnnxStt, SherpaSttSettingsSchema } from '../electron/engine/providers/stt/sherpa-onnx.js';
 import { SherpaOnnxTts, SherpaTtsSettingsSchema } from '../electron/engine/providers/tts/sherpa-onnx.js';
-import type { SttEvent, TtsEvent } from '../electron/engine/providers/types.js';
+import type { SttEvent, SttProvider, TtsEvent } from '../electron/engine/providers/types.js';
 
 const STT_MODELS = ['zipformer-en-20m-streaming'];
 const TTS_MODELS = ['pocket-tts-int8-2026-01-26', 'kokoro-en-v0_19'];
@@ -69,22 +69,30 @@ async function checkStt(id: string, dir: string, speechDir: string, secondPass?:
   for (const name of readdirSync(speechDir).filter((f) => f.endsWith('.wav') && existsSync(path.join(speechDir, f.replace(/\.wav$/, '.txt'))))) {
     const wav = await readWavFile(path.join(speechDir, name));
     const audio = wav.channels[0]!;
-    const stream = await provider.open({ sampleRate: wav.sampleRate });
-    const finals: string[] = [];
-    const reading = (async () => {
-      for await (const e of stream as AsyncIterable<SttEvent>) if (e.type === 'final' && e.text) finals.push(e.text);
-    })();
-    const started = performance.now();
-    const block = Math.round(wav.sampleRate / 10);
-    for (let i = 0; i < audio.length; i += block) stream.push(audio.subarray(i, i + block), true);
-    const finalizing = performance.now();
-    await stream.end();
-    await reading;
-    const done = performance.now();
-    const transcript = finals.join(' ');
-    files.push({ file: name, wer: wordErrorRate(readFileSync(path.join(speechDir, name.replace(/\.wav$/, '.txt')), 'utf8'), transcript), rtf: (done - started) / 1000 / (audio.length / wav.sampleRate), finalizeMs: done - finalizing, transcript });
+    const { transcript, totalMs, finalizeMs } = await transcribeAtFullSpeed(provider, audio, wav.sampleRate);
+    files.push({ file: name, wer: wordErrorRate(readFileSync(path.join(speechDir, name.replace(/\.wav$/, '.txt')), 'utf8'), transcript), rtf: totalMs / 1000 / (audio.length / wav.sampleRate), finalizeMs, transcript });
   }
   return { model: secondPass ? `${id} + ${secondPass.id}` : id, files };
+}
+
+/**
+ * A recording through a local STT as fast as it goes (100 ms blocks, then end): its words, the
+ * whole time taken and the wait for the last final after the input ended.
+ */
+export async function transcribeAtFullSpeed(provider: SttProvider, audio: Float32Array, sampleRate: number): Promise<{ transcript: string; totalMs: number; finalizeMs: number }> {
+  const stream = await provider.open({ sampleRate });
+  const finals: string[] = [];
+  const reading = (async () => {
+    for await (const e of stream as AsyncIterable<SttEvent>) if (e.type === 'final' && e.text) finals.push(e.text);
+  })();
+  const started = performance.now();
+  const block = Math.round(sampleRate / 10);
+  for (let i = 0; i < audio.length; i += block) stream.push(audio.subarray(i, i + block), true);
+  const finalizing = performance.now();
+  await stream.end();
+  await reading;
+  const done = performance.now();
+  return { transcript: finals.join(' '), totalMs: done - started, finalizeMs: done - finalizing };
 }
 
 async function checkTts(id: string, dir: string): Promise<TtsResult> {

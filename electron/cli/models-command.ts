@@ -1,5 +1,5 @@
 import { MODEL_TASKS, PRESETS } from '../engine/models/catalog.js';
-import { formatBytes } from '../engine/models/download.js';
+import { formatBytes } from '../shared/format.js';
 import { modelsDir } from '../engine/models/paths.js';
 import { ModelStore, type InstalledModel, type ModelListing } from '../engine/models/store.js';
 import { ParleyError } from '../engine/errors.js';

@@ -1,4 +1,5 @@
-import { formatBytes, type DownloadProgress } from '../engine/models/download.js';
+import type { DownloadProgress } from '../engine/models/download.js';
+import { formatBytes } from '../shared/format.js';
 
 const BAR_WIDTH = 30;
 

@@ -24,13 +24,13 @@ import type { LocalProcessHost } from '../../electron/engine/local/host.js';
 import { newSherpaHost } from '../../electron/engine/providers/sherpa/host.js';
 import { SherpaOnnxStt, SherpaSttSettingsSchema } from '../../electron/engine/providers/stt/sherpa-onnx.js';
 import { SherpaOnnxTts, SherpaTtsSettingsSchema } from '../../electron/engine/providers/tts/sherpa-onnx.js';
-import type { SttEvent, TtsEvent } from '../../electron/engine/providers/types.js';
+import type { TtsEvent } from '../../electron/engine/providers/types.js';
 import { forkSpawner, type Spawner } from '../../electron/engine/local/spawner.js';
 import { createLiveSession } from '../../electron/engine/session/session-factory.js';
 import { MemorySecretStore } from '../../electron/engine/settings/secret-store.js';
 import type { SileroVadModel } from '../../electron/engine/vad/silero.js';
 import { defaultSettings } from '../../electron/shared/settings.js';
-import { wordErrorRate } from '../../scripts/check-local.js';
+import { transcribeAtFullSpeed, wordErrorRate } from '../../scripts/check-local.js';
 import { ROOT, speechFile } from '../paths.js';
 import { firstWindowAbove, speakTurns } from './cascade.js';
 import type { LocalModelChoice, LocalTask } from './local-models.js';
@@ -126,17 +126,7 @@ export async function sttBench(model: LocalModelChoice): Promise<SttBench> {
       const audio = wav.channels[0]!;
       const audioS = audio.length / wav.sampleRate;
       // As fast as it goes: the real-time factor, and the words for the word error rate.
-      const fast = await provider.open({ sampleRate: wav.sampleRate });
-      const finals: string[] = [];
-      const reading = drain(fast, (e: SttEvent) => e.type === 'final' && e.text && finals.push(e.text));
-      const started = performance.now();
-      const block = Math.round(wav.sampleRate / 10);
-      for (let i = 0; i < audio.length; i += block) fast.push(audio.subarray(i, i + block), true);
-      const finalizing = performance.now();
-      await fast.end();
-      await reading;
-      const done = performance.now();
-      const transcript = finals.join(' ');
+      const { transcript, totalMs, finalizeMs } = await transcribeAtFullSpeed(provider, audio, wav.sampleRate);
       const reference = speechFile(file.replace(/\.wav$/, '.txt'));
       // Fed in real time, as a microphone does: each partial's latency.
       const from = log.length;
@@ -164,8 +154,8 @@ export async function sttBench(model: LocalModelChoice): Promise<SttBench> {
       files.push({
         file,
         audioS,
-        realTimeFactor: realTimeFactor(done - started, audioS),
-        finalizeMs: done - finalizing,
+        realTimeFactor: realTimeFactor(totalMs, audioS),
+        finalizeMs,
         ...(existsSync(reference) && !model.standIn ? { wordErrorRate: wordErrorRate(readFileSync(reference, 'utf8'), transcript) } : {}),
         transcript: transcript.slice(0, 120),
         partials: mine.length,

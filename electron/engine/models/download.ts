@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { ParleyError, abortError, isAbort } from '../errors.js';
 import { abortableSleep } from '../util/abort.js';
+import { formatBytes } from '../../shared/format.js';
 
 export interface DownloadProgress {
   receivedBytes: number;
@@ -289,14 +290,3 @@ async function hashExisting(file: string, hash: Hash): Promise<number> {
   return st.size;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}

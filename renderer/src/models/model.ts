@@ -5,6 +5,9 @@ import type { ProviderInfo } from '../../../electron/shared/ipc.js';
 import type { ModelEntry, ModelPreset, ModelTaskName, TransferStatus } from '../../../electron/shared/models.js';
 import { offlineRefusal } from '../../../electron/shared/offline.js';
 import type { Settings } from '../../../electron/shared/settings.js';
+import { formatBytes } from '../../../electron/shared/format.js';
+
+export { formatBytes };
 
 export const TASK_LABELS: Record<ModelTaskName, string> = {
   stt: 'Speech recognition',
@@ -20,17 +23,6 @@ export function groupByTask(models: ModelEntry[]): { task: ModelTaskName; label:
   return TASK_ORDER.map((task) => ({ task, label: TASK_LABELS[task], models: models.filter((m) => m.task === task) })).filter((g) => g.models.length > 0);
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
