@@ -89,6 +89,7 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
     const replies = (options.replies ?? [[' Hello', ' there', '.']]).map((r) => [...r]);
     const faults = (options.faults ?? []).filter((f) => f.connection === undefined || f.connection === stats.connections).sort((a, b) => a.afterMs - b.afterMs);
     let heard = new Float32Array(0);
+    let closed = false;
     let heardMs = 0;
     let speechMs = 0;
     let silenceMs = 0;
@@ -211,7 +212,7 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
     };
 
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary || !ready || data.length === 0 || data[0] !== 0x01) return;
+      if (closed || !isBinary || !ready || data.length === 0 || data[0] !== 0x01) return;
       stats.audioArrivals.push(performance.now());
       stats.bytesIn += data.length;
       const payload = new Uint8Array(data.subarray(1));
@@ -233,7 +234,11 @@ export async function startFakeMoshi(options: FakeMoshiOptions = {}) {
         }
       });
     });
-    ws.on('close', () => decoder.free());
+    ws.on('close', () => {
+      closed = true;
+      // After the decodes already queued (freeing under one crashes the reference decoder).
+      chain = chain.then(() => decoder.free()).catch(() => undefined);
+    });
 
     if (options.handshakeDelayMs === 'never') return;
     setTimeout(() => {
