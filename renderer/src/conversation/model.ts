@@ -294,7 +294,7 @@ export function providersLine(status: Extract<SessionStatus, { state: 'running' 
  * An error message for the screen: no backticks, no environment-variable names (the key goes in
  * Settings). The message as the engine wrote it, and its code, stay for a "Details" disclosure.
  */
-export function plainError(error: { code?: string; message: string }): { text: string; details?: string } {
+export function plainError(error: { code?: string; message: string; provider?: string }): { text: string; details?: string } {
   const text = error.message
     .replace(/`/g, '')
     .replace(/set [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+ or add (?:the key|it) in settings/g, 'add the key in Settings')
