@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+import { chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
 
 // Dead speech-to-text through the real UI (`parley serve`, the real Deepgram client against a fake
 // that rejects the key or answers 503 forever): the state says what is true, never "Listening",
@@ -34,7 +34,7 @@ describe.runIf(run)('dead speech-to-text in the browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     cleanups.push(() => page.close());
     await page.goto(served.url);
-    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await engineReady(page);
     await page.getByRole('button', { name: 'Start conversation' }).click();
     return page;
   }
@@ -55,42 +55,57 @@ describe.runIf(run)('dead speech-to-text in the browser', () => {
     }
   }
 
-  it('a rejected key: "Stopped: Deepgram rejected the key", one banner with Open settings, one attempt', async () => {
+  /** What is on screen (Details disclosures closed): no provider ids, no environment-variable names, no error codes, no backticks. */
+  async function plainWords(page: Page): Promise<void> {
+    const text = await page.locator('main').innerText();
+    expect(text).not.toMatch(/`/);
+    expect(text).not.toMatch(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/);
+    expect(text).not.toMatch(/\bprovider\/[a-z-]+/);
+    expect(text).not.toMatch(/\bdeepgram\b/);
+  }
+
+  it('a rejected key: "Stopped: Deepgram (speech recognition) rejected the key", one banner with Open settings, one attempt', async () => {
     const deepgram = await startFakeDeepgram();
     cleanups.push(deepgram.close);
     const page = await open(deepgram, 'dg-revoked-key-0000');
     const state = page.getByTestId('conversation-state');
-    await state.getByText('Stopped: Deepgram rejected the key').waitFor({ timeout: 15_000 });
+    await state.getByText('Stopped: Deepgram (speech recognition) rejected the key').waitFor({ timeout: 15_000 });
     expect(await state.innerText()).not.toMatch(/Listening/);
+    await page.getByText('Check the Deepgram key in Settings.').waitFor();
     await state.getByRole('button', { name: 'Open settings' }).waitFor();
     const banners = page.getByRole('alert').filter({ hasText: /Deepgram/ });
     expect(await banners.count()).toBe(1);
     expect(await banners.first().innerText()).toMatch(/invalid API key for Deepgram/);
     await banners.first().getByRole('button', { name: 'Open settings' }).waitFor();
     expect(await page.getByRole('log', { name: 'Conversation' }).innerText()).not.toMatch(/Parley is listening/);
+    await plainWords(page);
     await noHorizontalOverflow(page, 'stt-rejected-key');
     // The microphone's audio kept coming all along: the key was not tried again for it.
     expect(deepgram.stats.attempts).toBe(1);
   }, 60_000);
 
-  it('Deepgram answering 503 forever: "Can\'t reach Deepgram, retrying", then "Stopped" with Try again after a handful of attempts', async () => {
+  it('Deepgram answering 503 forever: "Can\'t reach Deepgram (speech recognition). Retrying in N s…", then "Stopped" with what to check and Try again after a handful of attempts', async () => {
     const deepgram = await startFakeDeepgram({ refuseAll: { status: 503 } });
     cleanups.push(deepgram.close);
     const page = await open(deepgram, deepgram.key);
     const state = page.getByTestId('conversation-state');
-    await state.getByText(/^Can't reach Deepgram, retrying in \d+ s$/).waitFor({ timeout: 15_000 });
+    // The state names the service by its display name and what it does, and when the next attempt comes.
+    await state.getByText(/^Can't reach Deepgram \(speech recognition\)\. Retrying in \d+ s…$/).waitFor({ timeout: 15_000 });
     expect(await page.getByRole('log', { name: 'Conversation' }).innerText()).not.toMatch(/Parley is listening/);
+    await plainWords(page);
     await noHorizontalOverflow(page, 'stt-retrying');
-    await state.getByText("Stopped: can't reach Deepgram").waitFor({ timeout: 30_000 });
+    await state.getByText("Stopped: can't reach Deepgram (speech recognition)").waitFor({ timeout: 30_000 });
+    await page.getByText('Deepgram is not answering; check its address in Settings, or try again.').waitFor();
     await state.getByRole('button', { name: 'Try again' }).waitFor();
     const banners = page.getByRole('alert').filter({ hasText: /Deepgram/ });
     expect(await banners.count()).toBe(1);
     expect(await banners.first().innerText()).toMatch(/Deepgram server error \(503\).*gave up after 6 attempts/);
     expect(deepgram.stats.attempts).toBe(6);
+    await plainWords(page);
     await noHorizontalOverflow(page, 'stt-unreachable');
     // Try again starts a fresh session, with a fresh budget.
     await state.getByRole('button', { name: 'Try again' }).click();
-    await state.getByText(/^Can't reach Deepgram, retrying in \d+ s$/).waitFor({ timeout: 15_000 });
+    await state.getByText(/^Can't reach Deepgram \(speech recognition\)\. Retrying in \d+ s…$/).waitFor({ timeout: 15_000 });
     expect(deepgram.stats.attempts).toBeGreaterThan(6);
   }, 90_000);
 });

@@ -247,9 +247,10 @@ export interface LiveStatus {
 /**
  * The live state in words, true to what the engine can do right now: not "Listening" while the
  * speech-to-text is unreachable or stopped, nor while muted. `preparing`: the engine is still
- * loading what a conversation needs.
+ * loading what a conversation needs; `engineGone`: its process ended.
  */
-export function liveStatusLabel(view: ConversationView, starting: boolean, local: { muted?: boolean; preparing?: boolean } = {}): LiveStatus {
+export function liveStatusLabel(view: ConversationView, starting: boolean, local: { muted?: boolean; preparing?: boolean; engineGone?: boolean } = {}): LiveStatus {
+  if (local.engineGone) return { text: 'Not connected to the engine', tone: 'error', speaker: 'none' };
   const stt = view.stt;
   if (stt?.status.state === 'stopped' && (view.status.state === 'running' || view.status.state === 'failed')) {
     const stopped = sttStopped(stt.provider, stt.status.error);
@@ -284,7 +285,9 @@ export function providersLine(status: Extract<SessionStatus, { state: 'running' 
     const chosen = (settings?.providers as Record<string, Record<string, Record<string, unknown>> | undefined> | undefined)?.[kind]?.[id]?.model;
     const schema = info.settingsSchema as { properties?: { model?: { default?: unknown } } };
     const model = typeof chosen === 'string' && chosen ? chosen : schema.properties?.model?.default;
-    return typeof model === 'string' && model ? `${info.displayName} ${model}` : info.displayName;
+    // The name without its parenthetical ("Moshi (Kyutai, runs locally)" -> "Moshi"): the line stays short.
+    const short = info.displayName.replace(/\s*\(.*\)\s*$/, '') || info.displayName;
+    return typeof model === 'string' && model ? `${short} ${model}` : short;
   };
   if (status.architecture === 's2s') return `Speech-to-speech: ${name('s2s', status.providers.s2s ?? '')}`;
   return `Cascade: ${(['stt', 'llm', 'tts'] as const).map((k) => name(k, status.providers[k] ?? '')).join(' → ')}`;
@@ -308,7 +311,7 @@ export function transcriptHint(view: ConversationView): string {
   if (isListening(view)) return 'Say something: Parley is listening.';
   const stt = view.stt;
   if (view.status.state === 'running' && stt?.status.state === 'stopped') return `Parley cannot hear you: ${sttStopReason(stt.provider, stt.status.error)}.`;
-  if (view.status.state === 'running' && stt) return `Parley cannot hear you yet. ${liveStatusLabel(view, false).text}.`;
+  if (view.status.state === 'running' && stt) return 'Parley cannot hear you yet.';
   return 'Press “Start conversation” and talk.';
 }
 

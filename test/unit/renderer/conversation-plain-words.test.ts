@@ -11,7 +11,7 @@ const state = (s: string): ConversationMessage => ({ type: 'event', event: { typ
 function provider(kind: ProviderInfo['kind'], id: string, displayName: string, model?: string): ProviderInfo {
   return { kind, id, displayName, local: false, requiresKey: true, keyName: null, capabilities: [], settingsSchema: model ? { type: 'object', properties: { model: { type: 'string', default: model } } } : { type: 'object', properties: {} } };
 }
-const providers = [provider('stt', 'deepgram', 'Deepgram', 'nova-3'), provider('llm', 'openai', 'OpenAI', 'gpt-4o-mini'), provider('tts', 'openai', 'OpenAI', 'gpt-4o-mini-tts'), provider('s2s', 'moshi', 'Moshi (Kyutai)')];
+const providers = [provider('stt', 'deepgram', 'Deepgram', 'nova-3'), provider('llm', 'openai', 'OpenAI (and compatible servers)', 'gpt-4o-mini'), provider('tts', 'openai', 'OpenAI', 'gpt-4o-mini-tts'), provider('s2s', 'moshi', 'Moshi (Kyutai, runs locally)')];
 
 describe('the conversation state in words, and who is speaking', () => {
   it('says what the conversation is doing, turn by turn, with the speaker the voice visual shows', () => {
@@ -27,6 +27,11 @@ describe('the conversation state in words, and who is speaking', () => {
     expect(liveStatusLabel(v, false)).toMatchObject({ text: 'Parley is speaking', speaker: 'assistant' });
     v = play([{ type: 'event', event: { type: 'barge-in', turnId: 1, phase: 'suspected' } }], v);
     expect(liveStatusLabel(v, false)).toMatchObject({ text: 'Paused: are you interrupting?', speaker: 'user' });
+  });
+
+  it('the engine gone: says so, whatever the conversation was doing', () => {
+    const v = play([{ type: 'session', status: cascade }, state('assistant-speaking')]);
+    expect(liveStatusLabel(v, false, { engineGone: true })).toMatchObject({ text: 'Not connected to the engine', tone: 'error', speaker: 'none' });
   });
 
   it('muted while listening says so instead of "Listening"', () => {
@@ -47,7 +52,7 @@ describe('plain words on screen', () => {
   it('the running providers by display name and model, not by id', () => {
     const settings = SettingsSchema.parse({ version: SettingsSchema.shape.version.value, providers: { stt: {}, llm: { openai: { model: 'gpt-4.1' } }, tts: {}, s2s: {} } });
     expect(providersLine(cascade, providers, settings)).toBe('Cascade: Deepgram nova-3 → OpenAI gpt-4.1 → OpenAI gpt-4o-mini-tts');
-    expect(providersLine({ ...cascade, architecture: 's2s', providers: { s2s: 'moshi' } }, providers, settings)).toBe('Speech-to-speech: Moshi (Kyutai)');
+    expect(providersLine({ ...cascade, architecture: 's2s', providers: { s2s: 'moshi' } }, providers, settings)).toBe('Speech-to-speech: Moshi');
     // A provider the list does not know (yet) still shows, by its id.
     expect(providersLine({ ...cascade, providers: { stt: 'whisper', llm: 'openai', tts: 'openai' } }, [], settings)).toBe('Cascade: whisper → openai → openai');
   });
