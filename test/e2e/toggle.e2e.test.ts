@@ -45,7 +45,7 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     await page.goto(url);
     await engineReady(page);
     await page.getByRole('button', { name: 'Start conversation' }).click();
-    await page.getByTestId('running-providers').getByText(/^Cascade: Deepgram \S+ → OpenAI \S+ → OpenAI \S+$/).waitFor({ timeout: 10_000 });
+    await page.getByTestId('running-providers').getByText(/^Cascade: Deepgram nova-\S+ → OpenAI.* → OpenAI.*$/).waitFor({ timeout: 10_000 });
 
     const toggle = page.getByRole('radiogroup', { name: 'Architecture' });
     await toggle.getByRole('radio', { name: 'Speech-to-speech' }).click();

@@ -44,6 +44,7 @@ export function ConversationView({
   const micLevel = useLiveStore((s) => s.micLevel);
   const outLevel = useLiveStore((s) => s.outLevel);
   const talking = useLiveStore((s) => s.talking);
+  const hasCompare = useLiveStore((s) => s.compare !== undefined);
   const { connect, dismiss, start, stop, setTalking } = useLiveStore.getState();
   const [latencyOpen, setLatencyOpen] = useState(() => window.matchMedia(SIDE_BY_SIDE).matches);
   useEffect(() => connect(), [connect]);
@@ -151,10 +152,15 @@ export function ConversationView({
               ))}
             </ul>
           )}
-          <CompareView />
+          {hasCompare && (
+            // Scrolls on its own when long: reachable by keyboard.
+            <div className="conversation__compare" tabIndex={0}>
+              <CompareView />
+            </div>
+          )}
         </div>
         {latencyOpen && (
-          <div className="conversation__side" id="conversation-latency">
+          <div className="conversation__side" id="conversation-latency" role="region" aria-label="Latency panel" tabIndex={0}>
             <LatencyPanel turns={view.turns} />
           </div>
         )}
