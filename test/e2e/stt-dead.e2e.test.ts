@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
 
 // Dead speech-to-text through the real UI (`parley serve`, the real Deepgram client against a fake
 // that rejects the key or answers 503 forever): the state says what is true, never "Listening",
@@ -39,20 +39,33 @@ describe.runIf(run)('dead speech-to-text in the browser', () => {
     return page;
   }
 
+  /**
+   * At 1280x800 and 800x600, light and dark: no horizontal overflow, the state and the controls in
+   * view without scrolling (nothing essential below the fold), and axe clean.
+   */
   async function noHorizontalOverflow(page: Page, name: string): Promise<void> {
-    for (const [width, height] of [
-      [1280, 800],
-      [800, 600],
-    ] as const) {
-      await page.setViewportSize({ width, height });
-      // (Runs in the page; the test project has no DOM types.)
-      const fits = await page.evaluate(() => {
-        const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
-        return w.document.scrollingElement.scrollWidth <= w.innerWidth;
-      });
-      await screenshot(page, `${name}-${width}x${height}`);
-      expect(fits, `no horizontal overflow at ${width}x${height}`).toBe(true);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      for (const [width, height] of [
+        [1280, 800],
+        [800, 600],
+      ] as const) {
+        await page.setViewportSize({ width, height });
+        // (Runs in the page; the test project has no DOM types.)
+        const fits = await page.evaluate(() => {
+          const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+          return w.document.scrollingElement.scrollWidth <= w.innerWidth;
+        });
+        await screenshot(page, `${name}-${width}x${height}${colorScheme === 'dark' ? '-dark' : ''}`);
+        expect(fits, `no horizontal overflow at ${width}x${height} (${colorScheme})`).toBe(true);
+        for (const essential of [page.getByTestId('conversation-state'), page.getByRole('region', { name: 'Conversation controls' })]) {
+          const box = await essential.boundingBox();
+          expect(box && box.y + box.height, `in view at ${width}x${height}`).toBeLessThanOrEqual(height);
+        }
+        expect(await accessibilityViolations(page)).toEqual([]);
+      }
     }
+    await page.emulateMedia({ colorScheme: 'light' });
   }
 
   /** What is on screen (Details disclosures closed): no provider ids, no environment-variable names, no error codes, no backticks. */
@@ -80,6 +93,15 @@ describe.runIf(run)('dead speech-to-text in the browser', () => {
     expect(await page.getByRole('log', { name: 'Conversation' }).innerText()).not.toMatch(/Parley is listening/);
     await plainWords(page);
     await noHorizontalOverflow(page, 'stt-rejected-key');
+    // Reduced motion: the voice ring keeps still and the meters do not slide.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const motion = await page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document;
+      const style = (s: string) => (globalThis as unknown as { getComputedStyle(e: unknown): { transform: string; transitionDuration: string } }).getComputedStyle(d.querySelector(s));
+      return { ring: style('.voice-orb__ring').transform, ringMoves: style('.voice-orb__ring').transitionDuration, meter: style('.voice-meter__fill').transitionDuration };
+    });
+    expect(motion).toEqual({ ring: 'none', ringMoves: '0s', meter: '0s' });
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
     // The microphone's audio kept coming all along: the key was not tried again for it.
     expect(deepgram.stats.attempts).toBe(1);
   }, 60_000);
