@@ -40,6 +40,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await page.getByText(/Voice activity detection ready/).count()).toBe(0);
     await page.getByRole('button', { name: 'About', exact: true }).click();
     await page.getByTestId('about-vad').getByText(/Voice activity detection ready on CPU \(\d+ ms\)/).waitFor();
+    await screenshot(page, 'about');
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Conversation', exact: true }).click();
     expect(await page.title()).toBe('Parley');

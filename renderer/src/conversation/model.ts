@@ -257,8 +257,9 @@ export function liveStatusLabel(view: ConversationView, starting: boolean, local
     return { text: `Stopped: ${stopped.text}`, tone: 'error', speaker: 'none', advice: stopped.advice };
   }
   if (view.status.state !== 'running') {
-    const text = starting || view.status.state === 'starting' ? 'Starting…' : local.preparing ? 'Getting ready…' : 'Not started';
-    return { text, tone: 'idle', speaker: 'none' };
+    if (starting || view.status.state === 'starting') return { text: 'Starting…', tone: 'idle', speaker: 'none' };
+    if (view.status.state === 'failed') return { text: view.failedAfterRunning ? 'Stopped by a problem' : 'Could not start', tone: 'error', speaker: 'none' };
+    return { text: local.preparing ? 'Getting ready…' : 'Not started', tone: 'idle', speaker: 'none' };
   }
   if (stt?.status.state === 'retrying') {
     const s = Math.max(1, Math.round(stt.status.inMs / 1000));

@@ -34,6 +34,15 @@ describe('the conversation state in words, and who is speaking', () => {
     expect(liveStatusLabel(v, false, { engineGone: true })).toMatchObject({ text: 'Not connected to the engine', tone: 'error', speaker: 'none' });
   });
 
+  it('a session that failed says so in the state too (the banner above says why)', () => {
+    const error = { code: 'provider/missing-key', message: 'no API key for Deepgram' };
+    expect(liveStatusLabel(play([{ type: 'session', status: { state: 'failed', error } }]), false)).toMatchObject({ text: 'Could not start', tone: 'error' });
+    const after = play([{ type: 'session', status: cascade }, { type: 'session', status: { state: 'failed', error: { code: 'provider/disconnected', message: 'OpenAI dropped' } } }]);
+    expect(liveStatusLabel(after, false)).toMatchObject({ text: 'Stopped by a problem', tone: 'error' });
+    // Starting again: the failure is history.
+    expect(liveStatusLabel(after, true).text).toBe('Starting…');
+  });
+
   it('muted while listening says so instead of "Listening"', () => {
     const v = play([{ type: 'session', status: { ...cascade, muted: true } }]);
     expect(liveStatusLabel(v, false, { muted: true })).toMatchObject({ text: 'Muted', tone: 'idle' });
