@@ -41,8 +41,6 @@ export function ConversationView({
   const closedReason = useLiveStore((s) => s.closedReason);
   const mic = useLiveStore((s) => s.mic);
   const muted = useLiveStore((s) => s.muted);
-  const micLevel = useLiveStore((s) => s.micLevel);
-  const outLevel = useLiveStore((s) => s.outLevel);
   const talking = useLiveStore((s) => s.talking);
   const hasCompare = useLiveStore((s) => s.compare !== undefined);
   const { connect, dismiss, start, stop, setTalking } = useLiveStore.getState();
@@ -102,9 +100,6 @@ export function ConversationView({
         <div className="conversation__column">
           <VoicePresence
             status={status}
-            micLevel={micLevel}
-            outLevel={outLevel}
-            muted={muted}
             providers={view.status.state === 'running' ? providersLine(view.status, providers, settings) : undefined}
             actions={
               <>

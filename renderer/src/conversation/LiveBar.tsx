@@ -8,7 +8,10 @@ import { useLiveStore } from './store';
  * Keyboard: Escape cuts Parley off; in push-to-talk, holding Space talks.
  */
 export function LiveBar({ mode, onModeChange, architecture, latency }: { mode: Settings['mode']; onModeChange: (mode: Settings['mode']) => void; architecture: ReactNode; latency: { open: boolean; toggle: () => void; controls: string } }) {
-  const { mic, muted, view, linked } = useLiveStore();
+  const mic = useLiveStore((s) => s.mic);
+  const muted = useLiveStore((s) => s.muted);
+  const view = useLiveStore((s) => s.view);
+  const linked = useLiveStore((s) => s.linked);
   const comparing = useLiveStore((s) => s.compare?.state === 'running');
   const { start, stop, setMuted, setTalking, interrupt, requestCompare } = useLiveStore.getState();
   const running = view.status.state === 'running';

@@ -1,5 +1,6 @@
 import type { CSSProperties, ReactNode } from 'react';
 import { levelPercent, type LiveStatus } from './model';
+import { useLiveStore } from './store';
 import './voice.css';
 
 /**
@@ -7,7 +8,11 @@ import './voice.css';
  * Parley's), the state as text (a live status for screen readers), and both levels as meters.
  * Under prefers-reduced-motion the ring does not move (see voice.css); the meters still read true.
  */
-export function VoicePresence({ status, micLevel, outLevel, muted, providers, actions, children }: { status: LiveStatus; micLevel: number; outLevel: number; muted: boolean; providers?: string; /** Buttons that fix what the state says is wrong. */ actions?: ReactNode; /** Push-to-talk's hold button, when that is the mode. */ children?: ReactNode }) {
+export function VoicePresence({ status, providers, actions, children }: { status: LiveStatus; providers?: string; /** Buttons that fix what the state says is wrong. */ actions?: ReactNode; /** Push-to-talk's hold button, when that is the mode. */ children?: ReactNode }) {
+  // The levels change up to 25 times a second: only this component listens to them.
+  const micLevel = useLiveStore((s) => s.micLevel);
+  const outLevel = useLiveStore((s) => s.outLevel);
+  const muted = useLiveStore((s) => s.muted);
   const you = muted ? 0 : levelPercent(micLevel);
   const parley = levelPercent(outLevel);
   const active = status.speaker === 'user' ? you : status.speaker === 'assistant' ? parley : 0;
