@@ -57,6 +57,20 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     await state.getByText('Listening').waitFor({ timeout: 10_000 });
 
     const log = page.getByRole('log', { name: 'Conversation' });
+    // The words in progress stand on the user's side from the first one (where the final text will be),
+    // not on Parley's side first. Measured in the page on each frame while the interim text is shown.
+    const gap = await page.waitForFunction(
+      () => {
+        const d = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { right: number }; closest(s: string): { getBoundingClientRect(): { right: number } } | null } | null } }).document;
+        const bubble = d.querySelector('[data-testid="user-partial"] .bubble');
+        const box = bubble?.closest('[role="log"]');
+        return bubble && box ? box.getBoundingClientRect().right - bubble.getBoundingClientRect().right : null;
+      },
+      undefined,
+      { timeout: 15_000, polling: 'raf' },
+    );
+    // Only the transcript's padding and scrollbar between the bubble and the right edge.
+    expect(await gap.jsonValue()).toBeLessThan(40);
     await log.getByText('tell me a story').waitFor({ timeout: 15_000 });
     // The reply's text appears as its audio plays.
     await log.getByText(/Once upon a time/).waitFor({ timeout: 10_000 });
