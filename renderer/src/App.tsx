@@ -61,9 +61,6 @@ export function App() {
           </nav>
         )}
       </header>
-      {view === 'status' && missing.length > 0 && connection.state === 'connected' && (
-        <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} />
-      )}
       {engineGone && <Problem message={restartAdvice()} testId="engine-gone" />}
       {connection.state === 'connected' && !engineGone && connection.info.notices.map((n) => <Problem key={n} message={n} />)}
       {view === 'status' && vadFailed && !engineGone && <Problem message="Voice detection could not load, so Parley cannot tell when you speak: " error={vadFailed} />}
@@ -80,6 +77,7 @@ export function App() {
           preparing={preparing}
           onSettingsChange={(next) => void api.updateSettings(next).then((settings) => setSetup({ ...setup, settings }))}
           onOpenSettings={() => setView('settings')}
+          guide={missing.length > 0 && connection.state === 'connected' ? <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} /> : undefined}
         />
       )}
       {view === 'models' && api && <ModelsView api={api} />}

@@ -55,6 +55,13 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).isEnabled()).toBe(true);
     expect(await toggle.getByText(/Speech to text, a language model and text to speech/).count()).toBe(1);
     expect(problems).toEqual([]);
+    // The guide stands where the transcript will be: at 800x600 the conversation's controls stay in view.
+    await page.setViewportSize({ width: 800, height: 600 });
+    const start = await page.getByRole('button', { name: 'Start conversation' }).boundingBox();
+    expect(start && start.y + start.height).toBeLessThanOrEqual(600);
+    await screenshot(page, 'engine-status-800x600');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 720 });
     await screenshot(page, 'engine-status');
     expect(await accessibilityViolations(page)).toEqual([]);
     // Starting anyway says what is missing, where it happened, with the way to fix it.

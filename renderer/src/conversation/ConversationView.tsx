@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ProviderInfo } from '../../../electron/shared/ipc';
 import type { Settings } from '../../../electron/shared/settings';
 import { ArchitectureToggle } from '../ArchitectureToggle';
@@ -25,6 +25,7 @@ export function ConversationView({
   preparing,
   onSettingsChange,
   onOpenSettings,
+  guide,
 }: {
   settings: Settings;
   providers: ProviderInfo[];
@@ -32,6 +33,8 @@ export function ConversationView({
   preparing: boolean;
   onSettingsChange: (s: Settings) => void;
   onOpenSettings: () => void;
+  /** The first-run guide: shown where the transcript goes until there is a conversation, so the controls stay in view. */
+  guide?: ReactNode;
 }) {
   const { mode, architecture } = settings;
   const view = useLiveStore((s) => s.view);
@@ -139,7 +142,14 @@ export function ConversationView({
               </button>
             )}
           </VoicePresence>
-          <Transcript turns={view.turns} partial={view.partial} hint={transcriptHint(view)} />
+          {guide && view.turns.length === 0 && !view.partial ? (
+            // Scrolls on its own in a small window: reachable by keyboard.
+            <div className="conversation__guide" role="region" aria-label="Getting started" tabIndex={0}>
+              {guide}
+            </div>
+          ) : (
+            <Transcript turns={view.turns} partial={view.partial} hint={transcriptHint(view)} />
+          )}
           {view.notices.length > 0 && (
             <ul className="notices" aria-label="Notices">
               {view.notices.map((n) => (
