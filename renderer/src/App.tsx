@@ -1,19 +1,21 @@
 import { useEffect, useState } from 'react';
-import type { EngineInfo, KeyStatuses, ProviderInfo } from '../../electron/shared/ipc';
+import type { KeyStatuses, ProviderInfo } from '../../electron/shared/ipc';
 import type { Settings } from '../../electron/shared/settings';
-import { ArchitectureToggle } from './ArchitectureToggle';
+import { AboutView } from './AboutView';
 import { restartAdvice } from './conversation/channel';
 import { ConversationView } from './conversation/ConversationView';
 import { useLiveStore } from './conversation/store';
 import { ModelsView } from './models/ModelsView';
 import { Onboarding, missingKeys } from './Onboarding';
 import { SettingsView } from './settings/SettingsView';
+import { Problem } from './Problem';
 import { getApi, useAppStore } from './store';
 
-type View = 'status' | 'models' | 'settings';
-const VIEW_NAMES: Record<View, string> = { status: 'Conversation', models: 'Models', settings: 'Settings' };
+type View = 'status' | 'models' | 'settings' | 'about';
+const VIEWS: readonly View[] = ['status', 'models', 'settings', 'about'];
+const VIEW_NAMES: Record<View, string> = { status: 'Conversation', models: 'Models', settings: 'Settings', about: 'About' };
 
-/** The app: the conversation (with the engine's state), the models or the settings. */
+/** The app: the conversation, the models, the settings, or about (versions and diagnostics). */
 export function App() {
   const connection = useAppStore((s) => s.connection);
   const refresh = useAppStore((s) => s.refresh);
@@ -43,14 +45,15 @@ export function App() {
     return () => clearInterval(timer);
   }, [refresh]);
 
+  const preparing = connection.state === 'connected' && connection.info.vad.state === 'loading';
+  const vadFailed = connection.state === 'connected' && connection.info.vad.state === 'failed' ? connection.info.vad.error : undefined;
   return (
-    <main className="app">
+    <main className={`app app--${view}`}>
       <header className="app__header">
         <h1>Parley</h1>
-        {connection.state === 'connected' && <span className="app__version">v{connection.info.version}</span>}
         {api && (
           <nav className="app__nav" aria-label="Views">
-            {(['status', 'models', 'settings'] as const).map((v) => (
+            {VIEWS.map((v) => (
               <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
                 {VIEW_NAMES[v]}
               </button>
@@ -58,62 +61,28 @@ export function App() {
           </nav>
         )}
       </header>
-      {api && setup && (
-        <ArchitectureToggle
-          value={setup.settings.architecture}
-          s2sName={setup.providers.find((p) => p.kind === 's2s' && p.id === setup.settings.s2s.provider)?.displayName ?? setup.settings.s2s.provider}
-          onChange={(architecture) => void api.updateSettings({ ...setup.settings, architecture }).then((settings) => setSetup({ ...setup, settings }))}
-        />
-      )}
-      {view === 'status' && missing.length > 0 && connection.state === 'connected' && (
-        <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} />
-      )}
-      {engineGone && (
-        <p className="problem" role="alert" data-testid="engine-gone">
-          <span>{restartAdvice()}</span>
-        </p>
-      )}
-      {connection.state === 'connected' &&
-        !engineGone &&
-        connection.info.notices.map((n) => (
-          <p key={n} className="problem" role="alert">
-            <span>{n}</span>
-          </p>
-        ))}
-      {view === 'status' && api && setup && (
-        <ConversationView
-          mode={setup.settings.mode}
-          architecture={setup.settings.architecture}
-          onModeChange={(mode) => void api.updateSettings({ ...setup.settings, mode }).then((settings) => setSetup({ ...setup, settings }))}
-          onOpenSettings={() => setView('settings')}
-        />
-      )}
-      {view === 'status' || !api ? (
+      {engineGone && <Problem message={restartAdvice()} testId="engine-gone" />}
+      {connection.state === 'connected' && !engineGone && connection.info.notices.map((n) => <Problem key={n} message={n} />)}
+      {view === 'status' && vadFailed && !engineGone && <Problem message="Voice detection could not load, so Parley cannot tell when you speak: " error={vadFailed} />}
+      {(view === 'status' || !api) && connection.state !== 'connected' && (
         <section className="status" aria-live="polite" role="status">
           {connection.state === 'connecting' && <p>Connecting to the engine…</p>}
           {connection.state === 'unavailable' && <p className="status__error">{connection.reason}</p>}
-          {connection.state === 'connected' && (engineGone ? <p>Not connected to the engine.</p> : <VadStatus vad={connection.info.vad} />)}
         </section>
-      ) : view === 'models' ? (
-        <ModelsView api={api} />
-      ) : (
-        <SettingsView api={api} onOpenModels={() => setView('models')} />
       )}
+      {view === 'status' && api && setup && (
+        <ConversationView
+          settings={setup.settings}
+          providers={setup.providers}
+          preparing={preparing}
+          onSettingsChange={(next) => void api.updateSettings(next).then((settings) => setSetup({ ...setup, settings }))}
+          onOpenSettings={() => setView('settings')}
+          guide={missing.length > 0 && connection.state === 'connected' ? <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} /> : undefined}
+        />
+      )}
+      {view === 'models' && api && <ModelsView api={api} />}
+      {view === 'settings' && api && <SettingsView api={api} onOpenModels={() => setView('models')} />}
+      {view === 'about' && connection.state === 'connected' && <AboutView info={connection.info} />}
     </main>
   );
-}
-
-function VadStatus({ vad }: { vad: EngineInfo['vad'] }) {
-  switch (vad.state) {
-    case 'loading':
-      return <p>Loading voice activity detection…</p>;
-    case 'ready':
-      return (
-        <p>
-          Voice activity detection ready on {vad.provider.toUpperCase()} ({Math.round(vad.loadMs)} ms).
-        </p>
-      );
-    case 'failed':
-      return <p className="status__error">Voice activity detection failed: {vad.error.message}</p>;
-  }
 }

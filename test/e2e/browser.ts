@@ -69,3 +69,8 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
 }
+
+/** The engine is ready for a conversation (voice activity detection loaded): the state says "Not started". */
+export async function engineReady(page: Page): Promise<void> {
+  await page.getByTestId('conversation-state').getByText('Not started', { exact: true }).waitFor({ timeout: 15_000 });
+}

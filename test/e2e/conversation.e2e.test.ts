@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
 import { microphoneWav } from '../helpers/speech.js';
-import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
 
 // A spoken conversation through the real UI: Chromium's fake microphone plays a recording of two
 // utterances, the page's AudioWorklet streams it over the serve WebSocket to the real engine
@@ -49,7 +49,7 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     await page.goto(url);
-    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await engineReady(page);
     // Keys come from the environment: no onboarding, the conversation can start.
     expect(await page.getByRole('heading', { name: 'Welcome to Parley' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Start conversation' }).click();
@@ -57,6 +57,20 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     await state.getByText('Listening').waitFor({ timeout: 10_000 });
 
     const log = page.getByRole('log', { name: 'Conversation' });
+    // The words in progress stand on the user's side from the first one (where the final text will be),
+    // not on Parley's side first. Measured in the page on each frame while the interim text is shown.
+    const gap = await page.waitForFunction(
+      () => {
+        const d = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { right: number }; closest(s: string): { getBoundingClientRect(): { right: number } } | null } | null } }).document;
+        const bubble = d.querySelector('[data-testid="user-partial"] .bubble');
+        const box = bubble?.closest('[role="log"]');
+        return bubble && box ? box.getBoundingClientRect().right - bubble.getBoundingClientRect().right : null;
+      },
+      undefined,
+      { timeout: 15_000, polling: 'raf' },
+    );
+    // Only the transcript's padding and scrollbar between the bubble and the right edge.
+    expect(await gap.jsonValue()).toBeLessThan(40);
     await log.getByText('tell me a story').waitFor({ timeout: 15_000 });
     // The reply's text appears as its audio plays.
     await log.getByText(/Once upon a time/).waitFor({ timeout: 10_000 });
@@ -104,7 +118,7 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     // The engine heard the microphone through the page (not a shortcut): the STT got the audio.
     expect(deepgram.stats.audioBytes).toBeGreaterThan(16000 * 2 * 5);
     await page.getByRole('button', { name: 'Stop conversation' }).click();
-    await state.getByText('Not listening').waitFor();
+    await state.getByText('Not started').waitFor();
     expect(problems).toEqual([]);
   }, 90_000);
 
@@ -118,7 +132,7 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     await stt.getByText('(set)').waitFor();
     await page.getByRole('button', { name: 'Conversation', exact: true }).click();
     await page.getByRole('button', { name: 'Start conversation' }).click();
-    const problem = page.getByRole('alert').filter({ hasText: /^STT: .*Deepgram/ });
+    const problem = page.getByRole('alert').filter({ hasText: /^Speech recognition: .*Deepgram/ });
     await problem.waitFor({ timeout: 10_000 });
     expect(await problem.innerText()).toMatch(/key/i);
     await screenshot(page, 'conversation-bad-key');

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
 
 // The real renderer (vite build) in Debian Chromium, talking to the real engine through `parley serve`.
 // CI installs Chromium; on a developer machine without it these tests are skipped (CI=true makes that a failure).
@@ -30,13 +30,19 @@ describe.runIf(run)('the served app in Chromium', () => {
     serve?.kill('SIGTERM');
   });
 
-  it('shows the engine state: the VAD loaded on the CPU', async () => {
+  it('shows the engine state: the VAD loaded on the CPU (in About, not on the conversation)', async () => {
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     await page.goto(url);
-    await page.getByRole('status').getByText(/Voice activity detection ready on CPU \(\d+ ms\)/).waitFor({ timeout: 15_000 });
+    await engineReady(page);
+    expect(await page.getByText(/Voice activity detection ready/).count()).toBe(0);
+    await page.getByRole('button', { name: 'About', exact: true }).click();
+    await page.getByTestId('about-vad').getByText(/Voice activity detection ready on CPU \(\d+ ms\)/).waitFor();
+    await screenshot(page, 'about');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Conversation', exact: true }).click();
     expect(await page.title()).toBe('Parley');
     await page.getByRole('alert').getByText(/Your settings file could not be read .* It was saved as settings\.json\.corrupt-.* and defaults are in use\./).waitFor();
     // Nothing configured yet: a guide instead of an error, and the architecture toggle explains itself.
@@ -49,6 +55,13 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).isEnabled()).toBe(true);
     expect(await toggle.getByText(/Speech to text, a language model and text to speech/).count()).toBe(1);
     expect(problems).toEqual([]);
+    // The guide stands where the transcript will be: at 800x600 the conversation's controls stay in view.
+    await page.setViewportSize({ width: 800, height: 600 });
+    const start = await page.getByRole('button', { name: 'Start conversation' }).boundingBox();
+    expect(start && start.y + start.height).toBeLessThanOrEqual(600);
+    await screenshot(page, 'engine-status-800x600');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 720 });
     await screenshot(page, 'engine-status');
     expect(await accessibilityViolations(page)).toEqual([]);
     // Starting anyway says what is missing, where it happened, with the way to fix it.
@@ -216,7 +229,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     const requested: string[] = [];
     page.on('request', (r) => requested.push(`${r.url()} ${JSON.stringify(r.headers())}`));
     await page.goto(url);
-    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await engineReady(page);
     // The WebSockets work (the engine state above came over /api) and the URL is clean (replaced, so
     // the history entry holds no token either).
     expect(page.url()).toBe(`${new URL(url).origin}/`);
@@ -226,7 +239,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     for (const r of requested) expect(r).not.toContain(token);
     // A reload in the same tab keeps working (the token is in this tab's sessionStorage).
     await page.reload();
-    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await engineReady(page);
     await context.close();
 
     // Without the token: the page (public build files) loads, the engine does not answer it.

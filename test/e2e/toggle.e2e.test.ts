@@ -5,7 +5,7 @@ import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeMoshi } from '../fakes/moshi.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
 import { microphoneWav } from '../helpers/speech.js';
-import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
 
 // The architecture toggle in the real UI switches a live conversation: the first utterance is
 // answered by Moshi (fake server, Ogg/Opus both ways through the real engine), the second by the
@@ -43,14 +43,14 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(url);
-    await page.getByRole('status').getByText(/Voice activity detection ready/).waitFor({ timeout: 15_000 });
+    await engineReady(page);
     await page.getByRole('button', { name: 'Start conversation' }).click();
-    await page.getByTestId('running-providers').getByText('Cascade: deepgram → openai → openai').waitFor({ timeout: 10_000 });
+    await page.getByTestId('running-providers').getByText(/^Cascade: Deepgram nova-\S+ → OpenAI.* → OpenAI.*$/).waitFor({ timeout: 10_000 });
 
     const toggle = page.getByRole('radiogroup', { name: 'Architecture' });
     await toggle.getByRole('radio', { name: 'Speech-to-speech' }).click();
     await page.getByRole('list', { name: 'Notices' }).getByText(/Switched to speech-to-speech \(moshi\) in \d+ ms/).waitFor({ timeout: 10_000 });
-    await page.getByTestId('running-providers').getByText('Speech-to-speech: moshi').waitFor();
+    await page.getByTestId('running-providers').getByText(/^Speech-to-speech: Moshi/).waitFor();
     expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).getAttribute('aria-checked')).toBe('true');
 
     const log = page.getByRole('log', { name: 'Conversation' });
@@ -77,7 +77,7 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     await screenshot(page, 'toggle-back');
 
     // Compare: the last utterance replayed through both architectures, answers and waterfalls side by side.
-    await page.getByRole('button', { name: 'Compare both architectures on my last utterance' }).click();
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
     const compare = page.getByRole('region', { name: 'Comparison of both architectures' });
     await compare.getByRole('article', { name: 'Cascade (deepgram → openai → openai)' }).getByText('The cascade answers.').waitFor({ timeout: 30_000 });
     await compare.getByRole('article', { name: 'Speech-to-speech (moshi)' }).getByText('Hello from Moshi.').waitFor();

@@ -1,5 +1,5 @@
 import { useLayoutEffect, useRef } from 'react';
-import type { TurnView } from './model';
+import { plainError, stageName, type TurnView } from './model';
 
 /**
  * The conversation, newest at the bottom. Follows new text unless the user scrolled up to read
@@ -30,9 +30,13 @@ export function Transcript({ turns, partial, hint }: { turns: TurnView[]; partia
         <Turn key={t.id} turn={t} />
       ))}
       {partial && (
-        <p className="bubble bubble--user bubble--partial" aria-label={`You (still speaking): ${partial}`}>
-          {partial}
-        </p>
+        // On the user's side from its first word, where the final text will stand (a turn's layout).
+        <div className="turn turn--pending" data-testid="user-partial">
+          <p className="bubble bubble--user bubble--partial">
+            <span className="visually-hidden">You (still speaking): </span>
+            {partial}
+          </p>
+        </div>
       )}
     </div>
   );
@@ -63,7 +67,7 @@ function Turn({ turn }: { turn: TurnView }) {
       )}
       {turn.errors.map((e, i) => (
         <p key={i} className="turn__error" role="alert">
-          {e.stage.toUpperCase()}: {e.error.message}
+          {stageName(e.stage)}: {plainError(e.error).text}
         </p>
       ))}
     </article>

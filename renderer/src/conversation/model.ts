@@ -3,6 +3,8 @@
 // reconnecting window replays the same events into the same view, and tests need no browser).
 import type { ConversationEvent, ConversationMessage, ConversationState, DeviceInfo, LatencyMarkName, SessionStatus, SttStatus, TurnDecision } from '../../../electron/shared/conversation.js';
 import type { ErrorInfo } from '../../../electron/shared/errors.js';
+import type { ProviderInfo } from '../../../electron/shared/ipc.js';
+import type { Settings } from '../../../electron/shared/settings.js';
 
 export interface ToolActivity {
   callId: string;
@@ -178,10 +180,26 @@ function reduceEvent(view: ConversationView, e: ConversationEvent): Conversation
 
 const STATE_LABEL: Record<ConversationState, string> = {
   listening: 'Listening',
-  'user-speaking': 'You are speaking',
+  'user-speaking': "You're speaking",
   thinking: 'Thinking…',
   'assistant-speaking': 'Parley is speaking',
 };
+
+/** What each stage does, in the words the screen uses (never its code). */
+const STAGE_NAMES: Record<string, string> = {
+  stt: 'Speech recognition',
+  llm: 'Language model',
+  tts: 'Voice',
+  s2s: 'Speech-to-speech',
+  vad: 'Voice detection',
+  tool: 'Tool',
+  playback: 'Playback',
+  session: 'Conversation',
+};
+
+export function stageName(stage: string): string {
+  return STAGE_NAMES[stage] ?? stage;
+}
 
 /** Why speech-to-text stopped, in a few words ("Deepgram rejected the key"). */
 function sttStopReason(provider: string, error: ErrorInfo): string {
@@ -197,24 +215,96 @@ function sttStopReason(provider: string, error: ErrorInfo): string {
   }
 }
 
+/** The same, naming what the service does for Parley ("Deepgram (speech recognition) rejected the key"), and what to do. */
+function sttStopped(provider: string, error: ErrorInfo): { text: string; advice: string } {
+  const service = `${provider} (speech recognition)`;
+  switch (error.code) {
+    case 'provider/invalid-key':
+      return { text: `${service} rejected the key`, advice: `Check the ${provider} key in Settings.` };
+    case 'provider/missing-key':
+      return { text: `no key for ${service}`, advice: `Add a ${provider} key in Settings.` };
+    case 'provider/bad-request':
+      return { text: `${service} rejected the request`, advice: `Check the ${provider} settings (model, language).` };
+    default:
+      return { text: `can't reach ${service}`, advice: `${provider} is not answering; check its address in Settings, or try again.` };
+  }
+}
+
 /** Parley hears the user: running, and speech-to-text (if any) connected. */
 export function isListening(view: ConversationView): boolean {
   return view.status.state === 'running' && (!view.stt || view.stt.status.state === 'ok');
 }
 
+export interface LiveStatus {
+  text: string;
+  tone: 'ok' | 'warn' | 'error' | 'idle';
+  /** Whose voice the presence visual follows. */
+  speaker: 'user' | 'assistant' | 'none';
+  /** What to do about it, when something is wrong. */
+  advice?: string;
+}
+
 /**
  * The live state in words, true to what the engine can do right now: not "Listening" while the
- * speech-to-text is unreachable or stopped. `tone` styles it.
+ * speech-to-text is unreachable or stopped, nor while muted. `preparing`: the engine is still
+ * loading what a conversation needs; `engineGone`: its process ended.
  */
-export function liveStatusLabel(view: ConversationView, starting: boolean): { text: string; tone: 'ok' | 'warn' | 'error' | 'idle' } {
+export function liveStatusLabel(view: ConversationView, starting: boolean, local: { muted?: boolean; preparing?: boolean; engineGone?: boolean } = {}): LiveStatus {
+  if (local.engineGone) return { text: 'Not connected to the engine', tone: 'error', speaker: 'none' };
   const stt = view.stt;
   if (stt?.status.state === 'stopped' && (view.status.state === 'running' || view.status.state === 'failed')) {
-    return { text: `Stopped: ${sttStopReason(stt.provider, stt.status.error)}`, tone: 'error' };
+    const stopped = sttStopped(stt.provider, stt.status.error);
+    return { text: `Stopped: ${stopped.text}`, tone: 'error', speaker: 'none', advice: stopped.advice };
   }
-  if (view.status.state !== 'running') return { text: starting || view.status.state === 'starting' ? 'Starting…' : 'Not listening', tone: 'idle' };
-  if (stt?.status.state === 'retrying') return { text: `Can't reach ${stt.provider}, retrying in ${Math.max(1, Math.round(stt.status.inMs / 1000))} s`, tone: 'warn' };
-  if (stt?.status.state === 'connecting') return { text: `Connecting to ${stt.provider}…`, tone: 'warn' };
-  return { text: view.bargeInSuspected ? 'Paused: are you interrupting?' : STATE_LABEL[view.state], tone: 'ok' };
+  if (view.status.state !== 'running') {
+    if (starting || view.status.state === 'starting') return { text: 'Starting…', tone: 'idle', speaker: 'none' };
+    if (view.status.state === 'failed') return { text: view.failedAfterRunning ? 'Stopped by a problem' : 'Could not start', tone: 'error', speaker: 'none' };
+    return { text: local.preparing ? 'Getting ready…' : 'Not started', tone: 'idle', speaker: 'none' };
+  }
+  if (stt?.status.state === 'retrying') {
+    const s = Math.max(1, Math.round(stt.status.inMs / 1000));
+    return { text: `Can't reach ${stt.provider} (speech recognition). Retrying in ${s} s…`, tone: 'warn', speaker: 'none', advice: 'What you say meanwhile is kept and sent once it answers.' };
+  }
+  if (stt?.status.state === 'connecting') return { text: `Connecting to ${stt.provider} (speech recognition)…`, tone: 'warn', speaker: 'none' };
+  if (view.bargeInSuspected) return { text: 'Paused: are you interrupting?', tone: 'ok', speaker: 'user' };
+  if (local.muted && view.state !== 'assistant-speaking' && view.state !== 'thinking') return { text: 'Muted', tone: 'idle', speaker: 'none' };
+  const speaker = view.state === 'user-speaking' ? 'user' : view.state === 'assistant-speaking' ? 'assistant' : 'none';
+  return { text: STATE_LABEL[view.state], tone: 'ok', speaker };
+}
+
+/** A level meter's reading: RMS (0-1) to 0-100 over -60..0 dBFS. */
+export function levelPercent(rms: number): number {
+  const db = rms > 0 ? 20 * Math.log10(rms) : -60;
+  return Math.round(Math.max(0, Math.min(1, (db + 60) / 60)) * 100);
+}
+
+/** The providers running, by the names people know and their models ("Cascade: Deepgram nova-3 → OpenAI gpt-4o-mini → …"). */
+export function providersLine(status: Extract<SessionStatus, { state: 'running' }>, providers: ProviderInfo[], settings: Settings | undefined): string {
+  const name = (kind: string, id: string) => {
+    const info = providers.find((p) => p.kind === kind && p.id === id);
+    if (!info) return id;
+    const chosen = (settings?.providers as Record<string, Record<string, Record<string, unknown>> | undefined> | undefined)?.[kind]?.[id]?.model;
+    const schema = info.settingsSchema as { properties?: { model?: { default?: unknown } } };
+    const model = typeof chosen === 'string' && chosen ? chosen : schema.properties?.model?.default;
+    // The name without its parenthetical ("Moshi (Kyutai, runs locally)" -> "Moshi"): the line stays short.
+    const short = info.displayName.replace(/\s*\(.*\)\s*$/, '') || info.displayName;
+    return typeof model === 'string' && model ? `${short} ${model}` : short;
+  };
+  if (status.architecture === 's2s') return `Speech-to-speech: ${name('s2s', status.providers.s2s ?? '')}`;
+  return `Cascade: ${(['stt', 'llm', 'tts'] as const).map((k) => name(k, status.providers[k] ?? '')).join(' → ')}`;
+}
+
+/**
+ * An error message for the screen: no backticks, no environment-variable names (the key goes in
+ * Settings). The message as the engine wrote it, and its code, stay for a "Details" disclosure.
+ */
+export function plainError(error: { code?: string; message: string; provider?: string }): { text: string; details?: string } {
+  const text = error.message
+    .replace(/`/g, '')
+    .replace(/set [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+ or add (?:the key|it) in settings/g, 'add the key in Settings')
+    .replace(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g, 'an environment variable');
+  const details = text === error.message ? error.code : `${error.code ? `${error.code}: ` : ''}${error.message}`;
+  return details ? { text, details } : { text };
 }
 
 /** What the empty transcript says: an invitation only when Parley can actually hear. */
@@ -222,7 +312,7 @@ export function transcriptHint(view: ConversationView): string {
   if (isListening(view)) return 'Say something: Parley is listening.';
   const stt = view.stt;
   if (view.status.state === 'running' && stt?.status.state === 'stopped') return `Parley cannot hear you: ${sttStopReason(stt.provider, stt.status.error)}.`;
-  if (view.status.state === 'running' && stt) return `Parley cannot hear you yet. ${liveStatusLabel(view, false).text}.`;
+  if (view.status.state === 'running' && stt) return 'Parley cannot hear you yet.';
   return 'Press “Start conversation” and talk.';
 }
 

@@ -46,6 +46,8 @@ let playerOpening: Promise<void> | undefined;
 let pendingFrames: ArrayBuffer[] = [];
 /** The engine's playback epoch (a new sink announces its own with a flush, maybe before the player exists). */
 let playbackEpoch = 0;
+/** Microphone frames since the level was last drawn. */
+let levelFrames = 0;
 
 /**
  * The live conversation: the channel to the engine, the microphone and the player. The engine
@@ -89,7 +91,9 @@ export const useLiveStore = create<LiveState>((set, get) => ({
         deviceId: settings?.audio.inputDeviceId,
         onFrame: (frame) => {
           c.sendAudio(encodeMicrophoneFrame(new Int16Array(frame.pcm)));
-          if (Math.abs(frame.level - get().micLevel) > 0.005) set({ micLevel: frame.level });
+          // Frames come at 50 Hz; the level is drawn at 25 Hz at most (every other frame), and only when it moved.
+          levelFrames = (levelFrames + 1) % 2;
+          if (levelFrames === 0 && Math.abs(frame.level - get().micLevel) > 0.005) set({ micLevel: frame.level });
         },
         onEnded: () => {
           void get().stop();
