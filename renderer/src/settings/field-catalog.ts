@@ -51,7 +51,7 @@ export const PROVIDER_FIELDS: Record<string, FieldText> = {
     example: 'python -m moshi.server --port 8998 --static none',
   },
   turnDetection: {
-    label: 'End of turn',
+    label: 'Turn detection',
     help: 'How the service decides you finished speaking.',
     options: { semantic_vad: 'Semantic: waits for complete thoughts', server_vad: 'Silence: ends after a fixed pause' },
   },
@@ -76,7 +76,7 @@ export const PROVIDER_FIELDS: Record<string, FieldText> = {
   eagerEndOfTurnThreshold: { label: 'Early end-of-turn confidence', help: 'When the service is this sure you finished, Parley starts preparing the answer early. Leave empty to turn this off.', advanced: true },
   endOfTurnTimeoutMs: { label: 'Longest wait for the end of turn', unit: 'ms', help: 'After this much silence your turn ends even if the service is unsure.', advanced: true },
   endOfTurnHoldMs: { label: 'Hold before the end of turn', unit: 'ms', help: 'An extra wait after the service says you finished.', advanced: true },
-  silenceDurationMs: { label: 'Silence that ends your turn', unit: 'ms', help: 'With Silence as the end of turn: the pause that ends your turn.', advanced: true },
+  silenceDurationMs: { label: 'Pause that ends your turn', unit: 'ms', help: 'With Silence as turn detection: how long a pause ends your turn.', advanced: true },
   transcriptionModel: { label: 'Transcription model', help: 'The model that writes down what you say. Leave empty for the default shown.', advanced: true },
   stability: { label: 'Voice stability', help: 'Higher is steadier, lower more expressive (0 to 1).', advanced: true },
   similarityBoost: { label: 'Voice similarity', help: 'How closely the voice sticks to the original speaker (0 to 1).', advanced: true },
