@@ -97,7 +97,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const turnTaking = page.getByRole('group', { name: 'Turn-taking' });
     await turnTaking.getByLabel('End of turn').selectOption('semantic');
-    expect(await turnTaking.getByRole('option', { name: 'Semantic - waits for complete thoughts' }).count()).toBe(1);
+    expect(await turnTaking.getByRole('option', { name: 'Semantic: waits for complete thoughts' }).count()).toBe(1);
     const wait = turnTaking.getByLabel('Wait when you sound done (ms)');
     expect(await wait.isVisible()).toBe(false);
     await turnTaking.getByText('Advanced: how long Parley waits after you stop').click();

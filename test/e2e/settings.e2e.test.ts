@@ -174,6 +174,15 @@ describe.runIf(run)('the settings screen in Chromium', () => {
     expect(await address.getAttribute('aria-invalid')).toBe('true');
     await expect.poll(() => focusedLabel(page)).toBe('Server address (base URL)');
     expect(await accessibilityViolations(page)).toEqual([]);
+    // Save on the way out is refused the same way: the screen stays, with the problem at the field.
+    await address.fill('still not an address');
+    await nav(page, 'Conversation').click();
+    const dialog = page.getByRole('dialog', { name: 'Save your changes?' });
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await stt.getByText('Must be a ws:// or wss:// URL.').waitFor();
+    expect(await page.getByRole('form', { name: 'Settings' }).count()).toBe(1);
+    await expect.poll(() => focusedLabel(page)).toBe('Server address (base URL)');
   });
 
   for (const colorScheme of ['light', 'dark'] as const) {
