@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+import { SCREENSHOTS, accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
 
 // The settings screen as a person uses it: sections with Advanced folded away, help and words for
 // every choice, a shortcut recorded by pressing it, Save always in view with unsaved changes
@@ -197,6 +197,8 @@ describe.runIf(run)('the settings screen in Chromium', () => {
       for (const width of [800, 1280]) {
         await page.setViewportSize({ width, height: width === 800 ? 600 : 800 });
         await screenshot(page, `settings-${colorScheme}-${width}`);
+        // What a person sees at once: the top of the screen with the save bar.
+        await page.screenshot({ path: path.join(SCREENSHOTS, `settings-${colorScheme}-${width}-viewport.png`) });
         expect(await overflow(page), `horizontal overflow at ${width} px (${colorScheme})`).toBeLessThanOrEqual(0);
       }
       expect(await accessibilityViolations(page)).toEqual([]);

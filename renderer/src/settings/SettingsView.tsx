@@ -411,12 +411,13 @@ function KeyField({ api, name, label, status, onStatus }: { api: ParleyApi; name
           Test
         </button>
       </div>
-      <p aria-live="polite" className={(result && !result.ok) || (!result && status === 'wrong-host') ? 'status__error' : undefined}>
-        {result?.text ?? (status === 'wrong-host' ? `The saved ${label} key is for another address than this provider now uses, so it is not sent there. Enter the key again to use it here.` : undefined)}
-      </p>
       <p id={`${id}-help`} className="field__help">
         The key from your {label} account. It goes to the engine and is only ever sent to {label}; Test checks that it works.
       </p>
+      <p aria-live="polite" className={(result && !result.ok) || (!result && status === 'wrong-host') ? 'status__error settings-key-result' : 'settings-key-result'}>
+        {result?.text ?? (status === 'wrong-host' ? `The saved ${label} key is for another address than this provider now uses, so it is not sent there. Enter the key again to use it here.` : undefined)}
+      </p>
+
     </div>
   );
 }
