@@ -43,9 +43,10 @@ describe.runIf(run)('the settings screen in Chromium', () => {
   const focusedLabel = (page: Page) => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { labels?: { textContent: string }[] } | null } }).document.activeElement?.labels?.[0]?.textContent ?? '');
 
   it('each stage shows its essentials with help; Advanced is collapsed by default; choices are in words; Moshi shows an example command', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
     await page.goto(url);
     await openSettings(page);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'settings-top-800x600.png') });
     const stt = page.getByRole('group', { name: 'Speech recognition' });
     const model = stt.getByLabel('Model', { exact: true });
     expect(await model.isVisible()).toBe(true);
@@ -65,6 +66,9 @@ describe.runIf(run)('the settings screen in Chromium', () => {
     await s2s.getByLabel('Provider').selectOption('openai-realtime');
     const detection = s2s.getByLabel('Turn detection');
     expect(await detection.locator('option').allTextContents()).toEqual(['Silence: ends after a fixed pause', 'Semantic: waits for complete thoughts']);
+    // The sections are one click away.
+    await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('button', { name: 'Shortcuts' }).click();
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent)).toBe('Record shortcut');
     // The local LLM's graphics card choice in words.
     await page.getByRole('group', { name: 'Language model' }).getByLabel('Provider').selectOption('llama-cpp');
     expect(await page.getByLabel('Graphics card (GPU)').locator('option').allTextContents()).toEqual(['Automatic', 'Off (processor only)', 'NVIDIA (CUDA)', 'Vulkan', 'Apple (Metal)']);

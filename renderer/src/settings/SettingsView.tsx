@@ -172,6 +172,13 @@ export function SettingsView({ api, onOpenModels }: { api: ParleyApi; onOpenMode
         void save();
       }}
     >
+      <nav className="settings-jump" aria-label="Settings sections">
+        {[...STAGES.map((s) => s.label), 'Conversation', 'Turn-taking', 'Audio', 'Privacy', ...(keys && otherKeys.length > 0 ? ['Keys'] : []), 'Shortcuts'].map((name) => (
+          <button key={name} type="button" onClick={() => jumpTo(form.current, name)}>
+            {name}
+          </button>
+        ))}
+      </nav>
       {STAGES.map(({ kind, label, help }) => {
         const options = providers.filter((p) => p.kind === kind);
         const chosen = options.find((p) => p.id === chosenId(settings, kind)) ?? options[0];
@@ -295,6 +302,14 @@ export function SettingsView({ api, onOpenModels }: { api: ParleyApi; onOpenMode
       {leaving && <LeaveDialog onChoose={leaving} />}
     </form>
   );
+}
+
+/** Scrolls to a section (by its legend) and puts the focus on its first field. */
+function jumpTo(form: HTMLFormElement | null, name: string) {
+  const section = [...(form?.querySelectorAll('fieldset.settings-section') ?? [])].find((f) => f.querySelector(':scope > legend')?.textContent === name);
+  if (!section) return;
+  section.scrollIntoView({ block: 'start' });
+  section.querySelector<HTMLElement>('input, select, textarea, button, summary')?.focus({ preventScroll: true });
 }
 
 /** Save / Discard / Stay, asked when leaving Settings with unsaved edits (Esc stays). */
