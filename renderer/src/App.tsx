@@ -7,6 +7,7 @@ import { ConversationView } from './conversation/ConversationView';
 import { useLiveStore } from './conversation/store';
 import { ModelsView } from './models/ModelsView';
 import { Onboarding, missingKeys } from './Onboarding';
+import { confirmLeaveSettings } from './settings/settings-guard';
 import { SettingsView } from './settings/SettingsView';
 import { Problem } from './Problem';
 import { getApi, useAppStore } from './store';
@@ -54,7 +55,7 @@ export function App() {
         {api && (
           <nav className="app__nav" aria-label="Views">
             {VIEWS.map((v) => (
-              <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
+              <button key={v} type="button" aria-current={view === v ? 'page' : undefined} onClick={() => v === view || void confirmLeaveSettings().then((ok) => ok && setView(v))}>
                 {VIEW_NAMES[v]}
               </button>
             ))}

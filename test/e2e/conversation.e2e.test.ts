@@ -126,7 +126,7 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const stt = page.getByRole('group', { name: 'Speech to text' });
+    const stt = page.getByRole('group', { name: 'Speech recognition' });
     await stt.getByLabel(/Deepgram API key/).fill('dg-wrong-key-0000');
     await stt.getByRole('button', { name: 'Save key' }).click();
     await stt.getByText('(set)').waitFor();

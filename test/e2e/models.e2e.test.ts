@@ -125,11 +125,11 @@ describe.runIf(run)('the Models page and offline mode in the browser', () => {
     const offline = settings.getByRole('checkbox', { name: 'Offline only' });
     await offline.waitFor({ timeout: 15_000 });
     expect(await offline.isChecked()).toBe(false);
-    const stt = settings.getByRole('group', { name: 'Speech to text' });
+    const stt = settings.getByRole('group', { name: 'Speech recognition' });
     expect(await stt.getByRole('option', { name: /^Deepgram(?! Flux)/ }).isDisabled()).toBe(false);
 
     await offline.check();
-    await settings.getByText(/Switched to local providers: Speech to text: Local speech recognition \(sherpa-onnx\); Language model: Local LLM \(llama\.cpp\); Text to speech: Local voice \(sherpa-onnx\)/).waitFor();
+    await settings.getByText(/Switched to local providers: Speech recognition: Local speech recognition \(sherpa-onnx\); Language model: Local LLM \(llama\.cpp\); Voice: Local voice \(sherpa-onnx\)/).waitFor();
     expect(await stt.getByRole('combobox', { name: 'Provider' }).inputValue()).toBe('sherpa-onnx');
     const deepgram = stt.getByRole('option', { name: /^Deepgram(?! Flux)/ });
     expect(await deepgram.isDisabled()).toBe(true);

@@ -110,7 +110,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const turnTaking = page.getByRole('group', { name: 'Turn-taking' });
     await turnTaking.getByLabel('End of turn').selectOption('semantic');
-    expect(await turnTaking.getByRole('option', { name: 'Semantic - waits for complete thoughts' }).count()).toBe(1);
+    expect(await turnTaking.getByRole('option', { name: 'Semantic: waits for complete thoughts' }).count()).toBe(1);
     const wait = turnTaking.getByLabel('Wait when you sound done (ms)');
     expect(await wait.isVisible()).toBe(false);
     await turnTaking.getByText('Advanced: how long Parley waits after you stop').click();
@@ -149,8 +149,10 @@ describe.runIf(run)('the served app in Chromium', () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const stt = page.getByRole('group', { name: 'Speech to text' });
+    const stt = page.getByRole('group', { name: 'Speech recognition' });
     await stt.getByLabel('Provider').selectOption('deepgram');
+    // A cloud service's address is under Advanced.
+    await stt.getByText('Advanced', { exact: true }).click();
     const address = stt.getByLabel('Base URL');
     // A URL the browser accepts, but not one Deepgram's WebSocket API can be reached at.
     await address.fill('ftp://api.deepgram.com');
@@ -165,7 +167,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     expect(await stt.getByText('Must be a ws:// or wss:// URL.').count()).toBe(0);
     await page.reload();
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    expect(await page.getByRole('group', { name: 'Speech to text' }).getByLabel('Base URL').inputValue()).toBe('');
+    expect(await page.getByRole('group', { name: 'Speech recognition' }).getByLabel('Base URL').inputValue()).toBe('');
   });
 
   it('settings: an API key goes in, only its status comes back', async () => {
@@ -174,7 +176,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     page.on('websocket', (ws) => ws.on('framereceived', (f) => seen.push(String(f.payload))));
     await page.goto(url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const stt = page.getByRole('group', { name: 'Speech to text' });
+    const stt = page.getByRole('group', { name: 'Speech recognition' });
     await stt.getByLabel(/Deepgram API key/).fill('dg-e2e-secret-123');
     await stt.getByRole('button', { name: 'Save key' }).click();
     await stt.getByText('(set)').waitFor();
@@ -185,7 +187,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const tts = page.getByRole('group', { name: 'Text to speech' });
+    const tts = page.getByRole('group', { name: 'Voice', exact: true });
     await tts.getByLabel(/OpenAI API key/).fill('sk-wrong-key-0000');
     await tts.getByRole('button', { name: 'Save key' }).click();
     await tts.getByRole('button', { name: 'Test' }).click();
@@ -201,7 +203,7 @@ describe.runIf(run)('the served app in Chromium', () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const tts = page.getByRole('group', { name: 'Text to speech' });
+    const tts = page.getByRole('group', { name: 'Voice', exact: true });
     await tts.getByLabel(/OpenAI API key/).fill(openai.key);
     await tts.getByRole('button', { name: 'Save key' }).click();
     await tts.getByText('(set)').waitFor();

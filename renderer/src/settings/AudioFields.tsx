@@ -21,13 +21,13 @@ function useDevices(): Devices {
   return devices;
 }
 
-/** Input and output devices and the push-to-talk shortcut (barge-in is with turn-taking). */
+/** Input and output devices (barge-in is with turn-taking, the push-to-talk shortcut under Shortcuts). */
 export function AudioFields({ settings, update }: { settings: Settings; update: (change: (draft: Settings) => void) => void }) {
   const { inputs, outputs } = useDevices();
-  const deviceSelect = (id: string, label: string, list: MediaDeviceInfo[], value: string | undefined, set: (d: Settings, v: string | undefined) => void) => (
+  const deviceSelect = (id: string, label: string, help: string, list: MediaDeviceInfo[], value: string | undefined, set: (d: Settings, v: string | undefined) => void) => (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value ?? ''} onChange={(e) => update((d) => set(d, e.target.value || undefined))}>
+      <select id={id} value={value ?? ''} aria-describedby={`${id}-help`} onChange={(e) => update((d) => set(d, e.target.value || undefined))}>
         <option value="">System default</option>
         {list.map((d, i) => (
           <option key={d.deviceId} value={d.deviceId}>
@@ -36,17 +36,16 @@ export function AudioFields({ settings, update }: { settings: Settings; update: 
         ))}
         {value && !list.some((d) => d.deviceId === value) && <option value={value}>Saved device (not connected)</option>}
       </select>
+      <p id={`${id}-help`} className="field__help">
+        {help}
+      </p>
     </div>
   );
   return (
-    <fieldset>
+    <fieldset className="settings-section">
       <legend>Audio</legend>
-      {deviceSelect('input-device', 'Microphone', inputs, settings.audio.inputDeviceId, (d, v) => (d.audio.inputDeviceId = v))}
-      {deviceSelect('output-device', 'Speaker', outputs, settings.audio.outputDeviceId, (d, v) => (d.audio.outputDeviceId = v))}
-      <div className="field">
-        <label htmlFor="ptt-shortcut">Push-to-talk shortcut (desktop app, works in any app: press to talk, press again to send)</label>
-        <input id="ptt-shortcut" type="text" maxLength={64} value={settings.pushToTalkShortcut} onChange={(e) => update((d) => void (d.pushToTalkShortcut = e.target.value))} />
-      </div>
+      {deviceSelect('input-device', 'Microphone', 'The microphone Parley listens to. Device names appear once the microphone was allowed.', inputs, settings.audio.inputDeviceId, (d, v) => (d.audio.inputDeviceId = v))}
+      {deviceSelect('output-device', 'Speaker', 'Where Parley speaks.', outputs, settings.audio.outputDeviceId, (d, v) => (d.audio.outputDeviceId = v))}
     </fieldset>
   );
 }

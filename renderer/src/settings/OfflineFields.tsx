@@ -6,7 +6,7 @@ import type { MissingModel } from '../models/model';
 export function OfflineToggle({ settings, update, switched }: { settings: Settings; update: (change: (draft: Settings) => void) => void; switched: string[] }) {
   const helpId = useId();
   return (
-    <fieldset>
+    <fieldset className="settings-section">
       <legend>Privacy</legend>
       <div className="field field--inline">
         <input id="offline-only" type="checkbox" aria-describedby={helpId} checked={settings.offlineOnly} onChange={(e) => update((d) => void (d.offlineOnly = e.target.checked))} />

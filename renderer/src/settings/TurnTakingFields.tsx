@@ -105,7 +105,7 @@ export function TurnTakingFields({
   };
 
   return (
-    <fieldset ref={ref}>
+    <fieldset ref={ref} className="settings-section">
       <legend>Turn-taking</legend>
       {fields.filter((f) => !f.advanced).map(field)}
       {advanced.length > 0 && (

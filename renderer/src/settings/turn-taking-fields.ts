@@ -47,8 +47,8 @@ export const TURN_TAKING_FIELDS: readonly TurnTakingField[] = [
     help: 'Semantic listens to what you say (and to Smart Turn and your speech-to-text service when they can tell): a short wait when you sound done, a longer one when you sound unfinished. Silence only ends your turn after every pause of a fixed length.',
     modes: BOTH,
     options: [
-      { value: 'semantic', label: 'Semantic - waits for complete thoughts' },
-      { value: 'silence', label: 'Silence only - ends after a fixed pause' },
+      { value: 'semantic', label: 'Semantic: waits for complete thoughts' },
+      { value: 'silence', label: 'Silence only: ends after a fixed pause' },
     ],
   },
   numberField('minSilenceMs', {

@@ -21,8 +21,8 @@ describe('turn-taking settings (renderer)', () => {
   it('end of turn offers semantic and silence-only, described in words', () => {
     const endOfTurn = TURN_TAKING_FIELDS.find((f) => f.key === 'endOfTurn');
     expect(endOfTurn?.kind === 'choice' && endOfTurn.options).toEqual([
-      { value: 'semantic', label: 'Semantic - waits for complete thoughts' },
-      { value: 'silence', label: 'Silence only - ends after a fixed pause' },
+      { value: 'semantic', label: 'Semantic: waits for complete thoughts' },
+      { value: 'silence', label: 'Silence only: ends after a fixed pause' },
     ]);
   });
 
