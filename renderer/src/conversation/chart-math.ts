@@ -17,17 +17,26 @@ export function formatTick(ms: number): string {
 }
 
 /**
- * Round ticks from 0 that cover `max` in about `count` steps of 1, 2 or 5 times a power of ten:
- * the axis ends at the last tick, so bars on it are scaled to `end`, not to the largest value.
+ * Round ticks that cover `min` (0 or below) to `max` in about `count` steps of 1, 2, 2.5 or 5 times a
+ * power of ten, 0 among them: the axis runs from the first tick to the last, so bars on it are scaled to
+ * the axis, not to the largest value.
  */
-export function niceTicks(max: number, count = 4): { end: number; ticks: number[] } {
-  const top = Number.isFinite(max) && max > 0 ? max : 1;
-  const raw = top / Math.max(1, count);
+export function niceTicks(max: number, count = 4, min = 0): { start: number; end: number; ticks: number[] } {
+  const top = Number.isFinite(max) && max > 0 ? max : 0;
+  const bottom = Number.isFinite(min) && min < 0 ? min : 0;
+  const span = top - bottom > 0 ? top - bottom : 1;
+  const raw = span / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power);
-  const n = Math.ceil(top / step - 1e-9);
-  const ticks = Array.from({ length: n + 1 }, (_, i) => round(i * step));
-  return { end: ticks.at(-1)!, ticks };
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw - 1e-9) ?? 10 * power;
+  const first = Math.floor(bottom / step + 1e-9);
+  const last = Math.max(first + 1, Math.ceil((top > 0 ? top : span) / step - 1e-9));
+  const ticks = Array.from({ length: last - first + 1 }, (_, i) => round((first + i) * step));
+  return { start: ticks[0]!, end: ticks.at(-1)!, ticks };
+}
+
+/** On a narrow axis, which ticks get a label: all of up to four, otherwise every other one counted from the last (which always has one). */
+export function tickLabelled(index: number, count: number): boolean {
+  return count <= 4 || (count - 1 - index) % 2 === 0;
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;

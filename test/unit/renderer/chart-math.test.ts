@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSentence, earliestMark, formatLatency, labelledIndexes, latestMark, niceTicks, percentOf, percentile, stackTurn, stageMedians } from '../../../renderer/src/conversation/chart-math.js';
+import { tickLabelled, compareSentence, earliestMark, formatLatency, labelledIndexes, latestMark, niceTicks, percentOf, percentile, stackTurn, stageMedians } from '../../../renderer/src/conversation/chart-math.js';
 
 describe('latency chart maths', () => {
   it('latencies read in ms under a second and in seconds from one on', () => {
@@ -11,14 +11,26 @@ describe('latency chart maths', () => {
   });
 
   it('ticks are round steps from 0 that cover the largest value; the axis ends at the last tick', () => {
-    expect(niceTicks(1620, 4)).toEqual({ end: 2000, ticks: [0, 500, 1000, 1500, 2000] });
-    expect(niceTicks(812, 4)).toEqual({ end: 1000, ticks: [0, 250, 500, 750, 1000] });
-    expect(niceTicks(90, 4)).toEqual({ end: 100, ticks: [0, 25, 50, 75, 100] });
-    expect(niceTicks(2000, 4)).toEqual({ end: 2000, ticks: [0, 500, 1000, 1500, 2000] });
-    expect(niceTicks(3100, 3)).toEqual({ end: 4000, ticks: [0, 2000, 4000] });
+    expect(niceTicks(1620, 4)).toEqual({ start: 0, end: 2000, ticks: [0, 500, 1000, 1500, 2000] });
+    expect(niceTicks(812, 4)).toEqual({ start: 0, end: 1000, ticks: [0, 250, 500, 750, 1000] });
+    expect(niceTicks(90, 4)).toEqual({ start: 0, end: 100, ticks: [0, 25, 50, 75, 100] });
+    expect(niceTicks(2000, 4)).toEqual({ start: 0, end: 2000, ticks: [0, 500, 1000, 1500, 2000] });
+    expect(niceTicks(3100, 3)).toEqual({ start: 0, end: 4000, ticks: [0, 2000, 4000] });
     // Nothing measured yet: still an axis.
-    expect(niceTicks(0)).toEqual({ end: 1, ticks: [0, 0.25, 0.5, 0.75, 1] });
+    expect(niceTicks(0)).toEqual({ start: 0, end: 1, ticks: [0, 0.25, 0.5, 0.75, 1] });
     expect(niceTicks(Number.NaN).end).toBe(1);
+  });
+
+  it('an axis that starts below 0 (a mark before the user stopped speaking) has round ticks on both sides of 0', () => {
+    expect(niceTicks(620, 4, -1651)).toEqual({ start: -2000, end: 1000, ticks: [-2000, -1000, 0, 1000] });
+    expect(niceTicks(1620, 4, -120)).toEqual({ start: -500, end: 2000, ticks: [-500, 0, 500, 1000, 1500, 2000] });
+    expect(niceTicks(1620, 4).start).toBe(0);
+  });
+
+  it('a narrow axis labels at most every other tick, always the last', () => {
+    expect([0, 1, 2, 3].map((i) => tickLabelled(i, 4))).toEqual([true, true, true, true]);
+    expect([0, 1, 2, 3, 4].map((i) => tickLabelled(i, 5))).toEqual([true, false, true, false, true]);
+    expect([0, 1, 2, 3, 4, 5].map((i) => tickLabelled(i, 6))).toEqual([false, true, false, true, false, true]);
   });
 
   it('a value is placed in percent of the axis, clamped to it', () => {
