@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { LatencyMarkName } from '../../../electron/shared/conversation';
-import { tickLabelled, earliestMark, formatTick, labelledIndexes, latestMark, niceTicks, percentOf, stackTurn, stageMedians, STACK_STAGES, type StackSegment } from './chart-math';
+import { labelledTicks, earliestMark, formatTick, labelledIndexes, latestMark, niceTicks, percentOf, stackTurn, stageMedians, STACK_STAGES, type StackSegment } from './chart-math';
 import { voiceToVoiceStats, type LatencyView, type TurnView } from './model';
 import { describeDecision } from './turn-decision';
 import './charts.css';
@@ -45,12 +45,13 @@ export function LatencyPanel({ turns }: { turns: TurnView[] }) {
 
 /** Tick marks along a track: thin lines, and (on the axis row) their labels. */
 function Ticks({ scale, labels }: { scale: TimeScale; labels?: boolean }) {
+  const shown = labelledTicks(scale.ticks);
   return (
     <>
       {scale.ticks.map((t, i) => {
         const left = percentOf(t, scale.end, scale.min);
         const edge = i === 0 && left === 0 ? ' chart-tick--first' : i === scale.ticks.length - 1 ? ' chart-tick--last' : '';
-        if (labels && !tickLabelled(i, scale.ticks.length)) return null;
+        if (labels && !shown.has(i)) return null;
         return labels ? (
           <span key={t} className={`chart-tick__label${edge}`} style={{ left: `${left}%` }}>
             {formatTick(t)}

@@ -34,9 +34,17 @@ export function niceTicks(max: number, count = 4, min = 0): { start: number; end
   return { start: ticks[0]!, end: ticks.at(-1)!, ticks };
 }
 
-/** On a narrow axis, which ticks get a label: all of up to four, otherwise every other one counted from the last (which always has one). */
-export function tickLabelled(index: number, count: number): boolean {
-  return count <= 4 || (count - 1 - index) % 2 === 0;
+/**
+ * On a narrow axis, which ticks get a label (by index): 0 and the last always, the others only two
+ * ticks away from any labelled one (from the last backwards), so labels never touch.
+ */
+export function labelledTicks(ticks: readonly number[]): Set<number> {
+  const last = ticks.length - 1;
+  const picked = new Set<number>([last]);
+  const zero = ticks.indexOf(0);
+  if (zero >= 0) picked.add(zero);
+  for (let i = last - 1; i >= 0; i--) if (![...picked].some((p) => Math.abs(p - i) < 2)) picked.add(i);
+  return picked;
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tickLabelled, compareSentence, earliestMark, formatLatency, labelledIndexes, latestMark, niceTicks, percentOf, percentile, stackTurn, stageMedians } from '../../../renderer/src/conversation/chart-math.js';
+import { labelledTicks, compareSentence, earliestMark, formatLatency, labelledIndexes, latestMark, niceTicks, percentOf, percentile, stackTurn, stageMedians } from '../../../renderer/src/conversation/chart-math.js';
 
 describe('latency chart maths', () => {
   it('latencies read in ms under a second and in seconds from one on', () => {
@@ -27,10 +27,13 @@ describe('latency chart maths', () => {
     expect(niceTicks(1620, 4).start).toBe(0);
   });
 
-  it('a narrow axis labels at most every other tick, always the last', () => {
-    expect([0, 1, 2, 3].map((i) => tickLabelled(i, 4))).toEqual([true, true, true, true]);
-    expect([0, 1, 2, 3, 4].map((i) => tickLabelled(i, 5))).toEqual([true, false, true, false, true]);
-    expect([0, 1, 2, 3, 4, 5].map((i) => tickLabelled(i, 6))).toEqual([false, true, false, true, false, true]);
+  it('a narrow axis labels 0, the last tick and others two ticks apart, so labels never touch', () => {
+    const labelled = (ticks: number[]) => [...labelledTicks(ticks)].sort((a, b) => a - b).map((i) => ticks[i]);
+    expect(labelled([0, 500, 1000])).toEqual([0, 1000]);
+    expect(labelled([0, 250, 500, 750, 1000])).toEqual([0, 500, 1000]);
+    expect(labelled([-2000, -1000, 0, 1000])).toEqual([-2000, 0, 1000]);
+    expect(labelled([-500, 0, 500, 1000, 1500, 2000])).toEqual([0, 1000, 2000]);
+    expect(labelled([0, 1])).toEqual([0, 1]);
   });
 
   it('a value is placed in percent of the axis, clamped to it', () => {
