@@ -102,6 +102,14 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     expect(new Set(axes).size).toBe(1);
     await screenshot(page, 'compare');
     expect(await accessibilityViolations(page)).toEqual([]);
+    // Compare fits 800 px without scrolling sideways.
+    await page.setViewportSize({ width: 800, height: 600 });
+    const overflow = await page.evaluate(() => {
+      const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+      return w.document.scrollingElement.scrollWidth - w.innerWidth;
+    });
+    await screenshot(page, 'compare-800x600');
+    expect(overflow, 'horizontal overflow at 800x600').toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
   }, 120_000);
 });

@@ -38,7 +38,7 @@ function Totals({ results, scale }: { results: CompareResult[]; scale: TimeScale
           })}
         </tbody>
         <tfoot>
-          <AxisRow scale={scale} />
+          <AxisRow scale={scale} dense />
         </tfoot>
       </table>
     </div>

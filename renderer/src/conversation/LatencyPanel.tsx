@@ -44,8 +44,9 @@ export function LatencyPanel({ turns }: { turns: TurnView[] }) {
 }
 
 /** Tick marks along a track: thin lines, and (on the axis row) their labels. */
-function Ticks({ scale, labels }: { scale: TimeScale; labels?: boolean }) {
-  const shown = labelledTicks(scale.ticks);
+function Ticks({ scale, labels, dense }: { scale: TimeScale; labels?: boolean; dense?: boolean }) {
+  // A wide axis (Compare) labels every tick; a narrow one (the side panel) only those far enough apart.
+  const shown = dense ? new Set(scale.ticks.keys()) : labelledTicks(scale.ticks);
   return (
     <>
       {scale.ticks.map((t, i) => {
@@ -65,12 +66,12 @@ function Ticks({ scale, labels }: { scale: TimeScale; labels?: boolean }) {
 }
 
 /** A time axis under a table of bars: empty under the labels, ticks under the tracks, the unit under the values. */
-export function AxisRow({ scale }: { scale: TimeScale }) {
+export function AxisRow({ scale, dense }: { scale: TimeScale; dense?: boolean }) {
   return (
     <tr className="chart-axis" aria-hidden="true">
       <td />
       <td className="chart-axis__track">
-        <Ticks scale={scale} labels />
+        <Ticks scale={scale} labels dense={dense} />
       </td>
       <td className="chart-axis__unit">ms</td>
     </tr>
@@ -124,7 +125,7 @@ export function Waterfall({ turnId, latency, caption, scale }: { turnId: number;
           })}
         </tbody>
         <tfoot>
-          <AxisRow scale={axis} />
+          <AxisRow scale={axis} dense={scale !== undefined} />
         </tfoot>
       </table>
       {decision && spans.endOfTurn === undefined && <p className="chart-waterfall__decision">{decision.sentence}</p>}
