@@ -35,11 +35,14 @@ export function niceTicks(max: number, count = 4, min = 0): { start: number; end
 }
 
 /**
- * On a narrow axis, which ticks get a label (by index): 0 and the last always, the others only two
- * ticks away from any labelled one (from the last backwards), so labels never touch.
+ * On a narrow axis (about 100 px), which ticks get a label (by index): all when their labels are short
+ * enough for the room between ticks; otherwise 0 and the last, and the others only two ticks away from
+ * any labelled one (from the last backwards), so labels never touch.
  */
 export function labelledTicks(ticks: readonly number[]): Set<number> {
   const last = ticks.length - 1;
+  const longest = Math.max(...ticks.map((t) => formatTick(t).length));
+  if (last * (longest + 1) <= 16) return new Set(ticks.keys());
   const picked = new Set<number>([last]);
   const zero = ticks.indexOf(0);
   if (zero >= 0) picked.add(zero);

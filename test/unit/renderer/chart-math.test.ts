@@ -27,10 +27,14 @@ describe('latency chart maths', () => {
     expect(niceTicks(1620, 4).start).toBe(0);
   });
 
-  it('a narrow axis labels 0, the last tick and others two ticks apart, so labels never touch', () => {
+  it('a narrow axis labels every tick when the labels fit, else 0, the last and others two ticks apart, so labels never touch', () => {
     const labelled = (ticks: number[]) => [...labelledTicks(ticks)].sort((a, b) => a - b).map((i) => ticks[i]);
-    expect(labelled([0, 500, 1000])).toEqual([0, 1000]);
+    // Short labels with room between them: all.
+    expect(labelled([0, 500, 1000])).toEqual([0, 500, 1000]);
+    expect(labelled([0, 500, 1000, 1500])).toEqual([0, 500, 1000, 1500]);
+    expect(labelled([0, 200, 400, 600, 800])).toEqual([0, 200, 400, 600, 800]);
     expect(labelled([0, 250, 500, 750, 1000])).toEqual([0, 500, 1000]);
+    expect(labelled([0, 1000, 2000, 3000, 4000])).toEqual([0, 2000, 4000]);
     expect(labelled([-2000, -1000, 0, 1000])).toEqual([-2000, 0, 1000]);
     expect(labelled([-500, 0, 500, 1000, 1500, 2000])).toEqual([0, 1000, 2000]);
     expect(labelled([0, 1])).toEqual([0, 1]);
