@@ -99,8 +99,47 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
     const endOfTurn = waterfall.getByRole('row', { name: /^End of turn/ });
     expect(await endOfTurn.getByTestId('end-of-turn-why').innerText()).toMatch(/^(semantics|Smart Turn|provider|silence|waited for more)( \+ [\w ]+)*(, reply prepared early)?$/);
     expect(await endOfTurn.getAttribute('title')).toMatch(/^End of turn after \d+ ms: .+\.\n/);
+    // The waterfall's time axis is in ms.
+    expect(await waterfall.locator('.chart-axis .chart-tick__label').allInnerTexts()).toContain('0');
+    expect(await waterfall.locator('.chart-axis__unit').innerText()).toBe('ms');
+
+    // The session chart: a bar per turn (a button with its values), the median and p90 in the legend.
+    const latency = page.getByRole('region', { name: 'Latency' });
+    const legend = latency.getByRole('list', { name: 'Legend' });
+    const median = Number((await legend.getByRole('listitem').filter({ hasText: /^median/ }).innerText()).replace(/\D/g, ''));
+    const p90 = Number((await legend.getByRole('listitem').filter({ hasText: /^p90/ }).innerText()).replace(/\D/g, ''));
+    expect(median).toBeGreaterThan(0);
+    expect(p90).toBeGreaterThanOrEqual(median);
+    await legend.getByText('End of turn').waitFor();
+    const bars = latency.getByRole('group', { name: /^Turns/ }).getByRole('button');
+    expect(await bars.count()).toBe(2);
+    expect(await bars.nth(1).getAttribute('aria-label')).toMatch(new RegExp(`^Turn 2: ${v2v} ms voice-to-voice \\(End of turn \\d+ ms, .+\\)$`));
+    expect(await bars.nth(1).getAttribute('aria-pressed')).toBe('true');
+    // Values on hover and on keyboard focus.
+    const readout = latency.getByTestId('session-readout');
+    await bars.nth(0).hover();
+    await readout.getByText(/^Turn 1: \d+ ms/).waitFor();
+    await bars.nth(1).focus();
+    await readout.getByText(`Turn 2: ${v2v} ms`).waitFor();
+    // Bars share the axis: their heights follow their values.
+    const v2v1 = Number((await bars.nth(0).getAttribute('aria-label'))!.match(/^Turn 1: (\d+) ms/)![1]);
+    const heights = await Promise.all([0, 1].map(async (i) => (await bars.nth(i).locator('.chart-session__stack').boundingBox())!.height));
+    expect(Math.abs(heights[0]! / heights[1]! - v2v1 / v2v)).toBeLessThan(0.1);
+    // Per-stage medians, one row a stage.
+    await latency.getByText('Median per stage').click();
+    expect(await latency.getByRole('row', { name: /^End of turn \d+ ms 2$/ }).count()).toBe(1);
+    // Choosing a turn (by keyboard) shows its waterfall.
+    await bars.nth(0).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('figure', { name: 'Turn 1 latency waterfall' }).waitFor();
+    expect(await bars.nth(0).getAttribute('aria-pressed')).toBe('true');
     await screenshot(page, 'conversation');
     expect(await accessibilityViolations(page)).toEqual([]);
+    // The charts take their colours from the theme: dark is as clean.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'conversation-dark');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
     for (const [width, height] of [
       [1280, 800],
       [800, 600],
@@ -113,6 +152,17 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
       });
       await screenshot(page, `conversation-${width}x${height}`);
       expect(overflow, `horizontal overflow at ${width}x${height}`).toBeLessThanOrEqual(0);
+      // The latency panel fits a narrow side panel: nothing in it is wider than 320 px allows.
+      const panelOverflow = await page.evaluate(() => {
+        type El = { scrollWidth: number; clientWidth: number; style: { width: string } };
+        const panel = (globalThis as unknown as { document: { querySelector(s: string): El } }).document.querySelector('section[aria-label="Latency"]');
+        const before = panel.style.width;
+        panel.style.width = '320px';
+        const over = panel.scrollWidth - panel.clientWidth;
+        panel.style.width = before;
+        return over;
+      });
+      expect(panelOverflow, `latency panel overflow at 320 px wide (${width}x${height})`).toBeLessThanOrEqual(0);
     }
 
     // The engine heard the microphone through the page (not a shortcut): the STT got the audio.

@@ -82,8 +82,34 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     await compare.getByRole('article', { name: 'Cascade (deepgram → openai → openai)' }).getByText('The cascade answers.').waitFor({ timeout: 30_000 });
     await compare.getByRole('article', { name: 'Speech-to-speech (moshi)' }).getByText('Hello from Moshi.').waitFor();
     expect(await compare.getByRole('figure').count()).toBe(2);
+    // Both on one time axis: the faster one is visibly shorter, in proportion, and the difference is said in words.
+    const totals = compare.getByRole('table', { name: 'Voice-to-voice on one time axis' });
+    const timeOf = async (name: string) => Number((await totals.getByRole('row', { name: new RegExp(`^${name}`) }).getByRole('cell').last().innerText()).replace(/\D/g, ''));
+    const cascadeMs = await timeOf('Cascade');
+    const s2sMs = await timeOf('Speech-to-speech');
+    expect(cascadeMs).toBeGreaterThan(0);
+    expect(s2sMs).toBeGreaterThan(0);
+    const cascadeBar = (await compare.getByTestId('compare-total-cascade').boundingBox())!;
+    const s2sBar = (await compare.getByTestId('compare-total-s2s').boundingBox())!;
+    expect(Math.abs(cascadeBar.width / s2sBar.width - cascadeMs / s2sMs)).toBeLessThan(0.05 * Math.max(1, cascadeMs / s2sMs));
+    expect(cascadeBar.x).toBeCloseTo(s2sBar.x, 0);
+    const sentence = await compare.getByTestId('compare-sentence').innerText();
+    if (cascadeMs === s2sMs) expect(sentence).toMatch(/^Both answered in /);
+    else expect(sentence).toMatch(new RegExp(`^${cascadeMs < s2sMs ? 'The cascade' : 'Speech-to-speech'} answered \\d+(\\.\\d+)? m?s sooner \\(.+ vs .+\\)\\.$`));
+    // The waterfalls below share that axis.
+    const axes = await compare.locator('.chart-axis').allInnerTexts();
+    expect(axes.length).toBe(3);
+    expect(new Set(axes).size).toBe(1);
     await screenshot(page, 'compare');
     expect(await accessibilityViolations(page)).toEqual([]);
+    // Compare fits 800 px without scrolling sideways.
+    await page.setViewportSize({ width: 800, height: 600 });
+    const overflow = await page.evaluate(() => {
+      const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+      return w.document.scrollingElement.scrollWidth - w.innerWidth;
+    });
+    await screenshot(page, 'compare-800x600');
+    expect(overflow, 'horizontal overflow at 800x600').toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
   }, 120_000);
 });
