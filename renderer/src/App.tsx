@@ -6,7 +6,7 @@ import { restartAdvice } from './conversation/channel';
 import { ConversationView } from './conversation/ConversationView';
 import { useLiveStore } from './conversation/store';
 import { ModelsView } from './models/ModelsView';
-import { Onboarding, missingKeys } from './Onboarding';
+import { Onboarding } from './Onboarding';
 import { SettingsView } from './settings/SettingsView';
 import { getApi, useAppStore } from './store';
 
@@ -31,7 +31,6 @@ export function App() {
       // The engine went away meanwhile: its banner says so.
       .catch(() => undefined);
   }, [api, view]);
-  const missing = setup ? missingKeys(setup.settings, setup.providers, setup.keys) : [];
 
   useEffect(() => {
     void refresh();
@@ -65,8 +64,8 @@ export function App() {
           onChange={(architecture) => void api.updateSettings({ ...setup.settings, architecture }).then((settings) => setSetup({ ...setup, settings }))}
         />
       )}
-      {view === 'status' && missing.length > 0 && connection.state === 'connected' && (
-        <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} />
+      {view === 'status' && api && setup && connection.state === 'connected' && (
+        <Onboarding api={api} setup={setup} keyStorage={connection.info.keyStorage} onSetup={setSetup} onOpenSettings={() => setView('settings')} />
       )}
       {engineGone && (
         <p className="problem" role="alert" data-testid="engine-gone">
