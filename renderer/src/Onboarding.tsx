@@ -159,6 +159,7 @@ function KeyWalkthrough({ api, setup, keyStorage, onSetup, onStart, highlighted 
   return (
     <div className={highlighted ? 'onboarding__keys' : 'onboarding__keys onboarding__keys--secondary'}>
       <h3>{highlighted ? 'Set up a service' : 'Or use a cloud service'}</h3>
+      <p className="onboarding__hint">{keyStorageText(keyStorage)}</p>
       <fieldset className="onboarding__pick">
         <legend>1. Pick a service</legend>
         {listed.map((m) => (
@@ -184,7 +185,6 @@ function KeyWalkthrough({ api, setup, keyStorage, onSetup, onStart, highlighted 
               Test
             </button>
           </div>
-          <p className="onboarding__hint">{keyStorageText(keyStorage)}</p>
           <p aria-live="polite" className={test.state === 'failed' ? 'status__error' : test.state === 'passed' ? 'onboarding__ok' : undefined}>
             {test.state === 'testing' ? 'Testing…' : test.state === 'passed' ? `3. The ${step.service.label} key works.` : test.state === 'failed' ? test.message : ''}
           </p>
