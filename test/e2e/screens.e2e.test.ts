@@ -161,14 +161,15 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
     await log.getByText(REPLY).waitFor({ timeout: 20_000 });
     // The guide counts the conversation as working once the reply was spoken to the end: never shown again.
     await expect.poll(() => page.evaluate('localStorage.getItem("parley.firstRunDone")'), { timeout: 20_000 }).toBe('yes');
-    await capture(page, 'conversation-turn', 'screenshot');
+    await capture(page, 'conversation-turn');
 
     // Compare: the last utterance replayed through both architectures.
     await page.getByRole('button', { name: /^Compare/ }).click();
     const compare = page.getByRole('region', { name: /Comparison/ });
     await compare.getByText(REPLY).waitFor({ timeout: 30_000 });
     await compare.getByText(/It looks sunny\./).waitFor({ timeout: 30_000 });
-    await capture(page, 'compare', 'screenshot-compare');
+    // The README's picture: a finished turn with its latency and the comparison (local fake providers).
+    await capture(page, 'compare', 'screenshot');
     await page.getByRole('button', { name: 'Stop conversation' }).click();
     await page.getByRole('button', { name: 'Start conversation' }).waitFor();
     expect(errors).toEqual([]);
