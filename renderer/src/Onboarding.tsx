@@ -74,7 +74,7 @@ export function Onboarding({ api, setup, keyStorage, onSetup, onOpenSettings }: 
         </button>
       </div>
       <p>Parley listens, thinks and answers out loud. {missing.length > 0 ? `To start, it needs ${missing.map(keyNeed).join(' and ')}${mode === 'local' ? ', or the models on this computer' : ''}.` : 'Everything it needs is set.'}</p>
-      {mode === 'local' && local && <LocalOffer api={api} setup={setup} switched={local.switched} next={local.settings} onSetup={onSetup} />}
+      {mode === 'local' && local && <LocalOffer api={api} setup={setup} switched={local.switched} next={local.settings} onSetup={onSetup} onUsed={() => setClosed(true)} />}
       <KeyWalkthrough api={api} setup={setup} keyStorage={keyStorage} onSetup={onSetup} onStart={() => setClosed(true)} highlighted={mode === 'keys'} />
       <p className="onboarding__more">
         Other services and options are in{' '}
@@ -87,11 +87,13 @@ export function Onboarding({ api, setup, keyStorage, onSetup, onOpenSettings }: 
   );
 }
 
-function LocalOffer({ api, setup, switched, next, onSetup }: { api: ParleyApi; setup: Setup; switched: string[]; next: Settings; onSetup: (setup: Setup) => void }) {
+function LocalOffer({ api, setup, switched, next, onSetup, onUsed }: { api: ParleyApi; setup: Setup; switched: string[]; next: Settings; onSetup: (setup: Setup) => void; onUsed: () => void }) {
   const [error, setError] = useState<string | undefined>();
   const use = async () => {
     try {
       const settings = await api.updateSettings(next);
+      // Saved: nothing is missing any more; the conversation view takes over.
+      onUsed();
       onSetup({ ...setup, settings });
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));

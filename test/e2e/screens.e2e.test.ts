@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,4 +174,48 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
     await page.getByRole('button', { name: 'Start conversation' }).waitFor();
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('with the local models installed: the guide offers them, "Not now" is remembered, one button moves every stage to them', async () => {
+    const served = await startServe({ PARLEY_DEEPGRAM_URL: fakes.deepgram.url, PARLEY_OPENAI_URL: fakes.openai.baseUrl, DEEPGRAM_API_KEY: '', OPENAI_API_KEY: '' });
+    try {
+      // The default local models, as the model manager records an install (their weights are not needed to offer them).
+      for (const [id, task] of [
+        ['zipformer-en-20m-streaming', 'stt'],
+        ['qwen3-0.6b-q8_0', 'llm'],
+        ['pocket-tts-int8-2026-01-26', 'tts'],
+      ] as const) {
+        const dir = path.join(served.dataDir, 'models', id);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, 'parley-model.json'), JSON.stringify({ id, task, name: id, sha256: null, sizeBytes: null, license: 'test', source: 'test', files: [], installedAt: new Date(0).toISOString() }));
+      }
+      const dismissed = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const first = await dismissed.newPage();
+      await first.goto(served.url);
+      const guide = first.getByRole('region', { name: 'Welcome to Parley' });
+      await guide.getByRole('button', { name: 'Use the models on this computer' }).waitFor({ timeout: 15_000 });
+      await capture(first, 'first-run-local');
+      await guide.getByRole('button', { name: 'Not now' }).click();
+      expect(await guide.count()).toBe(0);
+      await first.reload();
+      await first.getByRole('button', { name: 'Start conversation' }).waitFor({ timeout: 15_000 });
+      await first.getByRole('radiogroup', { name: 'Architecture' }).waitFor();
+      expect(await guide.count()).toBe(0);
+      await dismissed.close();
+
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(served.url);
+      const offer = page.getByRole('region', { name: 'Welcome to Parley' });
+      expect(await offer.getByRole('list', { name: 'What changes' }).innerText()).toMatch(/^Speech to text: .+\nLanguage model: .+\nText to speech: .+$/);
+      await offer.getByRole('button', { name: 'Use the models on this computer' }).click();
+      await offer.waitFor({ state: 'detached' });
+      await nav(page, 'Settings').click();
+      const stt = page.getByRole('form', { name: 'Settings' }).getByRole('group', { name: 'Speech to text' });
+      await expect.poll(() => stt.getByLabel('Provider').inputValue()).toBe('sherpa-onnx');
+      expect(await page.getByRole('form', { name: 'Settings' }).getByRole('group', { name: 'Language model' }).getByLabel('Provider').inputValue()).toBe('llama-cpp');
+      await context.close();
+    } finally {
+      served.process.kill('SIGTERM');
+    }
+  }, 60_000);
 });
