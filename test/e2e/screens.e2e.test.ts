@@ -52,7 +52,7 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
   const fakes = { deepgram: { url: '', key: '' }, openai: { baseUrl: '', key: '' } };
 
   beforeAll(async () => {
-    const deepgram = await startFakeDeepgram({ utterances: Array(4).fill('what is the weather like today') });
+    const deepgram = await startFakeDeepgram({ utterances: Array(8).fill('what is the weather like today') });
     const openai = await startFakeOpenAi({ llm: () => ({ text: REPLY, firstTokenMs: 40 }), tts: { msPerChar: 20, firstByteMs: 40 } });
     const moshi = await startFakeMoshi({ replies: [[' It', ' looks', ' sunny', '.']] });
     closers.push(deepgram.close, openai.close, moshi.close);
@@ -138,10 +138,13 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
     await nav(page, 'Settings').click();
     const form = page.getByRole('form', { name: 'Settings' });
     await form.waitFor();
-    const advanced = form.locator('summary', { hasText: /Advanced/ });
-    for (let i = 0; i < (await advanced.count()); i++) await advanced.nth(i).click();
-    const advancedButtons = form.getByRole('button', { name: /^Advanced/, expanded: false });
-    for (let i = await advancedButtons.count(); i > 0; i--) await advancedButtons.first().click();
+    // Every Advanced section opened (a disclosure or a button that expands), at least one there.
+    const closed = form.locator('details:not([open]) > summary', { hasText: /Advanced/ });
+    for (let i = await closed.count(); i > 0; i--) await closed.first().click();
+    const collapsed = form.getByRole('button', { name: /^Advanced/, expanded: false });
+    for (let i = await collapsed.count(); i > 0; i--) await collapsed.first().click();
+    const opened = (await form.locator('details[open] > summary', { hasText: /Advanced/ }).count()) + (await form.getByRole('button', { name: /^Advanced/, expanded: true }).count());
+    expect(opened).toBeGreaterThan(0);
     await capture(page, 'settings');
     const about = nav(page, /About|Diagnostics/);
     if ((await about.count()) > 0) {
@@ -166,8 +169,14 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
     // Compare: the last utterance replayed through both architectures.
     await page.getByRole('button', { name: /^Compare/ }).click();
     const compare = page.getByRole('region', { name: /Comparison/ });
-    await compare.getByText(REPLY).waitFor({ timeout: 30_000 });
-    await compare.getByText(/It looks sunny\./).waitFor({ timeout: 30_000 });
+    const replayed = async () => {
+      await compare.getByText(REPLY).waitFor({ timeout: 30_000 });
+      await compare.getByText(/It looks sunny\./).waitFor({ timeout: 30_000 });
+    };
+    await replayed().catch(async (e: unknown) => {
+      await page.screenshot({ path: path.join(SCREENS, 'compare-failed.png'), fullPage: true });
+      throw new Error(`the comparison did not finish: ${await page.locator('main').innerText()}`, { cause: e });
+    });
     // The README's picture: a finished turn with its latency and the comparison (local fake providers).
     await capture(page, 'compare', 'screenshot');
     await page.getByRole('button', { name: 'Stop conversation' }).click();
