@@ -74,7 +74,7 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
   });
 
   /** One screen: each size and scheme screenshotted and measured; axe in both schemes. */
-  async function capture(page: Page, name: string, docs?: string): Promise<void> {
+  async function capture(page: Page, name: string, docs?: string, options = { axe: true }): Promise<void> {
     const problems: string[] = [];
     for (const scheme of SCHEMES) {
       await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
@@ -86,7 +86,7 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
         const o = (await page.evaluate(MEASURE_OVERFLOW)) as Overflow;
         if (o.scrollWidth > o.clientWidth || o.wide.length) problems.push(`${name} ${width}x${height} ${scheme}: page ${o.scrollWidth} px in ${o.clientWidth} px; wider than the viewport: ${o.wide.join(', ') || 'none'}`);
       }
-      const violations = await accessibilityViolations(page);
+      const violations = options.axe ? await accessibilityViolations(page) : [];
       if (violations.length) problems.push(`${name} ${scheme}: axe ${violations.join(', ')}`);
     }
     await page.emulateMedia({ colorScheme: 'light' });
@@ -164,7 +164,10 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
     await log.getByText(REPLY).waitFor({ timeout: 20_000 });
     // The guide counts the conversation as working once the reply was spoken to the end: never shown again.
     await expect.poll(() => page.evaluate('localStorage.getItem("parley.firstRunDone")'), { timeout: 20_000 }).toBe('yes');
-    await capture(page, 'conversation-turn');
+    // The engine keeps the last 30 s of microphone for the comparison (which needs a running
+    // conversation): axe for this screen runs on the next one, the same turn with the comparison
+    // below it, so slow checks on a loaded machine do not push the utterance out before Compare.
+    await capture(page, 'conversation-turn', undefined, { axe: false });
 
     // Compare: the last utterance replayed through both architectures.
     await page.getByRole('button', { name: /^Compare/ }).click();
