@@ -6,7 +6,7 @@ import { restartAdvice } from './conversation/channel';
 import { ConversationView } from './conversation/ConversationView';
 import { useLiveStore } from './conversation/store';
 import { ModelsView } from './models/ModelsView';
-import { Onboarding, missingKeys } from './Onboarding';
+import { Onboarding } from './Onboarding';
 import { confirmLeaveSettings } from './settings/settings-guard';
 import { SettingsView } from './settings/SettingsView';
 import { Problem } from './Problem';
@@ -34,7 +34,6 @@ export function App() {
       // The engine went away meanwhile: its banner says so.
       .catch(() => undefined);
   }, [api, view]);
-  const missing = setup ? missingKeys(setup.settings, setup.providers, setup.keys) : [];
 
   useEffect(() => {
     void refresh();
@@ -78,7 +77,7 @@ export function App() {
           preparing={preparing}
           onSettingsChange={(next) => void api.updateSettings(next).then((settings) => setSetup({ ...setup, settings }))}
           onOpenSettings={() => setView('settings')}
-          guide={missing.length > 0 && connection.state === 'connected' ? <Onboarding missing={missing} keyStorage={connection.info.keyStorage} onOpenSettings={() => setView('settings')} /> : undefined}
+          guide={connection.state === 'connected' ? <Onboarding api={api} setup={setup} keyStorage={connection.info.keyStorage} onSetup={setSetup} onOpenSettings={() => setView('settings')} /> : undefined}
         />
       )}
       {view === 'models' && api && <ModelsView api={api} />}

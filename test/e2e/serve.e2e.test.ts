@@ -47,9 +47,9 @@ describe.runIf(run)('the served app in Chromium', () => {
     await page.getByRole('alert').getByText(/Your settings file could not be read .* It was saved as settings\.json\.corrupt-.* and defaults are in use\./).waitFor();
     // Nothing configured yet: a guide instead of an error, and the architecture toggle explains itself.
     await page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor();
-    expect(await page.getByText('Still needed: a Deepgram key (for speech-to-text), an OpenAI key (for language model, text-to-speech).').count()).toBe(1);
+    expect(await page.getByText(/To start, it needs a Deepgram key \(for speech-to-text\) and an OpenAI key \(for language model, text-to-speech\)\./).count()).toBe(1);
     // `parley serve` keeps keys in memory, and the page says so (no claim of encryption).
-    expect(await page.getByText(/kept in memory until `parley serve` stops/).count()).toBe(1);
+    expect(await page.getByText(/kept in memory until Parley stops/).count()).toBe(1);
     const toggle = page.getByRole('radiogroup', { name: 'Architecture' });
     expect(await toggle.getByRole('radio', { name: 'Cascade' }).getAttribute('aria-checked')).toBe('true');
     expect(await toggle.getByRole('radio', { name: 'Speech-to-speech' }).isEnabled()).toBe(true);

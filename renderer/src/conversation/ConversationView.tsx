@@ -10,6 +10,7 @@ import { errorAction, liveStatusLabel, providersLine, stageName, transcriptHint 
 import { useLiveStore } from './store';
 import { Transcript } from './Transcript';
 import { VoicePresence } from './VoicePresence';
+import { useGuideShown } from '../Onboarding';
 
 /** Wide enough for the transcript and the latency panel side by side: the panel starts open. */
 const SIDE_BY_SIDE = '(min-width: 1000px)';
@@ -38,6 +39,8 @@ export function ConversationView({
 }) {
   const { mode, architecture } = settings;
   const view = useLiveStore((s) => s.view);
+  const guideShown = useGuideShown((s) => s.shown);
+  const showGuide = Boolean(guide) && guideShown && view.turns.length === 0 && !view.partial;
   const micError = useLiveStore((s) => s.micError);
   const linked = useLiveStore((s) => s.linked);
   const engineGone = useLiveStore((s) => s.engineGone);
@@ -142,14 +145,13 @@ export function ConversationView({
               </button>
             )}
           </VoicePresence>
-          {guide && view.turns.length === 0 && !view.partial ? (
-            // Scrolls on its own in a small window: reachable by keyboard.
-            <div className="conversation__guide" role="region" aria-label="Getting started" tabIndex={0}>
+          {guide && (
+            // Mounted all along (it decides whether it shows); scrolls on its own in a small window: reachable by keyboard.
+            <div className="conversation__guide" role="region" aria-label="Getting started" tabIndex={0} hidden={!showGuide}>
               {guide}
             </div>
-          ) : (
-            <Transcript turns={view.turns} partial={view.partial} hint={transcriptHint(view)} />
           )}
+          {!showGuide && <Transcript turns={view.turns} partial={view.partial} hint={transcriptHint(view)} />}
           {view.notices.length > 0 && (
             <ul className="notices" aria-label="Notices">
               {view.notices.map((n) => (
