@@ -153,6 +153,10 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
       await screenshot(page, `conversation-${width}x${height}`);
       expect(overflow, `horizontal overflow at ${width}x${height}`).toBeLessThanOrEqual(0);
       // The latency panel fits a narrow side panel: nothing in it is wider than 320 px allows.
+      // Below 1000 px the panel starts collapsed: open it to check it.
+      const toggle = page.getByRole('button', { name: 'Latency', exact: true });
+      if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+      await page.locator('section[aria-label="Latency"]').waitFor();
       const panelOverflow = await page.evaluate(() => {
         type El = { scrollWidth: number; clientWidth: number; style: { width: string } };
         const panel = (globalThis as unknown as { document: { querySelector(s: string): El } }).document.querySelector('section[aria-label="Latency"]');

@@ -223,7 +223,7 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
       await offer.getByRole('button', { name: 'Use the models on this computer' }).click();
       await offer.waitFor({ state: 'detached' });
       await nav(page, 'Settings').click();
-      const stt = page.getByRole('form', { name: 'Settings' }).getByRole('group', { name: 'Speech to text' });
+      const stt = page.getByRole('form', { name: 'Settings' }).getByRole('group', { name: 'Speech recognition' });
       await expect.poll(() => stt.getByLabel('Provider').inputValue()).toBe('sherpa-onnx');
       expect(await page.getByRole('form', { name: 'Settings' }).getByRole('group', { name: 'Language model' }).getByLabel('Provider').inputValue()).toBe('llama-cpp');
       await context.close();

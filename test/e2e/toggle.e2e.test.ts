@@ -79,8 +79,8 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     // Compare: the last utterance replayed through both architectures, answers and waterfalls side by side.
     await page.getByRole('button', { name: 'Compare', exact: true }).click();
     const compare = page.getByRole('region', { name: 'Comparison of both architectures' });
-    await compare.getByRole('article', { name: 'Cascade (deepgram → openai → openai)' }).getByText('The cascade answers.').waitFor({ timeout: 30_000 });
-    await compare.getByRole('article', { name: 'Speech-to-speech (moshi)' }).getByText('Hello from Moshi.').waitFor();
+    await compare.getByRole('article', { name: /^Cascade \(Deepgram nova-\S+ → OpenAI.* → OpenAI.*\)$/ }).getByText('The cascade answers.').waitFor({ timeout: 30_000 });
+    await compare.getByRole('article', { name: /^Speech-to-speech \(Moshi\)$/ }).getByText('Hello from Moshi.').waitFor();
     expect(await compare.getByRole('figure').count()).toBe(2);
     // Both on one time axis: the faster one is visibly shorter, in proportion, and the difference is said in words.
     const totals = compare.getByRole('table', { name: 'Voice-to-voice on one time axis' });

@@ -1,10 +1,14 @@
 import type { CompareResult } from '../../../electron/shared/conversation';
+import type { ProviderInfo } from '../../../electron/shared/ipc';
+import type { Settings } from '../../../electron/shared/settings';
 import { compareSentence, percentOf, type CompareSide } from './chart-math';
 import { AxisRow, timeScale, Waterfall, type TimeScale } from './LatencyPanel';
+import { providerChain } from './model';
 import { useLiveStore } from './store';
 import './charts.css';
 
-const title = (r: CompareResult) => (r.architecture === 's2s' ? `Speech-to-speech (${r.providers.s2s ?? '?'})` : `Cascade (${Object.values(r.providers).join(' → ')})`);
+/** The architecture and its providers in plain words (display names and models). */
+const title = (r: CompareResult, providers: ProviderInfo[], settings: Settings | undefined) => `${r.architecture === 's2s' ? 'Speech-to-speech' : 'Cascade'} (${providerChain(r.architecture, r.providers, providers, settings)})`;
 const name = (r: CompareResult) => (r.architecture === 's2s' ? 'Speech-to-speech' : 'The cascade');
 const side = (r: CompareResult): CompareSide => ({ name: name(r), voiceToVoiceMs: r.latency?.voiceToVoiceMs, failed: r.error !== undefined });
 
@@ -46,7 +50,7 @@ function Totals({ results, scale }: { results: CompareResult[]; scale: TimeScale
 }
 
 /** Both architectures on the same utterance, side by side: their answers and waterfalls, on one time axis. */
-export function CompareView() {
+export function CompareView({ providers, settings }: { providers: ProviderInfo[]; settings: Settings | undefined }) {
   const compare = useLiveStore((s) => s.compare);
   if (!compare) return null;
   const results = compare.results ?? [];
@@ -66,8 +70,8 @@ export function CompareView() {
           <Totals results={results} scale={scale} />
           <div className="compare__columns">
             {results.map((r) => (
-              <article key={r.architecture} className="compare__side" aria-label={title(r)}>
-                <h3>{title(r)}</h3>
+              <article key={r.architecture} className="compare__side" aria-label={title(r, providers, settings)}>
+                <h3>{title(r, providers, settings)}</h3>
                 {r.user && <p className="bubble bubble--user">{r.user}</p>}
                 {r.assistant && <p className="bubble bubble--assistant">{r.assistant}</p>}
                 {r.error && (
@@ -75,7 +79,7 @@ export function CompareView() {
                     {r.error.message}
                   </p>
                 )}
-                {r.latency && <Waterfall turnId={0} caption={title(r)} latency={r.latency} scale={scale} />}
+                {r.latency && <Waterfall turnId={0} caption={title(r, providers, settings)} latency={r.latency} scale={scale} />}
               </article>
             ))}
           </div>

@@ -162,7 +162,7 @@ export function ConversationView({
           {hasCompare && (
             // Scrolls on its own when long: reachable by keyboard.
             <div className="conversation__compare" tabIndex={0}>
-              <CompareView />
+              <CompareView providers={providers} settings={settings} />
             </div>
           )}
         </div>

@@ -280,6 +280,11 @@ export function levelPercent(rms: number): number {
 
 /** The providers running, by the names people know and their models ("Cascade: Deepgram nova-3 → OpenAI gpt-4o-mini → …"). */
 export function providersLine(status: Extract<SessionStatus, { state: 'running' }>, providers: ProviderInfo[], settings: Settings | undefined): string {
+  return `${status.architecture === 's2s' ? 'Speech-to-speech' : 'Cascade'}: ${providerChain(status.architecture, status.providers, providers, settings)}`;
+}
+
+/** The providers of an architecture by display name and model ("Deepgram nova-3 → OpenAI-compatible gpt-4o-mini → ..."). */
+export function providerChain(architecture: Settings['architecture'], ids: Record<string, string>, providers: ProviderInfo[], settings: Settings | undefined): string {
   const name = (kind: string, id: string) => {
     const info = providers.find((p) => p.kind === kind && p.id === id);
     if (!info) return id;
@@ -290,8 +295,8 @@ export function providersLine(status: Extract<SessionStatus, { state: 'running' 
     const short = info.displayName.replace(/\s*\(.*\)\s*$/, '') || info.displayName;
     return typeof model === 'string' && model ? `${short} ${model}` : short;
   };
-  if (status.architecture === 's2s') return `Speech-to-speech: ${name('s2s', status.providers.s2s ?? '')}`;
-  return `Cascade: ${(['stt', 'llm', 'tts'] as const).map((k) => name(k, status.providers[k] ?? '')).join(' → ')}`;
+  if (architecture === 's2s') return name('s2s', ids.s2s ?? '');
+  return (['stt', 'llm', 'tts'] as const).map((k) => name(k, ids[k] ?? '')).join(' → ');
 }
 
 /**

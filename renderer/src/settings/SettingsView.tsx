@@ -173,7 +173,7 @@ export function SettingsView({ api, onOpenModels }: { api: ParleyApi; onOpenMode
       }}
     >
       <nav className="settings-jump" aria-label="Settings sections">
-        {[...STAGES.map((s) => s.label), 'Conversation', 'Turn-taking', 'Audio', 'Privacy', ...(keys && otherKeys.length > 0 ? ['Keys'] : []), 'Shortcuts'].map((name) => (
+        {[...STAGES.map((s) => s.label), 'Assistant', 'Turn-taking', 'Audio', 'Privacy', ...(keys && otherKeys.length > 0 ? ['Keys'] : []), 'Shortcuts'].map((name) => (
           <button key={name} type="button" onClick={() => jumpTo(form.current, name)}>
             {name}
           </button>
@@ -227,7 +227,7 @@ export function SettingsView({ api, onOpenModels }: { api: ParleyApi; onOpenMode
         );
       })}
       <fieldset className="settings-section">
-        <legend>Conversation</legend>
+        <legend>Assistant</legend>
         <div className="field">
           <label htmlFor="system-prompt">System prompt</label>
           <textarea id="system-prompt" rows={3} aria-describedby="system-prompt-help" value={settings.systemPrompt} onChange={(e) => update((d) => void (d.systemPrompt = e.target.value))} />
