@@ -512,7 +512,8 @@ export class CascadeSession {
     const latency = new TurnLatency(this.clock);
     latency.mark('speechEnd', decision.speechEndMs);
     latency.mark('endOfTurn', decision.atMs);
-    latency.mark('sttFinal', this.lastFinalAt ?? decision.atMs);
+    latency.mark('sttFinal', sttFinalAt(this.lastFinalAt, decision));
+    this.lastFinalAt = undefined;
     latency.decision = { by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, turnClass: decision.turnClass, delayMs: Math.round(decision.delayMs), preempted: decision.preempted };
     latency.speechEndStreamMs = decision.speechEndStreamMs;
     const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
@@ -600,4 +601,14 @@ export class CascadeSession {
     this.queue?.push(event);
     for (const l of this.listeners) l(event);
   }
+}
+
+/**
+ * When the words a turn was answered on were final: the STT's last final, if it came after the
+ * speech ended (it carried the last words); else the decision itself (the turn was answered on
+ * interim words, taken as final then). A final from before the speech ended was for earlier words
+ * (or an earlier turn), and would show a negative STT span.
+ */
+export function sttFinalAt(lastFinalAt: number | undefined, decision: { speechEndMs: number; atMs: number }): number {
+  return lastFinalAt !== undefined && lastFinalAt >= decision.speechEndMs ? lastFinalAt : decision.atMs;
 }
