@@ -45,6 +45,21 @@ export const PROVIDER_FIELDS: Record<string, FieldText> = {
     help: 'Where the model runs. Automatic uses a supported graphics card when there is one and the processor otherwise.',
     options: { auto: 'Automatic', off: 'Off (processor only)', cuda: 'NVIDIA (CUDA)', vulkan: 'Vulkan', metal: 'Apple (Metal)' },
   },
+  device: {
+    label: 'Processor or graphics card',
+    help: 'Where the model runs. Automatic is the processor: the speech library shipped with Parley is a processor build; CUDA and Core ML need a GPU build of it.',
+    options: { auto: 'Automatic', cpu: 'Processor', cuda: 'NVIDIA (CUDA)', coreml: 'Apple (Core ML)' },
+    advanced: true,
+  },
+  path: {
+    label: 'Request path',
+    help: "Where on the server the audio is sent. Automatic uses /audio/transcriptions for an address ending in /v1 (OpenAI's API) and /inference otherwise (whisper.cpp's server).",
+    options: { auto: 'Automatic', '/inference': 'whisper.cpp (/inference)', '/audio/transcriptions': 'OpenAI-compatible (/audio/transcriptions)' },
+    advanced: true,
+  },
+  prompt: { label: 'Spelling hints', help: 'Words to spell as you do (names, jargon), sent with every piece of audio. Leave empty for none.', advanced: true },
+  maxSegmentS: { label: 'Longest piece of audio', unit: 's', help: 'A longer utterance is transcribed piece by piece; Whisper reads 30 s at a time.', advanced: true },
+  timeoutMs: { label: 'Request timeout', unit: 'ms', help: 'How long one request may take, from sent to answered, before it is tried again (a server on a processor needs a while for a long piece).', advanced: true },
   launchCommand: {
     label: 'Launch command',
     help: 'Leave empty if you start the Moshi server yourself. Otherwise Parley runs this command (no shell) when a conversation needs Moshi, after you allow it once, and stops the server on quit. Its port must match the server address. Example: python -m moshi.server --port 8998 --static none',

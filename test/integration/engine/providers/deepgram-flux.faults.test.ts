@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../../../electron/engine/clock.js';
-import { abortError } from '../../../../electron/engine/errors.js';
-import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
+import type { ManualClock } from '../../../../electron/engine/clock.js';
 import { DeepgramFluxSettingsSchema, DeepgramFluxStt } from '../../../../electron/engine/providers/stt/deepgram-flux.js';
 import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeFlux, type FakeFluxOptions } from '../../../fakes/deepgram-flux.js';
 import { concat, silence, sine } from '../../../helpers/signals.js';
+import { fakeRetryTime } from '../../../helpers/retry-time.js';
 
 // Time is a ManualClock moved with the audio (20 ms frames); the stream's 1 s watchdog interval is
 // a fake timer stepped with it; retry waits are recorded and "slept" by advancing the clock.
@@ -25,19 +24,10 @@ const FRAME = RATE / 50;
 async function setup(options: FakeFluxOptions = {}, key?: string) {
   const fake = await startFakeFlux(options);
   closers.push(fake.close);
-  const clock = new ManualClock(1_000_000);
+  const { clock, waits, budget: retryBudget } = fakeRetryTime();
   const logs: string[] = [];
-  const waits: number[] = [];
   const provider = new DeepgramFluxStt(DeepgramFluxSettingsSchema.parse({ baseUrl: fake.url }), key ?? fake.key, { clock, log: (m) => logs.push(m) });
-  const budget = new RetryBudget(clock, {
-    random: () => 0.5,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw abortError();
-      waits.push(ms);
-      clock.advance(ms);
-      await new Promise((r) => setImmediate(r));
-    },
-  });
+  const budget = retryBudget();
   const stream = await provider.open({ sampleRate: RATE, retry: budget });
   const events: SttEvent[] = [];
   const done = (async () => {

@@ -1,12 +1,11 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../electron/engine/clock.js';
-import { abortError } from '../../../../electron/engine/errors.js';
-import { RetryBudget, type RetryBudgetOptions } from '../../../../electron/engine/providers/retry-budget.js';
+import type { ManualClock } from '../../../../electron/engine/clock.js';
 import { DeepgramSettingsSchema, DeepgramStt } from '../../../../electron/engine/providers/stt/deepgram.js';
 import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeDeepgram, type FakeDeepgramOptions } from '../../../fakes/deepgram.js';
 import { concat, silence, sine } from '../../../helpers/signals.js';
+import { fakeRetryTime } from '../../../helpers/retry-time.js';
 
 // Time is a ManualClock; every retry wait is recorded and "slept" by advancing it (no real sleeps).
 const closers: (() => Promise<void> | void)[] = [];
@@ -17,23 +16,11 @@ afterEach(async () => {
 const RATE = 16000;
 const FRAME = RATE / 50;
 
-function fakeTime() {
-  const clock = new ManualClock(1_000_000);
-  const waits: number[] = [];
-  const sleep = async (ms: number, signal?: AbortSignal) => {
-    if (signal?.aborted) throw abortError();
-    waits.push(ms);
-    clock.advance(ms);
-    await new Promise((r) => setImmediate(r));
-  };
-  const budget = (o: RetryBudgetOptions = {}) => new RetryBudget(clock, { sleep, random: () => 0.5, ...o });
-  return { clock, waits, budget };
-}
 
 async function setup(options: FakeDeepgramOptions = {}, settings: Record<string, unknown> = {}, baseUrl?: string) {
   const fake = await startFakeDeepgram(options);
   closers.push(fake.close);
-  const time = fakeTime();
+  const time = fakeRetryTime();
   const logs: string[] = [];
   const provider = (key: string = fake.key) => new DeepgramStt(DeepgramSettingsSchema.parse({ baseUrl: baseUrl ?? fake.url, ...settings }), key, { clock: time.clock, log: (m) => logs.push(m) });
   return { fake, provider, logs, ...time };

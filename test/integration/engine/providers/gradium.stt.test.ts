@@ -1,14 +1,13 @@
 import { getEventListeners } from 'node:events';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../electron/engine/clock.js';
-import { abortError } from '../../../../electron/engine/errors.js';
-import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
+import type { ManualClock } from '../../../../electron/engine/clock.js';
 import { GradiumStt, GradiumSttSettingsSchema } from '../../../../electron/engine/providers/stt/gradium.js';
 import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeGradium, type FakeGradiumOptions } from '../../../fakes/gradium.js';
 import { concat, silence, sine } from '../../../helpers/signals.js';
 import { paddedSpeech } from '../../../helpers/speech.js';
+import { fakeRetryTime } from '../../../helpers/retry-time.js';
 
 // Time is a ManualClock moved with the audio (20 ms frames); retry waits advance it instead of
 // sleeping. The fake is driven by the audio it receives, so what it says does not depend on timing.
@@ -29,20 +28,10 @@ const tone = (s: number) => sine(220, RATE, s, 0.3);
 async function setup(options: FakeGradiumOptions = {}, settings: Record<string, unknown> = {}) {
   const fake = await startFakeGradium(options);
   closers.push(fake.close);
-  const clock = new ManualClock(1_000_000);
-  const waits: number[] = [];
+  const time = fakeRetryTime();
+  const { clock, waits } = time;
   const logs: string[] = [];
-  const budget = (retries = 5) =>
-    new RetryBudget(clock, {
-      retries,
-      random: () => 0.5,
-      sleep: async (ms, signal) => {
-        if (signal?.aborted) throw abortError();
-        waits.push(ms);
-        clock.advance(ms);
-        await new Promise((r) => setImmediate(r));
-      },
-    });
+  const budget = (retries = 5) => time.budget({ retries });
   const provider = (key: string | undefined = fake.key) => new GradiumStt(GradiumSttSettingsSchema.parse({ baseUrl: fake.url, ...settings }), key, { clock, log: (m) => logs.push(m) });
   return { fake, clock, waits, logs, budget, provider };
 }

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../electron/engine/clock.js';
-import { abortError } from '../../../../electron/engine/errors.js';
-import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
+import type { ManualClock } from '../../../../electron/engine/clock.js';
 import { OpenAiTranscriptionSettingsSchema, OpenAiTranscriptionStt } from '../../../../electron/engine/providers/stt/openai-transcription.js';
 import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeTranscription, type FakeTranscriptionOptions } from '../../../fakes/openai-transcription.js';
 import { silence, sine } from '../../../helpers/signals.js';
+import { fakeRetryTime } from '../../../helpers/retry-time.js';
 
 // Time is a ManualClock moved with the audio (20 ms frames) and by the retry waits; the fake
 // answers what it is sent, so nothing here depends on how fast the machine is.
@@ -24,20 +23,10 @@ async function until(condition: () => boolean): Promise<void> {
 async function setup(options: FakeTranscriptionOptions = {}, settings: Record<string, unknown> = {}, openAi = false) {
   const fake = await startFakeTranscription(options);
   closers.push(fake.close);
-  const clock = new ManualClock(1_000_000);
-  const waits: number[] = [];
+  const time = fakeRetryTime();
+  const { clock, waits } = time;
   const logs: string[] = [];
-  const budget = (retries = 5) =>
-    new RetryBudget(clock, {
-      retries,
-      random: () => 0.5,
-      sleep: async (ms, signal) => {
-        if (signal?.aborted) throw abortError();
-        waits.push(ms);
-        clock.advance(ms);
-        await new Promise((r) => setImmediate(r));
-      },
-    });
+  const budget = (retries = 5) => time.budget({ retries });
   // path 'auto': /audio/transcriptions under an address ending in /v1, else whisper.cpp's /inference.
   const base = { baseUrl: openAi ? fake.baseUrl : fake.url };
   const provider = (key: string | undefined = fake.key) => new OpenAiTranscriptionStt(OpenAiTranscriptionSettingsSchema.parse({ ...base, ...settings }), key, { clock, log: (m) => logs.push(m) });
