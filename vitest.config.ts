@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -20,6 +21,7 @@ export default defineConfig({
           // Builds the Node code once so CLI tests run the same compiled `parley` a user runs.
           globalSetup: ['test/integration/build-once.ts'],
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -32,6 +34,8 @@ export default defineConfig({
           testTimeout: 60_000,
           // Each file runs Chromium, a server and real-time audio: one at a time keeps their timing honest on 2 cores.
           fileParallelism: false,
+          // After unit and integration: a browser, a server and real-time audio beside CPU-heavy integration files race on 2 cores.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
