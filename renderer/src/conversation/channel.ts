@@ -37,14 +37,12 @@ function webSocketChannel(url: string): LiveChannel {
   const messageListeners: ((m: ConversationMessage) => void)[] = [];
   const audioListeners: ((frame: ArrayBuffer) => void)[] = [];
   const closeListeners: ((close: ChannelClose) => void)[] = [];
-  let opened = false;
   const outbox: (string | ArrayBuffer)[] = [];
   const send = (data: string | ArrayBuffer) => {
     if (socket.readyState === WebSocket.OPEN) socket.send(data);
     else if (socket.readyState === WebSocket.CONNECTING) outbox.push(data);
   };
   socket.addEventListener('open', () => {
-    opened = true;
     for (const data of outbox.splice(0)) socket.send(data);
   });
   socket.addEventListener('message', (event) => {
@@ -58,8 +56,10 @@ function webSocketChannel(url: string): LiveChannel {
   });
   socket.addEventListener('close', (event) => {
     // The server closes a connection it hands over to a newer window normally (1000, with a reason);
-    // a connection that was up and dropped otherwise (1006: the process died; 1001: it shut down) means the engine is gone.
-    const engineGone = opened && event.code !== 1000;
+    // any other close (1006: the process died; 1001: it shut down) means the engine is gone. That
+    // holds before the socket opened too: this channel exists only once the engine answered this
+    // page, so a handshake that then fails is the engine dying under it, not a wrong address.
+    const engineGone = event.code !== 1000;
     for (const l of closeListeners) l({ reason: event.reason || 'the connection to the Parley engine closed', engineGone });
   });
   return {
