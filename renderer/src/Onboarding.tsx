@@ -85,9 +85,9 @@ export function Onboarding({ api, setup, keyStorage, onSetup, onOpenSettings }: 
       {mode === 'local' && local && <LocalOffer api={api} setup={setup} switched={local.switched} next={local.settings} onSetup={onSetup} onUsed={() => setClosed(true)} />}
       <KeyWalkthrough api={api} setup={setup} keyStorage={keyStorage} onSetup={onSetup} onStart={() => setClosed(true)} highlighted={mode === 'keys'} />
       <p className="onboarding__more">
-        Other services and options are in{' '}
+        Other services and options:{' '}
         <button type="button" className="onboarding__link" onClick={onOpenSettings}>
-          Settings
+          open the settings
         </button>
         .
       </p>
