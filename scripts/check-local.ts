@@ -27,7 +27,7 @@ import { readWavFile } from '../electron/engine/audio/wav.js';
 import { CATALOG, type CatalogEntry } from '../electron/engine/models/catalog.js';
 import { SherpaOnnxStt, SherpaSttSettingsSchema } from '../electron/engine/providers/stt/sherpa-onnx.js';
 import { SherpaOnnxTts, SherpaTtsSettingsSchema } from '../electron/engine/providers/tts/sherpa-onnx.js';
-import type { SttEvent, SttProvider, TtsEvent } from '../electron/engine/providers/types.js';
+import type { SttEvent, SttProvider, TtsEvent, TtsProvider } from '../electron/engine/providers/types.js';
 
 const STT_MODELS = ['zipformer-en-20m-streaming'];
 const TTS_MODELS = ['pocket-tts-int8-2026-01-26', 'kokoro-en-v0_19'];
@@ -95,6 +95,23 @@ export async function transcribeAtFullSpeed(provider: SttProvider, audio: Float3
   return { transcript: finals.join(' '), totalMs: done - started, finalizeMs: done - finalizing };
 }
 
+/** One sentence through a voice: time to its first audio, to its end, and how much audio it made. */
+export async function speakTimed(provider: TtsProvider, text: string): Promise<{ firstAudioMs: number; totalMs: number; audioS: number }> {
+  const stream = provider.open({});
+  const started = performance.now();
+  stream.push(text);
+  stream.end();
+  let first: number | undefined;
+  let samples = 0;
+  for await (const e of stream as AsyncIterable<TtsEvent>) {
+    if (e.type !== 'audio') continue;
+    first ??= performance.now();
+    samples += e.pcm.length;
+  }
+  const end = performance.now();
+  return { firstAudioMs: (first ?? end) - started, totalMs: end - started, audioS: samples / provider.sampleRate };
+}
+
 async function checkTts(id: string, dir: string): Promise<TtsResult> {
   const provider = new SherpaOnnxTts(SherpaTtsSettingsSchema.parse({ model: id, modelDir: dir }));
   // Loading is not part of the answer's latency: warm the model with a word first.
@@ -104,19 +121,8 @@ async function checkTts(id: string, dir: string): Promise<TtsResult> {
   for await (const _ of warm as AsyncIterable<TtsEvent>) void _;
   const sentences: TtsResult['sentences'] = [];
   for (const text of SENTENCES) {
-    const stream = provider.open({});
-    const started = performance.now();
-    stream.push(text);
-    stream.end();
-    let first: number | undefined;
-    let samples = 0;
-    for await (const e of stream as AsyncIterable<TtsEvent>) {
-      if (e.type !== 'audio') continue;
-      first ??= performance.now();
-      samples += e.pcm.length;
-    }
-    const audioS = samples / provider.sampleRate;
-    sentences.push({ text, firstAudioMs: (first ?? performance.now()) - started, rtf: (performance.now() - started) / 1000 / audioS, audioS });
+    const { firstAudioMs, totalMs, audioS } = await speakTimed(provider, text);
+    sentences.push({ text, firstAudioMs, rtf: totalMs / 1000 / audioS, audioS });
   }
   return { model: id, sentences };
 }

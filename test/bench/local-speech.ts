@@ -24,13 +24,12 @@ import type { LocalProcessHost } from '../../electron/engine/local/host.js';
 import { newSherpaHost } from '../../electron/engine/providers/sherpa/host.js';
 import { SherpaOnnxStt, SherpaSttSettingsSchema } from '../../electron/engine/providers/stt/sherpa-onnx.js';
 import { SherpaOnnxTts, SherpaTtsSettingsSchema } from '../../electron/engine/providers/tts/sherpa-onnx.js';
-import type { TtsEvent } from '../../electron/engine/providers/types.js';
 import { forkSpawner, type Spawner } from '../../electron/engine/local/spawner.js';
 import { createLiveSession } from '../../electron/engine/session/session-factory.js';
 import { MemorySecretStore } from '../../electron/engine/settings/secret-store.js';
 import type { SileroVadModel } from '../../electron/engine/vad/silero.js';
 import { defaultSettings } from '../../electron/shared/settings.js';
-import { transcribeAtFullSpeed, wordErrorRate } from '../../scripts/check-local.js';
+import { speakTimed, transcribeAtFullSpeed, wordErrorRate } from '../../scripts/check-local.js';
 import { ROOT, speechFile } from '../paths.js';
 import { firstWindowAbove, speakTurns } from './cascade.js';
 import type { LocalModelChoice, LocalTask } from './local-models.js';
@@ -179,21 +178,6 @@ export interface TtsBench {
   realTimeFactor: Summary;
 }
 
-async function speak(provider: SherpaOnnxTts, text: string): Promise<{ firstAudioMs: number; totalMs: number; audioS: number }> {
-  const stream = provider.open({});
-  const started = performance.now();
-  stream.push(text);
-  stream.end();
-  let first: number | undefined;
-  let samples = 0;
-  await drain(stream, (e: TtsEvent) => {
-    if (e.type !== 'audio') return;
-    first ??= performance.now();
-    samples += e.pcm.length;
-  });
-  const end = performance.now();
-  return { firstAudioMs: (first ?? end) - started, totalMs: end - started, audioS: samples / provider.sampleRate };
-}
 
 export async function ttsBench(model: LocalModelChoice, repeats = 2): Promise<TtsBench> {
   const hosts = loggedHosts([]);
@@ -204,11 +188,11 @@ export async function ttsBench(model: LocalModelChoice, repeats = 2): Promise<Tt
     const t0 = performance.now();
     await provider.warmUp();
     const loadMs = performance.now() - t0;
-    await speak(provider, 'Hello.');
+    await speakTimed(provider, 'Hello.');
     const sentences: TtsBench['sentences'] = [];
     for (let r = 0; r < repeats; r++) {
       for (const text of TTS_SENTENCES) {
-        const s = await speak(provider, text);
+        const s = await speakTimed(provider, text);
         sentences.push({ text, firstAudioMs: s.firstAudioMs, realTimeFactor: realTimeFactor(s.totalMs, s.audioS), audioS: s.audioS });
       }
     }
