@@ -74,3 +74,11 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 export async function engineReady(page: Page): Promise<void> {
   await page.getByTestId('conversation-state').getByText('Not started', { exact: true }).waitFor({ timeout: 15_000 });
 }
+
+/** How far the page scrolls sideways past the window, in px (0 or less: it fits). Runs in the page; the test project has no DOM types. */
+export function horizontalOverflowPx(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
+    return w.document.scrollingElement.scrollWidth - w.innerWidth;
+  });
+}

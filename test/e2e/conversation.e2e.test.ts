@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
 import { microphoneWav } from '../helpers/speech.js';
-import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe, horizontalOverflowPx } from './browser.js';
 
 // A spoken conversation through the real UI: Chromium's fake microphone plays a recording of two
 // utterances, the page's AudioWorklet streams it over the serve WebSocket to the real engine
@@ -145,11 +145,7 @@ describe.runIf(run)('a spoken conversation in the browser', () => {
       [800, 600],
     ] as const) {
       await page.setViewportSize({ width, height });
-      // (Runs in the page; the test project has no DOM types.)
-      const overflow = await page.evaluate(() => {
-        const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
-        return w.document.scrollingElement.scrollWidth - w.innerWidth;
-      });
+      const overflow = await horizontalOverflowPx(page);
       await screenshot(page, `conversation-${width}x${height}`);
       expect(overflow, `horizontal overflow at ${width}x${height}`).toBeLessThanOrEqual(0);
       // The latency panel fits a narrow side panel: nothing in it is wider than 320 px allows.

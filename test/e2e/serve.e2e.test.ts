@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe, horizontalOverflowPx } from './browser.js';
 
 // The real renderer (vite build) in Debian Chromium, talking to the real engine through `parley serve`.
 // CI installs Chromium; on a developer machine without it these tests are skipped (CI=true makes that a failure).
@@ -126,11 +126,7 @@ describe.runIf(run)('the served app in Chromium', () => {
       [800, 600],
     ] as const) {
       await page.setViewportSize({ width, height });
-      // (Runs in the page; the test project has no DOM types.)
-      const overflow = await page.evaluate(() => {
-        const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
-        return w.document.scrollingElement.scrollWidth - w.innerWidth;
-      });
+      const overflow = await horizontalOverflowPx(page);
       await screenshot(page, `settings-turn-taking-${width}x${height}`);
       expect(overflow, `horizontal overflow at ${width}x${height}`).toBeLessThanOrEqual(0);
     }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { SCREENSHOTS, accessibilityViolations, chromiumAvailable, launch, screenshot, startServe } from './browser.js';
+import { SCREENSHOTS, accessibilityViolations, chromiumAvailable, launch, screenshot, startServe, horizontalOverflowPx } from './browser.js';
 
 // The settings screen as a person uses it: sections with Advanced folded away, help and words for
 // every choice, a shortcut recorded by pressing it, Save always in view with unsaved changes
@@ -34,12 +34,7 @@ describe.runIf(run)('the settings screen in Chromium', () => {
     await page.getByRole('form', { name: 'Settings' }).waitFor();
   };
   const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name, exact: true });
-  // (Runs in the page; the test project has no DOM types.)
-  const overflow = (page: Page) =>
-    page.evaluate(() => {
-      const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
-      return w.document.scrollingElement.scrollWidth - w.innerWidth;
-    });
+  const overflow = horizontalOverflowPx;
   const focusedLabel = (page: Page) => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { labels?: { textContent: string }[] } | null } }).document.activeElement?.labels?.[0]?.textContent ?? '');
 
   it('each stage shows its essentials with help; Advanced is collapsed by default; choices are in words; Moshi shows an example command', async () => {

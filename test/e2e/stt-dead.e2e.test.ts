@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDeepgram, type FakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
-import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe, horizontalOverflowPx } from './browser.js';
 
 // Dead speech-to-text through the real UI (`parley serve`, the real Deepgram client against a fake
 // that rejects the key or answers 503 forever): the state says what is true, never "Listening",
@@ -51,11 +51,7 @@ describe.runIf(run)('dead speech-to-text in the browser', () => {
         [800, 600],
       ] as const) {
         await page.setViewportSize({ width, height });
-        // (Runs in the page; the test project has no DOM types.)
-        const fits = await page.evaluate(() => {
-          const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
-          return w.document.scrollingElement.scrollWidth <= w.innerWidth;
-        });
+        const fits = (await horizontalOverflowPx(page)) <= 0;
         await screenshot(page, `${name}-${width}x${height}${colorScheme === 'dark' ? '-dark' : ''}`);
         expect(fits, `no horizontal overflow at ${width}x${height} (${colorScheme})`).toBe(true);
         for (const essential of [page.getByTestId('conversation-state'), page.getByRole('region', { name: 'Conversation controls' })]) {

@@ -5,7 +5,7 @@ import { startFakeDeepgram } from '../fakes/deepgram.js';
 import { startFakeMoshi } from '../fakes/moshi.js';
 import { startFakeOpenAi } from '../fakes/openai.js';
 import { microphoneWav } from '../helpers/speech.js';
-import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe } from './browser.js';
+import { accessibilityViolations, chromiumAvailable, engineReady, launch, screenshot, startServe, horizontalOverflowPx } from './browser.js';
 
 // The architecture toggle in the real UI switches a live conversation: the first utterance is
 // answered by Moshi (fake server, Ogg/Opus both ways through the real engine), the second by the
@@ -104,10 +104,7 @@ describe.runIf(run)('the architecture toggle in the browser', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
     // Compare fits 800 px without scrolling sideways.
     await page.setViewportSize({ width: 800, height: 600 });
-    const overflow = await page.evaluate(() => {
-      const w = globalThis as unknown as { innerWidth: number; document: { scrollingElement: { scrollWidth: number } } };
-      return w.document.scrollingElement.scrollWidth - w.innerWidth;
-    });
+    const overflow = await horizontalOverflowPx(page);
     await screenshot(page, 'compare-800x600');
     expect(overflow, 'horizontal overflow at 800x600').toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
