@@ -6,6 +6,7 @@ import type { SttEvent, SttStream } from '../../../../electron/engine/providers/
 import { startFakeDeepgram, type FakeDeepgramOptions } from '../../../fakes/deepgram.js';
 import { concat, silence, sine } from '../../../helpers/signals.js';
 import { fakeRetryTime } from '../../../helpers/retry-time.js';
+import { collect } from '../../../helpers/stt-stream.js';
 
 // Time is a ManualClock; every retry wait is recorded and "slept" by advancing it (no real sleeps).
 const closers: (() => Promise<void> | void)[] = [];
@@ -27,14 +28,6 @@ async function setup(options: FakeDeepgramOptions = {}, settings: Record<string,
 }
 
 /** Reads a stream's events until it ends. */
-function collect(stream: SttStream) {
-  const events: SttEvent[] = [];
-  const done = (async () => {
-    for await (const e of stream) events.push(e);
-  })();
-  return { events, done };
-}
-
 /** Pushes audio in 20 ms frames as a microphone would, the clock moving with it; lets I/O run between frames. */
 async function speak(stream: SttStream, audio: Float32Array, clock: ManualClock, voiced: (frame: Float32Array) => boolean = () => false, between?: (atMs: number) => void) {
   for (let i = 0; i < audio.length; i += FRAME) {

@@ -8,6 +8,7 @@ import { startFakeGradium, type FakeGradiumOptions } from '../../../fakes/gradiu
 import { concat, silence, sine } from '../../../helpers/signals.js';
 import { paddedSpeech } from '../../../helpers/speech.js';
 import { fakeRetryTime } from '../../../helpers/retry-time.js';
+import { collect } from '../../../helpers/stt-stream.js';
 
 // Time is a ManualClock moved with the audio (20 ms frames); retry waits advance it instead of
 // sleeping. The fake is driven by the audio it receives, so what it says does not depend on timing.
@@ -34,14 +35,6 @@ async function setup(options: FakeGradiumOptions = {}, settings: Record<string, 
   const budget = (retries = 5) => time.budget({ retries });
   const provider = (key: string | undefined = fake.key) => new GradiumStt(GradiumSttSettingsSchema.parse({ baseUrl: fake.url, ...settings }), key, { clock, log: (m) => logs.push(m) });
   return { fake, clock, waits, logs, budget, provider };
-}
-
-function collect(stream: SttStream) {
-  const events: SttEvent[] = [];
-  const done = (async () => {
-    for await (const e of stream) events.push(e);
-  })();
-  return { events, done };
 }
 
 /** Pushes audio in 20 ms frames as a microphone would, the clock moving with it; I/O runs between frames. */

@@ -2,10 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../../../electron/engine/clock.js';
 import { RetryBudget } from '../../../../electron/engine/providers/retry-budget.js';
 import { KyutaiStt, KyutaiSttSettingsSchema } from '../../../../electron/engine/providers/stt/kyutai.js';
-import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
+import type { SttEvent } from '../../../../electron/engine/providers/types.js';
 import { startFakeKyutai, type FakeKyutaiOptions } from '../../../fakes/kyutai-moshi-server.js';
 import { concat, silence } from '../../../helpers/signals.js';
 import { feed, paddedSpeech } from '../../../helpers/speech.js';
+import { collect } from '../../../helpers/stt-stream.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -27,14 +28,6 @@ async function setup(options: FakeKyutaiOptions = {}, settings: Record<string, u
 function instantBudget(retries = 5) {
   const clock = new ManualClock();
   return new RetryBudget(clock, { retries, sleep: async (ms) => clock.advance(ms) });
-}
-
-function collect(stream: SttStream): { events: SttEvent[]; done: Promise<void> } {
-  const events: SttEvent[] = [];
-  const done = (async () => {
-    for await (const e of stream) events.push(e);
-  })();
-  return { events, done };
 }
 
 /** Streams a recording (16 kHz) and ends the stream (marker + flush), returning every event. */

@@ -5,6 +5,7 @@ import type { SttEvent, SttStream } from '../../../../electron/engine/providers/
 import { startFakeTranscription, type FakeTranscriptionOptions } from '../../../fakes/openai-transcription.js';
 import { silence, sine } from '../../../helpers/signals.js';
 import { fakeRetryTime } from '../../../helpers/retry-time.js';
+import { collect } from '../../../helpers/stt-stream.js';
 
 // Time is a ManualClock moved with the audio (20 ms frames) and by the retry waits; the fake
 // answers what it is sent, so nothing here depends on how fast the machine is.
@@ -31,14 +32,6 @@ async function setup(options: FakeTranscriptionOptions = {}, settings: Record<st
   const base = { baseUrl: openAi ? fake.baseUrl : fake.url };
   const provider = (key: string | undefined = fake.key) => new OpenAiTranscriptionStt(OpenAiTranscriptionSettingsSchema.parse({ ...base, ...settings }), key, { clock, log: (m) => logs.push(m) });
   return { fake, clock, waits, logs, budget, provider };
-}
-
-function collect(stream: SttStream) {
-  const events: SttEvent[] = [];
-  const done = (async () => {
-    for await (const e of stream) events.push(e);
-  })();
-  return { events, done };
 }
 
 /** Pushes audio in 20 ms frames as the engine does, `voiced` as its VAD would say; the clock moves with it. */
