@@ -142,6 +142,11 @@ export class S2sSession {
     return this.lastVoiceAt;
   }
 
+  /** The connection dropped and a new one is being made (the call is neither over nor quiet). */
+  get reconnecting(): boolean {
+    return this.reconnection !== undefined;
+  }
+
   /** The fatal error that ended the call, if any. */
   get failure(): ParleyError | undefined {
     return this.fatal;

@@ -18,10 +18,10 @@ import { runParley, useClosers } from '../../helpers/cli.js';
 const closers = useClosers();
 const parley = runParley;
 
-async function questionWav(): Promise<string> {
+async function questionWav(tailS = 0.4): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-run-'));
   const file = path.join(dir, 'question.wav');
-  const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.4, 0.4);
+  const { audio } = await paddedSpeech('librivox-ss01-0880.wav', 0.4, tailS);
   // Stored as 48 kHz stereo 24-bit, so the CLI's own conversion is exercised too.
   const up = (await import('../../../electron/engine/audio/resampler.js')).resample(audio, 16000, 48000);
   await writeWavFile(file, { sampleRate: 48000, channels: [up, up] }, 'pcm24');
@@ -187,10 +187,12 @@ describe('parley run', () => {
   }, 40_000);
 
   it('--mode s2s: a call that dies after the handshake is a failed run (exit 1), not a quiet success', async () => {
-    // Drops after the user's turn, then every reconnect drops too (a server that keeps dying).
+    // Drops after the user's turn (4 s of audio heard), then every reconnect drops too (a server
+    // that keeps dying). The file goes on 3 s past the drop, so a loaded fake that decodes late
+    // still drops the call before the run's input ends.
     const moshi = await startFakeMoshi({ faults: [{ kind: 'drop', afterMs: 4000, connection: 1 }, ...[2, 3, 4].map((connection) => ({ kind: 'drop' as const, afterMs: 100, connection }))] });
     closers.push(moshi.close);
-    const r = await parley(['run', '--mode', 's2s', '--s2s', 'moshi', '--in', await questionWav()], { PARLEY_MOSHI_URL: moshi.baseUrl });
+    const r = await parley(['run', '--mode', 's2s', '--s2s', 'moshi', '--in', await questionWav(3.4)], { PARLEY_MOSHI_URL: moshi.baseUrl });
     expect(r.code).toBe(1);
     expect(moshi.stats.connections).toBe(4); // three reconnects, then the run gives up
     expect(r.stderr).toMatch(/s2s error: Moshi closed the connection mid-call/);
