@@ -162,7 +162,12 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
     await page.getByRole('button', { name: 'Start conversation' }).click();
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.getByText('what is the weather like today').waitFor({ timeout: 20_000 });
-    await log.getByText(REPLY).waitFor({ timeout: 20_000 });
+    // Generous: on a loaded machine the first live turn may be cut at a pause and carried into the
+    // next (the engine says so); the reply then comes a turn later. On failure, what the page showed.
+    await log.getByText(REPLY).waitFor({ timeout: 40_000 }).catch(async (e: unknown) => {
+      await page.screenshot({ path: path.join(SCREENS, 'reply-missing.png'), fullPage: true });
+      throw new Error(`no reply in the conversation: ${await page.locator('main').innerText()}`, { cause: e });
+    });
     // The guide counts the conversation as working once the reply was spoken to the end: never shown again.
     await expect.poll(() => page.evaluate('localStorage.getItem("parley.firstRunDone")'), { timeout: 20_000 }).toBe('yes');
     // The engine keeps the last 30 s of microphone for the comparison (which needs a running
@@ -188,7 +193,7 @@ describe.runIf(run)('every screen at both sizes, light and dark', () => {
     await page.getByRole('button', { name: 'Stop conversation' }).click();
     await page.getByRole('button', { name: 'Start conversation' }).waitFor();
     expect(errors).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('with the local models installed: the guide offers them, "Not now" is remembered, one button moves every stage to them', async () => {
     const served = await startServe({ PARLEY_DEEPGRAM_URL: fakes.deepgram.url, PARLEY_OPENAI_URL: fakes.openai.baseUrl, DEEPGRAM_API_KEY: '', OPENAI_API_KEY: '' });
