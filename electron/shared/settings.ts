@@ -22,7 +22,7 @@ export const SettingsSchema = z.object({
       fallbackLlm: z.string().optional(),
       fallbackTts: z.string().optional(),
     })
-    .default(() => ({ stt: 'deepgram', llm: 'openai', tts: 'openai' })),
+    .prefault({}),
   /**
    * Per kind, per provider id: that provider's settings. The engine checks each changed entry
    * against the provider's registry schema when saved, and parses it again when the provider is used.
@@ -34,12 +34,12 @@ export const SettingsSchema = z.object({
       tts: z.record(z.string(), ProviderSettingsSchema).default(() => ({})),
       s2s: z.record(z.string(), ProviderSettingsSchema).default(() => ({})),
     })
-    .default(() => ({ stt: {}, llm: {}, tts: {}, s2s: {} })),
+    .prefault({}),
   /**
    * Speech-to-speech: which model answers when the architecture is 's2s', and whether the user's
    * words are transcribed by the cascade's STT for models that give no transcript (Moshi).
    */
-  s2s: z.object({ provider: z.string().default('moshi'), transcribeUser: z.boolean().default(false) }).default(() => ({ provider: 'moshi', transcribeUser: false })),
+  s2s: z.object({ provider: z.string().default('moshi'), transcribeUser: z.boolean().default(false) }).prefault({}),
   systemPrompt: z.string().max(20_000).default(DEFAULT_SYSTEM_PROMPT),
   toolsEnabled: z.boolean().default(true),
   /** Offline only: the engine refuses cloud providers (files saved before this setting read as false). */
@@ -72,14 +72,14 @@ export const SettingsSchema = z.object({
       /** After words over Parley, how long its paused reply waits for your turn before it resumes, in ms. */
       falseInterruptionMs: z.number().int().min(300).max(10_000).default(2000),
     })
-    .default(() => ({ vadThreshold: 0.5, minSilenceMs: 300, bargeIn: true, endOfTurn: 'semantic' as const, completeWaitMs: 200, uncertainWaitMs: 800, maxWaitMs: 3000, preemptive: true, smartTurn: true, minInterruptionMs: 500, falseInterruptionMs: 2000 })),
-  audio: z.object({ inputDeviceId: z.string().optional(), outputDeviceId: z.string().optional() }).default(() => ({})),
+    .prefault({}),
+  audio: z.object({ inputDeviceId: z.string().optional(), outputDeviceId: z.string().optional() }).prefault({}),
   mode: z.enum(['hands-free', 'push-to-talk']).default('hands-free'),
   pushToTalkShortcut: z.string().min(1).max(64).default('CommandOrControl+Shift+Space'),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
-/** Fresh defaults: object defaults are factories, so no two parses share (and mutate) one object. */
+/** Fresh defaults: objects default by parsing {} (their fields' defaults), records by a factory, so no two parses share one object. */
 export function defaultSettings(): Settings {
   return SettingsSchema.parse({ version: SETTINGS_VERSION });
 }
