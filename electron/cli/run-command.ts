@@ -327,9 +327,8 @@ async function runSpeechToSpeech(o: RunOptions, io: CliIo): Promise<number> {
     // The recording, then silence until the model has been quiet a while (it answers in its own time).
     await feedInRealTime((b) => session.pushAudio(b), input, clock, (tail) => {
       const quiet = clock.now() - Math.max(lastActivity, session.lastModelVoiceAt);
-      // A call being reconnected is not a quiet one: wait for it to come back (or fail) before ending.
-      if (session.reconnecting) return tail > S2S_MAX_TAIL_MS;
-      return tail > S2S_MAX_TAIL_MS || (tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking');
+      // A call being reconnected is not a quiet one: it comes back (or fails) before the run ends.
+      return tail > S2S_MAX_TAIL_MS || (!session.reconnecting && tail > S2S_QUIET_MS && quiet > S2S_QUIET_MS && session.conversationState !== 'assistant-speaking');
     }, () => session.failure !== undefined);
   } finally {
     await wav.close();

@@ -178,7 +178,6 @@ export interface TtsBench {
   realTimeFactor: Summary;
 }
 
-
 export async function ttsBench(model: LocalModelChoice, repeats = 2): Promise<TtsBench> {
   const hosts = loggedHosts([]);
   const settings = SherpaTtsSettingsSchema.parse({ model: model.id, modelDir: model.path });

@@ -188,7 +188,7 @@ describe('parley run', () => {
 
   it('--mode s2s: a call that dies after the handshake is a failed run (exit 1), not a quiet success', async () => {
     // Drops after the user's turn (4 s of audio heard), then every reconnect drops too (a server
-    // that keeps dying). The file goes on 3 s past the drop, so a loaded fake that decodes late
+    // that keeps dying). The file goes on almost 3 s past the drop, so a loaded fake that decodes late
     // still drops the call before the run's input ends.
     const moshi = await startFakeMoshi({ faults: [{ kind: 'drop', afterMs: 4000, connection: 1 }, ...[2, 3, 4].map((connection) => ({ kind: 'drop' as const, afterMs: 100, connection }))] });
     closers.push(moshi.close);

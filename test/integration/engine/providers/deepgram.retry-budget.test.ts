@@ -27,7 +27,6 @@ async function setup(options: FakeDeepgramOptions = {}, settings: Record<string,
   return { fake, provider, logs, ...time };
 }
 
-/** Reads a stream's events until it ends. */
 /** Pushes audio in 20 ms frames as a microphone would, the clock moving with it; lets I/O run between frames. */
 async function speak(stream: SttStream, audio: Float32Array, clock: ManualClock, voiced: (frame: Float32Array) => boolean = () => false, between?: (atMs: number) => void) {
   for (let i = 0; i < audio.length; i += FRAME) {
