@@ -1,3 +1,4 @@
+import { InputTimeline } from '../audio/input-timeline.js';
 import type { AudioSink } from '../audio/playout.js';
 import { rms } from '../audio/pcm.js';
 import { systemClock, type Clock, type ClockTimer } from '../clock.js';
@@ -115,8 +116,12 @@ export class CascadeSession {
   // The user's turn in progress: who holds the floor is the detector's call.
   private readonly detector: TurnDetector;
   private readonly frameMs: number;
-  /** Audio pushed so far (ms of stream), to date each VAD frame on the clock. */
+  /** Audio pushed so far (ms of stream). */
   private pushedMs = 0;
+  /** Where the VAD's stream starts in the input (it restarts after push-to-talk). */
+  private vadStreamStartMs = 0;
+  /** Dates each VAD frame on the clock, so audio that comes late keeps its own time. */
+  private readonly timeline = new InputTimeline();
   private lastFinalAt: number | undefined;
   private wakeTimer: ClockTimer | undefined;
   private wakeAt: number | undefined;
@@ -200,6 +205,7 @@ export class CascadeSession {
   async pushAudio(samples: Float32Array): Promise<void> {
     if (this.stopped) return;
     this.pushedMs += (samples.length / STT_RATE) * 1000;
+    this.timeline.arrived(this.clock.now(), this.pushedMs);
     this.turnAudio?.push(samples);
     // The VAD's view of the audio rides along: the STT may judge a silent server only by speech.
     if (this.stt) this.stt.push(samples, this.detector.userSpeaking);
@@ -234,6 +240,7 @@ export class CascadeSession {
     if (this.stopped) return;
     await this.vad.end().catch(() => []);
     this.vad.reset();
+    this.vadStreamStartMs = this.pushedMs;
     this.act(this.detector.update({ type: 'user-done', atMs: this.clock.now() }));
   }
 
@@ -298,7 +305,7 @@ export class CascadeSession {
 
   private setSttStatus(status: SttStatus): void {
     this.sttStatus = status;
-    this.act(this.detector.update({ type: 'stt-recovering', atMs: this.clock.now(), recovering: this.sttRecovering() }));
+    this.act(this.detector.update({ type: 'stt-recovering', atMs: this.turnNow(), recovering: this.sttRecovering() }));
     this.emit({ type: 'stt-status', provider: this.options.stt.displayName ?? this.options.stt.id, status });
   }
 
@@ -330,7 +337,7 @@ export class CascadeSession {
         default: {
           if (event.type === 'final' && event.text) this.lastFinalAt = this.clock.now();
           const before = this.detector.transcript;
-          this.act(this.detector.update({ type: 'stt', atMs: this.clock.now(), event }));
+          this.act(this.detector.update({ type: 'stt', atMs: this.turnNow(), event }));
           const words = this.detector.transcript;
           if (words !== before && words) this.emit({ type: 'user-partial', text: words });
           if (words !== before) this.hearOverReply(words);
@@ -344,9 +351,8 @@ export class CascadeSession {
   // ---------- Turn taking ----------
 
   private onVadFrame(probability: number, startMs: number, frame: Float32Array): void {
-    // The frame ended (stream time) startMs + frameMs; the audio pushed after it took that long to arrive.
-    const endMs = startMs + this.frameMs;
-    const atMs = this.clock.now() - Math.max(0, this.pushedMs - endMs);
+    const endMs = this.vadStreamStartMs + startMs + this.frameMs;
+    const atMs = this.timeline.place(this.clock.now(), endMs);
     this.act(this.detector.update({ type: 'frame', atMs, streamMs: endMs, probability }));
     if (!this.bargeIn || !this.turn || this.state !== 'assistant-speaking') return;
     const decision = this.bargeIn.process(probability, rms(frame), this.turn.reply.playbackRms);
@@ -423,16 +429,35 @@ export class CascadeSession {
     this.scheduleWake();
   }
 
+  /** The time the turn detector hears now: the Clock's, or while the microphone's audio comes late, that audio's. */
+  private turnNow(): number {
+    return this.timeline.now(this.clock.now());
+  }
+
   private scheduleWake(): void {
     const at = this.detector.wakeAtMs;
     if (at === this.wakeAt) return;
     this.clock.clearTimeout(this.wakeTimer);
     this.wakeAt = at;
-    if (at === undefined) return;
+    if (at !== undefined) this.wakeAtOrLater(at, at);
+  }
+
+  /**
+   * A tick for `at`, sent when it comes due. Audio for that moment still on its way (a busy page,
+   * the VAD behind) must not read as silence: its frames move the detector's time themselves, and
+   * the tick waits until they have, or until the input counts as stopped.
+   */
+  private wakeAtOrLater(at: number, fireAt: number): void {
     this.wakeTimer = this.clock.setTimeout(() => {
+      const now = this.turnNow();
+      const late = this.timeline.lateUntil(this.clock.now());
+      if (now < at && late !== undefined) {
+        this.wakeAtOrLater(at, late);
+        return;
+      }
       this.wakeAt = undefined;
-      this.act(this.detector.update({ type: 'tick', atMs: Math.max(at, this.clock.now()) }));
-    }, Math.max(0, at - this.clock.now()));
+      this.act(this.detector.update({ type: 'tick', atMs: Math.max(at, now) }));
+    }, Math.max(0, fireAt - this.clock.now()));
   }
 
   private onSpeechStart(overDecided: boolean): void {
@@ -481,7 +506,7 @@ export class CascadeSession {
     const audio = this.turnAudio?.read();
     if (!scorer || !audio) return;
     scorer.predict(audio).then(
-      ({ probability }) => this.act(this.detector.update({ type: 'smart-turn', atMs: this.clock.now(), pauseId, probability })),
+      ({ probability }) => this.act(this.detector.update({ type: 'smart-turn', atMs: this.turnNow(), pauseId, probability })),
       (e: unknown) => this.emit({ type: 'notice', message: `the turn model could not score this pause (${asParleyError(e, 'onnx/inference-failed').message}); deciding on the words` }),
     );
   }
