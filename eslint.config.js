@@ -73,6 +73,13 @@ export default tseslint.config(
     "The engine's leaves (vad, audio, codec, onnx, turn, models, metrics, util) import only each other, clock, errors and paths: never the conversation, its providers or tools.",
     CASCADE, S2S, SESSION, EVENTS, PROVIDERS, TOOLS,
   ),
+  // Product code, type-checked: a promise nobody awaits or catches is a lost failure (an unhandled
+  // rejection, or an error that never reaches the UI). Fire-and-forget says so with `void`.
+  {
+    files: ['electron/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
   {
     files: ['electron/cli/**'],
     rules: pathsAndPatterns([ELECTRON], TEST_CODE, { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'The CLI drives the engine directly.' }),

@@ -71,7 +71,7 @@ class OpenAiSpeechStream implements TtsStream {
 
   push(text: string): number {
     const index = this.texts.push(text) - 1;
-    if (this.current >= 0 && index <= this.current + this.provider.settings.prefetch) this.request(index);
+    if (this.current >= 0 && index <= this.current + this.provider.settings.prefetch) void this.request(index);
     this.wake?.();
     return index;
   }
@@ -127,7 +127,7 @@ class OpenAiSpeechStream implements TtsStream {
         if (i >= this.texts.length) break;
         this.current = i;
         const response = await this.request(i);
-        for (let k = i + 1; k <= i + settings.prefetch && k < this.texts.length; k++) this.request(k);
+        for (let k = i + 1; k <= i + settings.prefetch && k < this.texts.length; k++) void this.request(k);
         const decoder = new Pcm16Decoder();
         const body = response.body as unknown as AsyncIterable<Uint8Array>;
         const chunks = withStallTimeout(
