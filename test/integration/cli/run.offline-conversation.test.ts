@@ -69,9 +69,13 @@ describe('a whole spoken conversation with no network', () => {
     const firstEnds = 0.4 + (await readWavFile(speechFile('librivox-ss01-0880.wav'))).channels[0]!.length / 16000;
     expect(turns[0]!.speechEndS ?? 0).toBeLessThanOrEqual(firstEnds + 0.1);
     expect(turns.at(-1)!.speechEndS).toBeGreaterThan(firstEnds + 2.5);
-    // The last reply was heard to its end: random-weight llama.cpp words, spoken by the generated voice.
-    expect(turns.at(-1)!).toMatchObject({ assistant: expect.stringMatching(/\S/) });
-    expect(turns.at(-1)!.interrupted).toBeUndefined();
+    // The last reply was heard to its end. Its words are random-weight llama.cpp samples: any one
+    // reply may be only tokens that make no speakable text (byte pieces, markup), so words are
+    // asked of the conversation, not of one reply.
+    // (On failure, the run's whole output: the turns and what the engines said.)
+    const output = `${r.stdout}\n${r.stderr}`;
+    expect(turns.at(-1)!.interrupted, output).toBeUndefined();
+    expect(turns.some((t) => /\w/.test(t.assistant)), output).toBe(true);
     expect(r.stderr).toMatch(/llama\.cpp runs on cpu with 1 thread\(s\)/);
     const reply = await readWavFile(out);
     // The generated voice speaks at 16 kHz; the sink resamples to its 24 kHz: some audio of each reply.
