@@ -1,13 +1,11 @@
-import type WebSocket from 'ws';
 import { z } from 'zod';
-import { systemClock, type Clock, type ClockTimer } from '../../clock.js';
-import { ParleyError, abortError } from '../../errors.js';
-import { AsyncQueue } from '../../util/async-queue.js';
-import { linkedAbort } from '../../util/abort.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { ParleyError } from '../../errors.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
-import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
-import { connectWebSocket, decodeCloseReason, isNormalClose } from '../websocket.js';
+import type { TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
+import { connectWebSocket, isNormalClose } from '../websocket.js';
 import { Pcm16Decoder } from './pcm-chunks.js';
+import { WebSocketTtsStream } from './websocket-tts-stream.js';
 
 export const ElevenLabsSettingsSchema = z.object({
   baseUrl: z.string().url().default('wss://api.elevenlabs.io'),
@@ -67,29 +65,20 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Counts the characters alignment reports against, ignoring spacing the server may normalise. */
 const visibleLength = (s: string) => s.replace(/\s+/g, '').length;
 
-class ElevenLabsStream implements TtsStream {
-  private readonly events = new AsyncQueue<TtsEvent>();
-  private readonly controller: AbortController;
-  private readonly dispose: () => void;
-  private ws: WebSocket | undefined;
+class ElevenLabsStream extends WebSocketTtsStream {
   private readonly outbox: string[] = [];
   /** Cumulative visible characters at the end of each segment. */
   private readonly segmentEnds: number[] = [];
   private spokenChars = 0;
   /** Alignment came on the text we sent (exact), not only on the spelled-out text. */
   private alignedOnInput = false;
-  private segment = 0;
-  private ended = false;
-  private finished = false;
-  private stallTimer: ClockTimer | undefined;
   private readonly decoder = new Pcm16Decoder();
 
   constructor(
     private readonly provider: ElevenLabsTts,
     options: TtsStreamOptions,
   ) {
-    ({ controller: this.controller, dispose: this.dispose } = linkedAbort(options.signal));
-    this.controller.signal.addEventListener('abort', () => this.shutdown(abortError()), { once: true });
+    super(provider, NAME, options);
     void this.connect();
   }
 
@@ -109,12 +98,8 @@ class ElevenLabsStream implements TtsStream {
     this.finishIfAllSpoken();
   }
 
-  close(): void {
-    this.controller.abort();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<TtsEvent> {
-    return this.events[Symbol.asyncIterator]();
+  protected segmentCount(): number {
+    return this.segmentEnds.length;
   }
 
   private async connect(): Promise<void> {
@@ -149,12 +134,12 @@ class ElevenLabsStream implements TtsStream {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    if (isBinary) return this.shutdown(new ParleyError('provider/protocol', `${NAME} sent a binary frame (expected JSON)`, { provider: this.provider.id }));
+    if (isBinary) return this.shutdown(this.protocolError('a binary frame (expected JSON)'));
     let parsed: z.infer<typeof ServerMessageSchema>;
     try {
       parsed = ServerMessageSchema.parse(JSON.parse(data.toString('utf8')));
     } catch {
-      return this.shutdown(new ParleyError('provider/protocol', `${NAME} sent a malformed message`, { provider: this.provider.id }));
+      return this.shutdown(this.protocolError('a malformed message'));
     }
     if (parsed.error || (parsed.message && !parsed.audio)) {
       const text = parsed.message ?? parsed.error ?? 'error';
@@ -162,7 +147,7 @@ class ElevenLabsStream implements TtsStream {
       return this.shutdown(new ParleyError(code, code === 'provider/invalid-key' ? `invalid API key for ${NAME}: ${text}` : `${NAME} error: ${text}`, { provider: this.provider.id }));
     }
     if (parsed.audio) {
-      if (!BASE64.test(parsed.audio)) return this.shutdown(new ParleyError('provider/protocol', `${NAME} sent audio that is not valid base64`, { provider: this.provider.id }));
+      if (!BASE64.test(parsed.audio)) return this.shutdown(this.protocolError('audio that is not valid base64'));
       // Odd bytes carry over to the next chunk: a chunk may end inside a sample.
       const pcm = this.decoder.decode(Buffer.from(parsed.audio, 'base64'));
       if (pcm.length) this.events.push({ type: 'audio', segment: Math.min(this.segment, this.segmentEnds.length - 1), pcm, sampleRate: SAMPLE_RATE });
@@ -202,42 +187,17 @@ class ElevenLabsStream implements TtsStream {
       this.advance(Infinity);
       return this.finish();
     }
-    const why = decodeCloseReason(reason);
-    const invalidKey = code === 1008 && /key|auth/i.test(why);
-    this.shutdown(
-      invalidKey
-        ? new ParleyError('provider/invalid-key', `invalid API key for ${NAME}: ${why}`, { provider: this.provider.id })
-        : new ParleyError('provider/disconnected', `${NAME} closed the connection (${code}${why ? `: ${why}` : ''})`, { provider: this.provider.id }),
-    );
+    this.shutdown(this.closeError(code, reason));
   }
 
   /** Watch for a stall only while audio is owed (text pending, or the end requested). */
-  private armStall(): void {
-    this.provider.clock.clearTimeout(this.stallTimer);
-    if (this.finished || (this.segment >= this.segmentEnds.length && !this.ended)) return;
-    const ms = this.provider.settings.stallTimeoutMs;
-    this.stallTimer = this.provider.clock.setTimeout(() => {
-      // Every segment spoken (by the spelled-out alignment) and the input over: quiet is the end, not a stall.
-      if (this.ended && this.segment >= this.segmentEnds.length) return this.finish();
-      this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
-    }, ms);
+  protected override audioOwed(): boolean {
+    return this.segment < this.segmentEnds.length || this.ended;
   }
 
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.provider.clock.clearTimeout(this.stallTimer);
-    this.events.end();
-    this.ws?.close(1000);
-    this.dispose();
-  }
-
-  private shutdown(error: unknown): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.provider.clock.clearTimeout(this.stallTimer);
-    this.events.fail(error);
-    this.ws?.terminate();
-    this.dispose();
+  protected override onStall(): void {
+    // Every segment spoken (by the spelled-out alignment) and the input over: quiet is the end, not a stall.
+    if (this.ended && this.segment >= this.segmentEnds.length) return this.finish();
+    super.onStall();
   }
 }

@@ -1,14 +1,13 @@
 import type WebSocket from 'ws';
 import { z } from 'zod';
-import { systemClock, type Clock, type ClockTimer } from '../../clock.js';
-import { ParleyError, abortError } from '../../errors.js';
-import { linkedAbort } from '../../util/abort.js';
-import { AsyncQueue } from '../../util/async-queue.js';
+import { systemClock, type Clock } from '../../clock.js';
+import type { ParleyError } from '../../errors.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { gradiumError, gradiumUrl } from '../stt/gradium.js';
-import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
-import { connectWebSocket, decodeCloseReason, isNormalClose } from '../websocket.js';
+import type { TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
+import { connectWebSocket, isNormalClose } from '../websocket.js';
 import { Pcm16Decoder } from './pcm-chunks.js';
+import { WebSocketTtsStream } from './websocket-tts-stream.js';
 
 export const GradiumTtsSettingsSchema = z.object({
   /** wss://api.gradium.ai, or a region: wss://eu.api.gradium.ai, wss://us.api.gradium.ai (a full .../api/speech/tts URL works too). */
@@ -73,11 +72,7 @@ export class GradiumTts implements TtsProvider {
   }
 }
 
-class GradiumTtsStream implements TtsStream {
-  private readonly events = new AsyncQueue<TtsEvent>();
-  private readonly controller: AbortController;
-  private readonly dispose: () => void;
-  private ws: WebSocket | undefined;
+class GradiumTtsStream extends WebSocketTtsStream {
   private connecting = false;
   /** Messages waiting for a connection, with the words each asks for. */
   private readonly outbox: { message: string; words: number }[] = [];
@@ -90,21 +85,15 @@ class GradiumTtsStream implements TtsStream {
   /** Words reported so far (all connections), and the audio emitted on the current connection. */
   private wordsHeard = 0;
   private samplesOut = 0;
-  /** The segment the audio now belongs to. */
-  private segment = 0;
-  private ended = false;
-  private finished = false;
   /** Why the service is closing an idle socket (not a failure: the next push opens a new one). */
   private idleReason: ParleyError | undefined;
-  private stallTimer: ClockTimer | undefined;
   private decoder = new Pcm16Decoder();
 
   constructor(
     private readonly provider: GradiumTts,
     options: TtsStreamOptions,
   ) {
-    ({ controller: this.controller, dispose: this.dispose } = linkedAbort(options.signal));
-    this.controller.signal.addEventListener('abort', () => this.shutdown(abortError()), { once: true });
+    super(provider, NAME, options);
     void this.connect();
   }
 
@@ -126,12 +115,8 @@ class GradiumTtsStream implements TtsStream {
     this.armStall();
   }
 
-  close(): void {
-    this.controller.abort();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<TtsEvent> {
-    return this.events[Symbol.asyncIterator]();
+  protected segmentCount(): number {
+    return this.segmentEnds.length;
   }
 
   private async connect(): Promise<void> {
@@ -274,53 +259,22 @@ class GradiumTtsStream implements TtsStream {
       if (this.outbox.length > 0) void this.connect();
       return;
     }
-    const why = decodeCloseReason(reason);
-    const invalidKey = code === 1008 && /key|auth/i.test(why);
-    this.shutdown(
-      this.idleReason ??
-        (invalidKey
-          ? new ParleyError('provider/invalid-key', `invalid API key for ${NAME}: ${why}`, { provider: this.provider.id })
-          : new ParleyError('provider/disconnected', `${NAME} closed the connection (${code}${why ? `: ${why}` : ''})`, { provider: this.provider.id })),
-    );
+    this.shutdown(this.idleReason ?? this.closeError(code, reason));
   }
 
-  /** Every segment within the first `words` words is done (all of them by default). */
-  private closeSegments(words = Infinity): void {
+  /** Every segment within the first `words` words is done. */
+  private closeSegments(words: number): void {
     for (; this.segment < this.segmentEnds.length && this.segmentEnds[this.segment]! <= words; this.segment++) this.events.push({ type: 'segment-done', segment: this.segment });
   }
 
   /** Watch for a stall only while audio is owed (text pending, or the end requested). */
-  private armStall(): void {
-    this.provider.clock.clearTimeout(this.stallTimer);
-    if (this.finished || (!this.owed() && !this.ended)) return;
-    const ms = this.provider.settings.stallTimeoutMs;
-    this.stallTimer = this.provider.clock.setTimeout(() => {
-      // Everything sent was spoken meanwhile (the last word's timestamp came after its audio): quiet is not a stall.
-      if (!this.owed() && !this.ended) return;
-      this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
-    }, ms);
+  protected override audioOwed(): boolean {
+    return this.owed() || this.ended;
   }
 
-  private protocolError(what: string): ParleyError {
-    return new ParleyError('provider/protocol', `${NAME} sent ${what}`, { provider: this.provider.id });
-  }
-
-  private finish(): void {
-    if (this.finished) return;
-    this.closeSegments();
-    this.finished = true;
-    this.provider.clock.clearTimeout(this.stallTimer);
-    this.events.end();
-    this.ws?.close(1000);
-    this.dispose();
-  }
-
-  private shutdown(error: unknown): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.provider.clock.clearTimeout(this.stallTimer);
-    this.events.fail(error);
-    this.ws?.terminate();
-    this.dispose();
+  protected override onStall(): void {
+    // Everything sent was spoken meanwhile (the last word's timestamp came after its audio): quiet is not a stall.
+    if (!this.audioOwed()) return;
+    super.onStall();
   }
 }

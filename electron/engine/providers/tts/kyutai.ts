@@ -1,14 +1,12 @@
-import type WebSocket from 'ws';
 import { z } from 'zod';
 import { float32ToInt16 } from '../../audio/pcm.js';
-import { systemClock, type Clock, type ClockTimer } from '../../clock.js';
-import { ParleyError, abortError, describeError } from '../../errors.js';
-import { linkedAbort } from '../../util/abort.js';
-import { AsyncQueue } from '../../util/async-queue.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { ParleyError, describeError } from '../../errors.js';
 import { KYUTAI_RATE, capacityError, connectKyutai, packMessage, unpackMessage, type KyutaiMessage } from '../kyutai-moshi.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
-import type { TtsEvent, TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
+import type { TtsProvider, TtsStream, TtsStreamOptions } from '../types.js';
 import { isNormalClose } from '../websocket.js';
+import { WebSocketTtsStream } from './websocket-tts-stream.js';
 
 export const KyutaiTtsSettingsSchema = z.object({
   /** The moshi-server running the TTS module (Unmute's default port is 8089). */
@@ -85,11 +83,7 @@ export class KyutaiTts implements TtsProvider {
   }
 }
 
-class KyutaiTtsStream implements TtsStream {
-  private readonly events = new AsyncQueue<TtsEvent>();
-  private readonly controller: AbortController;
-  private readonly dispose: () => void;
-  private ws: WebSocket | undefined;
+class KyutaiTtsStream extends WebSocketTtsStream {
   private readonly outbox: KyutaiMessage[] = [];
   /** Words the server will speak, cumulative at the end of each segment. */
   private readonly segmentWordEnds: number[] = [];
@@ -97,17 +91,12 @@ class KyutaiTtsStream implements TtsStream {
   private readonly segmentEndS: (number | undefined)[] = [];
   private wordsTimed = 0;
   private samples = 0;
-  private segment = 0;
-  private ended = false;
-  private finished = false;
-  private stallTimer: ClockTimer | undefined;
 
   constructor(
     private readonly provider: KyutaiTts,
     options: TtsStreamOptions,
   ) {
-    ({ controller: this.controller, dispose: this.dispose } = linkedAbort(options.signal));
-    this.controller.signal.addEventListener('abort', () => this.shutdown(abortError()), { once: true });
+    super(provider, NAME, options);
     void this.connect();
   }
 
@@ -130,12 +119,8 @@ class KyutaiTtsStream implements TtsStream {
     this.armStall();
   }
 
-  close(): void {
-    this.controller.abort();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<TtsEvent> {
-    return this.events[Symbol.asyncIterator]();
+  protected segmentCount(): number {
+    return this.segmentWordEnds.length;
   }
 
   private async connect(): Promise<void> {
@@ -160,8 +145,8 @@ class KyutaiTtsStream implements TtsStream {
     else this.outbox.push(message);
   }
 
-  private protocolError(e: unknown): ParleyError {
-    return new ParleyError('provider/protocol', `${NAME} sent a malformed message (${describeError(e).slice(0, 80)})`, { provider: this.provider.id });
+  private malformed(e: unknown): ParleyError {
+    return this.protocolError(`a malformed message (${describeError(e).slice(0, 80)})`);
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -170,21 +155,21 @@ class KyutaiTtsStream implements TtsStream {
     try {
       m = unpackMessage(data, isBinary);
     } catch (e) {
-      return this.shutdown(this.protocolError(e));
+      return this.shutdown(this.malformed(e));
     }
     switch (m.type) {
       case 'Audio': {
         const a = AudioSchema.safeParse(m);
-        if (!a.success) return this.shutdown(this.protocolError(a.error));
+        if (!a.success) return this.shutdown(this.malformed(a.error));
         this.onAudio(Float32Array.from(a.data.pcm));
         // Between sentences the server rightly waits for text: only the end is owed for sure.
         if (this.ended) this.armStall();
-        else this.provider.clock.clearTimeout(this.stallTimer);
+        else this.disarmStall();
         return;
       }
       case 'Text': {
         const t = TextSchema.safeParse(m);
-        if (!t.success) return this.shutdown(this.protocolError(t.error));
+        if (!t.success) return this.shutdown(this.malformed(t.error));
         // The server always sends an empty 0/0 Text: not a word.
         if (!t.data.text) return;
         this.onWordTimed(t.data.stop_s);
@@ -245,30 +230,7 @@ class KyutaiTtsStream implements TtsStream {
    * Audio is owed after text is pushed (until some comes) and after the end (until the server
    * closes): a stall then. While the reply waits for the next sentence, a quiet server is right.
    */
-  private armStall(): void {
-    this.provider.clock.clearTimeout(this.stallTimer);
-    if (this.finished) return;
-    const ms = this.provider.settings.stallTimeoutMs;
-    const stalled = () => this.shutdown(new ParleyError('provider/timeout', `${NAME} stopped sending audio for ${Math.round(ms / 1000)} s`, { provider: this.provider.id }));
-    this.stallTimer = this.provider.clock.setTimeout(stalled, ms, { background: true });
-  }
-
-  private finish(): void {
-    if (this.finished) return;
-    for (; this.segment < this.segmentWordEnds.length; this.segment++) this.events.push({ type: 'segment-done', segment: this.segment });
-    this.finished = true;
-    this.provider.clock.clearTimeout(this.stallTimer);
-    this.events.end();
-    this.ws?.close(1000);
-    this.dispose();
-  }
-
-  private shutdown(error: unknown): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.provider.clock.clearTimeout(this.stallTimer);
-    this.events.fail(error);
-    this.ws?.terminate();
-    this.dispose();
+  protected override armStall(): void {
+    super.armStall({ background: true });
   }
 }
