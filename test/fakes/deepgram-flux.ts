@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { EnergyWindows, keyCheckRoute, listenWebSocket, refuseDeepgramUpgrade } from './http.js';
+import { EnergyWindows, OpenSockets, keyCheckRoute, listenWebSocket, refuseDeepgramUpgrade, strikeDeepgramAudioFault } from './http.js';
 
 export type FluxFault =
   /** Refuse the upgrade with this status (and Retry-After, in seconds). */
@@ -106,7 +106,7 @@ export async function startFakeFlux(options: FakeFluxOptions = {}) {
     /** Transcripts sent with EndOfTurn. */
     turns: [] as string[],
   };
-  const sockets = new Set<WebSocket>();
+  const sockets = new OpenSockets();
   const server = await listenWebSocket(
     (req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -160,7 +160,6 @@ export async function startFakeFlux(options: FakeFluxOptions = {}) {
     ws.on('close', () => {
       clearTimeout(idle);
       stats.openSockets--;
-      sockets.delete(ws);
       // Words never delivered with an EndOfTurn are said again by whoever replays the audio.
       if (turn) utterances.unshift(turn.script);
       utterances.unshift(...unread);
@@ -309,41 +308,16 @@ export async function startFakeFlux(options: FakeFluxOptions = {}) {
       for (const speech of windows.push(data)) {
         onWindow(speech);
         if (fault && 'afterAudioMs' in fault && (samples / rate) * 1000 >= fault.afterAudioMs) {
-          if (fault.kind === 'drop') return ws.terminate();
-          if (fault.kind === 'malformed') {
-            ws.send('{"type":"TurnInfo", "event": garbage');
-            poisoned = true;
-          }
-          if (fault.kind === 'stall') stalled = true;
-          if (fault.kind === 'unknown-type') send({ type: 'SomethingNew', detail: 'a message type added after this client was written' });
-          if (fault.kind === 'error') {
-            send({ type: 'Error', code: 'INTERNAL_SERVER_ERROR', description: 'fake internal error' });
-            return ws.close(1011);
-          }
-          if (fault.kind === 'dead') {
-            // Nothing more is read or answered (no messages, no pongs), as over a dead TCP connection.
-            stalled = true;
-            socket.pause();
-            socket.removeAllListeners('data');
-            return;
-          }
+          const over = strikeDeepgramAudioFault(fault.kind, ws, socket, { garbage: '{"type":"TurnInfo", "event": garbage', send, stall: () => (stalled = true), poison: () => (poisoned = true) });
+          if (over) return;
           fault = undefined;
         }
       }
     });
   }
 
-  /** Drops every open connection now (as a network blip would), returning how many. */
-  function dropConnections(): number {
-    let n = 0;
-    for (const ws of sockets) {
-      ws.terminate();
-      n++;
-    }
-    return n;
-  }
-
-  return { url: server.url, key, stats, close: server.close, dropConnections };
+  // dropConnections: every open connection dropped now, as a network blip would.
+  return { url: server.url, key, stats, close: server.close, dropConnections: () => sockets.dropAll() };
 }
 
 export type FakeFlux = Awaited<ReturnType<typeof startFakeFlux>>;

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { EnergyWindows, keyCheckRoute, listenWebSocket, refuseDeepgramUpgrade, sleep } from './http.js';
+import { EnergyWindows, OpenSockets, keyCheckRoute, listenWebSocket, refuseDeepgramUpgrade, sleep, strikeDeepgramAudioFault } from './http.js';
 
 export type DeepgramFault =
   /** Refuse the upgrade with this status (and Retry-After, in seconds). */
@@ -50,7 +50,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
   const faults = [...(options.faults ?? [])];
   // attempts: every upgrade request to /v1/listen (refused or not); connections: those past the key check.
   const stats = { attempts: 0, connections: 0, audioBytes: 0, finalize: 0, keepAlive: 0, closeStream: 0, openSockets: 0, queries: [] as URLSearchParams[], transcripts: [] as string[] };
-  const sockets = new Set<WebSocket>();
+  const sockets = new OpenSockets();
   const server = await listenWebSocket((req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const refuse = (status: number, message: string, retryAfterS?: number) => refuseDeepgramUpgrade(socket, status, message, retryAfterS);
@@ -96,7 +96,6 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     ws.on('close', () => {
       clearTimeout(idle);
       stats.openSockets--;
-      sockets.delete(ws);
       // Words never delivered as final are said again by whoever replays the audio.
       if (text && !textSent) utterances.unshift(text);
       else if (unread) utterances.unshift(unread);
@@ -159,20 +158,8 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
       for (const speech of windows.push(data)) {
         samples += window;
         if (fault && 'afterAudioMs' in fault && (samples / rate) * 1000 >= fault.afterAudioMs) {
-          if (fault.kind === 'drop') return ws.terminate();
-          if (fault.kind === 'malformed') {
-            ws.send('{"type":"Results", "channel": garbage');
-            poisoned = true;
-          }
-          if (fault.kind === 'stall') stalled = true;
-          if (fault.kind === 'unknown-type') ws.send(JSON.stringify({ type: 'SomethingNew', detail: 'a message type added after this client was written' }));
-          if (fault.kind === 'dead') {
-            // Nothing more is read or answered (no results, no pongs), as over a dead TCP connection.
-            stalled = true;
-            socket.pause();
-            socket.removeAllListeners('data');
-            return;
-          }
+          const over = strikeDeepgramAudioFault(fault.kind, ws, socket, { garbage: '{"type":"Results", "channel": garbage', send, stall: () => (stalled = true), poison: () => (poisoned = true) });
+          if (over) return;
           fault = undefined;
         }
         if (speech) {
@@ -206,17 +193,8 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}) {
     });
   }
 
-  /** Drops every open connection now (as a network blip would), returning how many. */
-  function dropConnections(): number {
-    let n = 0;
-    for (const ws of sockets) {
-      ws.terminate();
-      n++;
-    }
-    return n;
-  }
-
-  return { url: server.url, key, stats, close: server.close, dropConnections };
+  // dropConnections: every open connection dropped now, as a network blip would.
+  return { url: server.url, key, stats, close: server.close, dropConnections: () => sockets.dropAll() };
 }
 
 export type FakeDeepgram = Awaited<ReturnType<typeof startFakeDeepgram>>;

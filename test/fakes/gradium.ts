@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { keyCheckRoute, listenWebSocket, tonePcm } from './http.js';
+import { OpenSockets, keyCheckRoute, listenWebSocket, tonePcm } from './http.js';
 
 /**
  * Gradium's speech API (reference/protocols.md section 6, Gradium's published WebSocket docs and
@@ -95,7 +95,7 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
     generated: [] as { text: string; samples: number }[],
     closedIdle: 0,
   };
-  const sockets = new Set<WebSocket>();
+  const sockets = new OpenSockets();
 
   const server = await listenWebSocket(
     (req: http.IncomingMessage, socket: Duplex, head: Buffer, wss) => {
@@ -116,10 +116,7 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         stats.openSockets++;
         sockets.add(ws);
-        ws.on('close', () => {
-          stats.openSockets--;
-          sockets.delete(ws);
-        });
+        ws.on('close', () => stats.openSockets--);
         // The key is checked once the socket is open: the error comes as a message, then the close.
         if (req.headers['x-api-key'] !== key) return fail(ws, 1008, 'API key is revoked or expired');
         if (stt) sttSession(ws, fault as Exclude<GradiumSttFault, StatusFault>);
@@ -441,19 +438,12 @@ export async function startFakeGradium(options: FakeGradiumOptions = {}) {
     close: server.close,
     /** The idle timeout fires now on every open socket; resolves once they closed. */
     async timeOutIdle(): Promise<void> {
-      const open = [...sockets];
+      const open = sockets.list();
       for (const close of [...idleClosers]) close();
       await Promise.all(open.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((r) => ws.once('close', r)))));
     },
     /** Drops every open connection now (as a network blip would), returning how many. */
-    dropConnections(): number {
-      let n = 0;
-      for (const ws of sockets) {
-        ws.terminate();
-        n++;
-      }
-      return n;
-    },
+    dropConnections: () => sockets.dropAll(),
   };
 }
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface FakeServer {
   url: string;
@@ -176,5 +176,68 @@ export class EnergyWindows {
       verdicts.push(Math.sqrt(acc / this.size) > this.speechRms);
     }
     return verdicts;
+  }
+}
+
+/** The open WebSockets of a fake server, so a test can drop them all at once (a network blip). */
+export class OpenSockets {
+  private readonly open = new Set<WebSocket>();
+
+  /** Tracks `ws` until it closes. */
+  add(ws: WebSocket): void {
+    this.open.add(ws);
+    ws.on('close', () => this.open.delete(ws));
+  }
+
+  list(): WebSocket[] {
+    return [...this.open];
+  }
+
+  /** Drops every open connection now, returning how many. */
+  dropAll(): number {
+    const all = this.list();
+    for (const ws of all) ws.terminate();
+    return all.length;
+  }
+}
+
+/** The Deepgram fakes' (v1 and Flux) faults that strike after some audio. */
+export type DeepgramAudioFaultKind = 'drop' | 'malformed' | 'stall' | 'dead' | 'unknown-type' | 'error';
+
+/**
+ * Strikes an audio fault on a Deepgram fake's connection: drop it; send `garbage` (words sent after
+ * it are never read: `poison`); stop answering while still reading (`stall`); go dead (read and
+ * answer nothing, as over a dead TCP connection); send a message of a type the client cannot know;
+ * send a fatal `Error` and close. Returns true when the connection will hear no more audio.
+ */
+export function strikeDeepgramAudioFault(
+  kind: DeepgramAudioFaultKind,
+  ws: WebSocket,
+  socket: Duplex,
+  on: { garbage: string; send: (m: object) => void; stall: () => void; poison: () => void },
+): boolean {
+  switch (kind) {
+    case 'drop':
+      ws.terminate();
+      return true;
+    case 'malformed':
+      ws.send(on.garbage);
+      on.poison();
+      return false;
+    case 'stall':
+      on.stall();
+      return false;
+    case 'unknown-type':
+      on.send({ type: 'SomethingNew', detail: 'a message type added after this client was written' });
+      return false;
+    case 'error':
+      on.send({ type: 'Error', code: 'INTERNAL_SERVER_ERROR', description: 'fake internal error' });
+      ws.close(1011);
+      return true;
+    case 'dead':
+      on.stall();
+      socket.pause();
+      socket.removeAllListeners('data');
+      return true;
   }
 }

@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decode, encode } from '@msgpack/msgpack';
 import type { WebSocket } from 'ws';
-import { listenWebSocket } from './http.js';
+import { OpenSockets, listenWebSocket } from './http.js';
 
 /**
  * A Kyutai moshi-server as Unmute runs it (reference/protocols.md section 7 and its "Checked against
@@ -110,7 +110,7 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     tts: { attempts: 0, connections: 0, open: 0, texts: [] as string[], emptyTexts: 0, eos: 0, queries: [] as URLSearchParams[], frames: 0 },
     headers: [] as (string | undefined)[],
   };
-  const sockets = new Set<WebSocket>();
+  const sockets = new OpenSockets();
   // As rmp_serde writes the server's fields: pcm and prs are f32, times f64.
   const pack = (m: OutMessage) => encode(m, { forceFloat32: m.type === 'Audio' || m.type === 'Step' });
 
@@ -132,7 +132,6 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     if (fault?.kind === 'status') return refuse(fault.status);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
       const open = module === 'stt' ? stats.stt.open : stats.tts.open;
       if (fault?.kind === 'full' || open >= channels) {
         ws.send(pack({ type: 'Error', message: 'no free channels' }));
@@ -403,17 +402,8 @@ export async function startFakeKyutai(options: FakeKyutaiOptions = {}) {
     });
   }
 
-  /** Drops every open connection now (as a network blip would), returning how many. */
-  function dropConnections(): number {
-    let n = 0;
-    for (const ws of sockets) {
-      ws.terminate();
-      n++;
-    }
-    return n;
-  }
-
-  return { url: server.url, key: [...authorized][0]!, stats, close: server.close, dropConnections };
+  // dropConnections: every open connection dropped now, as a network blip would.
+  return { url: server.url, key: [...authorized][0]!, stats, close: server.close, dropConnections: () => sockets.dropAll() };
 }
 
 function round(x: number): number {

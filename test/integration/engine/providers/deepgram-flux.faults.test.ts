@@ -1,25 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ManualClock } from '../../../../electron/engine/clock.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DeepgramFluxSettingsSchema, DeepgramFluxStt } from '../../../../electron/engine/providers/stt/deepgram-flux.js';
-import type { SttEvent, SttStream } from '../../../../electron/engine/providers/types.js';
 import { startFakeFlux, type FakeFluxOptions } from '../../../fakes/deepgram-flux.js';
-import { concat, silence, sine } from '../../../helpers/signals.js';
+import { concat, silence } from '../../../helpers/signals.js';
 import { fakeRetryTime } from '../../../helpers/retry-time.js';
+import { STT_RATE as RATE, finals, retries, speakFrames as speak, sttStallScenarios, tone } from '../../../helpers/stt-scenarios.js';
+import { collect } from '../../../helpers/stt-stream.js';
 
-// Time is a ManualClock moved with the audio (20 ms frames); the stream's 1 s watchdog interval is
-// a fake timer stepped with it; retry waits are recorded and "slept" by advancing the clock.
+// Time is a ManualClock moved with the audio (20 ms frames), on which the stream's 1 s watchdog
+// ticks; retry waits are recorded and "slept" by advancing the clock.
 // Sockets and the fake server run for real.
 const closers: (() => Promise<void>)[] = [];
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-});
 afterEach(async () => {
-  vi.useRealTimers();
   for (const c of closers.splice(0)) await c();
 });
-
-const RATE = 16000;
-const FRAME = RATE / 50;
 
 async function setup(options: FakeFluxOptions = {}, key?: string) {
   const fake = await startFakeFlux(options);
@@ -29,26 +22,8 @@ async function setup(options: FakeFluxOptions = {}, key?: string) {
   const provider = new DeepgramFluxStt(DeepgramFluxSettingsSchema.parse({ baseUrl: fake.url }), key ?? fake.key, { clock, log: (m) => logs.push(m) });
   const budget = retryBudget();
   const stream = await provider.open({ sampleRate: RATE, retry: budget });
-  const events: SttEvent[] = [];
-  const done = (async () => {
-    for await (const e of stream) events.push(e);
-  })();
-  return { fake, clock, logs, waits, stream, events, done };
+  return { fake, clock, logs, waits, stream, ...collect(stream) };
 }
-
-/** 20 ms frames, `voiced` as a VAD would say; every second of audio the watchdog ticks. */
-async function speak(stream: SttStream, clock: ManualClock, audio: Float32Array, voiced: boolean) {
-  for (let i = 0; i < audio.length; i += FRAME) {
-    stream.push(audio.subarray(i, i + FRAME), voiced);
-    clock.advance(20);
-    if ((i / FRAME + 1) % 50 === 0) vi.advanceTimersByTime(1000);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-const tone = (s: number) => sine(220, RATE, s, 0.3);
-const retries = (events: SttEvent[]) => events.flatMap((e) => (e.type === 'status' && e.status.state === 'retrying' ? [e.status.reason.code] : []));
-const finals = (events: SttEvent[]) => events.flatMap((e) => (e.type === 'final' && e.text ? [e.text] : []));
 
 describe('Deepgram Flux: faults', () => {
   it('a rejected key is final: one attempt, one error, no new attempt per audio frame', async () => {
@@ -80,47 +55,7 @@ describe('Deepgram Flux: faults', () => {
     expect(finals(events)).toEqual(['back again']);
   });
 
-  it('30 s of silence keeps the one connection (Flux answers silence with Updates; none is needed)', async () => {
-    const { fake, clock, stream, events, done } = await setup();
-    await speak(stream, clock, silence(RATE, 30), false);
-    expect(fake.stats.openSockets).toBe(1);
-    expect(fake.stats.attempts).toBe(1);
-    expect(retries(events)).toEqual([]);
-    stream.close();
-    await done;
-  });
-
-  it('speech answered by nothing for 10 s is a stall: reconnect, replay, and the turn still ends with its words', async () => {
-    const { fake, clock, stream, events, done } = await setup({ utterances: ['a long thought'], faults: [{ kind: 'stall', afterAudioMs: 500 }] });
-    await speak(stream, clock, tone(12), true);
-    await speak(stream, clock, silence(RATE, 2), false);
-    await stream.end();
-    await done;
-    expect(fake.stats.attempts).toBe(2);
-    expect(retries(events)).toEqual(['provider/timeout']);
-    expect(finals(events)).toEqual(['a long thought']);
-  });
-
-  it('a dead connection (no answer to a ping) is found even while the user is silent', async () => {
-    const { fake, clock, stream, events, done } = await setup({ faults: [{ kind: 'dead', afterAudioMs: 500 }] });
-    await speak(stream, clock, silence(RATE, 20), false);
-    expect(retries(events)).toEqual(['provider/timeout']);
-    expect(fake.stats.attempts).toBe(2);
-    expect(events.filter((e) => e.type === 'status').at(-1)).toMatchObject({ status: { state: 'ok' } });
-    stream.close();
-    await done;
-  });
-
-  it('a message of an unknown type is ignored (logged once), not treated as malformed', async () => {
-    const { fake, clock, logs, stream, events, done } = await setup({ utterances: ['hello there'], faults: [{ kind: 'unknown-type', afterAudioMs: 300 }] });
-    await speak(stream, clock, concat(silence(RATE, 0.5), tone(1.5), silence(RATE, 1.5)), false);
-    await stream.end();
-    await done;
-    expect(fake.stats.attempts).toBe(1);
-    expect(events.filter((e) => e.type === 'error' || (e.type === 'status' && e.status.state === 'retrying'))).toEqual([]);
-    expect(finals(events)).toEqual(['hello there']);
-    expect(logs).toEqual(["deepgram-flux: ignoring messages of unknown type 'SomethingNew'"]);
-  });
+  sttStallScenarios('deepgram-flux', setup);
 
   it('four dropped connections in a conversation: every turn still arrives, once', async () => {
     const utterances = ['one two three', 'four five six', 'seven eight nine', 'ten eleven twelve'];
