@@ -122,7 +122,6 @@ export class CascadeSession {
   private vadStreamStartMs = 0;
   /** Dates each VAD frame on the clock, so audio that comes late keeps its own time. */
   private readonly timeline = new InputTimeline();
-  private lastFinalAt: number | undefined;
   private wakeTimer: ClockTimer | undefined;
   private wakeAt: number | undefined;
   /** Resolved whenever the detector acts (finishInput waits on it). */
@@ -335,7 +334,6 @@ export class CascadeSession {
           if (!this.stopped) this.sttStopped(event.error);
           break;
         default: {
-          if (event.type === 'final' && event.text) this.lastFinalAt = this.clock.now();
           const before = this.detector.transcript;
           this.act(this.detector.update({ type: 'stt', atMs: this.turnNow(), event }));
           const words = this.detector.transcript;
@@ -537,8 +535,7 @@ export class CascadeSession {
     const latency = new TurnLatency(this.clock);
     latency.mark('speechEnd', decision.speechEndMs);
     latency.mark('endOfTurn', decision.atMs);
-    latency.mark('sttFinal', sttFinalAt(this.lastFinalAt, decision));
-    this.lastFinalAt = undefined;
+    latency.mark('sttFinal', decision.sttFinalMs);
     latency.decision = { by: Array.isArray(decision.by) ? decision.by.join('+') : decision.by, turnClass: decision.turnClass, delayMs: Math.round(decision.delayMs), preempted: decision.preempted };
     latency.speechEndStreamMs = decision.speechEndStreamMs;
     const historyIndex = this.history.push({ role: 'user', content: text }) - 1;
@@ -626,14 +623,4 @@ export class CascadeSession {
     this.queue?.push(event);
     for (const l of this.listeners) l(event);
   }
-}
-
-/**
- * When the words a turn was answered on were final: the STT's last final, if it came after the
- * speech ended (it carried the last words); else the decision itself (the turn was answered on
- * interim words, taken as final then). A final from before the speech ended was for earlier words
- * (or an earlier turn), and would show a negative STT span.
- */
-export function sttFinalAt(lastFinalAt: number | undefined, decision: { speechEndMs: number; atMs: number }): number {
-  return lastFinalAt !== undefined && lastFinalAt >= decision.speechEndMs ? lastFinalAt : decision.atMs;
 }

@@ -70,6 +70,8 @@ export type TurnAction =
       speechEndMs: number;
       /** Where the speech ended in the input stream (ms). */
       speechEndStreamMs: number;
+      /** When the words answered were final (the latency span's sttFinal mark): see sttFinalAt. */
+      sttFinalMs: number;
       delayMs: number;
       turnClass: TurnClass | 'forced';
       by: EndOfTurnBy;
@@ -121,6 +123,8 @@ export class TurnDetector {
   /** The STT's latest final closed an utterance (end of speech or finalize) and no partial came after. */
   private settled = false;
   private settledAtMs = -Infinity;
+  /** When the STT's last final with words came (this turn's, or before it began). */
+  private lastFinalAtMs: number | undefined;
   /** The decided turn ended on these interim words: the STT's late final for them is dropped. */
   private answeredInterim: string | undefined;
   private preemptedText: string | undefined;
@@ -300,7 +304,10 @@ export class TurnDetector {
           this.partial = '';
           return;
         }
-        if (event.text.trim()) this.finals.push(event.text.trim());
+        if (event.text.trim()) {
+          this.finals.push(event.text.trim());
+          this.lastFinalAtMs = atMs;
+        }
         this.partial = '';
         if (event.endOfSpeech || event.fromFinalize) {
           this.settled = true;
@@ -408,14 +415,27 @@ export class TurnDetector {
     this.preemptedText = undefined;
     // Answered on interim words: the STT's final for them is still to come and must not start a new turn.
     this.answeredInterim = !this.settled && this.partial.trim() !== '' ? this.partial : undefined;
+    const lastFinalAtMs = this.lastFinalAtMs;
+    this.lastFinalAtMs = undefined;
     this.clearWords();
     if (!text) {
       actions.push({ type: 'no-words', atMs });
       return;
     }
     const speechEndMs = this.lastVoicedEnd.atMs;
-    actions.push({ type: 'end-of-turn', atMs, text, speechEndMs, speechEndStreamMs: this.lastVoicedEnd.streamMs, delayMs: atMs - speechEndMs, turnClass, by, signals, preempted });
+    const sttFinalMs = sttFinalAt(lastFinalAtMs, { speechEndMs, atMs });
+    actions.push({ type: 'end-of-turn', atMs, text, speechEndMs, speechEndStreamMs: this.lastVoicedEnd.streamMs, sttFinalMs, delayMs: atMs - speechEndMs, turnClass, by, signals, preempted });
   }
+}
+
+/**
+ * When the words a turn was answered on were final: the STT's last final, if it came after the
+ * speech ended (it carried the last words); else the decision itself (the turn was answered on
+ * interim words, taken as final then). A final from before the speech ended was for earlier words
+ * (or an earlier turn), and would show a negative STT span.
+ */
+export function sttFinalAt(lastFinalAt: number | undefined, decision: { speechEndMs: number; atMs: number }): number {
+  return lastFinalAt !== undefined && lastFinalAt >= decision.speechEndMs ? lastFinalAt : decision.atMs;
 }
 
 /** Word-equivalent: the same words, ignoring case and punctuation. */

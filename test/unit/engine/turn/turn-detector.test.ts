@@ -55,7 +55,7 @@ describe('TurnDetector', () => {
     // The pause is noticed after 128 ms of silence (4 frames >= 100 ms).
     expect(actions[1]).toMatchObject({ atMs: 1600 + 4 * FRAME });
     expect(ends(actions)).toEqual([
-      expect.objectContaining({ atMs: 1800, speechEndMs: 1600, speechEndStreamMs: 1600, delayMs: 200, text: "What's the weather in Paris?", turnClass: 'complete', by: ['semantics'], preempted: true }),
+      expect.objectContaining({ atMs: 1800, speechEndMs: 1600, speechEndStreamMs: 1600, sttFinalMs: 1750, delayMs: 200, text: "What's the weather in Paris?", turnClass: 'complete', by: ['semantics'], preempted: true }),
     ]);
   });
 
@@ -175,8 +175,21 @@ describe('TurnDetector', () => {
       out.push(...d.update({ type: 'frame', atMs: (i + 1) * FRAME, streamMs: (i + 1) * FRAME, probability: p }));
     });
     expect(ends(out)).toEqual([expect.objectContaining({ text: 'hello there', turnClass: 'uncertain' })]);
+    // Answered on interim words: they count as final when the turn was decided.
+    expect(ends(out)[0]!.sttFinalMs).toBe(ends(out)[0]!.atMs);
     d.update({ type: 'stt', atMs: 2000, event: final('Hello there.') });
     expect(d.transcript).toBe('');
+  });
+
+  it("a final from before the speech ended (the first words of the turn) is not the turn's final mark; the last one after it is", () => {
+    const actions = run(
+      [{ silence: 320 }, { speech: 960 }, { silence: 64 }, { speech: 640 }, { silence: 1600 }],
+      [
+        { atMs: 1340, event: final('What time is it?') },
+        { atMs: 2250, event: finalized('in Tokyo.') },
+      ],
+    );
+    expect(ends(actions)).toEqual([expect.objectContaining({ text: 'What time is it? in Tokyo.', speechEndMs: 1984, sttFinalMs: 2250 })]);
   });
 
   it('Smart Turn below its threshold slows an uncertain pause down to the cap', () => {

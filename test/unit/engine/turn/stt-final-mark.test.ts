@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sttFinalAt } from '../../../../electron/engine/cascade/session.js';
+import { sttFinalAt } from '../../../../electron/engine/turn/turn-detector.js';
 
 describe('the STT final mark of a turn', () => {
   const decision = { speechEndMs: 10_000, atMs: 10_400 };
