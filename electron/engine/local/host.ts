@@ -90,6 +90,8 @@ export class LocalProcessHost {
       if (signal?.aborted) throw abortError();
       this.post(running, { type: 'call', id, method, params });
       for await (const event of pending.queue) {
+        // Events the child sent before the abort may still be queued: none is handed out after it.
+        if (signal?.aborted) throw abortError();
         yield event;
         if (event.type === 'result') return;
       }

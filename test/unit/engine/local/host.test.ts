@@ -89,6 +89,23 @@ describe('LocalProcessHost', () => {
     expect(await host.request('count', { n: 1 })).toEqual({ counted: 1 });
   });
 
+  it('events already received when the request is aborted are not handed out (a barge-in stops the reply at once)', async () => {
+    const { spawn } = inMemorySpawner(testWorker());
+    const host = new LocalProcessHost({ module: '/w.js', name: 'test worker', spawn });
+    const ac = new AbortController();
+    const seen: unknown[] = [];
+    const run = (async () => {
+      for await (const e of host.stream('count', { n: 50 }, ac.signal)) {
+        seen.push(e);
+        // Let the child's whole burst arrive before the barge-in: it sits in the queue, unread.
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+        ac.abort();
+      }
+    })();
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([{ type: 'progress', stage: 'loading', fraction: 0.5 }]);
+  });
+
   it('a caller that stops reading early cancels the request in the child', async () => {
     const log: string[] = [];
     const { spawn } = inMemorySpawner(testWorker(log));
