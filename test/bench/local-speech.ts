@@ -229,7 +229,9 @@ export interface OfflineV2vBench {
  * out/node first): the benchmark itself runs the engine from its sources, beside which there are no .js files.
  */
 const compiledSpawner: Spawner = (o) => {
-  const compiled = (p: string) => (p.startsWith(path.join(ROOT, 'electron') + path.sep) ? path.join(ROOT, 'out', 'node', path.relative(ROOT, p)) : p);
+  // compiledOrSource hands a source path (.ts) when run under tsx; the compiled tree holds .js.
+  const compiled = (p: string) =>
+    p.startsWith(path.join(ROOT, 'electron') + path.sep) ? path.join(ROOT, 'out', 'node', path.relative(ROOT, p)).replace(/\.ts$/, '.js') : p;
   return forkSpawner({ ...o, entry: compiled(o.entry), args: o.args.map(compiled) });
 };
 
